@@ -1,0 +1,31 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Each bootstraps .venv on its own (uv when it can be had, pip otherwise).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: demo test install ui clean-venv
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	if command -v uv >/dev/null 2>&1 || $(PY) -m pip install -q uv; then \
+	  uv pip install --python $(PY) -e '.[dev]'; \
+	else \
+	  $(PY) -m pip install -e '.[dev]'; \
+	fi
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	observatoire demo
+
+test: $(STAMP)
+	pytest -n 2 --dist loadfile
+
+ui: $(STAMP)
+	observatoire ui
+
+clean-venv:
+	rm -rf $(VENV)
