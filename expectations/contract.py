@@ -27,7 +27,11 @@ TYPES = {
     "int", "decimal", "bool", "code", "list",
 }
 FILE_DATES = {"none", "day", "month_end", "year_start", "year_end"}
-MERGES = {"upsert", "replace_snapshot", "unique_events", "replace_key", "replace_landlord_year", "replace_year"}
+# Merge policies (CONTRACTS.md, "Dates, periods and re-sent files"):
+# replace_period: a file replaces the rows of its period (snapshot date, year), and of its landlord
+#   when its name carries one; replace_key: a later row replaces the row with the same key;
+# unique_events: a key is unique across files, a later identical row is ignored, a different one conflicts.
+MERGES = {"replace_period", "replace_key", "unique_events"}
 PERSONAL = {None, "pseudonym", "drop", "age"}
 # Names that must never be a warehouse column (CONTRACTS.md, "Personal data").
 FORBIDDEN_COLUMNS = {"numero_unique", "nom", "prenom", "date_naissance"}
@@ -51,6 +55,8 @@ class Column:
     not_after_file_date: bool = False
     open_codes: bool = False
     wildcard: str | None = None
+    # The warehouse name where the file's name is reserved (`nom` is a personal column everywhere).
+    warehouse: str | None = None
     doc: str = ""
 
     @property
@@ -66,7 +72,7 @@ class Column:
             return "age"
         if self.personal == "drop":
             return None
-        return self.name.lower()
+        return self.warehouse or self.name.lower()
 
 
 @dataclass(frozen=True)

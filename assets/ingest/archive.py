@@ -1,0 +1,93 @@
+"""The archive of received files: kept unchanged, with their SHA-256, in reception order.
+
+`<home>/archive/<feed>/<sha256[:16]>_<name>` (folders 0700, files 0600) and `manifeste.csv`, one line
+per distinct (name, hash) in the order received, which `observatoire rejouer` replays. Personal files
+are purged N months after reception when the retention setting says so (the line stays, marked).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+MANIFEST = "manifeste.csv"
+
+
+@dataclass
+class Entry:
+    recu_le: str  # ISO timestamp, UTC
+    flux: str
+    fichier: str
+    sha256: str
+    chemin: str  # relative to the archive root
+    purge_le: str = ""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _mkdir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def entries(root: Path) -> list[Entry]:
+    path = root / MANIFEST
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        return [Entry(**row) for row in csv.DictReader(f, delimiter=";")]
+
+
+def _write(root: Path, items: list[Entry]) -> None:
+    tmp = root / (MANIFEST + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=[x.name for x in fields(Entry)], delimiter=";")
+        w.writeheader()
+        w.writerows(asdict(e) for e in items)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, root / MANIFEST)
+
+
+def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.datetime) -> Entry:
+    """Archive the bytes unless this (name, hash) is already there; returns its manifest entry."""
+    _mkdir(root)
+    items = entries(root)
+    for e in items:
+        if e.fichier == name and e.sha256 == digest and not e.purge_le:
+            return e
+    _mkdir(root / feed)
+    rel = f"{feed}/{digest[:16]}_{name}"
+    dest = root / rel
+    tmp = dest.with_name(dest.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, dest)
+    entry = Entry(now.isoformat(timespec="microseconds"), feed, name, digest, rel)
+    _write(root, items + [entry])
+    return entry
+
+
+def purge(root: Path, personal_feeds: set[str], months: int | None, now: dt.datetime) -> list[Entry]:
+    """Delete archived personal files received more than `months` months ago; returns what was purged."""
+    if months is None or not (root / MANIFEST).exists():
+        return []
+    limit = now - dt.timedelta(days=30.4375 * months)
+    items, purged = entries(root), []
+    for e in items:
+        if e.purge_le or e.flux not in personal_feeds or dt.datetime.fromisoformat(e.recu_le) >= limit:
+            continue
+        (root / e.chemin).unlink(missing_ok=True)
+        e.purge_le = now.isoformat(timespec="seconds")
+        purged.append(e)
+    if purged:
+        _write(root, items)
+    return purged

@@ -1,0 +1,310 @@
+"""Load received files into the warehouse's `raw` tables.
+
+For each file: hash, archive unchanged, read against its contract (reader.py), then in one
+transaction apply the feed's merge policy, quarantine bad rows and log the ingestion. A file already
+loaded with the same hash changes nothing; a failed load leaves the warehouse as it was and the file
+in the inbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import polars as pl
+
+from expectations.contract import FORBIDDEN_COLUMNS, Contract, FileInfo, all_contracts, codes, communes_epci, feed_for
+
+from ..settings import Settings
+from . import archive
+from .dialect import FileRejected
+from .parse import Context
+from .pseudonym import Key, KeyProblem, Pseudonymizer, load_key
+from .reader import LANDLORD, ReadResult, read
+
+DUCK_TYPES = {
+    "text": "VARCHAR", "siren": "VARCHAR", "insee": "VARCHAR", "ident_rep": "VARCHAR", "code": "VARCHAR",
+    "numero_unique": "VARCHAR", "date": "DATE", "date_or_year": "DATE", "month": "DATE", "year": "INTEGER",
+    "int": "BIGINT", "decimal": "DOUBLE", "bool": "BOOLEAN", "list": "VARCHAR[]",
+}
+META_COLUMNS = [("_fichier", "VARCHAR"), ("_sha256", "VARCHAR"), ("_ligne", "BIGINT"),
+                ("_date_fichier", "DATE"), ("_charge_le", "TIMESTAMP")]
+# Derived state kept by a feed's merge: a radiation cancelled by a later empty-motif row (déradiation).
+EXTRA_COLUMNS = {"sne_radiations": [("_annulee", "BOOLEAN")]}
+
+LOADED, REJECTED, ALREADY = "chargé", "rejeté", "déjà chargé"
+
+SYSTEM_DDL = [
+    "create schema if not exists raw",
+    """create table if not exists raw.journal_ingestion (
+        fichier varchar, flux varchar, sha256 varchar, taille_octets bigint, encodage varchar,
+        statut varchar, lignes_lues bigint, lignes_chargees bigint, lignes_ignorees bigint,
+        lignes_quarantaine bigint, doublons_identiques bigint, avertissements varchar, message varchar,
+        archive varchar, debut timestamp, duree_s double)""",
+    """create table if not exists raw.quarantaine (
+        fichier varchar, sha256 varchar, flux varchar, ligne bigint, colonne varchar, regle varchar,
+        raison varchar, reason_en varchar, valeurs varchar, recu_le timestamp)""",
+    "create table if not exists raw.cle_pseudonymisation (empreinte varchar, enregistree_le timestamp)",
+]
+
+
+def columns_of(contract: Contract) -> list[tuple[str, str]]:
+    """The raw table's columns: the contract's warehouse columns, landlord, meta."""
+    cols = []
+    for c in contract.columns:
+        name = c.warehouse_name
+        if name is None or name == (contract.landlord_column or "").lower():
+            continue
+        kind = "INTEGER" if c.personal == "age" else DUCK_TYPES[c.type]
+        cols.append((name, kind))
+    if contract.landlord_from_file:
+        cols.append((LANDLORD, "VARCHAR"))
+    assert not {n for n, _ in cols} & FORBIDDEN_COLUMNS, contract.feed
+    return cols + META_COLUMNS + EXTRA_COLUMNS.get(contract.feed, [])
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in SYSTEM_DDL:
+        con.execute(ddl)
+    for c in all_contracts():
+        cols = columns_of(c)
+        con.execute(f"create table if not exists {c.table} ({', '.join(f'{n} {t}' for n, t in cols)})")
+        have = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+            "order by ordinal_position", [c.feed]).fetchall()]
+        if have != [n for n, _ in cols]:
+            raise RuntimeError(
+                f"la table {c.table} ne correspond plus au contrat du flux {c.feed} : "
+                "lancez « observatoire rejouer » pour reconstruire les tables brutes depuis l'archive"
+            )
+    labels = [(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()]
+    con.execute("create or replace table raw.codes (liste varchar, code varchar, libelle varchar)")
+    con.executemany("insert into raw.codes values (?, ?, ?)", labels)
+
+
+def open_key(con: duckdb.DuckDBPyConnection, home: Path, say: Callable[[str], None]) -> Key:
+    """The pseudonymization key, checked against the fingerprint the warehouse stores."""
+    stored = con.execute("select empreinte from raw.cle_pseudonymisation").fetchone()
+    empty = stored is None and con.execute("select count(*) from raw.journal_ingestion").fetchone()[0] == 0
+    key, created = load_key(home, create=empty)
+    if created:
+        say(f"Clé de pseudonymisation créée : {key.origin} (à sauvegarder ; sans elle l'historique ne se raccorde plus)")
+    if stored is None:
+        con.execute("insert into raw.cle_pseudonymisation values (?, current_timestamp)", [key.fingerprint])
+    elif stored[0] != key.fingerprint:
+        raise KeyProblem(
+            f"la clé de pseudonymisation ({key.origin}) n'est pas celle de l'entrepôt (empreinte "
+            f"{key.fingerprint} au lieu de {stored[0]}) : l'historique ne se raccorderait plus. Restaurez la "
+            "bonne clé, ou changez de clé en rejouant l'archive (observatoire rejouer)"
+        )
+    return key
+
+
+@dataclass
+class FileReport:
+    fichier: str
+    flux: str
+    sha256: str
+    statut: str
+    encodage: str = ""
+    lignes_lues: int = 0
+    lignes_chargees: int = 0
+    lignes_ignorees: int = 0
+    lignes_quarantaine: int = 0
+    doublons_identiques: int = 0
+    avertissements: list[str] = field(default_factory=list)
+    message: str = ""
+    rapport: Path | None = None
+
+
+def _values_json(contract: Contract, frame: pl.DataFrame) -> pl.Expr:
+    cols = [c for c in frame.columns if not c.startswith("_")]
+    return pl.struct(cols).struct.json_encode()
+
+
+def _key_match(contract: Contract, a: str, b: str) -> str:
+    return " and ".join(f"{a}.{k} is not distinct from {b}.{k}" for k in contract.warehouse_keys)
+
+
+def _merge(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple[int, int, pl.DataFrame]:
+    """Apply the feed's merge policy; returns (loaded, ignored identical, conflicts as quarantine)."""
+    t = contract.table
+    conflicts = pl.DataFrame()
+    ignored = 0
+    con.register("nouveau", rows)
+    if contract.merge == "replace_period":
+        cond, params = "_date_fichier = ?", [info.date]
+        if info.siren:
+            cond, params = cond + f" and {LANDLORD} = ?", params + [info.siren]
+        con.execute(f"delete from {t} where {cond}", params)
+    elif contract.merge == "replace_key":
+        con.execute(f"delete from {t} as t using nouveau as n where {_key_match(contract, 't', 'n')}")
+    elif contract.merge == "unique_events":
+        data = [n for n, _ in columns_of(contract) if not n.startswith("_")]
+        same = " and ".join(f"n.{c} is not distinct from t.{c}" for c in data)
+        existing = con.sql(
+            f"select n._ligne, any_value(t._fichier) as autre, bool_and({same}) as identique "
+            f"from nouveau n join {t} t on {_key_match(contract, 'n', 't')} group by n._ligne"
+        ).pl()
+        ignored = existing.filter(pl.col("identique")).height
+        clash = existing.filter(~pl.col("identique"))
+        if clash.height:
+            conflicts = rows.join(clash, on="_ligne").select(
+                ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("conflit"),
+                raison=pl.format("conflit avec {} : même clé, valeurs différentes", pl.col("autre")),
+                reason_en=pl.lit("conflicts with an earlier file"), valeurs=_values_json(contract, rows),
+            )
+        rows = rows.join(existing.select("_ligne"), on="_ligne", how="anti")
+        con.unregister("nouveau")
+        con.register("nouveau", rows)
+    con.execute(f"insert into {t} by name select * from nouveau")
+    con.unregister("nouveau")
+    if contract.feed == "sne_radiations":
+        _deradiations(con)
+    return rows.height, ignored, conflicts
+
+
+def _deradiations(con) -> None:
+    """A radiation is cancelled when a later empty-motif row follows it with no radiation in between."""
+    con.execute("""
+        update raw.sne_radiations as r set _annulee = coalesce((
+            select true from raw.sne_radiations d
+            where d.id_demande = r.id_demande and d.motif_radiation is null
+              and d.date_radiation > r.date_radiation
+              and not exists (
+                select 1 from raw.sne_radiations m
+                where m.id_demande = r.id_demande and m.motif_radiation is not null
+                  and m.date_radiation > r.date_radiation and m.date_radiation < d.date_radiation)
+            limit 1), false)
+    """)
+
+
+class Ingestor:
+    """Loads files into one open warehouse connection (the caller holds the writer lock)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print):
+        self.con, self.settings, self.say = con, settings, say
+        ensure_schema(con)
+        self.pseudonymize = Pseudonymizer(open_key(con, settings.home, say))
+
+    def _bailleurs(self) -> frozenset[str] | None:
+        rows = self.con.execute("select siren from raw.bailleurs").fetchall()
+        return frozenset(r[0] for r in rows) or None
+
+    def already_loaded(self, name: str, digest: str) -> bool:
+        return self.con.execute(
+            "select count(*) from raw.journal_ingestion where fichier = ? and sha256 = ? and statut = ?",
+            [name, digest, LOADED]).fetchone()[0] > 0
+
+    def ingest_inbox_file(self, path: Path, contract: Contract) -> FileReport:
+        """Archive, load, and take the file out of the inbox."""
+        data = path.read_bytes()
+        digest = archive.sha256(data)
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        if self.already_loaded(path.name, digest):
+            archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+            path.unlink()
+            return FileReport(path.name, contract.feed, digest, ALREADY, message="fichier identique déjà chargé")
+        entry = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+        report = self.load(path.name, data, digest, contract, now, archived=entry.chemin)
+        path.unlink()
+        return report
+
+    def load(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
+             archived: str = "", transaction: bool = True) -> FileReport:
+        start = dt.datetime.now()
+        info = contract.file_info(name)
+        bailleurs = self._bailleurs()
+        report = FileReport(name, contract.feed, digest, LOADED)
+        result: ReadResult | None = None
+        rejection: FileRejected | None = None
+        try:
+            if contract.landlord_from_file and info.siren not in (bailleurs or ()):
+                raise FileRejected(
+                    "bailleur_inconnu",
+                    f"bailleur {info.siren} (nom du fichier) absent du référentiel bailleurs.csv : fichier non chargé",
+                    f"landlord {info.siren} not in the referential", column="nom du fichier")
+            ctx = Context(info.date, communes_epci(), bailleurs)
+            result = read(data, contract, info, ctx, self.pseudonymize)
+        except FileRejected as e:
+            rejection = e
+        con = self.con
+        if transaction:
+            con.begin()
+        try:
+            con.execute("delete from raw.quarantaine where fichier = ?", [name])
+            con.execute(f"delete from {contract.table} where _fichier = ?", [name])  # earlier version
+            if rejection is not None:
+                report.statut, report.message = REJECTED, rejection.reason
+                quarantine = pl.DataFrame([{
+                    "ligne": rejection.line, "colonne": rejection.column, "regle": rejection.rule,
+                    "raison": rejection.reason, "reason_en": rejection.reason_en, "valeurs": None}],
+                    schema={"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "raison": pl.String,
+                            "reason_en": pl.String, "valeurs": pl.String})
+            else:
+                assert result is not None
+                rows = result.rows.with_columns(
+                    _fichier=pl.lit(name), _sha256=pl.lit(digest), _date_fichier=pl.lit(info.date, pl.Date),
+                    _charge_le=pl.lit(received),
+                )
+                for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
+                    rows = rows.with_columns(pl.lit(False).alias(extra))
+                loaded, ignored, conflicts = _merge(con, contract, info, rows)
+                quarantine = pl.concat([result.quarantine, conflicts], how="diagonal_relaxed") \
+                    if conflicts.height else result.quarantine
+                report.encodage = result.encoding
+                report.lignes_lues, report.lignes_chargees, report.lignes_ignorees = result.rows_read, loaded, ignored
+                report.doublons_identiques = result.identical_duplicates
+                report.avertissements = result.warnings
+            report.lignes_quarantaine = quarantine.select("ligne").unique().height if rejection is None else 0
+            q = quarantine.with_columns(
+                fichier=pl.lit(name), sha256=pl.lit(digest), flux=pl.lit(contract.feed), recu_le=pl.lit(received))
+            con.register("q", q)
+            con.execute("insert into raw.quarantaine by name select * from q")
+            con.unregister("q")
+            con.execute(
+                "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, contract.feed, digest, len(data), report.encodage, report.statut, report.lignes_lues,
+                 report.lignes_chargees, report.lignes_ignorees, report.lignes_quarantaine,
+                 report.doublons_identiques, json.dumps(report.avertissements, ensure_ascii=False),
+                 report.message, archived, start, (dt.datetime.now() - start).total_seconds()])
+            if transaction:
+                con.commit()
+        except BaseException:
+            if transaction:
+                con.rollback()
+            raise
+        report.rapport = write_quarantine_report(self.settings.reports, name, quarantine)
+        return report
+
+
+def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -> Path | None:
+    """The analyst's French report for one file (none when nothing was quarantined)."""
+    path = folder / "quarantaine" / f"{Path(name).stem}.quarantaine.csv"
+    if quarantine.height == 0:
+        path.unlink(missing_ok=True)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = quarantine.sort("ligne", nulls_last=False).select(
+        pl.col("ligne").alias("ligne"), pl.col("colonne"), pl.col("regle").alias("règle"),
+        pl.col("raison"), pl.col("valeurs").alias("valeurs (hors données personnelles)"))
+    path.write_bytes(b"\xef\xbb\xbf" + out.write_csv(separator=";").encode("utf-8"))
+    return path
+
+
+def pending(inbox: Path) -> tuple[list[tuple[Path, Contract]], list[Path]]:
+    """Inbox files in processing order (landlord referential first), and files matching no feed."""
+    if not inbox.exists():
+        return [], []
+    known, unknown = [], []
+    for p in sorted(inbox.iterdir()):
+        if not p.is_file() or p.name.startswith(".") or p.suffix in (".tmp", ".part"):
+            continue
+        c = feed_for(p.name)
+        (known.append((p, c)) if c else unknown.append(p))
+    known.sort(key=lambda pc: (pc[1].order, pc[0].name))
+    return known, unknown

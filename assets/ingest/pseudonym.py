@@ -1,0 +1,94 @@
+"""Pseudonymization of the numéro unique (CONTRACTS.md, "Personal data").
+
+id_demande = lowercase hex HMAC-SHA-256 of the trimmed, upper-cased numéro, keyed by a secret.
+Computed in SQL on an in-memory DuckDB connection that is never attached to the warehouse, over the
+distinct values only; the numéro never leaves this process's memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .scratch import scratch
+
+KEY_ENV = "OBSERVATOIRE_CLE"
+KEY_FILE = Path("secret") / "cle_pseudonymisation"
+_BLOCK = 64  # SHA-256 block size
+
+
+class KeyProblem(Exception):
+    """A French message for the analyst about the pseudonymization key."""
+
+
+@dataclass(frozen=True)
+class Key:
+    secret: bytes
+    origin: str  # "environnement" or the key file's path
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the key without revealing it (stored in the warehouse)."""
+        return hmac.new(self.secret, b"observatoire:empreinte-cle", hashlib.sha256).hexdigest()[:16]
+
+
+def load_key(home: Path, *, create: bool) -> tuple[Key, bool]:
+    """The key from the environment, else from the home; created when allowed. Returns (key, created)."""
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        try:
+            secret = bytes.fromhex(env)
+        except ValueError:
+            raise KeyProblem(f"{KEY_ENV} doit contenir la clé en hexadécimal") from None
+        if len(secret) < 16:
+            raise KeyProblem(f"{KEY_ENV} : clé trop courte (16 octets au moins, 32 conseillés)")
+        return Key(secret, "environnement"), False
+    path = home / KEY_FILE
+    if path.exists():
+        return Key(bytes.fromhex(path.read_text().strip()), str(path)), False
+    if not create:
+        raise KeyProblem(
+            f"clé de pseudonymisation introuvable ({KEY_ENV} non défini, {path} absent) alors que "
+            "l'entrepôt contient déjà des données : restaurez la clé, ou rejouez l'archive avec une nouvelle clé"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    return Key(bytes.fromhex(path.read_text().strip()), str(path)), True
+
+
+def normalize(numero: pl.Expr) -> pl.Expr:
+    return numero.str.strip_chars().str.to_uppercase()
+
+
+class Pseudonymizer:
+    def __init__(self, key: Key):
+        k = key.secret if len(key.secret) <= _BLOCK else hashlib.sha256(key.secret).digest()
+        k = k.ljust(_BLOCK, b"\0")
+        self._ipad = bytes(b ^ 0x36 for b in k)
+        self._opad = bytes(b ^ 0x5C for b in k)
+
+    def __call__(self, numeros: pl.Series) -> pl.Series:
+        """id_demande for each (already normalized) numéro; null stays null."""
+        distinct = pl.DataFrame({"v": numeros.drop_nulls().unique()})
+        with scratch() as con:
+            con.register("numeros", distinct)
+            mapping = con.sql(
+                "select v, sha256($opad || unhex(sha256($ipad || encode(v)))) as h from numeros",
+                params={"ipad": self._ipad, "opad": self._opad},
+            ).pl()
+        out = pl.DataFrame({"v": numeros}).join(mapping, on="v", how="left", maintain_order="left")
+        return out["h"].alias("id_demande")
+
+
+def hmac_python(key: Key, numero: str) -> str:
+    """Reference implementation (tests): Python's hmac on one normalized numéro."""
+    return hmac.new(key.secret, numero.strip().upper().encode(), hashlib.sha256).hexdigest()

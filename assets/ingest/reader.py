@@ -1,0 +1,238 @@
+"""Read one received file against its contract: typed valid rows and quarantined rows.
+
+Pure function of the bytes, the contract and the references (no warehouse access): the loader
+decides what the rows do to the warehouse. Personal fields are handled here, so nothing personal
+leaves the reader: numéros become `id_demande`, names are dropped, the birth date becomes an age.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import duckdb
+import polars as pl
+
+from expectations.contract import Column, Contract, FileInfo
+
+from .dialect import FileRejected, decode, split_records
+from .scratch import scratch
+from .parse import NUMERO_UNIQUE_RE, Check, Context, decode_column
+
+QUARANTINE_SCHEMA = {
+    "ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "raison": pl.String,
+    "reason_en": pl.String, "valeurs": pl.String,
+}
+LANDLORD = "bailleur_siren"
+
+
+@dataclass
+class ReadResult:
+    encoding: str
+    rows: pl.DataFrame  # valid rows, warehouse column names, plus `_ligne`
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+    rows_read: int
+    identical_duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _meta_only_required(col: Column, info: FileInfo) -> bool | None:
+    """Whether a conditional column must be in the header, when its predicate reads only file facts."""
+    with scratch() as con:
+        try:
+            return bool(con.sql(
+                f"select ({col.required_if}) from (select $d::date as _date_fichier, $s::varchar as _siren_fichier)",
+                params={"d": info.date, "s": info.siren},
+            ).fetchone()[0])
+        except duckdb.Error:
+            return None  # the predicate reads row values: the column belongs in the header
+
+
+def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict[str, int], list[str]]:
+    names = [h.strip().lower() for h in header]
+    dupes = sorted({n for n in names if names.count(n) > 1 and n})
+    if dupes:
+        raise FileRejected("entete", f"colonnes en double dans l'en-tête : {', '.join(dupes)}",
+                           f"duplicate header columns: {', '.join(dupes)}", line=1)
+    position = {n: i for i, n in enumerate(names)}
+    known = {c.name.lower() for c in contract.columns}
+    missing, absent_optional = [], []
+    for c in contract.columns:
+        if c.name.lower() in position:
+            continue
+        needed = c.required or c.in_header
+        if c.required_if is not None:
+            needed = _meta_only_required(c, info) is not False
+        (missing if needed else absent_optional).append(c.name)
+    if missing:
+        raise FileRejected("entete", f"colonnes obligatoires absentes de l'en-tête : {', '.join(missing)}",
+                           f"required columns missing from the header: {', '.join(missing)}", line=1)
+    warnings = []
+    if absent_optional:
+        warnings.append(f"colonnes facultatives absentes, lues vides : {', '.join(absent_optional)}")
+    unknown = [h.strip() for h in header if h.strip().lower() not in known]
+    if unknown:
+        warnings.append(f"colonnes inconnues ignorées : {', '.join(unknown)}")
+    return {c.name: position[c.name.lower()] for c in contract.columns if c.name.lower() in position}, warnings
+
+
+def _values_json(contract: Contract, text: pl.DataFrame) -> pl.Expr:
+    """The row's values minus personal fields (the pseudonym stands in for the numéro)."""
+    cols = [pl.col(c.name) for c in contract.columns if not c.personal and c.name in text.columns]
+    if "id_demande" in text.columns:
+        cols.append(pl.col("id_demande"))
+    return pl.struct(cols).struct.json_encode()
+
+
+def read(
+    data: bytes,
+    contract: Contract,
+    info: FileInfo,
+    ctx: Context,
+    pseudonymize: Callable[[pl.Series], pl.Series],
+) -> ReadResult:
+    text, encoding = decode(data)
+    records = split_records(text)
+    positions, warnings = _header(contract, records.header, info)
+    width = len(records.header)
+    recs = records.frame.with_columns(n=pl.col("champs").list.len())
+
+    bad_count = recs.filter(pl.col("erreur").is_not_null() | (pl.col("n") != width))
+    quarantine = [bad_count.select(
+        "ligne",
+        colonne=pl.lit(None, pl.String),
+        regle=pl.lit("nombre_de_champs"),
+        raison=pl.coalesce(
+            pl.col("erreur"),
+            pl.format("nombre de champs : {} au lieu de {}", pl.col("n"), pl.lit(width)),
+        ),
+        reason_en=pl.lit("field count differs from the header"),
+        valeurs=pl.lit(None, pl.String),
+    )]
+    good = recs.filter(pl.col("erreur").is_null() & (pl.col("n") == width))
+
+    # Trimmed text of every contract column (null when empty or absent from the header).
+    text_cols = []
+    for c in contract.columns:
+        if c.name in positions:
+            t = pl.col("champs").list.get(positions[c.name]).str.strip_chars()
+            text_cols.append(pl.when(t != "").then(t).alias(c.name))
+        else:
+            text_cols.append(pl.lit(None, pl.String).alias(c.name))
+    txt = good.select(pl.col("ligne"), *text_cols)
+
+    # Pseudonym first, so that quarantined rows can show it instead of the numéro.
+    pseudonymized = [c for c in contract.columns if c.personal == "pseudonym"]
+    assert len(pseudonymized) <= 1, "one numéro unique per feed"
+    for c in pseudonymized:
+        numero = pl.col(c.name).str.to_uppercase()
+        masked = txt.select(pl.when(numero.str.contains(NUMERO_UNIQUE_RE)).then(numero)).to_series()
+        txt = txt.with_columns(pseudonymize(masked).alias("id_demande"))
+    typed_exprs, checks = [], []
+    for c in contract.columns:
+        value, col_checks = decode_column(c, pl.col(c.name), ctx)
+        typed_exprs.append(value.alias(c.name))
+        checks += col_checks
+
+    if contract.landlord_from_file:
+        file_siren = pl.lit(info.siren, pl.String)
+        if contract.landlord_column:
+            col = pl.col(contract.landlord_column)
+            typed_exprs.append(pl.coalesce(file_siren, col).alias(LANDLORD))
+            checks.append(Check(
+                "bailleur_fichier", contract.landlord_column,
+                (col.is_not_null() & file_siren.is_not_null() & (col != file_siren)).fill_null(False),
+                pl.lit(f"SIREN différent de celui du nom du fichier ({info.siren})"),
+                "SIREN differs from the file name's",
+            ))
+        else:
+            typed_exprs.append(file_siren.alias(LANDLORD))
+
+    flags = txt.select(
+        pl.col("ligne"),
+        *[chk.failed.alias(f"__f{i}") for i, chk in enumerate(checks)],
+        *[chk.reason.alias(f"__r{i}") for i, chk in enumerate(checks)],
+    )
+    typed = txt.select(pl.col("ligne"), *typed_exprs, *[pl.col("id_demande")] * bool(pseudonymized))
+    # Direct identifiers are not needed past this point (the age is derived in _finish).
+    typed = typed.drop([c.name for c in contract.columns if c.personal in ("pseudonym", "drop")])
+
+    # Conditional requirements and row rules: SQL predicates over the typed row, in memory.
+    sql_checks = []
+    for c in contract.columns:
+        if c.required_if is not None:
+            sql_checks.append((c.name, "obligatoire", f"({c.required_if}) and \"{c.name}\" is null",
+                               f"valeur obligatoire quand {c.required_if}", "conditionally required value missing"))
+    for r in contract.rules:
+        sql_checks.append((r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en))
+    if sql_checks:
+        with scratch() as con:
+            con.register("t", typed.with_columns(
+                _date_fichier=pl.lit(info.date, pl.Date), _siren_fichier=pl.lit(info.siren, pl.String)
+            ))
+            selects = ", ".join(f"coalesce({sql}, false) as __s{i}" for i, (_, _, sql, _, _) in enumerate(sql_checks))
+            sql_flags = con.sql(f"select ligne, {selects} from t order by ligne").pl()
+        flags = flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
+
+    valeurs = txt.select("ligne", valeurs=_values_json(contract, txt))
+    failures = []
+    for i, chk in enumerate(checks):
+        failures.append(flags.filter(pl.col(f"__f{i}")).select(
+            "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
+            raison=pl.col(f"__r{i}"), reason_en=pl.lit(chk.reason_en)))
+    for i, (column, rule, _, reason, reason_en) in enumerate(sql_checks):
+        failures.append(flags.filter(pl.col(f"__s{i}")).select(
+            "ligne", colonne=pl.lit(column), regle=pl.lit(rule),
+            raison=pl.lit(reason), reason_en=pl.lit(reason_en)))
+    failed = pl.concat(failures) if failures else pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
+    # A row already quarantined for its type is not reported again by a rule on the same column.
+    failed = failed.unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
+    quarantine.append(failed.join(valeurs, on="ligne", how="left"))
+
+    ok = typed.join(failed.select("ligne").unique(), on="ligne", how="anti")
+    ok = _finish(contract, info, ok)
+
+    # Duplicate keys within the file: identical rows keep one copy, conflicting ones are all quarantined.
+    keys = list(contract.warehouse_keys)
+    data_cols = [c for c in ok.columns if c != "_ligne"]
+    dup = ok.filter(pl.len().over(keys) > 1)
+    identical = 0
+    if dup.height:
+        variants = dup.select(*keys, pl.struct(data_cols).alias("__row")).group_by(keys).agg(
+            pl.col("__row").n_unique().alias("__variants"))
+        conflict = dup.join(variants.filter(pl.col("__variants") > 1), on=keys, how="semi")
+        lines = conflict.group_by(keys).agg(pl.col("_ligne").sort().cast(pl.String).str.join(", ").alias("__lignes"))
+        conflict = conflict.join(lines, on=keys)
+        quarantine.append(conflict.select(
+            ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("doublon_conflictuel"),
+            raison=pl.format("clé en double dans le fichier avec des valeurs différentes (lignes {})", pl.col("__lignes")),
+            reason_en=pl.lit("conflicting duplicate key within the file"),
+        ).join(valeurs.rename({"ligne": "ligne"}), on="ligne", how="left"))
+        ok = ok.join(conflict.select("_ligne"), on="_ligne", how="anti")
+        before = ok.height
+        ok = ok.unique(subset=data_cols, keep="first", maintain_order=True)
+        identical = before - ok.height
+    rows_read = recs.height
+    q = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in quarantine]).sort("ligne")
+    return ReadResult(encoding, ok.sort("_ligne"), q, rows_read, identical, warnings)
+
+
+def _finish(contract: Contract, info: FileInfo, typed: pl.DataFrame) -> pl.DataFrame:
+    """Rename to warehouse columns and apply the personal-data rules."""
+    exprs = [pl.col("ligne").alias("_ligne")]
+    for c in contract.columns:
+        target = c.warehouse_name
+        if target is None or target == (contract.landlord_column or "").lower():
+            continue
+        if c.personal == "age":
+            d = info.date
+            born = pl.col(c.name)
+            before_birthday = (born.dt.month() > d.month) | ((born.dt.month() == d.month) & (born.dt.day() > d.day))
+            exprs.append((pl.lit(d.year) - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32).alias(target))
+        elif c.personal == "pseudonym":
+            exprs.append(pl.col("id_demande"))
+        else:
+            exprs.append(pl.col(c.name).alias(target))
+    if contract.landlord_from_file:
+        exprs.append(pl.col(LANDLORD))
+    return typed.select(exprs)

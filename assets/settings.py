@@ -1,0 +1,94 @@
+"""Settings: the one place for what is not data (paths, thresholds, retention).
+
+Read from `<home>/observatoire.toml` (or the file named by OBSERVATOIRE_CONFIG), then the environment
+(`OBSERVATOIRE_HOME`, `OBSERVATOIRE_RETENTION_MOIS`). Data (communes, quartile thresholds, CIA
+commitments, code lists) live in seeds, feeds and contracts, never here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+HOME_ENV = "OBSERVATOIRE_HOME"
+DEFAULT_HOME = "data"
+
+
+def resolve_home(home: str | os.PathLike | None = None) -> Path:
+    """The run-time home: explicit argument, else OBSERVATOIRE_HOME, else ./data."""
+    return Path(home or os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    # Prefectoral "délai anormalement long", in months, by typology (C, T1 ... T6P). None is known
+    # here: it ships empty, and D9 is then `non_calculable`.
+    delai_anormalement_long: dict[str, float] = field(default_factory=dict)
+    # Statistical confidentiality thresholds (INDICATORS.md).
+    seuil_secret_cil: int = 5
+    seuil_secret_public: int = 11
+    # Archived personal files are purged this many months after loading (None: kept; set by the DPO).
+    retention_archive_mois: int | None = None
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "rapports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    def dbt_vars(self) -> dict:
+        """What dbt receives as --vars (dbt_project.yml holds no copy)."""
+        return {
+            "delai_anormalement_long": self.delai_anormalement_long,
+            "seuil_secret_cil": self.seuil_secret_cil,
+            "seuil_secret_public": self.seuil_secret_public,
+        }
+
+
+def load_settings(home: str | os.PathLike | None = None) -> Settings:
+    root = resolve_home(home)
+    path = Path(os.environ.get("OBSERVATOIRE_CONFIG") or root / "observatoire.toml")
+    values: dict = {}
+    if path.exists():
+        with open(path, "rb") as f:
+            values = tomllib.load(f)
+    known = {"delai_anormalement_long", "seuil_secret_cil", "seuil_secret_public", "retention_archive_mois"}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"{path} : paramètres inconnus : {', '.join(sorted(unknown))}")
+    env_retention = os.environ.get("OBSERVATOIRE_RETENTION_MOIS")
+    if env_retention:
+        values["retention_archive_mois"] = int(env_retention)
+    return Settings(home=root, **values)
+
+
+class SettingsResource(dg.ConfigurableResource):
+    """The observatory's settings, injected into assets (home defaults to OBSERVATOIRE_HOME or ./data)."""
+
+    home: str = ""
+
+    def get(self) -> Settings:
+        return load_settings(self.home or None)
