@@ -72,3 +72,10 @@ def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb
             yield con
         finally:
             con.close()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """The first value of a query's first row (None when no row); the result is always consumed,
+    since DuckDB 2.0 blocks a connection on an unread result."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

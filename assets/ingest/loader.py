@@ -20,6 +20,7 @@ import polars as pl
 from expectations.contract import FORBIDDEN_COLUMNS, Contract, FileInfo, all_contracts, codes, communes_epci, feed_for
 
 from ..settings import Settings
+from ..warehouse import scalar
 from . import archive
 from .dialect import FileRejected
 from .parse import Context
@@ -86,19 +87,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("insert into raw.codes values (?, ?, ?)", labels)
 
 
-def open_key(con: duckdb.DuckDBPyConnection, home: Path, say: Callable[[str], None]) -> Key:
+def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], None]) -> Key:
     """The pseudonymization key, checked against the fingerprint the warehouse stores."""
-    stored = con.execute("select empreinte from raw.cle_pseudonymisation").fetchone()
-    empty = stored is None and con.execute("select count(*) from raw.journal_ingestion").fetchone()[0] == 0
+    stored = scalar(con, "select empreinte from raw.cle_pseudonymisation")
+    empty = stored is None and scalar(con, "select count(*) from raw.journal_ingestion") == 0
     key, created = load_key(home, create=empty)
     if created:
-        say(f"Clé de pseudonymisation créée : {key.origin} (à sauvegarder ; sans elle l'historique ne se raccorde plus)")
+        warn(f"Clé de pseudonymisation créée : {key.origin} (à sauvegarder ; sans elle l'historique ne se raccorde plus)")
     if stored is None:
         con.execute("insert into raw.cle_pseudonymisation values (?, current_timestamp)", [key.fingerprint])
-    elif stored[0] != key.fingerprint:
+    elif stored != key.fingerprint:
         raise KeyProblem(
             f"la clé de pseudonymisation ({key.origin}) n'est pas celle de l'entrepôt (empreinte "
-            f"{key.fingerprint} au lieu de {stored[0]}) : l'historique ne se raccorderait plus. Restaurez la "
+            f"{key.fingerprint} au lieu de {stored}) : l'historique ne se raccorderait plus. Restaurez la "
             "bonne clé, ou changez de clé en rejouant l'archive (observatoire rejouer)"
         )
     return key
@@ -186,19 +187,20 @@ def _deradiations(con) -> None:
 class Ingestor:
     """Loads files into one open warehouse connection (the caller holds the writer lock)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print):
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print,
+                 warn: Callable[[str], None] | None = None):
         self.con, self.settings, self.say = con, settings, say
         ensure_schema(con)
-        self.pseudonymize = Pseudonymizer(open_key(con, settings.home, say))
+        self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
 
     def _bailleurs(self) -> frozenset[str] | None:
         rows = self.con.execute("select siren from raw.bailleurs").fetchall()
         return frozenset(r[0] for r in rows) or None
 
     def already_loaded(self, name: str, digest: str) -> bool:
-        return self.con.execute(
-            "select count(*) from raw.journal_ingestion where fichier = ? and sha256 = ? and statut = ?",
-            [name, digest, LOADED]).fetchone()[0] > 0
+        return scalar(self.con,
+                      "select count(*) from raw.journal_ingestion where fichier = ? and sha256 = ? and statut = ?",
+                      [name, digest, LOADED]) > 0
 
     def ingest_inbox_file(self, path: Path, contract: Contract) -> FileReport:
         """Archive, load, and take the file out of the inbox."""

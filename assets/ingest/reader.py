@@ -43,7 +43,7 @@ def _meta_only_required(col: Column, info: FileInfo) -> bool | None:
             return bool(con.sql(
                 f"select ({col.required_if}) from (select $d::date as _date_fichier, $s::varchar as _siren_fichier)",
                 params={"d": info.date, "s": info.siren},
-            ).fetchone()[0])
+            ).fetchall()[0][0])
         except duckdb.Error:
             return None  # the predicate reads row values: the column belongs in the header
 
@@ -63,7 +63,10 @@ def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict
         needed = c.required or c.in_header
         if c.required_if is not None:
             needed = _meta_only_required(c, info) is not False
-        (missing if needed else absent_optional).append(c.name)
+        if needed:
+            missing.append(c.name)
+        elif c.personal != "drop":  # names are not requested: their absence is the norm
+            absent_optional.append(c.name)
     if missing:
         raise FileRejected("entete", f"colonnes obligatoires absentes de l'en-tête : {', '.join(missing)}",
                            f"required columns missing from the header: {', '.join(missing)}", line=1)

@@ -1,0 +1,81 @@
+"""One Dagster asset per feed: load the inbox's files of that feed into `raw.<feed>`.
+
+The assets are alike (the contract says what differs), so one factory builds them; the landlord
+referential comes first because landlord files and radiations are checked against it.
+"""
+
+
+import dagster as dg
+
+from expectations.contract import Contract, all_contracts
+
+from ..settings import SettingsResource
+from ..warehouse import connect, scalar
+from .loader import Ingestor, pending
+
+GROUP = "ingestion"
+PREVIEW_ROWS = 5
+
+
+def asset_key(feed: str) -> dg.AssetKey:
+    """`raw/<feed>`: the key dbt sources map to (source `raw`, table `<feed>`)."""
+    return dg.AssetKey(["raw", feed])
+
+
+def _markdown(frame) -> str:
+    if frame.height == 0:
+        return "_aucune ligne_"
+    cols = frame.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.iter_rows():
+        lines.append("| " + " | ".join("" if v is None else str(v)[:24] for v in row) + " |")
+    return "\n".join(lines)
+
+
+def feed_asset(c: Contract) -> dg.AssetsDefinition:
+    deps = [] if c.feed == "bailleurs" else [asset_key("bailleurs")]
+
+    @dg.asset(
+        key=asset_key(c.feed),
+        group_name=GROUP,
+        kinds={"duckdb", "polars", "csv"},
+        deps=deps,
+        description=(
+            f"{c.title} : charge les fichiers `{c.file_pattern}` de la boîte de dépôt dans `{c.table}` "
+            f"(contrat expectations/contracts/{c.feed}.yml, fusion « {c.merge} »). Lignes invalides en "
+            "quarantaine (raw.quarantaine), fichiers archivés avec leur SHA-256, journal dans "
+            "raw.journal_ingestion."
+        ),
+        metadata={"contrat": f"expectations/contracts/{c.feed}.yml", "table": c.table},
+    )
+    def _load(context: dg.AssetExecutionContext, parametres: SettingsResource) -> dg.MaterializeResult:
+        settings = parametres.get()
+        say = context.log.info
+        with connect(settings.home, say=say) as con:
+            ingestor = Ingestor(con, settings, say=say, warn=context.log.warning)
+            files = [(p, k) for p, k in pending(settings.inbox)[0] if k.feed == c.feed]
+            reports = [ingestor.ingest_inbox_file(p, k) for p, k in files]
+            for r in reports:
+                say(f"{r.fichier} : {r.statut}, {r.lignes_chargees} lignes chargées, "
+                    f"{r.lignes_quarantaine} en quarantaine {r.message}".rstrip())
+                for w in r.avertissements:
+                    context.log.warning(f"{r.fichier} : {w}")
+            total = scalar(con, f"select count(*) from {c.table}")
+            preview = con.sql(f"select * exclude (_sha256, _charge_le) from {c.table} "
+                              f"order by _charge_le desc, _ligne limit {PREVIEW_ROWS}").pl()
+            quarantined = scalar(con, "select count(*) from raw.quarantaine where flux = ?", [c.feed])
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": dg.MetadataValue.int(total),
+            "fichiers_traites": dg.MetadataValue.int(len(reports)),
+            "fichiers": dg.MetadataValue.md("\n".join(
+                f"- `{r.fichier}` : {r.statut} ({r.lignes_chargees} chargées, {r.lignes_quarantaine} en "
+                "quarantaine)" for r in reports) or "_aucun nouveau fichier_"),
+            "lignes_chargees": dg.MetadataValue.int(sum(r.lignes_chargees for r in reports)),
+            "lignes_quarantaine_flux": dg.MetadataValue.int(quarantined),
+            "apercu": dg.MetadataValue.md(_markdown(preview)),
+        })
+
+    return _load
+
+
+FEED_ASSETS = [feed_asset(c) for c in all_contracts()]

@@ -1,0 +1,262 @@
+"""The `observatoire` command. Dagster and dbt are imported only inside the commands that need them,
+so `observatoire generate` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_MARK = ".demo"
+# The console shows warnings; the full logs of every run are in the Dagster UI.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _settings(home: str | None):
+    from assets.settings import HOME_ENV, load_settings
+
+    settings = load_settings(home)
+    os.environ[HOME_ENV] = str(settings.home)  # the Dagster resource and code server read it
+    return settings
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+# --- generate -------------------------------------------------------------------------------------
+
+def cmd_generate(args) -> int:
+    from pipelines.generator.api import generate
+
+    out = Path(args.out)
+    report = generate(out, seed=args.seed, scale=args.scale, debut=args.debut, fin=args.fin,
+                      defauts=args.defauts, progress=say)
+    say(f"{len(report.files)} fichiers écrits dans {out} ({report.total_bytes / 1e6:.1f} Mo)")
+    for name, value in report.calibration.items():
+        say(f"  {name} : {value}")
+    return 0
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+def _instance(settings):
+    """The home's persistent Dagster instance (its runs show in the UI)."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    conf = settings.dagster_home / "dagster.yaml"
+    if not conf.exists():
+        conf.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    import dagster as dg
+
+    return dg.DagsterInstance.get()
+
+
+def _fail_orphan_runs(instance) -> None:
+    """Runs started by a CLI process that no longer exists are marked failed."""
+    import dagster as dg
+
+    running = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
+                                                              dg.DagsterRunStatus.STARTING]))
+    for run in running:
+        pid = run.tags.get("observatoire/pid")
+        if pid and not _alive(int(pid)):
+            instance.report_run_failed(run, f"processus {pid} disparu (run interrompu)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_pipeline(settings) -> bool:
+    """Materialize the main job in-process on the home's instance; True on success."""
+    from assets.warehouse import writer_lock
+    from pipelines.definitions import defs
+    from pipelines.jobs import MAIN_JOB
+
+    instance = _instance(settings)
+    _fail_orphan_runs(instance)
+    with writer_lock(settings.home, say=say):
+        job = defs.resolve_job_def(MAIN_JOB)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
+                                        tags={"observatoire/pid": str(os.getpid()),
+                                              "observatoire/origine": "cli"})
+    if not result.success:
+        for ev in result.all_events:
+            if ev.is_step_failure:
+                err = ev.step_failure_data.error
+                say(f"ÉCHEC de l'étape {ev.step_key} : {err.message.strip() if err else ''}")
+    return result.success
+
+
+def summary(settings, since: dt.datetime) -> str:
+    """The French summary of what a run ingested."""
+    from assets.ingest.loader import pending
+    from assets.warehouse import connect
+
+    lines = []
+    if settings.warehouse.exists():
+        with connect(settings.home, read_only=True) as con:
+            rows = con.execute(
+                "select flux, count(*), sum(lignes_lues), sum(lignes_chargees), sum(lignes_quarantaine), "
+                "count(*) filter (where statut = 'rejeté') from raw.journal_ingestion where debut >= ? "
+                "group by flux order by min(debut)", [since]).fetchall()
+            rejected = con.execute(
+                "select fichier, message from raw.journal_ingestion where debut >= ? and statut = 'rejeté' "
+                "order by fichier", [since]).fetchall()
+        if rows:
+            lines.append(f"{'flux':<18}{'fichiers':>9}{'lues':>12}{'chargées':>12}{'quarantaine':>13}{'rejetés':>9}")
+            for flux, n, read_, loaded, quarantined, rej in rows:
+                lines.append(f"{flux:<18}{n:>9}{_thousands(read_ or 0):>12}{_thousands(loaded or 0):>12}"
+                             f"{_thousands(quarantined or 0):>13}{rej:>9}")
+        else:
+            lines.append("Aucun nouveau fichier chargé.")
+        for name, message in rejected:
+            lines.append(f"  fichier rejeté {name} : {message}")
+    _, unknown = pending(settings.inbox)
+    for p in unknown:
+        lines.append(f"  {p.name} : nom de fichier non reconnu, laissé dans la boîte de dépôt")
+    reports = settings.reports / "quarantaine"
+    if reports.exists() and any(reports.iterdir()):
+        lines.append(f"Rapports de quarantaine : {reports}")
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    settings = _settings(args.home)
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    start = dt.datetime.now()
+    say(f"Traitement de la boîte de dépôt {settings.inbox}")
+    ok = run_pipeline(settings)
+    say(summary(settings, start))
+    say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
+    return 0 if ok else 1
+
+
+# --- rejouer --------------------------------------------------------------------------------------
+
+def cmd_rejouer(args) -> int:
+    from assets.ingest.replay import replay
+
+    settings = _settings(args.home)
+    reports, purged = replay(settings, say=say)
+    loaded = sum(r.lignes_chargees for r in reports)
+    say(f"{len(reports)} fichiers rejoués depuis l'archive, {_thousands(loaded)} lignes chargées.")
+    if purged:
+        say(f"{len(purged)} fichiers purgés par la durée de conservation n'ont pas pu être rejoués.")
+    return 0
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    settings = _settings(args.home)
+    home = settings.home
+    if home.exists() and any(home.iterdir()):
+        if not (home / DEMO_MARK).exists():
+            say(f"{home} contient déjà des données qui ne viennent pas de la démonstration : choisissez "
+                "un autre dossier avec --home (la démonstration part d'un dossier vide).")
+            return 2
+        say(f"Réinitialisation de la démonstration précédente dans {home}")
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / DEMO_MARK).write_text("Dossier créé par « observatoire demo » : il peut être effacé.\n")
+    args.out, args.seed, args.scale, args.debut, args.fin, args.defauts = (
+        str(settings.inbox), 1, 1.0, "2024-01", "2026-09", False)
+    say("Génération du territoire synthétique de la CASA (données fictives)…")
+    cmd_generate(args)
+    code = cmd_run(args)
+    say("")
+    say(f"Entrepôt DuckDB : {settings.warehouse}")
+    say(f"Pages et export : {settings.published}")
+    say(f"Rapports de quarantaine : {settings.reports / 'quarantaine'}")
+    say(f"Interface Dagster : observatoire ui --home {home}  (puis http://127.0.0.1:3000)")
+    return code
+
+
+# --- ui -------------------------------------------------------------------------------------------
+
+def cmd_ui(args) -> int:
+    settings = _settings(args.home)
+    _instance(settings)  # creates the Dagster home and sets DAGSTER_HOME
+    cmd = [shutil.which("dagster") or "dagster", "dev", "-w", str(ROOT / "workspace.yaml"),
+           "-h", "127.0.0.1", "-p", str(args.port)]
+    say(f"Interface Dagster sur http://127.0.0.1:{args.port} (arrêt : Ctrl-C)")
+    # dagster dev started from a shell in the background ignores SIGTERM unless SIGINT is default.
+    proc = subprocess.Popen(cmd, cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        return proc.wait()
+
+
+# --- parser ---------------------------------------------------------------------------------------
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="observatoire",
+        description="Observatoire de la demande de logement social de la CASA (Sophia Antipolis).",
+    )
+    sub = p.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
+    home_help = "dossier de travail (défaut : $OBSERVATOIRE_HOME ou ./data)"
+
+    g = sub.add_parser("generate", help="écrit un territoire synthétique (fichiers au format des contrats)")
+    g.add_argument("--out", required=True, help="dossier où écrire les fichiers")
+    g.add_argument("--seed", type=int, default=1, help="graine du tirage aléatoire (défaut : 1)")
+    g.add_argument("--scale", type=float, default=1.0, help="facteur de taille du territoire (défaut : 1)")
+    g.add_argument("--debut", default="2024-01", help="premier mois AAAA-MM (défaut : 2024-01)")
+    g.add_argument("--fin", default="2026-09", help="dernier mois AAAA-MM (défaut : 2026-09)")
+    g.add_argument("--defauts", action="store_true", help="ajoute des lignes défectueuses réalistes")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("run", help="ingère les nouveaux fichiers et reconstruit les indicateurs")
+    r.add_argument("--home", help=home_help)
+    r.set_defaults(func=cmd_run)
+
+    j = sub.add_parser("rejouer", help="reconstruit les tables brutes depuis l'archive")
+    j.add_argument("--home", help=home_help)
+    j.set_defaults(func=cmd_rejouer)
+
+    d = sub.add_parser("demo", help="génère le territoire synthétique dans un dossier vide puis le traite")
+    d.add_argument("--home", help=home_help)
+    d.set_defaults(func=cmd_demo)
+
+    u = sub.add_parser("ui", help="lance l'interface Dagster (avec le démon) sur 127.0.0.1")
+    u.add_argument("--home", help=home_help)
+    u.add_argument("--port", type=int, default=3000, help="port (défaut : 3000)")
+    u.set_defaults(func=cmd_ui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as e:  # the analyst gets a French sentence, the traceback goes to stderr
+        from assets.ingest.pseudonym import KeyProblem
+
+        if isinstance(e, KeyProblem):
+            print(f"Erreur : {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The one Definitions of the observatory (loaded by `dagster dev -w workspace.yaml` and the CLI)."""
+
+import dagster as dg
+
+from assets.ingest.feeds import FEED_ASSETS
+
+from .jobs import observatoire_job
+from .resources import RESOURCES
+from .sensors import boite_de_depot
+
+defs = dg.Definitions(
+    assets=[*FEED_ASSETS],
+    jobs=[observatoire_job],
+    sensors=[boite_de_depot],
+    resources=RESOURCES,
+    executor=dg.in_process_executor,
+)

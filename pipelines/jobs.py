@@ -1,0 +1,11 @@
+"""Jobs: `observatoire` runs everything a new drop needs (ingestion, and later dbt and checks)."""
+
+import dagster as dg
+
+MAIN_JOB = "observatoire"
+
+observatoire_job = dg.define_asset_job(
+    MAIN_JOB,
+    selection=dg.AssetSelection.groups("ingestion"),
+    description="Ingère les fichiers déposés et reconstruit les indicateurs (hors publication).",
+)
