@@ -25,6 +25,14 @@ _UTF8_MULTIBYTE = re.compile(
 )
 
 
+# Where quoted fields leave a line, under Python's csv rules: a quote opens a field only at the start
+# of that field; inside an unquoted field it is a literal character and opens nothing. Possessive
+# quantifiers: one pass per line, no backtracking.
+_QUOTED_BODY = re.compile(r'(?:[^"]|"")*+')
+_FIELDS = re.compile(r'(?:(?:"(?:[^"]|"")*+"|[^";][^;]*+)?+;)*+')  # complete fields, each with its `;`
+_OPEN_TAIL = re.compile(r'"(?:[^"]|"")*+')
+
+
 class FileRejected(Exception):
     """The whole file is refused (encoding, header, landlord): one quarantine row, nothing loaded."""
 
@@ -85,6 +93,35 @@ def _split_quoted(raw: str) -> tuple[list[str] | None, str | None]:
     return rows[0], None
 
 
+def _ends_open(line: str, inside: bool) -> bool:
+    """Whether a quoted field is open at the end of `line`, given whether one was open at its start."""
+    if inside:
+        end = _QUOTED_BODY.match(line).end()
+        if end == len(line):
+            return True
+        # The field closes at `end`: a delimiter must follow (or nothing), else the line is badly
+        # formed and closes its record, which then fails to parse.
+        if not line.startswith(";", end + 1):
+            return False
+        line = line[end + 2:]
+    return _OPEN_TAIL.fullmatch(line, _FIELDS.match(line).end()) is not None
+
+
+def _open_after(raw: pl.Series) -> pl.Series:
+    """Whether a quoted field is still open at the end of each line.
+
+    Only lines holding a quote can change that state, so only they go through Python; a stray quote
+    cannot swallow the records after it.
+    """
+    has_quote = raw.str.contains('"', literal=True)
+    states, inside = [], False
+    for line in raw.filter(has_quote).to_list():
+        inside = _ends_open(line, inside)
+        states.append(inside)
+    state = pl.repeat(None, len(raw), dtype=pl.Boolean, eager=True).scatter(has_quote.arg_true(), states)
+    return state.forward_fill().fill_null(False)
+
+
 def split_records(text: str) -> Records:
     """Split decoded text into records; a quoted field may hold `;` and line breaks."""
     lines = text.split("\n")
@@ -93,10 +130,10 @@ def split_records(text: str) -> Records:
     df = pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)}).with_row_index("ligne", offset=1)
     df = df.with_columns(pl.col("raw").str.strip_suffix("\r"), pl.col("ligne").cast(pl.Int64))
     if '"' in text:
-        # A line continues the previous record while an odd number of quotes is open before it.
-        parity = (pl.col("raw").str.count_matches('"', literal=True).cum_sum() % 2)
+        # A line continues the previous record while a quoted field is open before it.
+        open_after = _open_after(df["raw"])
         df = (
-            df.with_columns(start=(parity.shift(1, fill_value=0) == 0).cum_sum())
+            df.with_columns(start=(~open_after.shift(1, fill_value=False)).cum_sum())
             .group_by("start", maintain_order=True)
             .agg(pl.col("ligne").first(), pl.col("raw").str.join("\n"))
             .drop("start")
