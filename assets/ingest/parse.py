@@ -25,10 +25,12 @@ MONTH_RE = r"^[0-9]{2}/[0-9]{4}$"
 YEAR_RE = r"^[0-9]{4}$"
 INT_RE = r"^[+-]?[0-9]+$"
 # Decimals: comma = decimal separator; with a comma, points before groups of three digits are
-# thousands separators; without a comma a point is the decimal separator. Spaces are removed first.
+# thousands separators; without a comma a point is the decimal separator. Spaces are removed first,
+# where they group thousands (`12 34` is refused).
 DEC_COMMA_RE = r"^[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+),[0-9]*$"
 DEC_POINT_RE = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 SPACES_RE = "[ \u00a0\u202f]"
+SPACED_RE = r"^[+-]?[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+([,.][0-9]*)?$"
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
@@ -63,7 +65,8 @@ def _parse_date(raw: pl.Expr) -> pl.Expr:
 
 
 def _decimal(raw: pl.Expr) -> pl.Expr:
-    s = raw.str.replace_all(SPACES_RE, "")
+    grouped = ~raw.str.contains(SPACES_RE) | raw.str.contains(SPACED_RE)
+    s = pl.when(grouped).then(raw.str.replace_all(SPACES_RE, ""))
     comma = s.str.contains(DEC_COMMA_RE)
     point = s.str.contains(DEC_POINT_RE)
     return (
@@ -182,6 +185,8 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
         bad("date_future", value > pl.lit(limit),
             f"date postérieure à la date du fichier ({ctx.file_date.isoformat()})", "date after the file's date")
     if col.required:
-        checks.append(Check("obligatoire", name, raw.is_null(), pl.lit("valeur obligatoire manquante"),
+        # A list of separators only (`|`) holds no item: as missing as an empty field.
+        missing = raw.is_null() | (value.is_null() if t == "list" else pl.lit(False))
+        checks.append(Check("obligatoire", name, missing, pl.lit("valeur obligatoire manquante"),
                             "required value missing"))
     return value, checks
