@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -100,9 +101,17 @@ def run_pipeline(settings) -> bool:
     if not result.success:
         for ev in result.all_events:
             if ev.is_step_failure:
-                err = ev.step_failure_data.error
-                say(f"ÉCHEC de l'étape {ev.step_key} : {err.message.strip() if err else ''}")
+                say(f"ÉCHEC de l'étape {ev.step_key} : {_root_cause(ev.step_failure_data.error)}")
     return result.success
+
+
+def _root_cause(err) -> str:
+    """The message of the error at the bottom of Dagster's wrapping (a French sentence of ours)."""
+    while err is not None and err.cause is not None:
+        err = err.cause
+    if err is None:
+        return ""
+    return re.sub(rf"^[\w.]*{re.escape(err.cls_name or '')}:\s*", "", err.message.strip())
 
 
 def summary(settings, since: dt.datetime) -> str:

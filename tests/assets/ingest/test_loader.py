@@ -1,0 +1,262 @@
+"""The loader on the real DuckDB: merge policies, quarantine, idempotence, atomicity, archive, keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import stat
+
+import duckdb
+import pytest
+
+from assets.ingest import archive, loader
+from assets.ingest.loader import ALREADY, LOADED, REJECTED, Ingestor, pending
+from assets.ingest.pseudonym import Key, KeyProblem, hmac_python
+from assets.ingest.replay import replay
+from assets.settings import load_settings
+from assets.warehouse import connect
+from tests.conftest import DEPOT, FIXTURE_NAMES, FIXTURE_NUMEROS, TEST_KEY_HEX, drop, dump
+
+
+def ingest(home, **kw):
+    settings = load_settings(home)
+    with connect(settings.home) as con:
+        ing = Ingestor(con, settings, say=lambda m: None)
+        return [ing.ingest_inbox_file(p, c) for p, c in pending(settings.inbox)[0]]
+
+
+def query(home, sql, params=None):
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def pid(numero: str) -> str:
+    return hmac_python(Key(bytes.fromhex(TEST_KEY_HEX), "test"), numero)
+
+
+def test_fixture_drop_loads_with_known_counts(home, key_env):
+    reports = {r.fichier: r for r in ingest(home)}
+    assert [r.statut for r in reports.values()] == [LOADED] * 5
+    # bailleurs first, then demands and radiations in date order
+    assert list(reports) == ["bailleurs.csv", "sne_demandes_20250131.csv", "sne_demandes_20250228.csv",
+                             "sne_radiations_20250228.csv", "sne_radiations_20250331.csv"]
+    feb = reports["sne_demandes_20250228.csv"]
+    assert (feb.encodage, feb.lignes_lues, feb.lignes_chargees, feb.lignes_quarantaine) == ("windows-1252", 5, 3, 2)
+    assert query(home, "select _date_fichier, count(*) from raw.sne_demandes group by 1 order by 1") == [
+        (dt.date(2025, 1, 31), 3), (dt.date(2025, 2, 28), 3)]
+    assert query(home, "select count(*) from raw.bailleurs") == [(2,)]
+    assert not list((home / "inbox").iterdir())
+
+
+def test_quarantine_names_file_line_column_rule_and_french_reason(home, key_env):
+    ingest(home)
+    rows = query(home, "select fichier, ligne, colonne, regle, raison from raw.quarantaine "
+                       "where fichier = 'sne_demandes_20250228.csv' order by ligne, colonne")
+    assert ("sne_demandes_20250228.csv", 6, "date_depot", "date_impossible", "date impossible « 31/02/2025 »") in rows
+    assert ("sne_demandes_20250228.csv", 6, "logement_actuel", "code_inconnu",
+            "code inconnu de la liste logement_actuel « ZZ »") in rows
+    # the multi-line record occupies lines 2-3, so the truncated record starts on physical line 7
+    assert ("sne_demandes_20250228.csv", 7, None, "nombre_de_champs", "nombre de champs : 10 au lieu de 22") in rows
+    future = query(home, "select ligne, regle from raw.quarantaine where fichier = 'sne_radiations_20250228.csv' "
+                         "and colonne = 'date_radiation'")
+    assert future == [(6, "date_future")]
+    report = home / "rapports" / "quarantaine" / "sne_demandes_20250228.quarantaine.csv"
+    text = report.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0] == "ligne;colonne;règle;raison;valeurs (hors données personnelles)"
+    assert "date impossible" in text
+
+
+def test_reingesting_the_same_file_changes_nothing(home, key_env):
+    ingest(home)
+    before = dump(home / "warehouse.duckdb")
+    drop(home, "sne_demandes_20250131.csv", "sne_radiations_20250228.csv")
+    reports = ingest(home)
+    assert [r.statut for r in reports] == [ALREADY, ALREADY]
+    assert dump(home / "warehouse.duckdb") == before
+    assert not list((home / "inbox").iterdir())
+    assert len(archive.entries(home / "archive")) == 5
+
+
+def test_resent_file_with_new_hash_replaces_its_rows(home, key_env):
+    ingest(home)
+    text = (DEPOT / "sne_demandes_20250131.csv").read_text().splitlines(keepends=True)
+    (home / "inbox" / "sne_demandes_20250131.csv").write_text("".join(text[:-1]))  # one demand fewer
+    [report] = ingest(home)
+    assert report.statut == LOADED and report.lignes_chargees == 2
+    assert query(home, "select count(*) from raw.sne_demandes where _date_fichier = '2025-01-31'") == [(2,)]
+    versions = [e for e in archive.entries(home / "archive") if e.fichier == "sne_demandes_20250131.csv"]
+    assert len(versions) == 2 and all((home / "archive" / e.chemin).exists() for e in versions)
+
+
+def test_deradiation_cancels_the_latest_earlier_radiation(home, key_env):
+    ingest(home)
+    rows = query(home, "select date_radiation, motif_radiation, _annulee from raw.sne_radiations "
+                       "where id_demande = ? order by 1", [pid(FIXTURE_NUMEROS[5])])
+    assert rows == [(dt.date(2025, 2, 10), "RADREN", True), (dt.date(2025, 2, 25), None, False)]
+    assert query(home, "select _annulee from raw.sne_radiations where id_demande = ?",
+                 [pid(FIXTURE_NUMEROS[1])]) == [(False,)]
+
+
+def test_event_keys_are_unique_across_files(home, key_env):
+    reports = {r.fichier: r for r in ingest(home)}
+    march = reports["sne_radiations_20250331.csv"]
+    assert (march.lignes_lues, march.lignes_chargees, march.lignes_ignorees, march.lignes_quarantaine) == (3, 1, 1, 1)
+    assert query(home, "select ligne, regle, raison from raw.quarantaine where fichier = 'sne_radiations_20250331.csv'") == [
+        (2, "conflit", "conflit avec sne_radiations_20250228.csv : même clé, valeurs différentes")]
+    # the earlier radiation stands
+    assert query(home, "select motif_radiation from raw.sne_radiations where id_demande = ?",
+                 [pid(FIXTURE_NUMEROS[1])]) == [("RADATT",)]
+
+
+def test_failed_load_leaves_the_warehouse_as_it_was(home, key_env, monkeypatch):
+    for n in ("sne_radiations_20250228.csv", "sne_radiations_20250331.csv"):
+        (home / "inbox" / n).unlink()
+    ingest(home)
+    before = dump(home / "warehouse.duckdb")
+    drop(home, "sne_radiations_20250228.csv")
+
+    def boom(con):
+        raise RuntimeError("panne simulée après l'insertion")
+
+    monkeypatch.setattr(loader, "_deradiations", boom)
+    with pytest.raises(RuntimeError, match="panne simulée"):
+        ingest(home)
+    assert dump(home / "warehouse.duckdb") == before
+    assert (home / "inbox" / "sne_radiations_20250228.csv").exists()  # still to be loaded
+    monkeypatch.undo()
+    os.environ["OBSERVATOIRE_CLE"] = TEST_KEY_HEX
+    [report] = ingest(home)
+    assert report.statut == LOADED and report.lignes_chargees == 3
+
+
+def test_pseudonym_is_stable_across_files_and_feeds(home, key_env):
+    ingest(home)
+    first = pid(FIXTURE_NUMEROS[0])
+    assert query(home, "select count(distinct _date_fichier) from raw.sne_demandes where id_demande = ?",
+                 [first]) == [(2,)]
+    assert query(home, "select motif_radiation from raw.sne_radiations where id_demande = ?", [first]) == [("RADATT",)]
+    # an attributed demand joins its earlier snapshot
+    assert query(home, "select count(*) from raw.sne_radiations r join raw.sne_demandes d using (id_demande) "
+                       "where r.motif_radiation = 'RADATT'") == [(3,)]
+
+
+def test_no_personal_data_reaches_the_warehouse(home, key_env):
+    ingest(home)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        cols = con.execute("select table_schema, table_name, column_name, data_type from information_schema.columns").fetchall()
+        assert not [c for c in cols if c[2].lower() in {"numero_unique", "nom", "prenom", "date_naissance"}]
+        cells = []
+        for schema, table, column, kind in cols:
+            if kind in ("VARCHAR", "VARCHAR[]"):
+                cells += [str(v[0]) for v in con.execute(f'select "{column}" from {schema}.{table}').fetchall()]
+    finally:
+        con.close()
+    blob = "\n".join(cells)
+    assert "id_demande" in blob  # quarantined rows show the pseudonym
+    for secret in FIXTURE_NUMEROS + FIXTURE_NAMES + ["1980-06-15", "15/06/1980"]:
+        assert secret not in blob
+    for report in (home / "rapports" / "quarantaine").iterdir():
+        text = report.read_text(encoding="utf-8-sig")
+        assert not [s for s in FIXTURE_NUMEROS + FIXTURE_NAMES if s in text]
+
+
+def test_age_replaces_the_birth_date(home, key_env):
+    ingest(home)
+    ages = dict(query(home, "select id_demande, age from raw.sne_demandes where _date_fichier = '2025-01-31'"))
+    assert ages[pid(FIXTURE_NUMEROS[0])] == 44  # born 1980-06-15, extraction 2025-01-31
+    assert ages[pid(FIXTURE_NUMEROS[1])] == 35  # born "1990"
+    assert ages[pid(FIXTURE_NUMEROS[2])] == 24  # born 2000-02-29
+
+
+def test_key_is_created_under_a_fresh_home_and_then_reused(home, monkeypatch):
+    monkeypatch.delenv("OBSERVATOIRE_CLE", raising=False)
+    messages = []
+    settings = load_settings(home)
+    with connect(home) as con:
+        Ingestor(con, settings, say=messages.append)
+    key_file = home / "secret" / "cle_pseudonymisation"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    assert any("Clé de pseudonymisation créée" in m for m in messages)
+    first = key_file.read_text()
+    messages.clear()
+    with connect(home) as con:
+        Ingestor(con, settings, say=messages.append)
+    assert key_file.read_text() == first and not messages
+
+
+def test_a_different_key_is_refused(home, key_env, monkeypatch):
+    ingest(home)
+    monkeypatch.setenv("OBSERVATOIRE_CLE", "b2" * 32)
+    with pytest.raises(KeyProblem, match="n'est pas celle de l'entrepôt"):
+        ingest(home)
+
+
+def test_missing_key_on_a_filled_warehouse_is_refused(home, key_env, monkeypatch):
+    ingest(home)
+    monkeypatch.delenv("OBSERVATOIRE_CLE")
+    with pytest.raises(KeyProblem, match="introuvable"):
+        ingest(home)
+
+
+def test_archive_keeps_files_unchanged_with_their_hash(home, key_env):
+    originals = {p.name: p.read_bytes() for p in (home / "inbox").iterdir()}
+    ingest(home)
+    root = home / "archive"
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    entries = archive.entries(root)
+    assert [e.fichier for e in entries] == ["bailleurs.csv", *sorted(n for n in originals if n != "bailleurs.csv")]
+    for e in entries:
+        path = root / e.chemin
+        assert path.read_bytes() == originals[e.fichier]
+        assert archive.sha256(path.read_bytes()) == e.sha256
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    journal = query(home, "select fichier, sha256 from raw.journal_ingestion order by debut")
+    assert journal == [(e.fichier, e.sha256) for e in entries]
+
+
+def test_retention_purges_only_old_personal_files(home, key_env):
+    ingest(home)
+    root = home / "archive"
+    later = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(days=100)
+    purged = archive.purge(root, {"sne_demandes", "sne_radiations"}, 3, later)
+    assert sorted(e.fichier for e in purged) == sorted(n for n in os.listdir(DEPOT) if n.startswith("sne_"))
+    assert (root / "bailleurs" ).exists() and any((root / "bailleurs").iterdir())
+    assert not any((root / "sne_demandes").iterdir())
+    assert all(e.purge_le for e in archive.entries(root) if e.flux.startswith("sne_"))
+    assert archive.purge(root, {"sne_demandes"}, 3, later) == []
+
+
+def test_rejected_file_gets_one_quarantine_row_and_is_examined_again(home, key_env):
+    bad = home / "inbox" / "sne_demandes_20250331.csv"
+    bad.write_bytes((DEPOT / "sne_demandes_20250131.csv").read_bytes().replace(b"Martin", b"Mart\x81n"))
+    reports = {r.fichier: r for r in ingest(home)}
+    assert reports[bad.name].statut == REJECTED
+    assert "ligne 2" in reports[bad.name].message
+    rows = query(home, "select ligne, colonne, regle from raw.quarantaine where fichier = ?", [bad.name])
+    assert rows == [(2, None, "encodage")]
+    shutil.copy(DEPOT / "sne_demandes_20250131.csv", bad)  # fixed and dropped again
+    [again] = ingest(home)
+    assert again.statut == LOADED
+    assert query(home, "select count(*) from raw.quarantaine where fichier = ?", [bad.name]) == [(0,)]
+
+
+def test_unknown_file_names_stay_in_the_inbox(home):
+    (home / "inbox" / "export_divers.xlsx").write_bytes(b"x")
+    known, unknown = pending(home / "inbox")
+    assert [p.name for p in unknown] == ["export_divers.xlsx"]
+    assert known[0][0].name == "bailleurs.csv"
+
+
+def test_replay_rebuilds_the_same_raw_tables(home, key_env):
+    ingest(home)
+    before = dump(home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le"))
+    reports, purged = replay(load_settings(home), say=lambda m: None)
+    assert len(reports) == 5 and purged == []
+    after = dump(home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le"))
+    assert after == before

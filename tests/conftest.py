@@ -1,0 +1,53 @@
+"""Shared fixtures: a home with the fixture drop in its inbox, a fixed pseudonymization key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DEPOT = FIXTURES / "depot"
+TEST_KEY_HEX = "a1" * 32
+# What the fixture drop holds that must never reach the warehouse, a log or an output.
+FIXTURE_NUMEROS = [f"06101240000000000{i}" for i in range(1, 10)]
+FIXTURE_NAMES = ["Martin", "Jeanne", "Durand", "Paul"]
+
+
+@pytest.fixture
+def key_env(monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+    return bytes.fromhex(TEST_KEY_HEX)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh home whose inbox holds the fixture drop; OBSERVATOIRE_HOME points at it."""
+    h = tmp_path / "home"
+    shutil.copytree(DEPOT, h / "inbox")
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(h))
+    return h
+
+
+def drop(home: Path, *names: str) -> None:
+    for n in names:
+        shutil.copy(DEPOT / n, home / "inbox" / n)
+
+
+def dump(db: Path, exclude_columns: tuple[str, ...] = ()) -> dict[str, list]:
+    """Every raw table's rows, sorted: to compare warehouse states."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        for t in tables:
+            cols = [r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                "order by ordinal_position", [t]).fetchall() if r[0] not in exclude_columns]
+            out[t] = con.execute(f"select {', '.join(cols)} from raw.{t} order by all").fetchall()
+        return out
+    finally:
+        con.close()

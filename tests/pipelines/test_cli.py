@@ -1,0 +1,90 @@
+"""The `observatoire` command as the analyst runs it (a real process, the home's Dagster instance)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from assets.warehouse import writer_lock
+from tests.conftest import TEST_KEY_HEX, dump
+
+BIN = Path(sys.executable).parent
+
+
+def observatoire(*args: str, env_extra: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **(env_extra or {})}
+    return subprocess.run([str(BIN / "observatoire"), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_help_is_in_french():
+    out = observatoire("--help")
+    assert out.returncode == 0
+    for words in ("ingère les nouveaux fichiers", "reconstruit les tables brutes depuis l'archive",
+                  "écrit un territoire synthétique", "lance l'interface Dagster"):
+        assert words in out.stdout
+
+
+def test_run_ingests_the_inbox_and_records_the_run_in_the_home_instance(home, key_env):
+    (home / "inbox" / "lisez-moi.txt").write_text("x")
+    out = observatoire("run", "--home", str(home))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "sne_demandes" in out.stdout and "Traitement terminé." in out.stdout
+    assert "lisez-moi.txt : nom de fichier non reconnu, laissé dans la boîte de dépôt" in out.stdout
+    assert (home / "inbox" / "lisez-moi.txt").exists()
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    instance = dg.DagsterInstance.get()
+    runs = instance.get_runs()
+    assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS]
+    assert runs[0].tags["observatoire/origine"] == "cli"
+    # a second run finds nothing new and changes nothing
+    before = dump(home / "warehouse.duckdb")
+    again = observatoire("run", "--home", str(home))
+    assert again.returncode == 0 and "Aucun nouveau fichier chargé." in again.stdout
+    assert dump(home / "warehouse.duckdb") == before
+
+
+def test_run_with_the_wrong_key_fails_with_a_french_message(home, key_env):
+    assert observatoire("run", "--home", str(home)).returncode == 0
+    out = observatoire("run", "--home", str(home), env_extra={"OBSERVATOIRE_CLE": "c3" * 32})
+    assert out.returncode == 1
+    assert "n'est pas celle de l'entrepôt" in out.stdout
+
+
+def test_rejouer_rebuilds_from_the_archive(home, key_env):
+    assert observatoire("run", "--home", str(home)).returncode == 0
+    ignore = ("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")
+    before = dump(home / "warehouse.duckdb", exclude_columns=ignore)
+    out = observatoire("rejouer", "--home", str(home))
+    assert out.returncode == 0, out.stderr
+    assert "5 fichiers rejoués depuis l'archive" in out.stdout
+    assert dump(home / "warehouse.duckdb", exclude_columns=ignore) == before
+
+
+def test_writers_wait_for_the_lock(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time; from pathlib import Path
+        from assets.warehouse import writer_lock
+        with writer_lock(Path({str(tmp_path)!r})):
+            print("held", flush=True); time.sleep(2)
+        """)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert holder.stdout.readline().strip() == "held"
+    said = []
+    start = time.monotonic()
+    with writer_lock(tmp_path, say=said.append):
+        waited = time.monotonic() - start
+    assert waited > 1.0  # the holder kept the lock for 2 s after saying so
+    assert said and "attente" in said[0]
+    holder.wait()
+
+
+def test_demo_refuses_a_home_with_other_data(tmp_path):
+    (tmp_path / "warehouse.duckdb").write_text("")
+    out = observatoire("demo", "--home", str(tmp_path))
+    assert out.returncode == 2 and "choisissez un autre dossier" in out.stdout

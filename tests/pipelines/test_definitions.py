@@ -1,0 +1,91 @@
+"""The Dagster wiring: definitions load and validate, assets materialize for real, the sensor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.ingest.feeds import FEED_ASSETS, asset_key
+from assets.settings import SettingsResource
+from pipelines.definitions import defs
+from pipelines.sensors import boite_de_depot
+from tests.conftest import FIXTURE_NAMES, FIXTURE_NUMEROS, drop
+
+ROOT = Path(__file__).resolve().parents[2]
+GROUPS = {"ingestion", "staging", "intermediate", "publication"} | {
+    f"marts_{a}" for a in ("demande", "attributions", "commission", "parc", "indicateurs")}
+
+
+def test_dagster_definitions_validate():
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    out = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w",
+                          "workspace.yaml"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "All code locations passed validation" in out.stdout + out.stderr
+
+
+def test_every_asset_has_a_description_a_group_and_kinds():
+    specs = list(defs.resolve_all_asset_specs())
+    assert {s.key for s in specs} >= {asset_key("sne_demandes"), asset_key("sne_radiations"), asset_key("bailleurs")}
+    for s in specs:
+        assert s.description and len(s.description) > 40, s.key
+        assert s.group_name in GROUPS, (s.key, s.group_name)
+        assert s.kinds, s.key
+
+
+def test_feed_assets_materialize_on_the_fixture_drop(home, key_env):
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(FEED_ASSETS, resources={"parametres": SettingsResource(home=str(home))},
+                            instance=instance)
+    assert result.success
+    meta = {m.asset_key: m.metadata for m in
+            (e.event_specific_data.materialization for e in result.get_asset_materialization_events())}
+    assert meta[asset_key("sne_demandes")]["dagster/row_count"].value == 6
+    assert meta[asset_key("sne_radiations")]["dagster/row_count"].value == 4
+    assert meta[asset_key("bailleurs")]["fichiers_traites"].value == 1
+    assert "id_demande" in meta[asset_key("sne_demandes")]["apercu"].value
+    # nothing personal in the run's logs or metadata
+    logs = "\n".join(str(e.dagster_event or "") + (e.user_message or "")
+                     for e in instance.all_logs(result.run_id))
+    for secret in FIXTURE_NUMEROS + FIXTURE_NAMES:
+        assert secret not in logs
+
+
+def _settle(path: Path) -> None:
+    past = time.time() - 60
+    for p in path.iterdir():
+        os.utime(p, (past, past))
+
+
+def test_sensor_requests_one_run_for_all_new_files(home):
+    _settle(home / "inbox")
+    (home / "inbox" / "notes.txt").write_text("pas un flux")
+    first = boite_de_depot(dg.build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1
+    again = boite_de_depot(dg.build_sensor_context(cursor=first.cursor))
+    assert not again.run_requests
+    (home / "inbox" / "sne_demandes_20250131.csv").unlink()
+    drop(home, "sne_demandes_20250131.csv")  # a new file arrives...
+    fresh = boite_de_depot(dg.build_sensor_context(cursor=again.cursor))
+    assert not fresh.run_requests  # ...and is still being copied (too recent)
+    _settle(home / "inbox")
+    settled = boite_de_depot(dg.build_sensor_context(cursor=again.cursor))
+    assert len(settled.run_requests) == 1
+    assert settled.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_sensor_never_opens_the_warehouse(home, monkeypatch):
+    import duckdb
+
+    def forbidden(*a, **k):
+        raise AssertionError("the sensor opened DuckDB")
+
+    monkeypatch.setattr(duckdb, "connect", forbidden)
+    _settle(home / "inbox")
+    assert len(boite_de_depot(dg.build_sensor_context(cursor=None)).run_requests) == 1
