@@ -51,11 +51,34 @@ def _ordinal(keys: np.ndarray) -> np.ndarray:
     return out
 
 
+def _dedupe(cand: np.ndarray) -> np.ndarray:
+    """Keep each demand once, in its first row (rows in order, then slots)."""
+    flat = cand.ravel()
+    at = np.flatnonzero(flat >= 0)
+    _, first = np.unique(flat[at], return_index=True)
+    keep = np.zeros(len(flat), dtype=bool)
+    keep[at[first]] = True
+    return _compact(np.where(keep.reshape(cand.shape), cand, -1))
+
+
+def _take(ks: np.ndarray, ds: np.ndarray, rkey: np.ndarray) -> np.ndarray:
+    """``N_PICK`` demands per request from lists sorted by key then score: the k-th request of a key
+    takes the k-th block of ``N_PICK`` (-1 past the end of the key's list)."""
+    if len(ds) == 0:
+        return np.full((len(rkey), N_PICK), -1, dtype=np.int64)
+    start = np.searchsorted(ks, rkey, side="left")
+    end = np.searchsorted(ks, rkey, side="right")
+    pos = start[:, None] + N_PICK * _ordinal(rkey)[:, None] + np.arange(N_PICK)[None, :]
+    return np.where(pos < end[:, None], ds[np.minimum(pos, len(ds) - 1)], -1)
+
+
 def select_candidates(sim: "Simulation", pool: np.ndarray, t: int, com: np.ndarray, typ: np.ndarray,
                       kind: np.ndarray) -> np.ndarray:
     """Up to ``N_PICK`` distinct candidates per round, best first; -1 where the pool runs short.
 
-    ``kind`` 1 draws from the demands with a declared priority (falling back on all demands).
+    A demand is listed under every (commune of the EPCI, type) it wishes, ordered by a random
+    draw weighted by its score (Gumbel trick). Rounds of ``kind`` 1 first take demands with a
+    declared priority; the other rounds, and priority rounds still short, then share what is left.
     """
     n = len(com)
     cand = np.full((n, N_PICK), -1, dtype=np.int64)
@@ -68,42 +91,27 @@ def select_candidates(sim: "Simulation", pool: np.ndarray, t: int, com: np.ndarr
     T = DWELLING_TYPS
     ok_t = (tmin[:, None] <= T[None, :]) & (tmax[:, None] >= T[None, :])
     r, j, k = np.nonzero(ok_c[:, :, None] & ok_t[:, None, :])
-    c = ch[r, j].astype(np.int64)
-    ty = T[k]
+    n_typ = len(TYPOS)
+    keys = ch[r, j].astype(np.int64) * n_typ + T[k]
     score = dm.cotation(pool, t) / 10.0 / params.SELECTION_TAU
     sc = score[r] + rng.gumbel(size=len(r))
-    prio = dm.priority_eligible(pool)[r]
-    n_typ = len(TYPOS)
-    keys = np.concatenate([c * n_typ + ty, (n_epci + c[prio]) * n_typ + ty[prio]])
-    dem = np.concatenate([pool[r], pool[r][prio]])
-    sc = np.concatenate([sc, sc[prio]])
     order = np.lexsort((-sc, keys))
-    ks, ds = keys[order], dem[order]
-    picks = np.arange(N_PICK)
+    keys, dem = keys[order], pool[r][order]
+    prio = dm.priority_eligible(pool)[r][order]
+    rkey = com * n_typ + typ
 
-    rkey = (kind * n_epci + com) * n_typ + typ
-    start = np.searchsorted(ks, rkey, side="left")
-    end = np.searchsorted(ks, rkey, side="right")
-    pos = start[:, None] + N_PICK * _ordinal(rkey)[:, None] + picks[None, :]
-    valid = pos < end[:, None]
-    cand = np.where(valid, ds[np.minimum(pos, len(ds) - 1)], -1)
-
-    short = np.flatnonzero((kind == 1) & (valid.sum(axis=1) < N_PICK))
-    if len(short):
-        gkey = com[short] * n_typ + typ[short]
-        gs = np.searchsorted(ks, gkey, side="left")
-        ge = np.searchsorted(ks, gkey, side="right")
-        pos2 = ge[:, None] - 1 - (N_PICK * _ordinal(gkey)[:, None] + picks[None, :])
-        valid2 = pos2 >= gs[:, None]
-        extra = np.where(valid2, ds[np.clip(pos2, 0, len(ds) - 1)], -1)
-        cand[short] = _compact(np.concatenate([cand[short], extra], axis=1))[:, :N_PICK]
-
-    flat = cand.ravel()
-    at = np.flatnonzero(flat >= 0)
-    _, first = np.unique(flat[at], return_index=True)
-    keep = np.zeros(len(flat), dtype=bool)
-    keep[at[first]] = True
-    return _compact(np.where(keep.reshape(cand.shape), cand, -1))
+    first = np.flatnonzero(kind == 1)
+    if len(first):
+        cand[first] = _dedupe(_take(keys[prio], dem[prio], rkey[first]))
+    taken = cand[first][cand[first] >= 0]
+    left = ~np.isin(dem, taken)
+    need = (kind == 0) | ((cand >= 0).sum(axis=1) < N_CAND)
+    second = np.flatnonzero(need)
+    second = second[np.argsort(kind[second], kind="stable")]   # ordinary rounds first, then the short ones
+    got = _take(keys[left], dem[left], rkey[second])
+    merged = _compact(np.concatenate([cand[second], got], axis=1))[:, :N_PICK]
+    cand[second] = merged
+    return _dedupe(cand)
 
 
 def schedule(sim: "Simulation", d: np.ndarray, ready: np.ndarray, new_vacancy: bool) -> None:
@@ -317,8 +325,8 @@ def _lease(sim: "Simulation", d: np.ndarray, who: np.ndarray, bail: np.ndarray, 
     pprior = res == R_PPRIOR
     p = np.where(pprior & eligible, params.PRIORITY_RECOGNISED_PPRIOR_P,
                  np.where(eligible, params.PRIORITY_RECOGNISED_P, params.PRIORITY_UNDECLARED_RECOGNISED_P))
-    prio_att = rng.random(n) < p
     dalo = np.isin(dm["dalo"][who], [code_index("statut_dalo", "ACTIF"), code_index("statut_dalo", "ACTREL")])
+    prio_att = dalo | (rng.random(n) < p)
     src_pprior = rng.choice(len(code_list("source_priorite")), size=n, p=weights("source_priorite", params.SOURCE_PPRIOR))
     src_other = rng.choice(len(code_list("source_priorite")), size=n, p=weights("source_priorite", params.SOURCE_OTHER))
     source = np.where(~prio_att, code_index("source_priorite", "AUCUNE"),

@@ -136,9 +136,9 @@ COTATION = {
     "base_max": 200,          # 0–20 points of situation
     "per_month": 5,           # 0.5 point per month of seniority ...
     "months_cap": 120,        # ... up to 10 years
-    "dalo": 800,
-    "per_priority": 400,      # per declared criterion, up to two
-    "homeless": 300,
+    "dalo": 400,
+    "per_priority": 100,      # per declared criterion, up to two
+    "homeless": 100,
     "mutation": -50,
 }
 # Selection: weight of a candidate ∝ exp(cotation / TAU) (points).
@@ -201,17 +201,17 @@ PROGRAMME_QPV_P = 0.20
 PROGRAMME_MEETING_MONTHS = (3, 6, 10)
 
 # --- letting -----------------------------------------------------------------------------------
-RESERVATAIRE = {"PPRIOR": 0.27, "COLTER": 0.23, "COLACT": 0.23, "AUCUN": 0.20, "PFONCT": 0.04, "AUTRES": 0.03}
+RESERVATAIRE = {"PPRIOR": 0.29, "COLTER": 0.22, "COLACT": 0.22, "AUCUN": 0.20, "PFONCT": 0.04, "AUTRES": 0.03}
 # Share of lettings that go through the Commission communautaire, by réservataire.
 VIA_COMMISSION = {"PPRIOR": 1.0, "COLTER": 1.0, "AUCUN": 0.25}
 # réservataire_id: the CASA's SIREN on part of its own (COLTER) lettings.
 COLTER_IS_CASA_P = 0.60
 # Share of non-prefect lettings drawn from the priority pool (the 25 % duty of L.441-1).
-PRIORITY_POOL_P = 0.15
+PRIORITY_POOL_P = 0.08
 # Legacy contingent (CONTRESLOG) of a new dwelling, from its first letting's réservataire
 # (reference/codes.md, "Mapping to the SNE réservataire", read backwards).
 CONTRESLOG_OF_RESERVATAIRE = {"PFONCT": "1", "PPRIOR": "2", "COLACT": "3", "COLTER": "4", "AUTRES": "6", "AUCUN": "7"}
-PREP_DAYS_MEAN = 50          # between the departure and the dwelling being ready to offer
+PREP_DAYS_MEAN = 60          # between the departure and the dwelling being ready to offer
 PREP_IMMEDIATE_P = 0.25      # offered during the notice period
 DIFFICULT_EXTRA_DAYS = (30, 150)
 COMMISSION_WEEKDAY = 3       # Thursday
@@ -226,7 +226,7 @@ REPONSE_AVANT_CAL_UNKNOWN_P = 0.02
 IRRECEVABILITE_P = 0.015
 IRRECEVABILITE_SOUS_MOTIF = {"IRRRES": 0.7, "IRRSEJ": 0.3}
 NON_ATTRIBUTION_P = 0.08
-NON_ATTRIBUTION_Q1_OUTSIDE_QPV_P = 0.32
+NON_ATTRIBUTION_Q1_OUTSIDE_QPV_P = 0.40
 NON_ATTRIBUTION_Q1_IN_QPV_P = 0.04
 ATTRIBUTION_CS_P = 0.08
 MOTIF_NON_ATTRIBUTION = ("RESSOURCES_INSUFFISANTES", "TAUX_EFFORT_EXCESSIF", "INADEQUATION_TYPOLOGIE",
@@ -247,7 +247,7 @@ RADATT_KEYED_SAME_DAY_P = 0.40
 RADATT_KEYING_DAYS = (1, 25)
 RETRY_DAYS = (3, 10)
 # Attribution-time facts.
-PRIORITY_RECOGNISED_P = 0.80
+PRIORITY_RECOGNISED_P = 0.70  # DALO households (ACTIF, ACTREL) are always recognised
 PRIORITY_RECOGNISED_PPRIOR_P = 0.96
 PRIORITY_UNDECLARED_RECOGNISED_P = 0.02
 SOURCE_PPRIOR = {"LABEL_PREFET": 0.70, "PDALHPD": 0.30}
