@@ -10,7 +10,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	if command -v uv >/dev/null 2>&1 || $(PY) -m pip install -q uv; then \
-	  uv pip install --python $(PY) -e '.[dev]'; \
+	  uv pip install --compile-bytecode --python $(PY) -e '.[dev]'; \
 	else \
 	  $(PY) -m pip install -e '.[dev]'; \
 	fi

@@ -82,9 +82,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 f"la table {c.table} ne correspond plus au contrat du flux {c.feed} : "
                 "lancez « observatoire rejouer » pour reconstruire les tables brutes depuis l'archive"
             )
-    labels = [(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()]
-    con.execute("create or replace table raw.codes (liste varchar, code varchar, libelle varchar)")
-    con.executemany("insert into raw.codes values (?, ?, ?)", labels)
+    # Code labels reach dbt from the contract (no copy in seeds).
+    labels = pl.DataFrame([(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()],
+                          schema=["liste", "code", "libelle"], orient="row")
+    con.register("labels", labels)
+    con.execute("create or replace table raw.codes as select * from labels")
+    con.unregister("labels")
 
 
 def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], None]) -> Key:
