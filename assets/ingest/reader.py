@@ -73,7 +73,8 @@ def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict
     warnings = []
     if absent_optional:
         warnings.append(f"colonnes facultatives absentes, lues vides : {', '.join(absent_optional)}")
-    unknown = [h.strip() for h in header if h.strip().lower() not in known]
+    # An unnamed column (a trailing `;` on every line) is named by its position, so the warning says something.
+    unknown = [h.strip() or f"(sans nom, n° {i + 1})" for i, h in enumerate(header) if h.strip().lower() not in known]
     if unknown:
         warnings.append(f"colonnes inconnues ignorées : {', '.join(unknown)}")
     return {c.name: position[c.name.lower()] for c in contract.columns if c.name.lower() in position}, warnings

@@ -109,6 +109,16 @@ def test_crlf_inside_a_quoted_field():
     assert records('a;b\r\n"un\r\ndeux";2\r\n3;4\r\n') == [(2, ["un\ndeux", "2"], None), (4, ["3", "4"], None)]
 
 
+def test_continuation_line_may_hold_doubled_quotes():
+    text = 'a;b\n1;"il dit\n""bonjour""\npuis part";2\n3;4\n'
+    assert records(text) == [(2, ["1", 'il dit\n"bonjour"\npuis part', "2"], None), (5, ["3", "4"], None)]
+
+
+def test_a_line_may_close_one_quoted_field_and_open_another():
+    text = 'a;b;c\n1;"x\ny";"z\nw"\n2;3;4\n'
+    assert records(text) == [(2, ["1", "x\ny", "z\nw"], None), (5, ["2", "3", "4"], None)]
+
+
 def test_line_numbers_after_a_multiline_record_are_physical():
     text = 'a;b\n1;"x\ny\nz"\n2;w\n3;"p;q"\n4;v\n'
     assert records(text) == [

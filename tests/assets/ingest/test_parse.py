@@ -424,3 +424,17 @@ def test_column_built_directly():
     col = Column(name="x", type="int", required=True, min=2, max=4)
     assert [(v, r) for v, r, _ in decode(col, ["2", "5", None, "x"])] == [
         (2, set()), (5, {"maximum"}), (None, {"obligatoire"}), (None, {"nombre_entier"})]
+
+
+def test_wildcard_is_accepted_where_the_contract_allows_it():
+    cia = contract("engagements_cia")
+    assert one(cia.column("bailleur_siren"), "*") == ("*", set())
+    assert one(cia.column("reservataire"), "*") == ("*", set())
+    assert one(cia.column("bailleur_siren"), "**")[1] == {"format"}
+    assert one(RESERVATAIRE_ID, "*")[1] == {"format"}  # no wildcard for this column
+
+
+def test_open_code_list_keeps_an_unknown_code():
+    finan = RPLS.column("FINAN")
+    assert one(finan, "zz9") == ("ZZ9", set())
+    assert one(finan, "") == (None, {"obligatoire"})
