@@ -204,7 +204,7 @@ def cmd_demo(args) -> int:
 def cmd_ui(args) -> int:
     settings = _settings(args.home)
     _instance(settings)  # creates the Dagster home and sets DAGSTER_HOME
-    cmd = [shutil.which("dagster") or "dagster", "dev", "-w", str(ROOT / "workspace.yaml"),
+    cmd = [_venv_tool("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"),
            "-h", "127.0.0.1", "-p", str(args.port)]
     say(f"Interface Dagster sur http://127.0.0.1:{args.port} (arrêt : Ctrl-C)")
     # dagster dev started from a shell in the background ignores SIGTERM unless SIGINT is default.
@@ -214,6 +214,12 @@ def cmd_ui(args) -> int:
     except KeyboardInterrupt:
         proc.send_signal(signal.SIGINT)
         return proc.wait()
+
+
+def _venv_tool(name: str) -> str:
+    """A console script of this environment, even when its bin folder is not on PATH."""
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else (shutil.which(name) or name)
 
 
 # --- parser ---------------------------------------------------------------------------------------

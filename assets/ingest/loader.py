@@ -195,6 +195,10 @@ class Ingestor:
         self.con, self.settings, self.say = con, settings, say
         ensure_schema(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
+        personal = {c.feed for c in all_contracts() if c.personal}
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        for e in archive.purge(settings.archive, personal, settings.retention_archive_mois, now):
+            say(f"archive : {e.fichier} purgé (conservation {settings.retention_archive_mois} mois)")
 
     def _bailleurs(self) -> frozenset[str] | None:
         rows = self.con.execute("select siren from raw.bailleurs").fetchall()

@@ -88,3 +88,17 @@ def test_demo_refuses_a_home_with_other_data(tmp_path):
     (tmp_path / "warehouse.duckdb").write_text("")
     out = observatoire("demo", "--home", str(tmp_path))
     assert out.returncode == 2 and "choisissez un autre dossier" in out.stdout
+
+
+def test_runs_of_a_vanished_cli_process_are_marked_failed(tmp_path, monkeypatch):
+    from pipelines.cli import _fail_orphan_runs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    instance = dg.DagsterInstance.ephemeral()
+    for run_id, pid in (("orphan", dead.pid), ("alive", os.getpid())):
+        instance.add_run(dg.DagsterRun(job_name="observatoire", run_id=run_id, status=dg.DagsterRunStatus.STARTED,
+                                       tags={"observatoire/pid": str(pid)}))
+    _fail_orphan_runs(instance)
+    assert instance.get_run_by_id("orphan").status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id("alive").status == dg.DagsterRunStatus.STARTED

@@ -260,3 +260,15 @@ def test_replay_rebuilds_the_same_raw_tables(home, key_env):
     assert len(reports) == 5 and purged == []
     after = dump(home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le"))
     assert after == before
+
+
+def test_retention_setting_purges_at_the_next_ingestion(home, key_env, monkeypatch):
+    ingest(home)
+    entries = archive.entries(home / "archive")
+    for e in entries:  # received four months ago
+        e.recu_le = (dt.datetime.now() - dt.timedelta(days=125)).isoformat()
+    archive._write(home / "archive", entries)
+    monkeypatch.setenv("OBSERVATOIRE_RETENTION_MOIS", "3")
+    ingest(home)
+    kept = [e.fichier for e in archive.entries(home / "archive") if not e.purge_le]
+    assert kept == ["bailleurs.csv"]
