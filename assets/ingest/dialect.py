@@ -107,18 +107,35 @@ def _ends_open(line: str, inside: bool) -> bool:
     return _OPEN_TAIL.fullmatch(line, _FIELDS.match(line).end()) is not None
 
 
-def _open_after(raw: pl.Series) -> pl.Series:
+def _simple(raw: pl.Expr) -> pl.Expr:
+    """Lines whose every field is either free of quotes or wrapped whole in one pair of them (the
+    shape of most quoted exports): they hold no `;`, line break or doubled quote inside a field, so
+    they close every field they open and split like plain lines."""
+    return raw.str.split(DELIMITER).list.eval(
+        ~pl.element().str.contains('"', literal=True) | pl.element().str.contains(r'^"[^"]*"$')
+    ).list.all()
+
+
+def _open_after(frame: pl.DataFrame) -> pl.Series:
     """Whether a quoted field is still open at the end of each line.
 
-    Only lines holding a quote can change that state, so only they go through Python; a stray quote
-    cannot swallow the records after it.
+    Only lines holding a quote can change that state, and simple lines always close it, so only the
+    other quoted lines go through Python; a stray quote cannot swallow the records after it.
     """
-    has_quote = raw.str.contains('"', literal=True)
-    states, inside = [], False
-    for line in raw.filter(has_quote).to_list():
+    complex_ = frame.with_row_index("i").filter(pl.col("has_quote") & ~pl.col("simple"))
+    # Was a simple line met since the previous complex line? Then that complex line starts closed.
+    simple_seen = frame.select((pl.col("has_quote") & pl.col("simple")).cum_sum()).to_series()
+    states, inside, last = [], False, None
+    for i, line in complex_.select("i", "raw").iter_rows():
+        if last is not None and simple_seen[i] != simple_seen[last]:
+            inside = False
         inside = _ends_open(line, inside)
         states.append(inside)
-    state = pl.repeat(None, len(raw), dtype=pl.Boolean, eager=True).scatter(has_quote.arg_true(), states)
+        last = i
+    state = pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True)
+    state = state.scatter(frame["has_quote"].arg_true(), False)
+    if states:
+        state = state.scatter(complex_["i"], states)
     return state.forward_fill().fill_null(False)
 
 
@@ -129,23 +146,35 @@ def split_records(text: str) -> Records:
         lines.pop()
     df = pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)}).with_row_index("ligne", offset=1)
     df = df.with_columns(pl.col("raw").str.strip_suffix("\r"), pl.col("ligne").cast(pl.Int64))
-    if '"' in text:
+    quotes = '"' in text
+    if quotes:
+        df = df.with_columns(has_quote=pl.col("raw").str.contains('"', literal=True))
+        df = df.with_columns(simple=pl.when(pl.col("has_quote")).then(_simple(pl.col("raw"))).otherwise(True))
         # A line continues the previous record while a quoted field is open before it.
-        open_after = _open_after(df["raw"])
-        df = (
-            df.with_columns(start=(~open_after.shift(1, fill_value=False)).cum_sum())
-            .group_by("start", maintain_order=True)
-            .agg(pl.col("ligne").first(), pl.col("raw").str.join("\n"))
-            .drop("start")
-        )
+        open_after = _open_after(df)
+        if open_after.any():
+            df = (
+                df.with_columns(start=(~open_after.shift(1, fill_value=False)).cum_sum())
+                .group_by("start", maintain_order=True)
+                .agg(pl.col("ligne").first(), pl.col("raw").str.join("\n"), pl.len().alias("n"),
+                     pl.col("has_quote").first(), pl.col("simple").first())
+                .with_columns(simple=pl.col("simple") & (pl.col("n") == 1))
+                .drop("start", "n")
+            )
     # Blank lines (outside quotes) hold nothing: skipped.
     df = df.filter(pl.col("raw").str.strip_chars() != "")
     if df.height == 0:
         raise FileRejected("entete", "fichier vide (pas d'en-tête)", "empty file (no header)", line=1)
-    quoted = df.filter(pl.col("raw").str.contains('"', literal=True))
-    plain = df.filter(~pl.col("raw").str.contains('"', literal=True)).select(
-        "ligne", champs=pl.col("raw").str.split(DELIMITER), erreur=pl.lit(None, dtype=pl.String)
-    )
+    fields = pl.col("raw").str.split(DELIMITER)
+    if quotes:
+        unwrap = fields.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
+        plain = df.filter(pl.col("simple")).select(
+            "ligne", champs=pl.when(pl.col("has_quote")).then(unwrap).otherwise(fields),
+            erreur=pl.lit(None, dtype=pl.String))
+        quoted = df.filter(~pl.col("simple"))
+    else:
+        plain = df.select("ligne", champs=fields, erreur=pl.lit(None, dtype=pl.String))
+        quoted = df.clear()
     if quoted.height:
         parsed = [_split_quoted(r) for r in quoted["raw"].to_list()]
         quoted = pl.DataFrame(
