@@ -235,9 +235,10 @@ class Simulation:
         date = dm["reinst"][back].astype(np.int64)
         self._radiate(back, date, -1)
         status[back] = FREE
-        ren = dm["exit_motif"][back] == MOT["RADREN"]
+        # Back after its validity ran out (always so after a RADREN): the déradiation renews it.
+        ren = (dm["exit_motif"][back] == MOT["RADREN"]) | (dm["due"][back] <= date)
         dm["last_ren"][back[ren]] = date[ren]
-        dm["due"][back] = np.where(ren | (dm["due"][back] <= date), date + 365, dm["due"][back])
+        dm["due"][back[ren]] = date[ren] + 365
         dm["rad"][back] = NA
         dm["reinst"][back] = NA
         dm["exit_motif"][back] = -1
