@@ -370,7 +370,8 @@ class Output:
             _codes("motif_refus", "motif_refus", np.where(refused, c["motif_refus"][rows], -1)),
             _lookup([t for _, t in LIBELLES], lib, "motif_refus_libelle"),
         ])
-        landlord = c["landlord"][rows]
+        # Rows updated after a merger come from the successor.
+        landlord = self.w.owner(c["landlord"][rows], s)
         via = c["via"][rows]
         for b in self.w.active_landlords(s):
             if b.perimetre_cal == "AUCUN":

@@ -186,11 +186,13 @@ class Simulation:
         self._event(sale, date, "SORTIE_PATRIMOINE", code_index("motif_mouvement", "VENTE"))
         state[sale] = GONE
         date = not_new_year(rng.integers(s, e + 1, len(dep)))
+        works = rng.random(len(dep)) < params.WORKS_AFTER_DEPARTURE_P
+        # Works start after the departure, within the month (a same-day start would come first).
+        date = np.where(works, np.minimum(date, e - 1), date)
         motif = rng.choice(len(code_list("motif_mouvement")), size=len(dep), p=weights("motif_mouvement", params.DEPART_MOTIF))
         motif = np.where(rng.random(len(dep)) < params.DEPART_MOTIF_UNKNOWN_P, -1, motif)
         self._event(dep, date, "DEPART", motif)
-        works = rng.random(len(dep)) < params.WORKS_AFTER_DEPARTURE_P
-        wd, wdate = dep[works], np.minimum(date[works] + rng.integers(0, 11, int(works.sum())), e)
+        wd, wdate = dep[works], np.minimum(date[works] + rng.integers(1, 11, int(works.sum())), e)
         self._event(wd, wdate, "DEBUT_INDISPONIBILITE")
         state[wd] = WORKS
         dw["since"][wd] = wdate
