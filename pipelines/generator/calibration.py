@@ -68,4 +68,5 @@ def figures(sim: "Simulation", sink: "Output") -> dict[str, float]:
     out["q3_quartiles_2_4_en_qpv"] = _share((qpv & ~under).sum(), qpv.sum())
     q1_res = np.isin(res, [code_index("reservataire", r) for r in ("COLTER", "COLACT", "AUCUN")])
     out["q1_prioritaires_colter_colact_aucun"] = _share((q1_res & L["prio_att"][last12]).sum(), q1_res.sum())
-    return out
+    # A figure with an empty denominator (a tiny territory) is left out.
+    return {k: v for k, v in out.items() if v == v}

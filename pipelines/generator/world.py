@@ -267,8 +267,8 @@ def build_world(rng: np.random.Generator, scale: float, sim_start_mi: int, sim_e
     lo = np.array([b[0] for b in params.LOCAT_YEARS])[band]
     hi = np.array([b[1] for b in params.LOCAT_YEARS])[band]
     r_locat = rng.integers(lo, hi)
-    prog_of_res = np.where(r_prog >= 0, r_prog, 0)
-    r_locat = np.where(r_prog >= 0, years(delivered[prog_of_res]), r_locat)
+    if n_prog:
+        r_locat = np.where(r_prog >= 0, years(delivered[np.maximum(r_prog, 0)]), r_locat)
     r_construct = r_locat - (rng.random(n_res) < 0.4)
     r_typeconst = np.where(rng.random(n_res) < params.TYPECONST_I_P,
                            code_index("typeconst", "I"), code_index("typeconst", "C"))
