@@ -14,7 +14,7 @@ from expectations.contract import EPCI_SIREN, contract
 
 from . import params
 from .codelists import code_index, code_list, optional_columns
-from .dates import NA, date_series, day, day_compact, month_compact, month_end, month_start, months, nth_weekday, year_start, years
+from .dates import NA, date_series, day, day_compact, month_compact, month_end, month_start, nth_weekday, year_start, years
 from .population import MOTIFS, _lookup, money, tenths
 from .simulation import Simulation
 from .world import GONE, MODE4, MODE5, OCCUPIED, PLANNED, VACANT, WORKS, World
@@ -254,10 +254,10 @@ class Output:
         if year == sim.debut // 12:
             self.writer.write(f"rpls_{year}.csv", "rpls", self.rpls_frame(d, jan1, STATE_EXPORT, True), STATE_EXPORT)
             return
+        frames = {name: self.rpls_frame(d, jan1, dialect, False) for name, dialect in DIALECTS.items()}
         for b in self.w.active_landlords(jan1):
-            mine = d[landlord == b.index]
-            dialect = DIALECTS[b.dialect]
-            self.writer.write(f"rpls_{b.siren}_{year}.csv", "rpls", self.rpls_frame(mine, jan1, dialect, False), dialect)
+            part = frames[b.dialect].filter(pl.Series(landlord == b.index))
+            self.writer.write(f"rpls_{b.siren}_{year}.csv", "rpls", part, DIALECTS[b.dialect])
 
     # -- events ------------------------------------------------------------------------------------
     def mouvements(self, mi: int) -> None:
@@ -275,32 +275,28 @@ class Output:
         typ = ev["type"][rows]
         mes = typ == code_index("type_evenement", "MISE_EN_SERVICE")
         entree = typ == code_index("type_evenement", "ENTREE")
-        prog_ids = list(self.w.prog["id"])
+
+        def only(series: pl.Series, keep: np.ndarray) -> pl.Series:
+            return series.scatter(np.flatnonzero(~keep), None) if (~keep).any() else series
+
+        frame = pl.DataFrame([
+            self.ident_rep(d, "IDENT_REP"),
+            date_series("date_evenement", date),
+            _codes("type_evenement", "type_evenement", typ),
+            only(self.numero(ev["demand"][rows]), entree),
+            _codes("motif", "motif_mouvement", ev["motif"][rows]),
+            only(_lookup(list(self.w.prog["id"]), dw["programme"][d], "programme_id"), mes),
+            only(self.commune(d, "DEPCOM"), mes),
+            only(pl.Series("NBPIECE", dw["nbpiece"][d]).cast(pl.String), mes),
+            only(_codes("FINAN", "finan_rpls", dw["finan"][d]), mes),
+            only(self.qpv_code(d, "QPV"), mes),
+            only(_codes("CONTRESLOG", "contreslog", dw["contreslog"][d]), mes),
+            only(self.groupe_immobilier(d), mes),
+        ])
         for b in self.w.active_landlords(month_start(mi)):
-            if not b.envoie_mouvements:
-                continue
-            m = landlord == b.index
-            dd, mm = d[m], mes[m]
-
-            def only(series: pl.Series, keep: np.ndarray) -> pl.Series:
-                return series.scatter(np.flatnonzero(~keep), None) if (~keep).any() else series
-
-            dialect = DIALECTS[b.dialect]
-            frame = pl.DataFrame([
-                self.ident_rep(dd, "IDENT_REP"),
-                date_series("date_evenement", date[m]),
-                _codes("type_evenement", "type_evenement", typ[m]),
-                only(self.numero(ev["demand"][rows[m]]), entree[m]),
-                _codes("motif", "motif_mouvement", ev["motif"][rows[m]]),
-                only(_lookup(prog_ids, dw["programme"][dd], "programme_id"), mm),
-                only(self.commune(dd, "DEPCOM"), mm),
-                only(pl.Series("NBPIECE", dw["nbpiece"][dd]).cast(pl.String), mm),
-                only(_codes("FINAN", "finan_rpls", dw["finan"][dd]), mm),
-                only(self.qpv_code(dd, "QPV"), mm),
-                only(_codes("CONTRESLOG", "contreslog", dw["contreslog"][dd]), mm),
-                only(self.groupe_immobilier(dd), mm),
-            ])
-            self.writer.write(f"mouvements_{b.siren}_{month_compact(mi)}.csv", "mouvements", frame, dialect)
+            if b.envoie_mouvements:
+                part = frame.filter(pl.Series(landlord == b.index))
+                self.writer.write(f"mouvements_{b.siren}_{month_compact(mi)}.csv", "mouvements", part, DIALECTS[b.dialect])
 
     def positionnements(self, mi: int) -> None:
         sim = self.sim
