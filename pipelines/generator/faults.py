@@ -80,7 +80,7 @@ def _set(frame: pl.DataFrame, col: str, rows: np.ndarray, value: pl.Expr | str) 
 
 
 def inject(frame: pl.DataFrame, feed: str, dialect, rng: np.random.Generator):
-    """Faulty rows in a frame of strings; returns (frame, line operations by 0-based row, counts)."""
+    """Faulty rows in a frame of strings; returns (frame, line operations by 0-based data row, counts)."""
     spec = FEEDS[feed]
     n = frame.height
     total = min(_how_many(n, spec, rng), n)
@@ -132,10 +132,9 @@ def inject(frame: pl.DataFrame, feed: str, dialect, rng: np.random.Generator):
 
 
 def apply_line_ops(text: str, ops: dict[int, LineOp], eol: str) -> str:
-    """Cut or extend the lines of given data rows (row i is line i + 2; no field holds a line break)."""
+    """Cut or extend lines of ``text`` (by 0-based line index; no field holds a line break)."""
     lines = text.split(eol)
-    for row, op in ops.items():
-        i = row + 1
+    for i, op in ops.items():
         if op.drop_fields:
             lines[i] = ";".join(lines[i].split(";")[: -op.drop_fields])
         if op.extra:

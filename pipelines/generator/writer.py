@@ -13,6 +13,8 @@ from expectations.contract import contract
 from . import faults
 from .codelists import columns
 
+CHUNK_ROWS = 200_000
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -65,15 +67,22 @@ class Writer:
                 self.fault_counts[name] = counts
                 self.expected_quarantine[name] = faults.expected_quarantine(counts)
         eol = "\r\n" if dialect.crlf else "\n"
-        text = frame.write_csv(separator=";", line_terminator=eol, null_value="", quote_style="necessary")
-        if line_ops:
-            text = faults.apply_line_ops(text, line_ops, eol)
-        data = text.encode(dialect.encoding)
-        if dialect.bom:
-            data = b"\xef\xbb\xbf" + data
         path = self.out / name
-        path.write_bytes(data)
+        size = 0
+        with open(path, "wb") as f:
+            if dialect.bom:
+                size += f.write(b"\xef\xbb\xbf")
+            # In slices, so that a scale-250 snapshot never sits in memory as one string.
+            for start in range(0, max(frame.height, 1), CHUNK_ROWS):
+                part = frame.slice(start, CHUNK_ROWS)
+                text = part.write_csv(include_header=start == 0, separator=";", line_terminator=eol,
+                                      null_value="", quote_style="necessary")
+                first_line = start - (1 if start == 0 else 0)  # text line i holds row first_line + i
+                ops = {r - first_line: op for r, op in line_ops.items() if start <= r < start + part.height}
+                if ops:
+                    text = faults.apply_line_ops(text, ops, eol)
+                size += f.write(text.encode(dialect.encoding))
         self.files.append(path)
-        self.total_bytes += len(data)
+        self.total_bytes += size
         self.rows[name] = frame.height
         return path

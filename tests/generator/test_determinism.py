@@ -36,3 +36,14 @@ def test_progress_messages_are_french(tmp_path):
     said = []
     generate(tmp_path / "a", seed=1, scale=0.02, debut="2025-01", fin="2025-02", progress=said.append)
     assert any("demandes actives" in m and m.startswith("mois 2025-02") for m in said)
+
+
+def test_files_written_in_slices_are_the_same_bytes(tmp_path, monkeypatch):
+    from pipelines.generator import writer
+
+    args = dict(seed=5, scale=0.05, debut="2025-01", fin="2025-02", defauts=True)
+    a = generate(tmp_path / "a", **args)
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 7)
+    b = generate(tmp_path / "b", **args)
+    assert _contents(tmp_path / "a") == _contents(tmp_path / "b")
+    assert a.defauts == b.defauts and a.total_bytes == b.total_bytes
