@@ -54,16 +54,14 @@ def _write(root: Path, items: list[Entry]) -> None:
     os.replace(tmp, root / MANIFEST)
 
 
-def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.datetime) -> Entry:
-    """Archive the bytes unless this (name, hash) is already there; returns its manifest entry."""
+def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.datetime) -> str:
+    """Archive the bytes unless this (name, hash) is already there; returns the path in the archive."""
     _mkdir(root)
-    items = entries(root)
-    for e in items:
-        if e.fichier == name and e.sha256 == digest and not e.purge_le:
-            return e
-    _mkdir(root / feed)
     rel = f"{feed}/{digest[:16]}_{name}"
     dest = root / rel
+    if dest.exists() and sha256(dest.read_bytes()) == digest:
+        return rel
+    _mkdir(root / feed)
     tmp = dest.with_name(dest.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -71,9 +69,19 @@ def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.da
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, dest)
-    entry = Entry(now.isoformat(timespec="microseconds"), feed, name, digest, rel)
-    _write(root, items + [entry])
-    return entry
+    _append(root, Entry(now.isoformat(timespec="microseconds"), feed, name, digest, rel))
+    return rel
+
+
+def _append(root: Path, entry: Entry) -> None:
+    path = root / MANIFEST
+    new = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=[x.name for x in fields(Entry)], delimiter=";")
+        if new:
+            w.writeheader()
+        w.writerow(asdict(entry))
 
 
 def purge(root: Path, personal_feeds: set[str], months: int | None, now: dt.datetime) -> list[Entry]:

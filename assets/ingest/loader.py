@@ -218,8 +218,8 @@ class Ingestor:
             archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
             path.unlink()
             return FileReport(path.name, contract.feed, digest, ALREADY, message="fichier identique déjà chargé")
-        entry = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
-        report = self.load(path.name, data, digest, contract, now, archived=entry.chemin)
+        archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+        report = self.load(path.name, data, digest, contract, now, archived=archived)
         path.unlink()
         return report
 
@@ -232,7 +232,7 @@ class Ingestor:
         result: ReadResult | None = None
         rejection: FileRejected | None = None
         try:
-            if contract.landlord_from_file and info.siren not in (bailleurs or ()):
+            if info.siren is not None and info.siren not in (bailleurs or ()):
                 raise FileRejected(
                     "bailleur_inconnu",
                     f"bailleur {info.siren} (nom du fichier) absent du référentiel bailleurs.csv : fichier non chargé",

@@ -21,6 +21,8 @@ from .scratch import scratch
 KEY_ENV = "OBSERVATOIRE_CLE"
 KEY_FILE = Path("secret") / "cle_pseudonymisation"
 _BLOCK = 64  # SHA-256 block size
+# Up to this many distinct numéros, Python's hashlib beats a round trip through DuckDB.
+SMALL = 2000
 
 
 class KeyProblem(Exception):
@@ -79,12 +81,23 @@ class Pseudonymizer:
     def __call__(self, numeros: pl.Series) -> pl.Series:
         """id_demande for each (already normalized) numéro; null stays null."""
         distinct = pl.DataFrame({"v": numeros.drop_nulls().unique()})
+        if distinct.height <= SMALL:
+            mapping = distinct.with_columns(h=pl.Series([self._one(v) for v in distinct["v"]], dtype=pl.String))
+            return self._apply(numeros, mapping)
         with scratch() as con:
             con.register("numeros", distinct)
             mapping = con.sql(
                 "select v, sha256($opad || unhex(sha256($ipad || encode(v)))) as h from numeros",
                 params={"ipad": self._ipad, "opad": self._opad},
             ).pl()
+        return self._apply(numeros, mapping)
+
+    def _one(self, numero: str) -> str:
+        inner = hashlib.sha256(self._ipad + numero.encode()).digest()
+        return hashlib.sha256(self._opad + inner).hexdigest()
+
+    @staticmethod
+    def _apply(numeros: pl.Series, mapping: pl.DataFrame) -> pl.Series:
         out = pl.DataFrame({"v": numeros}).join(mapping, on="v", how="left", maintain_order="left")
         return out["h"].alias("id_demande")
 

@@ -8,6 +8,7 @@ leaves the reader: numéros become `id_demande`, names are dropped, the birth da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Callable
 
 import duckdb
@@ -36,16 +37,27 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _meta_only_required(col: Column, info: FileInfo) -> bool | None:
-    """Whether a conditional column must be in the header, when its predicate reads only file facts."""
+_META = "(select $d::date as _date_fichier, $s::varchar as _siren_fichier)"
+
+
+@cache
+def _reads_only_file_facts(predicate: str) -> bool:
     with scratch() as con:
         try:
-            return bool(con.sql(
-                f"select ({col.required_if}) from (select $d::date as _date_fichier, $s::varchar as _siren_fichier)",
-                params={"d": info.date, "s": info.siren},
-            ).fetchall()[0][0])
+            con.sql(f"select ({predicate}) from {_META}", params={"d": None, "s": None}).fetchall()
+            return True
         except duckdb.Error:
-            return None  # the predicate reads row values: the column belongs in the header
+            return False
+
+
+def _meta_only_required(col: Column, info: FileInfo) -> bool | None:
+    """Whether a conditional column must be in the header, when its predicate reads only file facts
+    (None when it reads row values: then the column belongs in the header)."""
+    if not _reads_only_file_facts(col.required_if):
+        return None
+    with scratch() as con:
+        return bool(con.sql(f"select ({col.required_if}) from {_META}",
+                            params={"d": info.date, "s": info.siren}).fetchall()[0][0])
 
 
 def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict[str, int], list[str]]:
@@ -157,7 +169,10 @@ def read(
         *[chk.failed.alias(f"__f{i}") for i, chk in enumerate(checks)],
         *[chk.reason.alias(f"__r{i}") for i, chk in enumerate(checks)],
     )
-    typed = txt.select(pl.col("ligne"), *typed_exprs, *[pl.col("id_demande")] * bool(pseudonymized))
+    # A conditional requirement is judged on the text: a value present but unreadable is already
+    # quarantined by its type check (and a personal value is dropped before the SQL step).
+    empty = [pl.col(c.name).is_null().alias(f"__vide__{c.name}") for c in contract.columns if c.required_if]
+    typed = txt.select(pl.col("ligne"), *typed_exprs, *empty, *[pl.col("id_demande")] * bool(pseudonymized))
     # Direct identifiers are not needed past this point (the age is derived in _finish).
     typed = typed.drop([c.name for c in contract.columns if c.personal in ("pseudonym", "drop")])
 
@@ -165,7 +180,7 @@ def read(
     sql_checks = []
     for c in contract.columns:
         if c.required_if is not None:
-            sql_checks.append((c.name, "obligatoire", f"({c.required_if}) and \"{c.name}\" is null",
+            sql_checks.append((c.name, "obligatoire", f"({c.required_if}) and __vide__{c.name}",
                                f"valeur obligatoire quand {c.required_if}", "conditionally required value missing"))
     for r in contract.rules:
         sql_checks.append((r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en))
@@ -178,16 +193,26 @@ def read(
             sql_flags = con.sql(f"select ligne, {selects} from t order by ligne").pl()
         flags = flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
 
-    valeurs = txt.select("ligne", valeurs=_values_json(contract, txt))
+    # Most files break few checks: count first, then collect only the checks that failed somewhere.
+    flag_cols = [f"__f{i}" for i in range(len(checks))] + [f"__s{i}" for i in range(len(sql_checks))]
+    counts = flags.select(pl.col(flag_cols).sum()).row(0, named=True) if flag_cols else {}
     failures = []
     for i, chk in enumerate(checks):
-        failures.append(flags.filter(pl.col(f"__f{i}")).select(
-            "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
-            raison=pl.col(f"__r{i}"), reason_en=pl.lit(chk.reason_en)))
+        if counts[f"__f{i}"]:
+            failures.append(flags.filter(pl.col(f"__f{i}")).select(
+                "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
+                raison=pl.col(f"__r{i}"), reason_en=pl.lit(chk.reason_en)))
     for i, (column, rule, _, reason, reason_en) in enumerate(sql_checks):
-        failures.append(flags.filter(pl.col(f"__s{i}")).select(
-            "ligne", colonne=pl.lit(column), regle=pl.lit(rule),
-            raison=pl.lit(reason), reason_en=pl.lit(reason_en)))
+        if counts[f"__s{i}"]:
+            failures.append(flags.filter(pl.col(f"__s{i}")).select(
+                "ligne", colonne=pl.lit(column), regle=pl.lit(rule),
+                raison=pl.lit(reason), reason_en=pl.lit(reason_en)))
+    failed_rows = pl.concat(failures).get_column("ligne").unique() if failures else pl.Series("ligne", [], pl.Int64)
+
+    def values_of(lines: pl.Series) -> pl.DataFrame:
+        return txt.filter(pl.col("ligne").is_in(lines.implode())).select("ligne", valeurs=_values_json(contract, txt))
+
+    valeurs = values_of(failed_rows)
     failed = pl.concat(failures) if failures else pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
     # A row already quarantined for its type is not reported again by a rule on the same column.
     failed = failed.unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
@@ -211,7 +236,7 @@ def read(
             ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("doublon_conflictuel"),
             raison=pl.format("clé en double dans le fichier avec des valeurs différentes (lignes {})", pl.col("__lignes")),
             reason_en=pl.lit("conflicting duplicate key within the file"),
-        ).join(valeurs.rename({"ligne": "ligne"}), on="ligne", how="left"))
+        ).join(values_of(conflict["_ligne"]), on="ligne", how="left"))
         ok = ok.join(conflict.select("_ligne"), on="_ligne", how="anti")
         before = ok.height
         ok = ok.unique(subset=data_cols, keep="first", maintain_order=True)

@@ -531,3 +531,14 @@ def test_duplicate_of_a_quarantined_row_is_not_a_conflict():
     r = demandes(DEMANDE, {**DEMANDE, "revenu_mensuel": "abc"})
     assert rules(r) == [(3, "revenu_mensuel", "nombre_decimal")]
     assert r.rows["_ligne"].to_list() == [2]
+
+
+def test_small_and_large_batches_pseudonymize_alike():
+    from assets.ingest import pseudonym
+
+    key = Key(bytes(range(32)), "test")
+    numeros = pl.Series([f"{i:018d}" for i in range(pseudonym.SMALL + 5)] + [None])
+    large = Pseudonymizer(key)(numeros)
+    small = pl.concat([Pseudonymizer(key)(numeros[i:i + 100]) for i in range(0, len(numeros), 100)])
+    assert large.to_list() == small.to_list()
+    assert large[3] == hmac_python(key, numeros[3]) and large[-1] is None
