@@ -42,12 +42,19 @@ class GenerationReport:
             f"Territoire synthétique (graine {self.seed}, échelle {self.scale:g}, {self.debut} à {self.fin}) : "
             f"{len(self.files)} fichiers, {self.total_bytes / 1e6:.1f} Mo dans {self.out}",
         ]
-        lines += [f"  {k} : {v:g}" for k, v in self.calibration.items()]
+        lines += [f"  {k} : {_fr(v)}" for k, v in self.calibration.items()]
         if self.defauts:
             total = sum(sum(v.values()) for v in self.defauts.values())
             lines.append(f"  défauts injectés : {total} dans {len(self.defauts)} fichiers, "
                          f"{sum(self.quarantaine_attendue.values())} lignes à mettre en quarantaine")
         return "\n".join(lines)
+
+
+def _fr(v: float) -> str:
+    """A figure the French way: thin-space thousands, decimal comma."""
+    if isinstance(v, int):
+        return f"{v:,}".replace(",", "\u202f")
+    return f"{v:.4g}".replace(".", ",")
 
 
 def generate(out: Path, *, seed: int = 1, scale: float = 1.0, debut: str = "2024-01", fin: str = "2026-09",
