@@ -13,7 +13,7 @@ import polars as pl
 from expectations.contract import EPCI_SIREN, contract
 
 from . import params
-from .codelists import code_index, code_list, optional_columns
+from .codelists import code_index, code_list, oui_non, optional_columns
 from .dates import NA, date_series, day, day_compact, month_compact, month_end, month_start, nth_weekday, year_start, years
 from .population import MOTIFS, _lookup, money, tenths
 from .simulation import Simulation
@@ -25,12 +25,13 @@ SNE_CURRENT = DIALECTS["iso"]
 CASA_TOOL = DIALECTS["fr_bom"]        # the Commission's own tool (positionnements)
 DDTM_EXPORT = DIALECTS["fr_cp1252"]   # programmes (réunions réservataires)
 STATE_EXPORT = DIALECTS["iso"]        # whole-territory RPLS, referential, CIA
+MONTH_FORMAT = "%m/%Y"               # month-only fields (CONTRACTS.md, common dialect)
 # Columns of sne_demandes that an extract may carry although the contract does not ask for them.
 NAME_COLUMNS = frozenset({"nom", "prenom"})
 
 
 def _bool(name: str, values: np.ndarray, known: np.ndarray | None = None) -> pl.Series:
-    oui, non = (code_list("oui_non")[code_index("oui_non", c)] for c in ("OUI", "NON"))
+    oui, non = oui_non()
     idx = np.where(values, 0, 1)
     if known is not None:
         idx = np.where(known, idx, -1)
@@ -51,7 +52,6 @@ class Output:
         w = self.w
         self.sirens = [b.siren for b in w.landlords]
         self.typo_log = code_list("typologie_logement")
-        self.typo_bilan = code_list("typologie_bilan")
         # Residence ids (groupe_immobilier); empty where the landlord does not know it.
         r = w.res
         self.groupe = [None if r["unknown"][i] else f"{w.landlords[r['landlord'][i]].prefix}-R{r['num'][i]:04d}"
@@ -181,7 +181,9 @@ class Output:
         qpv_in_force = np.where(bail >= day(params.QPV_2024_LIST_START), self.w.dw["qpv"][d], self.w.dw["qpv2015"][d])
         # The SNE's own 1st-quartile flag, from the 13th extract on (year of the lease, or of the radiation).
         flag_year = years(np.where(is_att, bail, date))
-        q1 = np.array([sim.q1.get(int(y), np.nan) for y in flag_year]) if len(flag_year) else np.zeros(0)
+        known = np.array(sorted(sim.q1))
+        at = np.clip(np.searchsorted(known, flag_year), 0, len(known) - 1)
+        q1 = np.where(known[at] == flag_year, np.array([sim.q1[y] for y in known])[at], np.nan)
         under = dm.under_q1(who, np.nan_to_num(q1, nan=0.0))
         under = np.where(is_att & L["pq_divergent"][li], ~under, under)
         carries_flag = self.n_extract >= params.SNE_QUARTILE_FLAG_FROM
@@ -207,7 +209,7 @@ class Output:
         self.writer.write(f"sne_radiations_{day_compact(e)}.csv", "sne_radiations", frame.drop(omit), dialect, omit)
 
     # -- stock -------------------------------------------------------------------------------------
-    def rpls_frame(self, d: np.ndarray, jan1: int, dialect: Dialect, with_siren: bool) -> pl.DataFrame:
+    def rpls_frame(self, d: np.ndarray, jan1: int, with_siren: bool) -> pl.DataFrame:
         dw, w = self.w.dw, self.w
         state = dw["state"][d]
         mode_code = {OCCUPIED: "1", VACANT: "2", WORKS: "3", MODE4: "4", MODE5: "5"}
@@ -216,7 +218,7 @@ class Output:
             mode[state == st] = code_index("mode_rpls", c)
         landlord = w.owner(dw["landlord"][d], jan1)
         prefix = _lookup([b.prefix for b in w.landlords], landlord, "p")
-        bail = date_series("b", np.where(state == OCCUPIED, dw["bail"][d], NA)).dt.strftime(dialect.month_format)
+        bail = date_series("b", np.where(state == OCCUPIED, dw["bail"][d], NA)).dt.strftime(MONTH_FORMAT)
         return pl.DataFrame([
             self.ident_rep(d, "IDENT_REP"),
             self.siren(landlord, "SIREN") if with_siren else pl.Series("SIREN", [None] * len(d), dtype=pl.String),
@@ -252,11 +254,11 @@ class Output:
         d = d[np.lexsort((dw["ident_rep"][d], landlord))]
         landlord = self.w.owner(dw["landlord"][d], jan1)
         if year == sim.debut // 12:
-            self.writer.write(f"rpls_{year}.csv", "rpls", self.rpls_frame(d, jan1, STATE_EXPORT, True), STATE_EXPORT)
+            self.writer.write(f"rpls_{year}.csv", "rpls", self.rpls_frame(d, jan1, True), STATE_EXPORT)
             return
-        frames = {name: self.rpls_frame(d, jan1, dialect, False) for name, dialect in DIALECTS.items()}
+        frame = self.rpls_frame(d, jan1, False)
         for b in self.w.active_landlords(jan1):
-            part = frames[b.dialect].filter(pl.Series(landlord == b.index))
+            part = frame.filter(pl.Series(landlord == b.index))
             self.writer.write(f"rpls_{b.siren}_{year}.csv", "rpls", part, DIALECTS[b.dialect])
 
     # -- events ------------------------------------------------------------------------------------

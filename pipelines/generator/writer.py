@@ -26,10 +26,6 @@ class Dialect:
     crlf: bool = False
     decimal_point: bool = False       # "1234.50" instead of "1234,50" (accepted when there is no comma)
 
-    @property
-    def month_format(self) -> str:
-        return "%m/%Y"
-
 
 DIALECTS = {
     "iso": Dialect(),
