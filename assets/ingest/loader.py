@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from expectations.contract import FORBIDDEN_COLUMNS, Contract, FileInfo, all_contracts, codes, communes_epci, feed_for
+from expectations.mapping import all_mappings
 
 from ..settings import Settings
 from ..warehouse import scalar
@@ -195,6 +196,8 @@ class Ingestor:
         self.con, self.settings, self.say = con, settings, say
         ensure_schema(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
+        # Loaded before any file moves: a wrong mapping file stops the run with its French error.
+        self.mappings = all_mappings()
         personal = {c.feed for c in all_contracts() if c.personal}
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         for e in archive.purge(settings.archive, personal, settings.retention_archive_mois, now):
@@ -238,15 +241,25 @@ class Ingestor:
                     f"bailleur {info.siren} (nom du fichier) absent du référentiel bailleurs.csv : fichier non chargé",
                     f"landlord {info.siren} not in the referential", column="nom du fichier")
             ctx = Context(info.date, communes_epci(), bailleurs)
-            result = read(data, contract, info, ctx, self.pseudonymize)
+            result = read(data, contract, info, ctx, self.pseudonymize, self.mappings)
         except FileRejected as e:
             rejection = e
         con = self.con
         if transaction:
             con.begin()
         try:
-            con.execute("delete from raw.quarantaine where fichier = ?", [name])
-            con.execute(f"delete from {contract.table} where _fichier = ?", [name])  # earlier version
+            if rejection is not None:
+                # Nothing of a rejected file is loaded, so the version already loaded stands, with its
+                # quarantine; only the rows of earlier rejections of this name go.
+                con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
+                            "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
+                            [name, name, LOADED])
+            else:
+                con.execute("delete from raw.quarantaine where fichier = ?", [name])
+                # A name that carries a period replaces its earlier version; the referential's name carries
+                # none: each version is upserted by key and a landlord it omits is kept.
+                if info.date is not None:
+                    con.execute(f"delete from {contract.table} where _fichier = ?", [name])
             if rejection is not None:
                 report.statut, report.message = REJECTED, rejection.reason
                 quarantine = pl.DataFrame([{
@@ -269,6 +282,8 @@ class Ingestor:
                 report.lignes_lues, report.lignes_chargees, report.lignes_ignorees = result.rows_read, loaded, ignored
                 report.doublons_identiques = result.identical_duplicates
                 report.avertissements = result.warnings
+                if result.mapping:
+                    report.message = f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)"
             report.lignes_quarantaine = quarantine.select("ligne").unique().height if rejection is None else 0
             q = quarantine.with_columns(
                 fichier=pl.lit(name), sha256=pl.lit(digest), flux=pl.lit(contract.feed), recu_le=pl.lit(received))

@@ -7,14 +7,15 @@ leaves the reader: numéros become `id_demande`, names are dropped, the birth da
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Callable
+from typing import Callable, Sequence
 
 import duckdb
 import polars as pl
 
 from expectations.contract import Column, Contract, FileInfo
+from expectations.mapping import AmbiguousMapping, Mapping, all_mappings, normalize_header, select
 
 from .dialect import FileRejected, decode, split_records
 from .scratch import scratch
@@ -35,6 +36,8 @@ class ReadResult:
     rows_read: int
     identical_duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
+    mapping: str | None = None  # name of the column mapping the file was read with
+    recoded: int = 0  # values found in the mapping's local codes and recoded
 
 
 _META = "(select $d::date as _date_fichier, $s::varchar as _siren_fichier)"
@@ -106,10 +109,18 @@ def read(
     info: FileInfo,
     ctx: Context,
     pseudonymize: Callable[[pl.Series], pl.Series],
+    mappings: Sequence[Mapping] | None = None,
 ) -> ReadResult:
+    """`mappings`: the column mappings to choose from (default: those of expectations/mappings/)."""
     text, encoding = decode(data)
     records = split_records(text)
-    positions, warnings = _header(contract, records.header, info)
+    mapping = _mapping(contract, info, records.header, all_mappings() if mappings is None else mappings)
+    try:
+        positions, warnings = _header(contract, mapping.rename(records.header) if mapping else records.header, info)
+    except FileRejected as e:
+        if mapping:
+            e.reason += f" (correspondance « {mapping.name} » appliquée)"
+        raise
     width = len(records.header)
     recs = records.frame.with_columns(n=pl.col("champs").list.len())
 
@@ -136,6 +147,9 @@ def read(
         else:
             text_cols.append(pl.lit(None, pl.String).alias(c.name))
     txt = good.select(pl.col("ligne"), *text_cols)
+    recoded = 0
+    if mapping and mapping.codes:
+        txt, recoded = _recode(contract, mapping, txt)
 
     # Pseudonym first, so that quarantined rows can show it instead of the numéro.
     pseudonymized = [c for c in contract.columns if c.personal == "pseudonym"]
@@ -163,6 +177,8 @@ def read(
             ))
         else:
             typed_exprs.append(file_siren.alias(LANDLORD))
+    if mapping:
+        checks = _name_source(checks, mapping, records.header)
 
     flags = txt.select(
         pl.col("ligne"),
@@ -243,7 +259,49 @@ def read(
         identical = before - ok.height
     rows_read = recs.height
     q = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in quarantine]).sort("ligne")
-    return ReadResult(encoding, ok.sort("_ligne"), q, rows_read, identical, warnings)
+    return ReadResult(encoding, ok.sort("_ligne"), q, rows_read, identical, warnings,
+                      mapping.name if mapping else None, recoded)
+
+
+def _mapping(contract: Contract, info: FileInfo, header: list[str], mappings: Sequence[Mapping]) -> Mapping | None:
+    try:
+        return select(mappings, contract.feed, info.siren, header)
+    except AmbiguousMapping as e:
+        raise FileRejected("correspondance_ambigue", str(e), "several column mappings apply to this file",
+                           line=1) from None
+
+
+def _recode(contract: Contract, mapping: Mapping, txt: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Local codes -> canonical codes, before code validation; an unmapped value is left as received,
+    so it is quarantined as an unknown code. Matching is on the trimmed, upper-cased value."""
+    exprs, counts = [], []
+    for name, table in mapping.codes.items():
+        if contract.column(name).type == "list":
+            items = pl.col(name).str.split("|").list.eval(pl.element().str.strip_chars())
+            up = pl.element().str.to_uppercase()
+            exprs.append(items.list.eval(up.replace_strict(table, default=pl.element(), return_dtype=pl.String))
+                         .list.join("|").alias(name))
+            counts.append(items.list.eval(up.is_in(list(table))).list.sum().sum().alias(name))
+        else:
+            up = pl.col(name).str.to_uppercase()
+            exprs.append(up.replace_strict(table, default=pl.col(name), return_dtype=pl.String).alias(name))
+            counts.append(up.is_in(list(table)).sum().alias(name))
+    recoded = sum(v or 0 for v in txt.select(counts).row(0))
+    return txt.with_columns(exprs), recoded
+
+
+def _name_source(checks: list[Check], mapping: Mapping, header: list[str]) -> list[Check]:
+    """Reasons on a renamed or recoded column say which file column and which mapping they come from."""
+    source = {mapping.columns[normalize_header(h)]: h.strip() for h in header if normalize_header(h) in mapping.columns}
+    out = []
+    for chk in checks:
+        notes = []
+        if chk.column in source and source[chk.column].lower() != chk.column.lower():
+            notes.append(f"colonne « {source[chk.column]} » du fichier")
+        if chk.rule == "code_inconnu" and chk.column in mapping.codes:
+            notes.append(f"code absent de la correspondance « {mapping.name} »")
+        out.append(replace(chk, reason=chk.reason + pl.lit(f" ({', '.join(notes)})")) if notes else chk)
+    return out
 
 
 def _finish(contract: Contract, info: FileInfo, typed: pl.DataFrame) -> pl.DataFrame:
