@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	  $(PY) -m pip install -e '.[dev]'; \
 	fi
 	touch $@
+	$(VENV)/bin/python -c "from assets.dbt import ensure_manifest; ensure_manifest()"
 
 install: $(STAMP)
 

@@ -4,6 +4,7 @@ so `observatoire generate` starts fast."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -87,17 +88,25 @@ def _alive(pid: int) -> bool:
 
 def run_pipeline(settings) -> bool:
     """Materialize the main job in-process on the home's instance; True on success."""
+    from assets.dbt import ensure_manifest
     from assets.warehouse import writer_lock
+
+    ensure_manifest()
     from pipelines.definitions import defs
     from pipelines.jobs import MAIN_JOB
 
     instance = _instance(settings)
     _fail_orphan_runs(instance)
-    with writer_lock(settings.home, say=say):
+    # dbt's console output goes to a log file; the analyst reads the summary (and the UI).
+    log = settings.home / "journaux" / f"run_{dt.datetime.now():%Y%m%d_%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(settings.home, say=say), open(log, "w", encoding="utf-8") as out, \
+            contextlib.redirect_stdout(out):
         job = defs.resolve_job_def(MAIN_JOB)
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
                                         tags={"observatoire/pid": str(os.getpid()),
                                               "observatoire/origine": "cli"})
+    say(f"Journal détaillé du traitement : {log}")
     if not result.success:
         for ev in result.all_events:
             if ev.is_step_failure:
@@ -138,6 +147,7 @@ def summary(settings, since: dt.datetime) -> str:
             lines.append("Aucun nouveau fichier chargé.")
         for name, message in rejected:
             lines.append(f"  fichier rejeté {name} : {message}")
+        lines += _quality_lines(settings)
     _, unknown = pending(settings.inbox)
     for p in unknown:
         lines.append(f"  {p.name} : nom de fichier non reconnu, laissé dans la boîte de dépôt")
@@ -145,6 +155,46 @@ def summary(settings, since: dt.datetime) -> str:
     if reports.exists() and any(reports.iterdir()):
         lines.append(f"Rapports de quarantaine : {reports}")
     return "\n".join(lines)
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}\u202f%".replace(".", ",")
+
+
+def _quality_lines(settings) -> list[str]:
+    """Completeness and cross-feed consistency, as the asset checks compute them."""
+    import duckdb
+    import polars as pl
+
+    from assets import checks
+    from assets.warehouse import connect
+
+    labels = {"mouvements": "mouvements mensuels", "cal": "retours de CAL", "rpls": "parcs au 1er janvier"}
+    out = []
+    with connect(settings.home, read_only=True) as con:
+        try:
+            matrix = checks.completeness(con)
+            links = checks.attribution_links(con)
+            outside = checks.dwellings_outside_stock(con)
+            rec = checks.demand_reconciliation(con)
+            vintages = checks.vintage_gaps(con)
+        except duckdb.CatalogException:
+            return ["(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"]
+    if matrix.height:
+        per_feed = matrix.group_by("flux").agg(pl.len().alias("n"), pl.col("recu").sum().alias("ok")).sort("flux")
+        out.append("Complétude des envois des bailleurs : " + ", ".join(
+            f"{labels.get(f, f)} {ok}/{n}" for f, n, ok in per_feed.iter_rows()))
+        for row in matrix.filter(~pl.col("recu")).head(10).iter_rows(named=True):
+            out.append(f"  manquant : {labels.get(row['flux'], row['flux'])} {row['mois']} de "
+                       f"{row['nom_bailleur'] or row['bailleur_siren']}")
+    if links.height:
+        entree = links["avec_entree"].sum() / max(links["attendues_entree"].sum(), 1)
+        offre = links["avec_offre_acceptee"].sum() / max(links["attendues_cal"].sum(), 1)
+        out.append(f"Cohérence : attributions retrouvées en ENTREE {_pct(entree)}, en offre acceptée {_pct(offre)} ; "
+                   f"logements cités absents du parc : {int(outside['hors_parc'].sum())} ; écart maximal du stock "
+                   f"de demandes d'un mois à l'autre : {_pct(float(rec['ecart_relatif'].max() or 0))} ; "
+                   f"écarts entre état rejoué et millésime suivant : {int(vintages['ecarts'].sum())}")
+    return out
 
 
 def cmd_run(args) -> int:
@@ -202,7 +252,10 @@ def cmd_demo(args) -> int:
 # --- ui -------------------------------------------------------------------------------------------
 
 def cmd_ui(args) -> int:
+    from assets.dbt import ensure_manifest
+
     settings = _settings(args.home)
+    ensure_manifest()
     _instance(settings)  # creates the Dagster home and sets DAGSTER_HOME
     cmd = [_venv_tool("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"),
            "-h", "127.0.0.1", "-p", str(args.port)]

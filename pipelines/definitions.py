@@ -2,14 +2,17 @@
 
 import dagster as dg
 
-from assets.ingest.feeds import FEED_ASSETS
+from assets.checks import CROSS_FEED_CHECKS
+from assets.ingest.feeds import FEED_ASSETS, ledgers
+from assets.transform import dbt_models
 
 from .jobs import observatoire_job
 from .resources import RESOURCES
 from .sensors import boite_de_depot
 
 defs = dg.Definitions(
-    assets=[*FEED_ASSETS],
+    assets=[*FEED_ASSETS, ledgers, dbt_models],
+    asset_checks=CROSS_FEED_CHECKS,
     jobs=[observatoire_job],
     sensors=[boite_de_depot],
     resources=RESOURCES,

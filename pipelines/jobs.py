@@ -6,6 +6,6 @@ MAIN_JOB = "observatoire"
 
 observatoire_job = dg.define_asset_job(
     MAIN_JOB,
-    selection=dg.AssetSelection.groups("ingestion"),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("publication"),
     description="Ingère les fichiers déposés et reconstruit les indicateurs (hors publication).",
 )

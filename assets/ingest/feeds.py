@@ -79,3 +79,33 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
 
 
 FEED_ASSETS = [feed_asset(c) for c in all_contracts()]
+
+
+LEDGER_DESCRIPTIONS = {
+    "journal_ingestion": "Journal d'ingestion : un enregistrement par fichier traité (chargé, rejeté), avec son "
+                         "SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
+    "quarantaine": "Lignes et fichiers mis en quarantaine (fichier, ligne, colonne, règle, raison en français, "
+                   "valeurs hors données personnelles) ; un rapport CSV par fichier dans rapports/quarantaine/.",
+    "codes": "Libellés des listes de codes des contrats (expectations/contracts/codes.yml), pour dbt.",
+}
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["raw", name], group_name=GROUP, kinds={"duckdb"}, description=text,
+                        deps=[a.key for a in FEED_ASSETS])
+           for name, text in LEDGER_DESCRIPTIONS.items()],
+    name="raw_registres",
+)
+def ledgers(context: dg.AssetExecutionContext, parametres: SettingsResource):
+    """The tables every feed asset writes to, once all feeds are loaded (so dbt reads them complete)."""
+    settings = parametres.get()
+    with connect(settings.home, say=context.log.info) as con:
+        Ingestor(con, settings, say=context.log.info, warn=context.log.warning)  # schema and code labels
+        counts = {name: scalar(con, f"select count(*) from raw.{name}") for name in LEDGER_DESCRIPTIONS}
+        by_feed = con.sql("select flux, count(*) as lignes from raw.quarantaine group by 1 order by 1").pl()
+    for name, n in counts.items():
+        meta = {"dagster/row_count": dg.MetadataValue.int(n)}
+        if name == "quarantaine":
+            meta["par_flux"] = dg.MetadataValue.md(_markdown(by_feed))
+            meta["rapports"] = dg.MetadataValue.path(str(settings.reports / "quarantaine"))
+        yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", name]), metadata=meta)

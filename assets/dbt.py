@@ -1,0 +1,24 @@
+"""The dbt project, alone: `dagster-dbt project prepare-and-package --file assets/dbt.py` loads this
+module by path at build time to write the manifest, so it imports nothing of the project."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def ensure_manifest() -> None:
+    """Write the manifest when it is missing or older than a file of the dbt project."""
+    manifest = dbt_project.manifest_path
+    sources = [p for d in ("models", "seeds", "macros", "tests") for p in (DBT_DIR / d).rglob("*") if p.is_file()]
+    sources.append(DBT_DIR / "dbt_project.yml")
+    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return
+    tool = Path(sys.executable).parent / "dagster-dbt"
+    subprocess.run([str(tool), "project", "prepare-and-package", "--file", __file__], check=True,
+                   cwd=DBT_DIR.parent, stdout=subprocess.DEVNULL)

@@ -1,0 +1,47 @@
+"""The dbt models as Dagster assets: one `dbt build` per run, dbt tests as asset checks."""
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from .dbt import dbt_project
+from .settings import HOME_ENV, SettingsResource
+from .warehouse import writer_lock
+
+MARTS_PREFIX = "marts_"
+
+
+class Translator(DagsterDbtTranslator):
+    """Sources map to the ingestion assets `raw/<table>`; groups follow the dbt folders."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 2 else None
+        if layer == "marts":
+            return MARTS_PREFIX + fqn[2]
+        if layer in ("staging", "intermediate"):
+            return layer
+        return "staging"  # seeds: reference data read like a staged source
+
+
+def dbt_build_args(vars_: dict) -> list[str]:
+    """Production runs: models, seeds and data tests; unit tests run in `make test` only."""
+    return ["build", "--vars", json.dumps(vars_, sort_keys=True), "--exclude", "test_type:unit"]
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator())
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parametres: SettingsResource):
+    """Every dbt model, seed and data test of dbt_project/, in one `dbt build`."""
+    settings = parametres.get()
+    os.environ[HOME_ENV] = str(settings.home)  # dbt_project/profiles.yml reads it
+    with writer_lock(settings.home, say=context.log.warning):
+        yield from dbt.cli(dbt_build_args(settings.dbt_vars()), context=context).stream()
