@@ -248,8 +248,18 @@ class Ingestor:
         if transaction:
             con.begin()
         try:
-            con.execute("delete from raw.quarantaine where fichier = ?", [name])
-            con.execute(f"delete from {contract.table} where _fichier = ?", [name])  # earlier version
+            if rejection is not None:
+                # Nothing of a rejected file is loaded, so the version already loaded stands, with its
+                # quarantine; only the rows of earlier rejections of this name go.
+                con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
+                            "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
+                            [name, name, LOADED])
+            else:
+                con.execute("delete from raw.quarantaine where fichier = ?", [name])
+                # A name that carries a period replaces its earlier version; the referential's name carries
+                # none: each version is upserted by key and a landlord it omits is kept.
+                if info.date is not None:
+                    con.execute(f"delete from {contract.table} where _fichier = ?", [name])
             if rejection is not None:
                 report.statut, report.message = REJECTED, rejection.reason
                 quarantine = pl.DataFrame([{
