@@ -1,0 +1,79 @@
+"""Cross-feed asset checks on a small generated territory: intact, then with deliberately broken links."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from pipelines.generator.api import generate
+from tests.conftest import TEST_KEY_HEX
+
+SMALL = dict(seed=5, scale=0.05, debut="2025-10", fin="2026-01")
+
+
+@pytest.fixture(scope="module")
+def territory(tmp_path_factory):
+    out = tmp_path_factory.mktemp("territoire")
+    generate(out, **SMALL)
+    return out
+
+
+def run_all(home, monkeypatch):
+    """The main job in process, as `observatoire run` does; returns {check name: evaluation}."""
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(home))
+    monkeypatch.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+    from assets.dbt import ensure_manifest
+
+    ensure_manifest()
+    from pipelines.definitions import defs
+    from pipelines.jobs import MAIN_JOB
+
+    result = defs.resolve_job_def(MAIN_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_checks_pass_on_an_intact_territory(territory, tmp_path, monkeypatch):
+    shutil.copytree(territory, tmp_path / "inbox")
+    checks = run_all(tmp_path, monkeypatch)
+    assert set(checks) >= {"completude_flux", "attributions_rapprochees", "logements_connus_du_parc",
+                           "rapprochement_stock_demandes", "ecarts_millesimes"}
+    assert checks["completude_flux"].passed
+    assert checks["logements_connus_du_parc"].passed
+    assert checks["rapprochement_stock_demandes"].passed
+    assert checks["attributions_rapprochees"].metadata["taux_entree"].value == 1.0
+
+
+def test_checks_catch_deliberately_broken_links(territory, tmp_path, monkeypatch):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(territory, inbox)
+    # 1. a landlord's monthly events file goes missing, with the ENTREE of its attributions
+    files = sorted(p.name for p in inbox.glob("mouvements_*_202512.csv"))
+    victim = next(n for n in files if "ENTREE" in (inbox / n).read_bytes().decode("utf-8", "replace")
+                  or "ENTREE" in (inbox / n).read_bytes().decode("cp1252", "replace"))
+    siren = victim.split("_")[1]
+    os.remove(inbox / victim)
+    # 2. a positioning names a dwelling no stock file knows
+    pos = inbox / "positionnements_202511.csv"
+    raw = pos.read_bytes()
+    header, first, rest = raw.split(b"\n", 2)
+    cols = header.decode("utf-8-sig").rstrip("\r").split(";")
+    fields = first.split(b";")
+    fields[cols.index("ident_rep")] = b"ZZ99999999"
+    pos.write_bytes(b"\n".join([header, b";".join(fields), rest]))
+
+    checks = run_all(tmp_path, monkeypatch)
+
+    completude = checks["completude_flux"]
+    assert not completude.passed and completude.severity == dg.AssetCheckSeverity.WARN
+    assert siren in completude.metadata["manquants"].value and "2025-12" in completude.metadata["manquants"].value
+    assert completude.description.startswith("1 envois attendus manquants")
+    links = checks["attributions_rapprochees"]
+    assert links.metadata["taux_entree"].value < 1.0
+    assert siren in links.metadata["attributions_sans_entree"].value
+    outside = checks["logements_connus_du_parc"]
+    assert not outside.passed and outside.metadata["hors_parc"].value == 1
