@@ -1,6 +1,7 @@
 """The dbt project, alone: `dagster-dbt project prepare-and-package --file assets/dbt.py` loads this
 module by path at build time to write the manifest, so it imports nothing of the project."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ def ensure_manifest() -> None:
     sources.append(DBT_DIR / "dbt_project.yml")
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
-    tool = Path(sys.executable).parent / "dagster-dbt"
-    subprocess.run([str(tool), "project", "prepare-and-package", "--file", __file__], check=True,
-                   cwd=DBT_DIR.parent, stdout=subprocess.DEVNULL)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}  # dbt of this venv
+    subprocess.run([str(bin_dir / "dagster-dbt"), "project", "prepare-and-package", "--file", __file__],
+                   check=True, cwd=DBT_DIR.parent, env=env, stdout=subprocess.DEVNULL)

@@ -44,9 +44,7 @@ def cmd_generate(args) -> int:
     out = Path(args.out)
     report = generate(out, seed=args.seed, scale=args.scale, debut=args.debut, fin=args.fin,
                       defauts=args.defauts, progress=say)
-    say(f"{len(report.files)} fichiers écrits dans {out} ({report.total_bytes / 1e6:.1f} Mo)")
-    for name, value in report.calibration.items():
-        say(f"  {name} : {value}")
+    say(report.resume())
     return 0
 
 

@@ -1,0 +1,33 @@
+"""dbt unit tests (formulas on hand-made rows), run against the real DuckDB: one pytest per unit test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assets.dbt import dbt_project, ensure_manifest
+from tests.dbt.conftest import dbt
+
+
+def _unit_tests() -> list[str]:
+    ensure_manifest()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(n["name"] for n in manifest.get("unit_tests", {}).values())
+
+
+@pytest.fixture(scope="module")
+def unit_results(empty_warehouse):
+    out, results = dbt(empty_warehouse, "test", "--select", "test_type:unit")
+    return {r["unique_id"].split(".")[-1]: r for r in results}, out.stdout
+
+
+@pytest.mark.parametrize("name", _unit_tests())
+def test_dbt_unit_test(name, unit_results):
+    results, log = unit_results
+    assert name in results, log[-2000:]
+    assert results[name]["status"] == "pass", results[name].get("message") or log[-2000:]
+
+
+def test_there_are_unit_tests():
+    assert len(_unit_tests()) >= 3
