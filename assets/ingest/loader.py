@@ -147,6 +147,15 @@ def _merge(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple
             cond, params = cond + f" and {LANDLORD} = ?", params + [info.siren]
         con.execute(f"delete from {t} where {cond}", params)
     elif contract.merge == "replace_key":
+        if info.date is not None:
+            # A row of a later period stands: an earlier month re-sent afterwards does not undo its answers.
+            newer = con.sql(f"select distinct n._ligne from nouveau n join {t} t on {_key_match(contract, 'n', 't')} "
+                            "where t._date_fichier > n._date_fichier").pl()
+            if newer.height:
+                ignored = newer.height
+                rows = rows.join(newer, on="_ligne", how="anti")
+                con.unregister("nouveau")
+                con.register("nouveau", rows)
         con.execute(f"delete from {t} as t using nouveau as n where {_key_match(contract, 't', 'n')}")
     elif contract.merge == "unique_events":
         data = [n for n, _ in columns_of(contract) if not n.startswith("_")]
