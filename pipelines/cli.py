@@ -179,9 +179,15 @@ def _quality_lines(settings) -> list[str]:
         except duckdb.CatalogException:
             return ["(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"]
     if matrix.height:
-        per_feed = matrix.group_by("flux").agg(pl.len().alias("n"), pl.col("recu").sum().alias("ok")).sort("flux")
-        out.append("Complétude des envois des bailleurs : " + ", ".join(
-            f"{labels.get(f, f)} {ok}/{n}" for f, n, ok in per_feed.iter_rows()))
+        feeds = sorted(matrix["flux"].unique())
+        grid = matrix.group_by("bailleur_siren", "nom_bailleur", "flux").agg(
+            pl.len().alias("n"), pl.col("recu").sum().alias("ok"))
+        out.append("Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :")
+        out.append(f"  {'bailleur':<44}" + "".join(f"{labels.get(f, f):>22}" for f in feeds))
+        for (siren, nom), rows in sorted(grid.group_by("bailleur_siren", "nom_bailleur"), key=lambda g: g[0]):
+            cells = {r["flux"]: f"{r['ok']}/{r['n']}" for r in rows.iter_rows(named=True)}
+            label = f"{(nom or '')[:32]} ({siren})"
+            out.append(f"  {label:<44}" + "".join(f"{cells.get(f, '-'):>22}" for f in feeds))
         for row in matrix.filter(~pl.col("recu")).head(10).iter_rows(named=True):
             out.append(f"  manquant : {labels.get(row['flux'], row['flux'])} {row['mois']} de "
                        f"{row['nom_bailleur'] or row['bailleur_siren']}")
@@ -197,7 +203,8 @@ def _quality_lines(settings) -> list[str]:
 
 def cmd_run(args) -> int:
     settings = _settings(args.home)
-    settings.inbox.mkdir(parents=True, exist_ok=True)
+    for folder in (settings.inbox, settings.published):
+        folder.mkdir(parents=True, exist_ok=True)
     start = dt.datetime.now()
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
     ok = run_pipeline(settings)
