@@ -54,7 +54,7 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
         with connect(settings.home, say=say) as con:
             ingestor = Ingestor(con, settings, say=say, warn=context.log.warning)
             files = [(p, k) for p, k in pending(settings.inbox)[0] if k.feed == c.feed]
-            reports = [ingestor.ingest_inbox_file(p, k) for p, k in files]
+            reports = ingestor.ingest_inbox(files)
             for r in reports:
                 say(f"{r.fichier} : {r.statut}, {r.lignes_chargees} lignes chargées, "
                     f"{r.lignes_quarantaine} en quarantaine {r.message}".rstrip())

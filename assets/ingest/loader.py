@@ -124,6 +124,7 @@ class FileReport:
     avertissements: list[str] = field(default_factory=list)
     message: str = ""
     rapport: Path | None = None
+    quarantaine: pl.DataFrame | None = field(default=None, repr=False)
 
 
 def _values_json(contract: Contract, frame: pl.DataFrame) -> pl.Expr:
@@ -211,35 +212,56 @@ class Ingestor:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         for e in archive.purge(settings.archive, personal, settings.retention_archive_mois, now):
             say(f"archive : {e.fichier} purgé (conservation {settings.retention_archive_mois} mois)")
+        self._refresh()
 
-    def _bailleurs(self) -> frozenset[str] | None:
-        rows = self.con.execute("select siren from raw.bailleurs").fetchall()
-        return frozenset(r[0] for r in rows) or None
+    def _refresh(self) -> None:
+        """What the warehouse already holds, read once (and again after a rollback)."""
+        journal = self.con.execute("select fichier, sha256, statut from raw.journal_ingestion").fetchall()
+        self._loaded = {(f, h) for f, h, st in journal if st == LOADED}
+        self._seen = {f for f, _, _ in journal}
+        sirens = self.con.execute("select siren from raw.bailleurs").fetchall()
+        self._bailleurs = frozenset(r[0] for r in sirens) or None
 
     def already_loaded(self, name: str, digest: str) -> bool:
-        return scalar(self.con,
-                      "select count(*) from raw.journal_ingestion where fichier = ? and sha256 = ? and statut = ?",
-                      [name, digest, LOADED]) > 0
+        return (name, digest) in self._loaded
 
     def ingest_inbox_file(self, path: Path, contract: Contract) -> FileReport:
-        """Archive, load, and take the file out of the inbox."""
-        data = path.read_bytes()
-        digest = archive.sha256(data)
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        if self.already_loaded(path.name, digest):
-            archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+        """Archive, load, and take one file out of the inbox."""
+        return self.ingest_inbox([(path, contract)])[0]
+
+    def ingest_inbox(self, files: list[tuple[Path, Contract]]) -> list[FileReport]:
+        """Archive and load files in one transaction; they leave the inbox once it commits, so a
+        failure leaves the warehouse as it was and every file still to be loaded."""
+        reports = []
+        self.con.begin()
+        try:
+            for path, contract in files:
+                data = path.read_bytes()
+                digest = archive.sha256(data)
+                now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+                if self.already_loaded(path.name, digest):
+                    reports.append(FileReport(path.name, contract.feed, digest, ALREADY,
+                                              message="fichier identique déjà chargé"))
+                else:
+                    reports.append(self.load(path.name, data, digest, contract, now, archived=archived,
+                                             transaction=False, write_report=False))
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            self._refresh()
+            raise
+        for (path, _), report in zip(files, reports):
+            if report.quarantaine is not None:
+                report.rapport = write_quarantine_report(self.settings.reports, report.fichier, report.quarantaine)
             path.unlink()
-            return FileReport(path.name, contract.feed, digest, ALREADY, message="fichier identique déjà chargé")
-        archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
-        report = self.load(path.name, data, digest, contract, now, archived=archived)
-        path.unlink()
-        return report
+        return reports
 
     def load(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
-             archived: str = "", transaction: bool = True) -> FileReport:
+             archived: str = "", transaction: bool = True, write_report: bool = True) -> FileReport:
         start = dt.datetime.now()
         info = contract.file_info(name)
-        bailleurs = self._bailleurs()
+        bailleurs = self._bailleurs
         report = FileReport(name, contract.feed, digest, LOADED)
         result: ReadResult | None = None
         rejection: FileRejected | None = None
@@ -257,7 +279,9 @@ class Ingestor:
         if transaction:
             con.begin()
         try:
-            if rejection is not None:
+            if name not in self._seen:
+                pass  # a new name: nothing of it to replace
+            elif rejection is not None:
                 # Nothing of a rejected file is loaded, so the version already loaded stands, with its
                 # quarantine; only the rows of earlier rejections of this name go.
                 con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
@@ -294,11 +318,12 @@ class Ingestor:
                 if result.mapping:
                     report.message = f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)"
             report.lignes_quarantaine = quarantine.select("ligne").unique().height if rejection is None else 0
-            q = quarantine.with_columns(
-                fichier=pl.lit(name), sha256=pl.lit(digest), flux=pl.lit(contract.feed), recu_le=pl.lit(received))
-            con.register("q", q)
-            con.execute("insert into raw.quarantaine by name select * from q")
-            con.unregister("q")
+            if quarantine.height:
+                q = quarantine.with_columns(fichier=pl.lit(name), sha256=pl.lit(digest), flux=pl.lit(contract.feed),
+                                            recu_le=pl.lit(received))
+                con.register("q", q)
+                con.execute("insert into raw.quarantaine by name select * from q")
+                con.unregister("q")
             con.execute(
                 "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [name, contract.feed, digest, len(data), report.encodage, report.statut, report.lignes_lues,
@@ -310,8 +335,16 @@ class Ingestor:
         except BaseException:
             if transaction:
                 con.rollback()
+                self._refresh()
             raise
-        report.rapport = write_quarantine_report(self.settings.reports, name, quarantine)
+        self._seen.add(name)
+        if report.statut == LOADED:
+            self._loaded.add((name, digest))
+            if contract.feed == "bailleurs":
+                self._bailleurs = frozenset(r[0] for r in con.execute("select siren from raw.bailleurs").fetchall())
+        report.quarantaine = quarantine
+        if write_report:
+            report.rapport = write_quarantine_report(self.settings.reports, name, quarantine)
         return report
 
 
