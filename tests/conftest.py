@@ -51,3 +51,21 @@ def dump(db: Path, exclude_columns: tuple[str, ...] = ()) -> dict[str, list]:
         return out
     finally:
         con.close()
+
+
+PERSONAL_COLUMNS = {"numero_unique", "nom", "prenom", "date_naissance"}
+
+
+def warehouse_text(db: Path) -> tuple[set[str], str]:
+    """Every column name of the warehouse and all its text cells: where personal data would show."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cols = con.execute("select table_schema, table_name, column_name, data_type "
+                           "from information_schema.columns").fetchall()
+        cells = []
+        for schema, table, column, kind in cols:
+            if kind in ("VARCHAR", "VARCHAR[]"):
+                cells += [str(v[0]) for v in con.execute(f'select "{column}" from {schema}.{table}').fetchall()]
+    finally:
+        con.close()
+    return {c[2].lower() for c in cols}, "\n".join(cells)

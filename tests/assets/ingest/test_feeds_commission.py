@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from assets.ingest.loader import ALREADY, LOADED, REJECTED
-from tests.assets.ingest.test_loader import ingest, pid, query
-from tests.conftest import DEPOT, FIXTURE_NUMEROS, FIXTURES, TEST_KEY_HEX, dump
+from tests.assets.ingest.test_loader import ingest, pid, quarantine, query
+from tests.conftest import DEPOT, FIXTURES, FIXTURE_NUMEROS, PERSONAL_COLUMNS, TEST_KEY_HEX, dump, warehouse_text
 
 COMMISSION = FIXTURES / "commission"
 N1, N2, N3, N4, N5, _, _, _, N9 = FIXTURE_NUMEROS
@@ -33,11 +33,6 @@ def new_home(root, *files):
 def put(home, *files):
     for f in files:
         shutil.copy(COMMISSION / f, home / "inbox" / f)
-
-
-def quarantine(home, name):
-    return query(home, "select ligne, colonne, regle, raison from raw.quarantaine where fichier = ? "
-                       "order by ligne, colonne", [name])
 
 
 @pytest.fixture(scope="module")
@@ -220,18 +215,8 @@ def test_cal_candidate_joins_its_sne_demand(drop):
 
 def test_no_numero_reaches_the_warehouse_from_commission_feeds(drop):
     home, _ = drop
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        cols = con.execute("select table_schema, table_name, column_name, data_type "
-                           "from information_schema.columns").fetchall()
-        cells = []
-        for schema, table, column, kind in cols:
-            if kind in ("VARCHAR", "VARCHAR[]"):
-                cells += [str(v[0]) for v in con.execute(f'select "{column}" from {schema}.{table}').fetchall()]
-    finally:
-        con.close()
-    assert not [c for c in cols if c[2].lower() in {"numero_unique", "nom", "prenom", "date_naissance"}]
-    blob = "\n".join(cells)
+    names, blob = warehouse_text(home / "warehouse.duckdb")
+    assert not names & PERSONAL_COLUMNS
     assert not [n for n in FIXTURE_NUMEROS if n in blob]
     for report in (home / "rapports" / "quarantaine").iterdir():
         assert "0610124" not in report.read_text(encoding="utf-8-sig")
