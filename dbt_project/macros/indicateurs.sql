@@ -1,0 +1,14 @@
+{#- The columns of fct_indicateurs (INDICATORS.md, Appendix A encoding), in order, with their types:
+    every int_indicateurs_<famille> model selects exactly these. -#}
+{% macro colonnes_indicateurs() -%}
+    annee, trimestre, niveau_geo, code_geo, libelle_geo, indicateur, modalite, valeur, numerateur, denominateur, statut
+{%- endmacro %}
+
+{#- An empty result with the long table's columns and types. -#}
+{% macro indicateurs_vides() -%}
+    select
+        null::integer as annee, null::integer as trimestre, null::varchar as niveau_geo, null::varchar as code_geo,
+        null::varchar as libelle_geo, null::varchar as indicateur, null::varchar as modalite, null::double as valeur,
+        null::double as numerateur, null::double as denominateur, null::varchar as statut
+    where false
+{%- endmacro %}

@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ source('observatoire', 'codes') }}
+),
+
+final as (
+    select liste, code, libelle from source
+)
+
+select * from final
