@@ -1,0 +1,247 @@
+"""Validate a pandas frame against a committed GX suite (expectations/suites/*.json) — no Dagster.
+
+`validate(frame, "sne_demandes")` returns a compact `Resultat`: success, and per expectation its
+French description, success and observed figure. The structural suite's controls that GX has no
+expectation for (`meta.controles`: every commune present, EPCI = Σ communes, no quarter missing) run
+here in Python over the same frame and are reported in the same result. `save` keeps the GX
+validation result as JSON so that `build_data_docs` can render the GX data docs later.
+
+Great Expectations is imported inside the functions that need it (it costs ~4 s).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .suites_gen import SUITES_DIR
+
+RESULT_FORMAT = "SUMMARY"
+DOCS_SITE = "observatoire"
+
+
+@dataclass
+class ResultatExpectation:
+    type: str
+    colonne: str | None
+    description: str
+    succes: bool
+    observe: Any = None
+    details: str = ""
+
+
+@dataclass
+class Resultat:
+    suite: str
+    succes: bool
+    lignes: int
+    expectations: list[ResultatExpectation]
+    gx: dict = field(default_factory=dict, repr=False)  # the GX validation result, as JSON
+
+    @property
+    def echecs(self) -> list[ResultatExpectation]:
+        return [e for e in self.expectations if not e.succes]
+
+    def resume(self) -> str:
+        n = len(self.expectations)
+        return f"{self.suite} : {n - len(self.echecs)}/{n} attentes satisfaites sur {self.lignes} lignes"
+
+    def markdown(self) -> str:
+        lines = ["| | attente | observé |", "|---|---|---|"]
+        for e in self.expectations:
+            obs = _fmt(e.observe) + (f" ({e.details})" if e.details else "")
+            lines.append(f"| {'✅' if e.succes else '❌'} | {e.description} | {obs.replace('|', '/')} |")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"suite": self.suite, "succes": self.succes, "lignes": self.lignes,
+                "expectations": [asdict(e) for e in self.expectations]}
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)[:80]
+
+
+def suite_path(name: str) -> Path:
+    return SUITES_DIR / f"{name}.json"
+
+
+def load_suite(suite: str | Path | dict) -> dict:
+    """A suite as JSON: a committed suite's name, a path, or the dict itself."""
+    if isinstance(suite, dict):
+        return suite
+    path = Path(suite) if str(suite).endswith(".json") else suite_path(str(suite))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ctx
+
+
+def validate(frame, suite: str | Path | dict, parameters: dict | None = None) -> Resultat:
+    """Validate a pandas frame; `parameters` fill the suite's `$PARAMETER`s (None: no bound)."""
+    import great_expectations as gx
+
+    spec = json.loads(json.dumps(load_suite(suite)))
+    for i, e in enumerate(spec["expectations"]):
+        e.setdefault("meta", {})["rang"] = i  # GX reorders results: give them back in the suite's order
+        if e["meta"].get("dates"):
+            for bound in ("min_value", "max_value"):
+                if isinstance(e["kwargs"].get(bound), str):
+                    e["kwargs"][bound] = dt.datetime.fromisoformat(e["kwargs"][bound])
+    ctx = _context()
+    batch = (ctx.data_sources.add_pandas("observatoire").add_dataframe_asset(spec["name"])
+             .add_batch_definition_whole_dataframe("lignes_du_traitement"))
+    gx_suite = ctx.suites.add(gx.ExpectationSuite(**spec))
+    definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=spec["name"], data=batch,
+                                                                        suite=gx_suite))
+    names = {p for e in spec["expectations"] for v in e["kwargs"].values()
+             if isinstance(v, dict) and (p := v.get("$PARAMETER"))}
+    # a missing parameter is no bound (a lower bound of 0: GX refuses two missing bounds)
+    params = {n: 0 if n.endswith("_min") else None for n in names} | (parameters or {})
+    raw = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                         result_format=RESULT_FORMAT).to_json_dict()
+    results = sorted(raw["results"], key=lambda r: (r["expectation_config"].get("meta") or {}).get("rang", 0))
+    expectations = [_compact(r) for r in results]
+    for control in spec.get("meta", {}).get("controles", []):
+        expectations.append(CONTROLS[control["controle"]](frame, control))
+    raw["meta"]["controles_observatoire"] = [asdict(e) for e in expectations if e.type.startswith("controle:")]
+    return Resultat(suite=spec["name"], succes=all(e.succes for e in expectations), lignes=len(frame),
+                    expectations=expectations, gx=raw)
+
+
+def _compact(r: dict) -> ResultatExpectation:
+    conf = r["expectation_config"]
+    kwargs, meta, res = conf["kwargs"], conf.get("meta") or {}, r.get("result") or {}
+    type_ = conf["type"]
+    observed, details = res.get("observed_value"), ""
+    if "unexpected_percent_nonmissing" in res or "unexpected_percent" in res:
+        bad = res.get("unexpected_percent_nonmissing", res.get("unexpected_percent")) or 0.0
+        if type_ == "expect_column_values_to_be_in_set" and meta.get("borne") == "min":
+            observed, details = 1 - bad / 100, "part dans la liste"
+        elif type_ == "expect_column_values_to_not_be_in_set":
+            observed, details = bad / 100, "part dans la liste"
+        else:
+            observed = res.get("unexpected_count", 0)
+            details = "lignes hors attente"
+            if res.get("partial_unexpected_list"):
+                details += " ; ex. " + ", ".join(str(v) for v in res["partial_unexpected_list"][:5])
+    if r.get("exception_info", {}).get("raised_exception"):
+        details = "erreur : " + str(r["exception_info"].get("exception_message"))[:200]
+    if isinstance(observed, float) and math.isnan(observed):
+        observed = None
+    return ResultatExpectation(type=type_, colonne=kwargs.get("column"),
+                                    description=meta.get("description", type_), succes=bool(r["success"]),
+                                    observe=observed, details=details)
+
+
+# --- the structural controls GX has no expectation for (suite meta `controles`) ------------------------
+
+def _communes() -> list[str]:
+    from .contract import communes
+
+    return sorted(c["code_insee"] for c in communes())
+
+
+def communes_presentes(frame, control: dict) -> ResultatExpectation:
+    """For each (quarter, indicator) with commune rows of modalite `ensemble`, every commune is there."""
+    expected = set(_communes())
+    rows = frame[(frame["niveau_geo"] == "COMMUNE") & (frame["modalite"] == "ensemble")
+                 & frame["indicateur"].isin(control["indicateurs"])]
+    missing = []
+    for (annee, trimestre, ind), g in rows.groupby(["annee", "trimestre", "indicateur"], sort=True):
+        absent = sorted(expected - set(g["code_geo"]))
+        if absent:
+            missing.append(f"{ind} {annee}T{trimestre} : {', '.join(absent[:5])}{'…' if len(absent) > 5 else ''}")
+    return ResultatExpectation("controle:communes_presentes", "code_geo", control["description"], not missing,
+                               observe=len(missing), details="; ".join(missing[:10]) or "toutes présentes")
+
+
+def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> ResultatExpectation:
+    """EPCI value = Σ commune values for additive counts (modalite ensemble, statut ok)."""
+    rows = frame[(frame["modalite"] == "ensemble") & (frame["statut"] == "ok")
+                 & frame["indicateur"].isin(control["indicateurs"])]
+    keys = ["annee", "trimestre", "indicateur"]
+    epci = rows[rows["niveau_geo"] == "EPCI"].groupby(keys)["valeur"].sum()
+    communes = rows[rows["niveau_geo"] == "COMMUNE"].groupby(keys)["valeur"].sum()
+    gaps = []
+    for key, value in epci.items():
+        total = communes.get(key)
+        if total is None or abs(float(value) - float(total)) > tolerance:
+            annee, trimestre, ind = key
+            gaps.append(f"{ind} {annee}T{trimestre} : EPCI {value:g} ≠ Σ communes "
+                        f"{'absente' if total is None else f'{total:g}'}")
+    return ResultatExpectation("controle:epci_somme_communes", "valeur", control["description"], not gaps,
+                               observe=len(gaps), details="; ".join(gaps[:10]) or "égalités vérifiées")
+
+
+def trimestres_continus(frame, control: dict) -> ResultatExpectation:
+    """No quarter missing between the table's first and last quarter."""
+    present = {int(a) * 4 + int(t) - 1 for a, t in frame[["annee", "trimestre"]].drop_duplicates().itertuples(index=False)}
+    missing = [f"{q // 4}T{q % 4 + 1}" for q in range(min(present), max(present) + 1) if q not in present] \
+        if present else []
+    return ResultatExpectation("controle:trimestres_continus", "trimestre", control["description"], not missing,
+                               observe=len(missing), details=", ".join(missing[:20]) or f"{len(present)} trimestres")
+
+
+CONTROLS = {"communes_presentes": communes_presentes, "epci_somme_communes": epci_somme_communes,
+            "trimestres_continus": trimestres_continus}
+
+
+# --- persistence and data docs ------------------------------------------------------------------------
+
+def save(result: Resultat, directory: Path) -> Path:
+    """Keep the last validation of the suite: `<directory>/<suite>.json` (GX result + compact result)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{result.suite}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"observatoire": result.to_dict(), "gx": result.gx}, ensure_ascii=False,
+                              default=str), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def build_data_docs(results_dir: Path, site_dir: Path) -> Path:
+    """Render the GX data docs of the saved validations (and of every committed suite) into `site_dir`;
+    returns its index.html."""
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    ctx = _context()
+    for name in ctx.get_site_names():
+        ctx.delete_data_docs_site(name)
+    ctx.add_data_docs_site(DOCS_SITE, {
+        "class_name": "SiteBuilder", "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    for path in sorted(SUITES_DIR.glob("*.json")):
+        ctx.suites.add(gx.ExpectationSuite(**load_suite(path)))
+    for path in sorted(results_dir.glob("*.json")) if results_dir.exists() else []:
+        stored = json.loads(path.read_text(encoding="utf-8"))["gx"]
+        run = stored["meta"].get("run_id") or {}
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=stored["suite_name"]),
+            run_id=RunIdentifier(run_name=run.get("run_name") or "dernier", run_time=run.get("run_time")),
+            batch_identifier=stored["meta"].get("active_batch_definition", {}).get("data_asset_name")
+            or stored["suite_name"])
+        ctx.validation_results_store.set(key, ExpectationSuiteValidationResult(**stored))
+    ctx.build_data_docs(site_names=[DOCS_SITE])
+    return site_dir / "index.html"
