@@ -1,0 +1,103 @@
+-- Demand-side flows of each quarter (INDICATORS.md D2, D3, D4), on the 1st-choice commune:
+-- D2 new demands: distinct demands whose date_depot falls in the quarter, seen in any snapshot or any
+--    radiation (a demand deposited and radiated between two snapshots is counted through its radiation);
+--    commune and typology as first observed. A renewal keeps its date_depot: never a new demand.
+-- D3 renewals: distinct (demand, date_renouvellement) with the renewal in the quarter, across all snapshots
+--    and radiations; commune as first observed with that renewal.
+-- D4 radiations dated in the quarter by motif; déradiations (empty motif) and the radiations they cancel
+--    (annulee) are excluded: a cancelled radiation did not happen.
+with trimestres as (
+    select annee, trimestre, debut, fin from {{ ref('int_trimestres') }}
+),
+
+communes as (
+    select code_insee from {{ ref('communes') }}
+),
+
+demandes as (
+    select * from {{ ref('int_demandes_enrichies') }}
+),
+
+radiations as (
+    select * from {{ ref('stg_sne__radiations') }}
+),
+
+observations as (
+    select id_demande, date_extraction as date_observation, 0 as source, date_depot, date_renouvellement,
+        commune_choix1 as commune, typologie
+    from demandes
+    union all
+    select id_demande, date_radiation, 1, date_depot, date_renouvellement,
+        communes_souhaitees[1], {{ plus_petite_typologie('typologies_souhaitees') }}
+    from radiations
+),
+
+-- first observation of each demand (date, then snapshot before radiation on the same day)
+premieres as (
+    select id_demande,
+        arg_min(date_depot, (date_observation, source)) as date_depot,
+        arg_min(commune, (date_observation, source)) as commune,
+        arg_min(typologie, (date_observation, source)) as typologie
+    from observations
+    group by id_demande
+),
+
+nouvelles as (
+    select t.annee, t.trimestre, p.id_demande, p.commune, p.typologie
+    from premieres p
+    inner join trimestres t on p.date_depot between t.debut and t.fin
+    where p.commune in (select code_insee from communes)
+),
+
+renouvellements as (
+    select t.annee, t.trimestre, r.id_demande, r.commune
+    from (
+        select id_demande, date_renouvellement,
+            arg_min(commune, (date_observation, source)) as commune
+        from observations
+        where date_renouvellement is not null
+        group by id_demande, date_renouvellement
+    ) r
+    inner join trimestres t on r.date_renouvellement between t.debut and t.fin
+    where r.commune in (select code_insee from communes)
+),
+
+radiations_trimestre as (
+    select t.annee, t.trimestre, r.id_demande, r.communes_souhaitees[1] as commune, r.motif_radiation
+    from radiations r
+    inner join trimestres t on r.date_radiation between t.debut and t.fin
+    where not r.est_deradiation
+      and not coalesce(r.annulee, false)
+      and r.communes_souhaitees[1] in (select code_insee from communes)
+),
+
+comptes as (
+    select annee, trimestre, niveau_geo, code_geo, 'D2' as indicateur, modalite, count(*) as n
+    from ({{ dem_niveaux('nouvelles') }})
+    group by all
+    union all
+    select annee, trimestre, niveau_geo, code_geo, 'D3', modalite, count(*)
+    from ({{ dem_niveaux('renouvellements', avec_typologie=false) }})
+    group by all
+    union all
+    select annee, trimestre, niveau_geo, code_geo, 'D4', modalite, count(*)
+    from ({{ dem_niveaux('radiations_trimestre', avec_typologie=false) }})
+    group by all
+    union all
+    select annee, trimestre, niveau_geo, code_geo, 'D4', modalite, count(*)
+    from (
+        select 'EPCI' as niveau_geo, {{ dem_epci() }} as code_geo, 'motif=' || motif_radiation as modalite, *
+        from radiations_trimestre
+        union all
+        select 'COMMUNE', commune, 'motif=' || motif_radiation, * from radiations_trimestre
+    )
+    group by all
+),
+
+final as (
+    select annee, trimestre, niveau_geo, code_geo, indicateur, modalite,
+        n::double as valeur, n::double as numerateur, null::double as denominateur, 'ok' as statut
+    from comptes
+)
+
+select * from final
