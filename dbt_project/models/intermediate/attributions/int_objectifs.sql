@@ -1,0 +1,95 @@
+-- The attribution target per year x landlord x réservataire x quota (INDICATORS.md, "Targets").
+-- Precedence, for each cell: 1) the engagements_cia row of that year that matches most specifically
+-- (exact landlord and exact réservataire > exact landlord with réservataire `*` > landlord `*` with exact
+-- réservataire > `*`/`*`: the landlord counts more than the réservataire, the CIA committing each
+-- landlord); 2) failing any matching CIA row for the cell, the legal default of the seed
+-- objectifs_legaux (exact réservataire > `*`); 3) else no target (null: Q1 for PFONCT and AUTRES).
+with trimestres as (
+    select distinct annee from {{ ref('int_trimestres') }}
+),
+
+engagements as (
+    select * from {{ ref('stg_commission__engagements_cia') }}
+),
+
+legaux as (
+    select * from {{ ref('objectifs_legaux') }}
+),
+
+bailleurs as (
+    select bailleur_siren from {{ ref('stg_bailleurs__bailleurs') }}
+),
+
+reservataires as (
+    select code as reservataire from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+),
+
+quotas as (
+    select unnest(['Q1_PRIORITAIRES', 'Q2_PREMIER_QUARTILE_HORS_QPV', 'Q3_QUARTILES_2_4_EN_QPV', 'FLUX_PART']) as quota
+),
+
+annees as (
+    select annee from trimestres
+    union
+    select annee from engagements
+),
+
+cellules as (
+    select a.annee, b.bailleur_siren, r.reservataire, q.quota
+    from annees a
+    cross join bailleurs b
+    cross join reservataires r
+    cross join quotas q
+),
+
+cia as (
+    select
+        c.annee, c.bailleur_siren, c.reservataire, c.quota,
+        e.taux_cible,
+        e.source_engagement as source,
+        row_number() over (
+            partition by c.annee, c.bailleur_siren, c.reservataire, c.quota
+            order by (e.bailleur_siren <> '*')::int * 2 + (e.reservataire <> '*')::int desc
+        ) as rang
+    from cellules c
+    inner join engagements e
+        on e.annee = c.annee
+        and e.quota = c.quota
+        and e.bailleur_siren in (c.bailleur_siren, '*')
+        and e.reservataire in (c.reservataire, '*')
+),
+
+defauts as (
+    select
+        c.annee, c.bailleur_siren, c.reservataire, c.quota,
+        l.taux_cible,
+        l.source,
+        row_number() over (
+            partition by c.annee, c.bailleur_siren, c.reservataire, c.quota
+            order by (l.reservataire <> '*')::int desc
+        ) as rang
+    from cellules c
+    inner join legaux l
+        on l.quota = c.quota
+        and l.reservataire in (c.reservataire, '*')
+),
+
+final as (
+    select
+        c.annee,
+        c.bailleur_siren,
+        c.reservataire,
+        c.quota,
+        coalesce(cia.taux_cible, defauts.taux_cible) as taux_cible,
+        coalesce(cia.source, defauts.source) as source,
+        case when cia.taux_cible is not null then 'CIA' when defauts.taux_cible is not null then 'LEGAL' end as origine
+    from cellules c
+    left join cia
+        on cia.annee = c.annee and cia.bailleur_siren = c.bailleur_siren
+        and cia.reservataire = c.reservataire and cia.quota = c.quota and cia.rang = 1
+    left join defauts
+        on defauts.annee = c.annee and defauts.bailleur_siren = c.bailleur_siren
+        and defauts.reservataire = c.reservataire and defauts.quota = c.quota and defauts.rang = 1
+)
+
+select * from final
