@@ -1,2 +1,23 @@
--- Placeholder with the long table's columns: the indicators of this family are being built.
-{{ indicateurs_vides() }}
+-- Social stock family (INDICATORS.md P1–P4) in the long encoding of Appendix A: the union of the
+-- family's indicator models in models/intermediate/parc/ (one per indicator group, each documented).
+with vacance_rotation as (
+    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_vacance_rotation') }}
+),
+
+livraisons as (
+    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_livraisons') }}
+),
+
+stock as (
+    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_stock') }}
+),
+
+final as (
+    select * from vacance_rotation
+    union all
+    select * from livraisons
+    union all
+    select * from stock
+)
+
+select * from final

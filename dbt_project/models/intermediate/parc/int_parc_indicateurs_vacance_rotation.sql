@@ -1,0 +1,79 @@
+-- P1 (vacancy), P1_structurelle, P2 (rotation) at t, grain commune × landlord × typology.
+-- Rows: EPCI; EPCI × landlord (niveau BAILLEUR); EPCI × typology; commune; commune × typology.
+-- P1: vacant ÷ offered for letting (occupe + vacant) at t. P1_structurelle: vacant since (vacant_depuis:
+-- REMLOCDATE, 1 January when unknown, DEPART, FIN_INDISPONIBILITE, MISE_EN_SERVICE) more than 3 months
+-- before t (vacant_depuis < t − 3 months) ÷ offered.
+-- P2: dwellings offered at t and in service for >= 12 months (mise_en_service <= t − 12 months); numerator:
+-- landlords sending events: ENTREE events dated in (t − 12 months, t] on those dwellings; landlords
+-- without events: those dwellings whose stock file's BAIL (start of the current lease, MM/AAAA → 1st of the
+-- month) falls in the 12 months before the latest stock file at or before t: millesime − 12 months <= BAIL
+-- < millesime (the file of 1 January N: leases of January–December N−1). The yearly file only shows the
+-- current lease, so a dwelling let twice in the year counts once.
+with parc as (
+    select * from {{ ref('int_parc_logements_trimestres') }}
+),
+
+mouvements as (
+    select * from {{ ref('stg_bailleurs__mouvements') }}
+),
+
+communes as (
+    select code_insee, nom from {{ ref('communes') }}
+),
+
+bailleurs as (
+    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
+),
+
+reservataires as (
+    select code as reservataire, libelle from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+),
+
+offerts as (
+    select p.*
+    from parc p
+    join communes c on c.code_insee = p.commune
+    where p.etat in ('occupe', 'vacant')
+),
+
+entrees as (
+    select ident_rep, date_evenement from mouvements where type_evenement = 'ENTREE'
+),
+
+rotation as (
+    select
+        o.annee, o.trimestre, o.commune, o.bailleur_siren, o.typologie,
+        case
+            when o.suivi_par_mouvements then (
+                select count(*) from entrees e
+                where e.ident_rep = o.ident_rep
+                  and e.date_evenement > o.t - interval 12 month and e.date_evenement <= o.t
+            )
+            when o.debut_bail >= o.millesime_stock - interval 12 month and o.debut_bail < o.millesime_stock then 1
+            else 0
+        end as entrees
+    from offerts o
+    where o.mise_en_service <= o.t - interval 12 month
+),
+
+faits as (
+    select
+        annee, trimestre, 'P1' as indicateur, commune, bailleur_siren, typologie,
+        null::varchar as financement, null::varchar as qpv, null::varchar as reservataire,
+        (etat = 'vacant')::integer as num, 1 as den, true as calculable
+    from offerts
+    union all
+    select
+        annee, trimestre, 'P1_structurelle', commune, bailleur_siren, typologie, null, null, null,
+        (etat = 'vacant' and vacant_depuis < t - interval 3 month)::integer, 1, true
+    from offerts
+    union all
+    select annee, trimestre, 'P2', commune, bailleur_siren, typologie, null, null, null, entrees, 1, true
+    from rotation
+),
+
+final as (
+    {{ parc_lignes('faits', [[], ['bailleur_siren'], ['typologie'], ['commune'], ['commune', 'typologie']], comptes=['-']) }}
+)
+
+select * from final

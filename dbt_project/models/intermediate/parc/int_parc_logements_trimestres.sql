@@ -1,0 +1,92 @@
+-- One row per quarter × dwelling in the stock at t (state at t from int_logements_etats: debut <= t and
+-- (fin is null or fin > t)), hors_parc left out, with the dwelling's attributes.
+-- mise_en_service: the MISE_EN_SERVICE event's date when there is one, else 31 December of LOCAT (the
+-- latest date the year allows: a new building's first lettings never count as rotation).
+-- Mergers (bailleurs.date_fin, successeur_siren): int_logements_etats keeps a ceased landlord's last stock
+-- open, and its successor's events or stock create rows for the same dwellings. A dwelling (ident_rep, the
+-- national RPLS id) is counted once at t: the row with the latest information (latest debut) wins; a
+-- ceased landlord's dwellings are assigned to its successor after date_fin; attributes come from the
+-- dwelling's latest stock row at or before t (any landlord), else from its MISE_EN_SERVICE event.
+with trimestres as (
+    select annee, trimestre, debut as debut_trimestre, fin as t from {{ ref('int_trimestres') }}
+),
+
+etats as (
+    select * from {{ ref('int_logements_etats') }}
+),
+
+stock as (
+    select * from {{ ref('stg_bailleurs__rpls') }}
+),
+
+bailleurs as (
+    select bailleur_siren, date_fin, successeur_siren from {{ ref('stg_bailleurs__bailleurs') }}
+),
+
+mouvements as (
+    select * from {{ ref('stg_bailleurs__mouvements') }}
+),
+
+finan as (
+    select code, libelle as financement from {{ ref('stg_observatoire__codes') }} where liste = 'finan_rpls'
+),
+
+mises_en_service as (
+    select *
+    from mouvements
+    where type_evenement = 'MISE_EN_SERVICE'
+    qualify row_number() over (partition by ident_rep order by date_evenement desc) = 1
+),
+
+etats_a_t as (
+    select tr.annee, tr.trimestre, tr.t, e.*
+    from trimestres tr
+    join etats e on e.debut <= tr.t and (e.fin is null or e.fin > tr.t)
+    qualify row_number() over (
+        partition by tr.annee, tr.trimestre, e.ident_rep order by e.debut desc, e.millesime desc, e.bailleur_siren
+    ) = 1
+),
+
+dernier_stock as (
+    -- the dwelling's latest stock row at or before t, whatever the landlord
+    select e.annee, e.trimestre, s.*
+    from etats_a_t e
+    join stock s on s.ident_rep = e.ident_rep and s.millesime <= e.t
+    qualify row_number() over (partition by e.annee, e.trimestre, e.ident_rep order by s.millesime desc) = 1
+),
+
+final as (
+    select
+        e.annee,
+        e.trimestre,
+        e.t,
+        case when b.date_fin < e.t then coalesce(b.successeur_siren, e.bailleur_siren) else e.bailleur_siren end
+            as bailleur_siren,
+        e.ident_rep,
+        e.millesime,
+        e.etat,
+        e.vacant_depuis,
+        e.suivi_par_mouvements,
+        coalesce(s.commune, m.commune) as commune,
+        {{ typologie_de_pieces('coalesce(s.nbpiece, m.nbpiece)') }} as typologie,
+        coalesce(f.financement, 'AUTRE') as financement,
+        case
+            when coalesce(f.financement, 'AUTRE') = 'PLI' or s.conventionne = false then false
+            else true
+        end as regime_l441,
+        case when coalesce(s.qpv_code, m.qpv_code) is not null then 'OUI' else 'NON' end as qpv,
+        nullif(coalesce(s.groupe_immobilier, m.groupe_immobilier), '') as groupe_immobilier,
+        coalesce(m.date_evenement, make_date(s.annee_premiere_location, 12, 31)) as mise_en_service,
+        s.debut_bail,
+        s.millesime as millesime_stock
+    from etats_a_t e
+    left join dernier_stock s
+        on s.annee = e.annee and s.trimestre = e.trimestre and s.ident_rep = e.ident_rep
+    left join bailleurs b on b.bailleur_siren = e.bailleur_siren
+    left join mises_en_service m
+        on m.ident_rep = e.ident_rep and m.date_evenement <= e.t
+    left join finan f on f.code = coalesce(s.finan, m.finan)
+    where e.etat <> 'hors_parc'
+)
+
+select * from final
