@@ -1,7 +1,7 @@
 -- Seniority of the active demands at t, the quarter's last day (INDICATORS.md D7, D9): months = days / 30.4375
 -- from date_depot to t; "≥ 5 years" = date_depot ≤ t − 5 years; bands [0,1) [1,2) [2,3) [3,5) [5,∞) years
--- on calendar years the same way (codes 0-1, 1-2, 2-3, 3-5, 5+), given as shares of D1 (numerateur = the
--- band's count).
+-- on calendar years the same way (codes 0-1, 1-2, 2-3, 3-5, 5+); D7_tranche is the band's count of demands
+-- (a count, summable over bands to D1; expectations/indicateurs.yml declares it `compte`).
 with actives as (
     {{ dem_actives() }}
 ),
@@ -43,10 +43,8 @@ groupes as (
 tranches as (
     select n.annee, n.trimestre, n.niveau_geo, n.code_geo,
         case when n.modalite = 'ensemble' then '' else n.modalite || ',' end || 'tranche=' || n.tranche as modalite,
-        count(*) as n_tranche,
-        any_value(g.n) as n
+        count(*) as n_tranche
     from niveaux n
-    inner join groupes g using (annee, trimestre, niveau_geo, code_geo, modalite)
     group by all
 ),
 
@@ -60,7 +58,7 @@ final as (
     select annee, trimestre, niveau_geo, code_geo, 'D7_part_5ans', modalite, n_5ans / n, n_5ans, n, 'ok'
     from groupes
     union all
-    select annee, trimestre, niveau_geo, code_geo, 'D7_tranche', modalite, n_tranche / n, n_tranche, n, 'ok'
+    select annee, trimestre, niveau_geo, code_geo, 'D7_tranche', modalite, n_tranche, n_tranche, null, 'ok'
     from tranches
 )
 

@@ -1,7 +1,7 @@
 -- Stock of active demands at each quarter's snapshot (INDICATORS.md D1, D10): D1 on the 1st-choice commune
 -- (EPCI overall, x typology, x mutation; commune overall, x typology), D1_toutes_communes (a demand counts
--- once in every EPCI commune it wishes, not summable; the EPCI row = demands wishing at least one EPCI
--- commune), D10_demandes = mutations / D1. Only groups with demands appear: int_indicateurs_demande fills
+-- once in every EPCI commune it wishes, whatever its 1st choice; commune rows only: not summable, and a
+-- demand whose 1st choice is outside the EPCI belongs to no EPCI row), D10_demandes = mutations / D1. Only groups with demands appear: int_indicateurs_demande fills
 -- the rest of the grid.
 with actives as (
     {{ dem_actives() }}
@@ -35,12 +35,6 @@ toutes_communes as (
     from voeux group by all
     union all
     select annee, trimestre, 'COMMUNE', commune, 'typologie=' || typologie, count(*)
-    from voeux group by all
-    union all
-    select annee, trimestre, 'EPCI', {{ dem_epci() }}, 'ensemble', count(distinct id_demande)
-    from voeux group by all
-    union all
-    select annee, trimestre, 'EPCI', {{ dem_epci() }}, 'typologie=' || typologie, count(distinct id_demande)
     from voeux group by all
 ),
 

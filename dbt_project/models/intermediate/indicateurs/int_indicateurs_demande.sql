@@ -35,7 +35,7 @@ indicateurs as (
         ('D7_median', 'autre', true, 'typologie'),
         ('D7_moyenne', 'autre', true, 'typologie'),
         ('D7_part_5ans', 'autre', true, 'typologie'),
-        ('D7_tranche', 'autre', true, 'tranche'),
+        ('D7_tranche', 'comptage', true, 'tranche'),
         ('D9', 'autre', true, 'typologie'),
         ('D10_demandes', 'autre', true, 'ensemble'),
         ('D11', 'comptage', true, 'ensemble'),
@@ -87,6 +87,8 @@ grille as (
     cross join indicateurs i
     inner join modalites m on m.forme = i.forme
     cross join geo g
+    -- D1_toutes_communes is per commune only (not summable; no EPCI row)
+    where not (i.indicateur = 'D1_toutes_communes' and g.niveau_geo = 'EPCI')
     union all
     -- D1 split mutation / hors mutation at the EPCI level
     select t.annee, t.trimestre, t.avec_cliche, 'EPCI', {{ dem_epci() }},
