@@ -1,4 +1,4 @@
--- Social stock family (INDICATORS.md P1–P4) in the long encoding of Appendix A: the union of the
+-- Social stock family (INDICATORS.md P1–P5) in the long encoding of Appendix A: the union of the
 -- family's indicator models in models/intermediate/parc/ (one per indicator group, each documented).
 with vacance_rotation as (
     select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_vacance_rotation') }}
@@ -12,12 +12,18 @@ stock as (
     select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_stock') }}
 ),
 
+flux as (
+    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_flux') }}
+),
+
 final as (
     select * from vacance_rotation
     union all
     select * from livraisons
     union all
     select * from stock
+    union all
+    select * from flux
 )
 
 select * from final
