@@ -3,7 +3,8 @@
 --    radiation (a demand deposited and radiated between two snapshots is counted through its radiation);
 --    commune and typology as first observed. A renewal keeps its date_depot: never a new demand.
 -- D3 renewals: distinct (demand, date_renouvellement) with the renewal in the quarter, across all snapshots
---    and radiations; commune as first observed with that renewal.
+--    and radiations (a date_renouvellement on or before date_depot is not a renewal); commune as first
+--    observed with that renewal.
 -- D4 radiations dated in the quarter by motif; déradiations (empty motif) and the radiations they cancel
 --    (annulee) are excluded: a cancelled radiation did not happen.
 with trimestres as (
@@ -55,7 +56,7 @@ renouvellements as (
         select id_demande, date_renouvellement,
             arg_min(commune, (date_observation, source)) as commune
         from observations
-        where date_renouvellement is not null
+        where date_renouvellement > date_depot
         group by id_demande, date_renouvellement
     ) r
     inner join trimestres t on r.date_renouvellement between t.debut and t.fin
