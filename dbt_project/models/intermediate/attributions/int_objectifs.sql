@@ -82,7 +82,14 @@ final as (
         c.quota,
         coalesce(cia.taux_cible, defauts.taux_cible) as taux_cible,
         coalesce(cia.source, defauts.source) as source,
-        case when cia.taux_cible is not null then 'CIA' when defauts.taux_cible is not null then 'LEGAL' end as origine
+        case when cia.taux_cible is not null then 'CIA' when defauts.taux_cible is not null then 'LEGAL' end as origine,
+        -- Q1-Q3 are minimums; FLUX_PART is the convention's share (CIA) or, by default, the legal ceiling
+        case
+            when cia.taux_cible is null and defauts.taux_cible is null then null
+            when c.quota <> 'FLUX_PART' then 'minimum'
+            when cia.taux_cible is not null then 'part_conventionnelle'
+            else 'plafond'
+        end as nature_objectif
     from cellules c
     left join cia
         on cia.annee = c.annee and cia.bailleur_siren = c.bailleur_siren
