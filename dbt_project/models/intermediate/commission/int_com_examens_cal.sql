@@ -3,13 +3,14 @@
 -- before the CAL (else the earliest one), else the commission's positioning of the same dwelling.
 -- An offer is a row with proposition_faite (rank 2 is offered only after rank 1 refused: the landlord reports
 -- it, we do not infer it from the decision); SANS_REPONSE (no answer by the deadline) is a refusal; an empty
--- answer is pending and counts neither as answered nor as refused.
+-- answer is pending and counts neither as answered nor as refused. qpv: the dwelling is in a QPV (stock file;
+-- unknown when the dwelling is not in the stock).
 with cal as (
     select * from {{ ref('stg_bailleurs__cal') }}
 ),
 
 rpls as (
-    select bailleur_siren, ident_rep, millesime, commune, nbpiece from {{ ref('stg_bailleurs__rpls') }}
+    select bailleur_siren, ident_rep, millesime, commune, nbpiece, qpv_code from {{ ref('stg_bailleurs__rpls') }}
 ),
 
 positionnements as (
@@ -20,7 +21,7 @@ positionnements as (
 stock_choisi as (
     select
         c.bailleur_siren, c.date_cal, c.ident_rep, c.id_demande,
-        r.commune, {{ typologie_de_pieces('r.nbpiece') }} as typologie
+        r.commune, {{ typologie_de_pieces('r.nbpiece') }} as typologie, r.qpv_code is not null as qpv
     from cal c
     join rpls r on r.bailleur_siren = c.bailleur_siren and r.ident_rep = c.ident_rep
     qualify row_number() over (
@@ -56,6 +57,7 @@ final as (
         c.reservataire,
         coalesce(s.commune, p.commune) as commune,
         coalesce(s.typologie, p.typologie) as typologie,
+        s.qpv,
         c.decision,
         c.rang,
         c.exemption_trois_candidats,

@@ -7,6 +7,11 @@ with trimestres as (
     select annee, trimestre from {{ ref('int_trimestres') }}
 ),
 
+-- S1, the commission's monthly table, is built apart (one row per month: its own grid).
+suivi_mensuel as (
+    select * from {{ ref('int_com_suivi_mensuel') }}
+),
+
 examens as (
     select * from {{ ref('int_com_examens_cal') }}
 ),
@@ -242,7 +247,19 @@ calcul as (
     left join bailleurs b on g.niveau_geo = 'BAILLEUR' and b.bailleur_siren = g.code_geo
 ),
 
-final as (
+final_c as (
+    select
+        annee, trimestre, niveau_geo, code_geo, libelle_geo, indicateur,
+        {{ com_modalite(["case when typologie <> '' then 'typologie=' || typologie end", 'cle']) }} as modalite,
+        nature, sans_cal, num, den, mediane, n_obs
+    from calcul
+),
+
+lignes as (
+    select * from final_c
+),
+
+lignes_c as (
     select
         annee::integer as annee,
         trimestre::integer as trimestre,
@@ -250,21 +267,30 @@ final as (
         code_geo,
         libelle_geo,
         indicateur,
-        {{ com_modalite(["case when typologie <> '' then 'typologie=' || typologie end", 'cle']) }} as modalite,
+        modalite,
         case
             when sans_cal then null
+            when nature = 'comptage' then num
             when nature = 'mediane' then mediane
             when den > 0 then num / den
         end::double as valeur,
         case when sans_cal or nature = 'mediane' then null else num end::double as numerateur,
-        case when sans_cal then null when nature = 'mediane' then n_obs else den end::double as denominateur,
+        case when sans_cal or nature = 'comptage' then null when nature = 'mediane' then n_obs else den end::double
+            as denominateur,
         case
             when sans_cal then 'sans_objet'
+            when nature = 'comptage' then 'ok'
             when nature = 'mediane' and n_obs = 0 then 'non_calculable'
-            when nature <> 'mediane' and den = 0 then 'non_calculable'
+            when den = 0 then 'non_calculable'
             else 'ok'
         end as statut
-    from calcul
+    from lignes
+),
+
+final as (
+    select {{ colonnes_indicateurs() }} from lignes_c
+    union all
+    select {{ colonnes_indicateurs() }} from suivi_mensuel
 )
 
 select * from final
