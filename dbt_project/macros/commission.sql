@@ -20,3 +20,22 @@
     where {{ code }} is not null{% if par_typologie %} and typologie is not null{% endif %}
     group by all
 {%- endmacro %}
+
+{#- Data test (CCH R.441-3 b): an offer to the rank-n candidate of a ranked attribution follows a refusal or an
+    expiry of the offer to every earlier rank of the same CAL session. Rows returned: offers of rank n > 1
+    without that (the landlord's file is inconsistent, or its earlier ranks are missing). -#}
+{% test com_offre_apres_refus(model) %}
+with offres as (
+    select * from {{ model }} where est_offre
+)
+
+select o.bailleur_siren, o.date_cal, o.ident_rep, o.id_demande, o.rang_offre
+from offres o
+where o.rang_offre > 1
+  and (
+      select count(distinct p.rang_offre)
+      from offres p
+      where p.bailleur_siren = o.bailleur_siren and p.date_cal = o.date_cal and p.ident_rep = o.ident_rep
+        and p.rang_offre < o.rang_offre and p.offre_refusee
+  ) < o.rang_offre - 1
+{% endtest %}
