@@ -1,4 +1,4 @@
--- Social stock family (INDICATORS.md P1–P5) in the long encoding of Appendix A: the union of the
+-- Social stock family (INDICATORS.md P1–P5, R1) in the long encoding of Appendix A: the union of the
 -- family's indicator models in models/intermediate/parc/ (one per indicator group, each documented).
 with vacance_rotation as (
     select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_vacance_rotation') }}
@@ -16,6 +16,10 @@ flux as (
     select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_flux') }}
 ),
 
+residences as (
+    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_residences') }}
+),
+
 final as (
     select * from vacance_rotation
     union all
@@ -24,6 +28,8 @@ final as (
     select * from stock
     union all
     select * from flux
+    union all
+    select * from residences
 )
 
 select * from final

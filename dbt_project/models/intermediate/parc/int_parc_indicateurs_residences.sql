@@ -1,0 +1,212 @@
+-- R1 residence watch ("veille et suivi des résidences"), niveau_geo RESIDENCE, at each quarter's t.
+-- Residence = the dwelling's landlord at t and groupe_immobilier: code_geo `<SIREN>:<groupe_immobilier>`;
+-- dwellings with an empty groupe_immobilier are grouped per commune: `<SIREN>:COMMUNE-<INSEE>` (libelle
+-- "<landlord> – logements sans résidence, <commune>"). Dwellings in the stock at t in the EPCI's communes;
+-- the CAL offers and attributions of the window are tied to a residence through their dwelling (ident_rep).
+--   R1_vacance: vacant ÷ offered for letting (occupe + vacant) at t (denominateur = the residence's
+--     dwellings offered for letting).
+--   R1_rotation: yearly rotation over the 36 months before t (debut_36_mois → t): lettings ÷ (3 × dwellings
+--     offered at t); lettings = ENTREE events for landlords sending events, else dwellings whose current
+--     lease (stock file's BAIL) began in the 36 months before the file's date (a lower bound).
+--   R1_refus: CAL offers on its dwellings (CAL held in the window, proposition_faite): refused (REFUSE,
+--     SANS_REPONSE) ÷ answered or expired; pending offers count in neither. A CAL line re-sent in a later
+--     month's file counts once (the latest file).
+--   R1_part_q1: attributions (lease in the window) to 1st-quartile households ÷ attributions whose quartile
+--     is known; R1_part_prioritaires: prioritaire_attribution ÷ attributions.
+--   R1_alerte: per residence, modalite ensemble = 1 if flagged else 0, plus one row per reason
+--     (motif=VACANCE|REFUS|PREMIER_QUARTILE) valeur 1: the residence's value is in the EPCI's top decile
+--     among the residences (value >= the 0.9 continuous quantile of the residences' values, and > 0), only
+--     residences with a denominator of at least 5 being ranked (a single vacant flat is not a signal).
+with trimestres as (
+    select annee, trimestre, debut_36_mois, fin as t from {{ ref('int_trimestres') }}
+),
+
+parc as (
+    select * from {{ ref('int_parc_logements_trimestres') }}
+),
+
+mouvements as (
+    select * from {{ ref('stg_bailleurs__mouvements') }}
+),
+
+cal as (
+    select * from {{ ref('stg_bailleurs__cal') }}
+),
+
+attributions as (
+    select * from {{ ref('int_attributions') }}
+),
+
+communes as (
+    select code_insee, nom from {{ ref('communes') }}
+),
+
+bailleurs as (
+    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
+),
+
+logements as (
+    select
+        p.*,
+        p.bailleur_siren || ':' || coalesce(p.groupe_immobilier, 'COMMUNE-' || p.commune) as residence,
+        coalesce(b.nom_bailleur, p.bailleur_siren) || ' – '
+            || coalesce(p.groupe_immobilier, 'logements sans résidence, ' || c.nom) as libelle_residence
+    from parc p
+    join communes c on c.code_insee = p.commune
+    left join bailleurs b on b.bailleur_siren = p.bailleur_siren
+),
+
+tr_logements as (
+    select l.*, tr.debut_36_mois
+    from logements l
+    join trimestres tr using (annee, trimestre)
+),
+
+entrees as (
+    select ident_rep, date_evenement from mouvements where type_evenement = 'ENTREE'
+),
+
+offres as (
+    select *
+    from cal
+    where proposition_faite
+    qualify row_number() over (
+        partition by bailleur_siren, date_cal, ident_rep, id_demande order by mois_fichier desc
+    ) = 1
+),
+
+faits_logements as (
+    select
+        l.annee, l.trimestre, l.residence,
+        (l.etat in ('occupe', 'vacant'))::integer as offert,
+        (l.etat = 'vacant')::integer as vacant,
+        case
+            when l.etat not in ('occupe', 'vacant') then 0
+            when l.suivi_par_mouvements then (
+                select count(*) from entrees e
+                where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_36_mois and e.date_evenement <= l.t
+            )
+            when l.debut_bail >= l.millesime_stock - interval 36 month and l.debut_bail < l.millesime_stock then 1
+            else 0
+        end as locations,
+        (
+            select count(*) from offres o
+            where o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
+              and o.reponse_candidat in ('REFUSE', 'SANS_REPONSE')
+        ) as refus,
+        (
+            select count(*) from offres o
+            where o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
+              and o.reponse_candidat is not null
+        ) as reponses,
+        (
+            select count(*) from attributions a
+            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+        ) as attributions,
+        (
+            select count(*) from attributions a
+            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+              and a.premier_quartile is not null
+        ) as attributions_quartile_connu,
+        (
+            select count(*) from attributions a
+            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+              and a.premier_quartile
+        ) as attributions_q1,
+        (
+            select count(*) from attributions a
+            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+              and a.prioritaire_attribution
+        ) as attributions_prioritaires
+    from tr_logements l
+),
+
+residences as (
+    select
+        annee, trimestre, residence,
+        sum(offert) as offerts,
+        sum(vacant) as vacants,
+        sum(locations) as locations,
+        sum(refus) as refus,
+        sum(reponses) as reponses,
+        sum(attributions) as attributions,
+        sum(attributions_quartile_connu) as attributions_quartile_connu,
+        sum(attributions_q1) as attributions_q1,
+        sum(attributions_prioritaires) as attributions_prioritaires
+    from faits_logements
+    group by all
+),
+
+mesures as (
+    select annee, trimestre, residence, 'R1_vacance' as indicateur, vacants as num, offerts as den from residences
+    union all
+    select annee, trimestre, residence, 'R1_rotation', locations, 3 * offerts from residences
+    union all
+    select annee, trimestre, residence, 'R1_refus', refus, reponses from residences
+    union all
+    select annee, trimestre, residence, 'R1_part_q1', attributions_q1, attributions_quartile_connu from residences
+    union all
+    select annee, trimestre, residence, 'R1_part_prioritaires', attributions_prioritaires, attributions
+    from residences
+),
+
+seuils as (
+    -- the EPCI's top decile among the residences ranked (denominator >= 5)
+    select annee, trimestre, indicateur, quantile_cont(num / den, 0.9) as seuil
+    from mesures
+    where den >= 5 and indicateur in ('R1_vacance', 'R1_refus', 'R1_part_q1')
+    group by all
+),
+
+motifs as (
+    select
+        m.annee, m.trimestre, m.residence,
+        case m.indicateur when 'R1_vacance' then 'VACANCE' when 'R1_refus' then 'REFUS' else 'PREMIER_QUARTILE' end
+            as motif
+    from mesures m
+    join seuils s using (annee, trimestre, indicateur)
+    where m.den >= 5 and m.num / m.den >= s.seuil and m.num > 0
+),
+
+lignes as (
+    select
+        annee, trimestre, residence, indicateur, 'ensemble' as modalite,
+        case when den > 0 then num / den end as valeur,
+        num::double as numerateur, den::double as denominateur,
+        case when den > 0 then 'ok' else 'non_calculable' end as statut
+    from mesures
+    union all
+    select
+        r.annee, r.trimestre, r.residence, 'R1_alerte', 'ensemble',
+        (count(m.motif) > 0)::integer, (count(m.motif) > 0)::integer, null, 'ok'
+    from residences r
+    left join motifs m using (annee, trimestre, residence)
+    group by all
+    union all
+    select annee, trimestre, residence, 'R1_alerte', 'motif=' || motif, 1, 1, null, 'ok'
+    from motifs
+),
+
+libelles as (
+    select distinct residence, libelle_residence from logements
+    qualify row_number() over (partition by residence order by libelle_residence) = 1
+),
+
+final as (
+    select
+        l.annee::integer as annee,
+        l.trimestre::integer as trimestre,
+        'RESIDENCE' as niveau_geo,
+        l.residence as code_geo,
+        b.libelle_residence as libelle_geo,
+        l.indicateur,
+        l.modalite,
+        l.valeur::double as valeur,
+        l.numerateur::double as numerateur,
+        l.denominateur::double as denominateur,
+        l.statut
+    from lignes l
+    join libelles b using (residence)
+)
+
+select * from final
