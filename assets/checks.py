@@ -1,15 +1,19 @@
 """Cross-feed asset checks (CONTRACTS.md, "Cross-feed consistency"): they warn, they never block.
+At the end, the Great Expectations checks (distribution suites that warn, the structural suite that blocks).
 
 Each check is a function of a warehouse connection returning a Polars frame (the CLI's run summary
 reuses them) and an asset check that puts its figures in metadata.
 """
+
+import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
 from .ingest.feeds import _markdown, asset_key
-from .settings import SettingsResource
+from .settings import Settings, SettingsResource
 from .warehouse import connect
 
 WARN = dg.AssetCheckSeverity.WARN
@@ -252,3 +256,124 @@ def ecarts_millesimes(parametres: SettingsResource) -> dg.AssetCheckResult:
 
 CROSS_FEED_CHECKS = [completude_flux, attributions_rapprochees, logements_connus_du_parc,
                      rapprochement_stock_demandes, ecarts_millesimes]
+
+
+
+# --- Great Expectations suites (DESIGN.md, "Data quality roles") ----------------------------------------
+# Distribution suites (expectations/suites/<feed>.json) on the rows loaded by this run: they warn.
+# The structural suite (expectations/suites/fct_indicateurs.json) on the long indicator table: it blocks
+# what depends on the marts (the Parquet copies, publication). GX is imported inside the checks only
+# (expectations.runner imports it lazily).
+
+ERROR = dg.AssetCheckSeverity.ERROR
+FCT_KEY = dg.AssetKey(["marts", "fct_indicateurs"])
+DISTRIBUTION_FEEDS = ("sne_demandes", "sne_radiations", "rpls", "cal", "positionnements")
+
+
+def gx_results_dir(settings: Settings) -> Path:
+    """Where the last validation of each suite is kept (the GX data docs are built from them)."""
+    return settings.reports / "gx"
+
+
+def gx_docs_dir(settings: Settings) -> Path:
+    """The GX data docs, built by `observatoire docs` (dbt's docs are beside them, in docs/dbt)."""
+    return settings.home / "docs" / "gx"
+
+
+def run_rows(con: duckdb.DuckDBPyConnection, feed: str, since: dt.datetime | None):
+    """The rows of `raw.<feed>` loaded by this run: those of the files the journal says were loaded since
+    the run started (all loaded files when `since` is None), restricted to the latest file date among them
+    (a monthly update: that month or snapshot; a first load of the whole history: its last month, the rest
+    being past). Returns (rows, that file date, the table's row count at the previous file date or None)."""
+    params = {"flux": feed, "since": since or dt.datetime.min}
+    files = con.sql("select list(distinct fichier) from raw.journal_ingestion "
+                    "where flux = $flux and statut = 'chargé' and debut >= $since", params=params).fetchall()[0][0]
+    if not files:
+        return pl.DataFrame(), None, None
+    latest = con.sql(f"select max(_date_fichier) from raw.{feed} where list_contains($f, _fichier)",
+                     params={"f": files}).fetchall()[0][0]
+    rows = con.sql(f"select * exclude (_sha256) from raw.{feed} where list_contains($f, _fichier) "
+                   "and _date_fichier is not distinct from $d", params={"f": files, "d": latest}).pl()
+    previous = None
+    if latest is not None:
+        previous = con.sql(f"select count(*) from raw.{feed} where _date_fichier = (select max(_date_fichier) "
+                           f"from raw.{feed} where _date_fichier < $d)", params={"d": latest}).fetchall()[0][0]
+    return rows, latest, previous or None
+
+
+def volume_parameters(suite: dict, previous: int | None) -> dict:
+    """The bounds of `volume_precedent_*` from the previous file's volume and the suite's variation."""
+    variation = next((e["meta"]["variation"] for e in suite["expectations"] if "variation" in e.get("meta", {})),
+                     None)
+    if variation is None or previous is None:
+        return {}
+    return {"volume_precedent_min": int(previous * (1 - variation)),
+            "volume_precedent_max": int(previous * (1 + variation)) + 1}
+
+
+def _run_start(context) -> dt.datetime | None:
+    """The run's start (local time, like the journal's `debut`), None outside a run record."""
+    record = context.instance.get_run_record_by_id(context.run.run_id)
+    start = record.start_time if record is not None else None
+    return dt.datetime.fromtimestamp(start) if start else None
+
+
+def _gx_metadata(result, settings: Settings, saved: Path) -> dict:
+    return {
+        "attentes": dg.MetadataValue.int(len(result.expectations)),
+        "echecs": dg.MetadataValue.int(len(result.echecs)),
+        "lignes_validees": dg.MetadataValue.int(result.lignes),
+        "resultats": dg.MetadataValue.md(result.markdown()),
+        "resultat_gx": dg.MetadataValue.path(str(saved)),
+        "data_docs_gx": dg.MetadataValue.path(str(gx_docs_dir(settings) / "index.html")),
+        "suite": dg.MetadataValue.path(f"expectations/suites/{result.suite}.json"),
+    }
+
+
+def distribution_check(feed: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset_key(feed), name=f"distribution_{feed}", blocking=False,
+                    description=f"Suite GX de distribution (expectations/suites/{feed}.json) sur les lignes chargées "
+                                "par ce traitement : parts de codes, plages de revenus, d'âges et de dates, volumes. "
+                                "Avertit, ne bloque pas.")
+    def _check(context: dg.AssetCheckExecutionContext, parametres: SettingsResource) -> dg.AssetCheckResult:
+        from expectations import runner
+
+        settings = parametres.get()
+        with connect(settings.home) as con:
+            rows, date_fichier, previous = run_rows(con, feed, _run_start(context))
+        if rows.height == 0:
+            return dg.AssetCheckResult(passed=True, severity=WARN,
+                                       description="aucune ligne chargée par ce traitement : rien à valider",
+                                       metadata={"lignes_validees": dg.MetadataValue.int(0)})
+        suite = runner.load_suite(feed)
+        result = runner.validate(rows.to_pandas(), suite, volume_parameters(suite, previous))
+        saved = runner.save(result, gx_results_dir(settings))
+        meta = _gx_metadata(result, settings, saved)
+        meta["date_fichier"] = dg.MetadataValue.text(str(date_fichier))
+        meta["volume_precedent"] = dg.MetadataValue.int(previous or 0)
+        return dg.AssetCheckResult(passed=result.succes, severity=WARN, metadata=meta,
+                                   description=f"{result.resume()} (fichiers du {date_fichier})")
+
+    return _check
+
+
+@dg.asset_check(asset=FCT_KEY, name="structure_fct_indicateurs", blocking=True,
+                description="Suite GX structurelle (expectations/suites/fct_indicateurs.json) : indicateurs de "
+                            "l'annexe A, statuts admis, parts dans [0, 1], chaque commune présente, EPCI = Σ "
+                            "communes, aucun trimestre manquant. Un échec bloque la publication.")
+def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResult:
+    from expectations import runner
+
+    settings = parametres.get()
+    with connect(settings.home) as con:
+        frame = con.sql("select * from marts.fct_indicateurs").pl()
+    result = runner.validate(frame.to_pandas(), "fct_indicateurs")
+    saved = runner.save(result, gx_results_dir(settings))
+    failed = "; ".join(e.description + (f" ({e.details})" if e.details else "") for e in result.echecs)
+    description = result.resume() if result.succes else \
+        f"publication bloquée : {len(result.echecs)} attentes structurelles non satisfaites : {failed}"[:2000]
+    return dg.AssetCheckResult(passed=result.succes, severity=ERROR, description=description,
+                               metadata=_gx_metadata(result, settings, saved))
+
+
+GX_CHECKS = [*(distribution_check(f) for f in DISTRIBUTION_FEEDS), structure_fct_indicateurs]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,12 @@ def _context():
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # the ephemeral context makes a temporary docs site per context: drop it (data docs are built on demand)
+    for name, site in list((ctx.variables.data_docs_sites or {}).items()):
+        folder = (site.get("store_backend") or {}).get("base_directory")
+        ctx.delete_data_docs_site(name)
+        if folder and Path(folder).is_dir() and Path(folder).parent == Path(tempfile.gettempdir()):
+            shutil.rmtree(folder, ignore_errors=True)
     return ctx
 
 
@@ -226,8 +234,6 @@ def build_data_docs(results_dir: Path, site_dir: Path) -> Path:
     )
 
     ctx = _context()
-    for name in ctx.get_site_names():
-        ctx.delete_data_docs_site(name)
     ctx.add_data_docs_site(DOCS_SITE, {
         "class_name": "SiteBuilder", "show_how_to_buttons": False,
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},

@@ -280,6 +280,39 @@ def _venv_tool(name: str) -> str:
     return str(local) if local.exists() else (shutil.which(name) or name)
 
 
+# --- docs ---------------------------------------------------------------------------------------------
+
+def cmd_docs(args) -> int:
+    """dbt docs (models, tests, lineage) and the GX data docs of the last validations, under <home>/docs/."""
+    import json
+
+    from assets.checks import gx_docs_dir, gx_results_dir
+    from assets.dbt import DBT_DIR
+    from assets.warehouse import writer_lock
+    from expectations.runner import build_data_docs
+
+    settings = _settings(args.home)
+    dbt_dir = settings.home / "docs" / "dbt"
+    dbt = [_venv_tool("dbt"), "docs", "generate", "--static", "--project-dir", str(DBT_DIR),
+           "--profiles-dir", str(DBT_DIR), "--target-path", str(dbt_dir),
+           "--log-path", str(settings.home / "journaux" / "dbt_docs"),
+           "--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+    say("Documentation dbt (modèles, tests, lignage)…")
+    with writer_lock(settings.home, say=say):  # dbt reads the warehouse's catalog
+        done = subprocess.run(dbt, cwd=DBT_DIR, env=os.environ.copy(), capture_output=True, text=True)
+    if done.returncode != 0:
+        say(f"ÉCHEC de dbt docs generate :\n{(done.stdout + done.stderr)[-2000:]}")
+        return 1
+    say("Documentation Great Expectations (dernières validations des suites)…")
+    site = gx_docs_dir(settings)
+    shutil.rmtree(site / "validations", ignore_errors=True)  # only the last validation of each suite
+    index = build_data_docs(gx_results_dir(settings), site)
+    say(f"Documentation dbt : {dbt_dir / 'static_index.html'} (un seul fichier ; index.html demande un "
+        "serveur : dbt docs serve)")
+    say(f"Documentation Great Expectations : {index}")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -310,6 +343,11 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="génère le territoire synthétique dans un dossier vide puis le traite")
     d.add_argument("--home", help=home_help)
     d.set_defaults(func=cmd_demo)
+
+    o = sub.add_parser("docs", help="construit la documentation dbt et celle des contrôles Great Expectations "
+                                    "sous <home>/docs/")
+    o.add_argument("--home", help=home_help)
+    o.set_defaults(func=cmd_docs)
 
     u = sub.add_parser("ui", help="lance l'interface Dagster (avec le démon) sur 127.0.0.1")
     u.add_argument("--home", help=home_help)

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from assets.checks import CROSS_FEED_CHECKS
+from assets.checks import CROSS_FEED_CHECKS, GX_CHECKS
 from assets.ingest.feeds import FEED_ASSETS, ledgers
+from assets.publish.donnees import donnees_parquet
 from assets.transform import dbt_models
 
 from .jobs import observatoire_job
@@ -11,8 +12,8 @@ from .resources import RESOURCES
 from .sensors import boite_de_depot
 
 defs = dg.Definitions(
-    assets=[*FEED_ASSETS, ledgers, dbt_models],
-    asset_checks=CROSS_FEED_CHECKS,
+    assets=[*FEED_ASSETS, ledgers, dbt_models, donnees_parquet],
+    asset_checks=[*CROSS_FEED_CHECKS, *GX_CHECKS],
     jobs=[observatoire_job],
     sensors=[boite_de_depot],
     resources=RESOURCES,
