@@ -5,9 +5,11 @@
 -- the CAL offers and attributions of the window are tied to a residence through their dwelling (ident_rep).
 --   R1_vacance: vacant ÷ offered for letting (occupe + vacant) at t (denominateur = the residence's
 --     dwellings offered for letting).
---   R1_rotation: yearly rotation over the 36 months before t (debut_36_mois → t): lettings ÷ (3 × dwellings
---     offered at t); lettings = ENTREE events for landlords sending events, else dwellings whose current
---     lease (stock file's BAIL) began in the 36 months before the file's date (a lower bound).
+--   R1_rotation: yearly rotation over the 36 months before t (debut_36_mois → t), the mean of the three
+--     12-month rates ending at t: Σ over the residence's dwellings offered at t of the 12-month periods in
+--     which the dwelling was let (an ENTREE event, landlords sending events) ÷ (3 × dwellings offered at t);
+--     landlords without events: 1 for a dwelling whose current lease (stock file's BAIL) began in the 36
+--     months before the file's date (a lower bound: the file shows the current lease only).
 --   R1_refus: CAL offers on its dwellings (CAL held in the window, proposition_faite): refused (REFUSE,
 --     SANS_REPONSE) ÷ answered or expired; pending offers count in neither. A CAL line re-sent in a later
 --     month's file counts once (the latest file).
@@ -83,7 +85,13 @@ faits_logements as (
         case
             when l.etat not in ('occupe', 'vacant') then 0
             when l.suivi_par_mouvements then (
-                select count(*) from entrees e
+                -- the 12-month periods of the window (ending at t) in which the dwelling was let
+                select count(distinct case
+                    when e.date_evenement > l.t - interval 12 month then 1
+                    when e.date_evenement > l.t - interval 24 month then 2
+                    else 3
+                end)
+                from entrees e
                 where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_36_mois and e.date_evenement <= l.t
             )
             when l.debut_bail >= l.millesime_stock - interval 36 month and l.debut_bail < l.millesime_stock then 1

@@ -4,7 +4,8 @@
 -- REMLOCDATE, 1 January when unknown, DEPART, FIN_INDISPONIBILITE, MISE_EN_SERVICE) more than 3 months
 -- before t (vacant_depuis < t − 3 months) ÷ offered.
 -- P2: dwellings offered at t and in service for >= 12 months (mise_en_service <= t − 12 months); numerator:
--- landlords sending events: ENTREE events dated in (t − 12 months, t] on those dwellings; landlords
+-- those of them let in the 12 months before t (a dwelling let twice counts once, so that P2 is a share and
+-- both sources count alike): landlords sending events: an ENTREE event dated in (t − 12 months, t]; landlords
 -- without events: those dwellings whose stock file's BAIL (start of the current lease, MM/AAAA → 1st of the
 -- month) falls in the 12 months before the latest stock file at or before t: millesime − 12 months <= BAIL
 -- < millesime (the file of 1 January N: leases of January–December N−1). The yearly file only shows the
@@ -45,7 +46,7 @@ rotation as (
         o.annee, o.trimestre, o.commune, o.bailleur_siren, o.typologie,
         case
             when o.suivi_par_mouvements then (
-                select count(*) from entrees e
+                select least(count(*), 1) from entrees e
                 where e.ident_rep = o.ident_rep
                   and e.date_evenement > o.t - interval 12 month and e.date_evenement <= o.t
             )
