@@ -84,6 +84,16 @@ def load_suite(suite: str | Path | dict) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def suite_columns(suite: str | Path | dict) -> list[str]:
+    """The columns a suite looks at, in order of first mention."""
+    seen: dict[str, None] = {}
+    for e in load_suite(suite)["expectations"]:
+        kwargs = e["kwargs"]
+        for c in ([kwargs["column"]] if "column" in kwargs else []) + list(kwargs.get("column_list", [])):
+            seen.setdefault(c, None)
+    return list(seen)
+
+
 def _context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -171,3 +171,9 @@ def test_saved_validations_render_as_gx_data_docs(tmp_path):
     assert index.exists()
     pages = list((tmp_path / "site" / "validations" / "fct_indicateurs").rglob("*.html"))
     assert len(pages) == 1 and "fct_indicateurs" in index.read_text(encoding="utf-8")
+
+
+def test_a_suite_names_the_columns_it_reads():
+    columns = runner.suite_columns("rpls")
+    assert {"ident_rep", "mode", "surfhab", "loyerprinc", "nbpiece"} <= set(columns)
+    assert "_fichier" not in columns and len(columns) == len(set(columns))

@@ -88,3 +88,40 @@ def test_docs_builds_dbt_and_gx_documentation(ran, capsys):
     assert pages >= {"fct_indicateurs", "sne_demandes", "cal"}
     out = capsys.readouterr().out
     assert str(index) in out and "Documentation dbt" in out
+
+
+def test_rows_of_the_run_are_the_files_loaded_since_it_started(ran):
+    home, _ = ran
+    import datetime as dt
+
+    from assets.checks import run_rows
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        rows, date, previous = run_rows(con, "sne_demandes", None)
+        assert str(date) == "2026-01-31" and rows.height > 0 and previous > 0
+        assert rows["_date_fichier"].unique().to_list() == [date]
+        later, date_later, _ = run_rows(con, "sne_demandes", dt.datetime.now())  # a run that loaded nothing
+        assert later.height == 0 and date_later is None
+    finally:
+        con.close()
+
+
+def test_a_structural_fault_fails_the_blocking_check(ran, tmp_path):
+    home, _ = ran
+    import shutil
+
+    from assets.checks import structure_fct_indicateurs
+    from assets.settings import SettingsResource
+
+    shutil.copy(home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:  # a share written as a percent
+        con.execute("insert into marts.fct_indicateurs values (2026, 1, 'EPCI', '240600585', 'CASA', 'Q1', "
+                    "'reservataire=TEST', 25, 25, 1, 'ok')")
+    finally:
+        con.close()
+    result = structure_fct_indicateurs(parametres=SettingsResource(home=str(tmp_path)))
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    assert result.description.startswith("publication bloquée") and "[0, 1]" in result.description
+    assert (tmp_path / "rapports" / "gx" / "fct_indicateurs.json").exists()
