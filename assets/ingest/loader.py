@@ -127,7 +127,8 @@ class FileReport:
     quarantaine: pl.DataFrame | None = field(default=None, repr=False)
 
 
-def _values_json(contract: Contract, frame: pl.DataFrame) -> pl.Expr:
+def _row_json(frame: pl.DataFrame) -> pl.Expr:
+    """A loaded row's values (already free of personal fields), meta columns left out."""
     cols = [c for c in frame.columns if not c.startswith("_")]
     return pl.struct(cols).struct.json_encode()
 
@@ -171,7 +172,7 @@ def _merge(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple
             conflicts = rows.join(clash, on="_ligne").select(
                 ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("conflit"),
                 raison=pl.format("conflit avec {} : même clé, valeurs différentes", pl.col("autre")),
-                reason_en=pl.lit("conflicts with an earlier file"), valeurs=_values_json(contract, rows),
+                reason_en=pl.lit("conflicts with an earlier file"), valeurs=_row_json(rows),
             )
         rows = rows.join(existing.select("_ligne"), on="_ligne", how="anti")
         con.unregister("nouveau")
