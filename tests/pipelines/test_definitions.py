@@ -37,6 +37,8 @@ def test_every_asset_has_a_description_a_group_and_kinds():
         assert s.description and len(s.description) > 40, s.key
         assert s.group_name in GROUPS, (s.key, s.group_name)
         assert s.kinds, s.key
+    # every mart area of DESIGN.md holds its facts or dimensions
+    assert {g for g in GROUPS if g.startswith("marts_")} <= {s.group_name for s in specs}
 
 
 def test_feed_assets_materialize_on_the_fixture_drop(home, key_env):

@@ -62,7 +62,9 @@ def test_marts_are_written_as_parquet(ran):
     home, _ = ran
     folder = home / "published" / "donnees"
     assert {p.name for p in folder.glob("*.parquet")} >= {
-        "fct_indicateurs.parquet", "int_logements_etats.parquet", "int_flux_completude.parquet"}
+        "fct_indicateurs.parquet", "fct_demandes.parquet", "fct_attributions.parquet", "fct_examens_cal.parquet",
+        "fct_positionnements.parquet", "fct_logements_trimestres.parquet", "dim_communes.parquet",
+        "dim_bailleurs.parquet", "int_logements_etats.parquet", "int_flux_completude.parquet"}
     assert not list(folder.glob(".*tmp"))
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:

@@ -1,0 +1,43 @@
+-- One row per candidate positioned by the intercommunal commission on a vacant dwelling, with the commission's
+-- opinion and, for the validated ones on a landlord that sends CAL returns, what followed (int_com_parcours:
+-- refusal before the CAL, examined, attributed, accepted, lease signed).
+with positionnements as (
+    select * from {{ ref('stg_commission__positionnements') }}
+),
+
+parcours as (
+    select * from {{ ref('int_com_parcours') }}
+),
+
+final as (
+    select
+        p.date_commission,
+        year(p.date_commission) as annee,
+        quarter(p.date_commission) as trimestre,
+        p.bailleur_siren,
+        p.ident_rep,
+        p.commune_logement,
+        {{ typologie_logement('p.typologie_logement') }} as typologie,
+        p.reservataire,
+        p.id_demande,
+        p.rang_propose,
+        p.motifs_positionnement,
+        p.avis_commission,
+        p.reponse_avant_cal,
+        p.motif_refus_avant_cal,
+        s.id_demande is not null as suivi_cal,
+        s.refus_avant_cal,
+        s.date_cal,
+        s.examine,
+        s.attribue,
+        s.accepte,
+        s.date_signature_bail,
+        s.bail_signe,
+        s.delai_commission_bail_jours
+    from positionnements p
+    left join parcours s
+        on s.date_commission = p.date_commission and s.bailleur_siren = p.bailleur_siren
+       and s.ident_rep = p.ident_rep and s.id_demande = p.id_demande
+)
+
+select * from final
