@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from assets.dbt import dbt_project, ensure_manifest
 from tests.dbt.conftest import dbt
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _unit_tests() -> list[str]:
@@ -31,3 +35,14 @@ def test_dbt_unit_test(name, unit_results):
 
 def test_there_are_unit_tests():
     assert len(_unit_tests()) >= 3
+
+
+def test_every_indicator_of_the_catalogue_has_a_unit_test():
+    """INDICATORS.md Appendix A (expectations/indicateurs.yml): each `indicateur` value is expected by at
+    least one dbt unit test on hand-computed rows."""
+    ensure_manifest()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    tested = {row["indicateur"] for u in manifest["unit_tests"].values()
+              for row in (u["expect"].get("rows") or []) if "indicateur" in row}
+    catalogue = yaml.safe_load((ROOT / "expectations" / "indicateurs.yml").read_text())["indicateurs"]
+    assert sorted(set(catalogue) - tested) == []
