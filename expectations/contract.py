@@ -19,8 +19,17 @@ import yaml
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
-EPCI_SIREN = "240600585"
-EPCI_NOM = "Communauté d'agglomération de Sophia Antipolis"
+
+@cache
+def _epci() -> dict:
+    """The EPCI's row of the seed (siren, nom): the one place its identity is written."""
+    with open(SEEDS_DIR / "epci.csv", encoding="utf-8", newline="") as f:
+        (row,) = csv.DictReader(f)
+    return row
+
+
+EPCI_SIREN: str = _epci()["siren"]
+EPCI_NOM: str = _epci()["nom"]
 
 TYPES = {
     "text", "siren", "insee", "ident_rep", "numero_unique", "date", "date_or_year", "month", "year",
