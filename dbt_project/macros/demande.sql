@@ -1,9 +1,5 @@
 {#- Demand-side indicators (INDICATORS.md D1-D11, I2): shared pieces of the int_dem_* models. -#}
 
-
-{#- The EPCI's SIREN (code_geo of the EPCI rows). -#}
-{% macro dem_epci() -%}'240600585'{%- endmacro %}
-
 {#- The geographic levels of a fact CTE (one row per counted unit, with `commune`, and `typologie` when
     `avec_typologie`): EPCI overall, EPCI x typology, commune overall, commune x typology (INDICATORS.md,
     "Rows"). `extra_epci` adds EPCI x one more dimension: an SQL expression giving the modalite. Every fact
@@ -11,12 +7,12 @@
 {% macro dem_niveaux(faits, avec_typologie=true, extra_epci=none, suffixe=none) -%}
     {%- set suf = (" || ',' || " ~ suffixe) if suffixe else "" -%}
     {%- set seul = suffixe if suffixe else "'ensemble'" -%}
-    select 'EPCI' as niveau_geo, {{ dem_epci() }} as code_geo, {{ seul }} as modalite, f.* from {{ faits }} f
+    select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, {{ seul }} as modalite, f.* from {{ faits }} f
     union all
     select 'COMMUNE' as niveau_geo, f.commune as code_geo, {{ seul }} as modalite, f.* from {{ faits }} f
     {%- if avec_typologie %}
     union all
-    select 'EPCI' as niveau_geo, {{ dem_epci() }} as code_geo, 'typologie=' || f.typologie{{ suf }} as modalite, f.*
+    select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, 'typologie=' || f.typologie{{ suf }} as modalite, f.*
     from {{ faits }} f
     union all
     select 'COMMUNE' as niveau_geo, f.commune as code_geo, 'typologie=' || f.typologie{{ suf }} as modalite, f.*
@@ -24,7 +20,7 @@
     {%- endif %}
     {%- if extra_epci %}
     union all
-    select 'EPCI' as niveau_geo, {{ dem_epci() }} as code_geo, {{ extra_epci }} as modalite, f.* from {{ faits }} f
+    select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, {{ extra_epci }} as modalite, f.* from {{ faits }} f
     {%- endif %}
 {%- endmacro %}
 

@@ -15,9 +15,8 @@
     dimension value is null is not published. niveau_geo: COMMUNE if cut by commune, else BAILLEUR, else
     RESERVATAIRE, else EPCI; the other dimensions go into modalite (key order of INDICATORS.md).
     `comptes`: indicators that are counts (valeur = num); the others are num ÷ den × `facteurs` (default 1),
-    non_calculable when a fact of the group is not calculable or den = 0. The calling model defines the CTEs
-    `communes` (code_insee, nom), `bailleurs` (bailleur_siren, nom_bailleur), `reservataires` (reservataire,
-    libelle). -#}
+    non_calculable when a fact of the group is not calculable or den = 0. The calling model defines the CTE
+    `geographies` (int_geographies), where libelle_geo is looked up. -#}
 {% macro parc_lignes(faits, ensembles, comptes, facteurs={}) -%}
     {%- set dims = ['commune', 'bailleur_siren', 'typologie', 'financement', 'qpv', 'reservataire'] -%}
     with agregats as (
@@ -38,7 +37,20 @@
     ),
 
     lignes as (
-        select *
+        select
+            *,
+            case
+                when par_commune then 'COMMUNE'
+                when par_bailleur_siren then 'BAILLEUR'
+                when par_reservataire then 'RESERVATAIRE'
+                else 'EPCI'
+            end as niveau_geo,
+            case
+                when par_commune then commune
+                when par_bailleur_siren then bailleur_siren
+                when par_reservataire then reservataire
+                else {{ epci_siren() }}
+            end as code_geo
         from agregats
         where true
             {% for d in dims %}and not (par_{{ d }} and {{ d }} is null)
@@ -48,24 +60,9 @@
     select
         l.annee::integer as annee,
         l.trimestre::integer as trimestre,
-        case
-            when l.par_commune then 'COMMUNE'
-            when l.par_bailleur_siren then 'BAILLEUR'
-            when l.par_reservataire then 'RESERVATAIRE'
-            else 'EPCI'
-        end as niveau_geo,
-        case
-            when l.par_commune then l.commune
-            when l.par_bailleur_siren then l.bailleur_siren
-            when l.par_reservataire then l.reservataire
-            else '240600585'
-        end as code_geo,
-        case
-            when l.par_commune then c.nom
-            when l.par_bailleur_siren then b.nom_bailleur
-            when l.par_reservataire then r.libelle
-            else 'Communauté d''agglomération de Sophia Antipolis'
-        end as libelle_geo,
+        l.niveau_geo,
+        l.code_geo,
+        g.libelle_geo,
         l.indicateur,
         coalesce(nullif(concat_ws(',',
             case when l.par_bailleur_siren and l.par_commune then 'bailleur=' || l.bailleur_siren end,
@@ -88,7 +85,6 @@
             else 'ok'
         end as statut
     from lignes l
-    left join communes c on c.code_insee = l.commune
-    left join bailleurs b on b.bailleur_siren = l.bailleur_siren
-    left join reservataires r on r.reservataire = l.reservataire
+    -- left: a landlord outside the referential keeps its row, without a label
+    left join geographies g on g.niveau_geo = l.niveau_geo and g.code_geo = l.code_geo
 {%- endmacro %}

@@ -28,10 +28,12 @@ codes as (
     select liste, code, libelle from {{ ref('stg_observatoire__codes') }}
 ),
 
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
+),
+
 unites as (
-    select 'EPCI' as niveau, '240600585' as code_geo, 'Communauté d''agglomération de Sophia Antipolis' as libelle_geo
-    union all
-    select 'RESERVATAIRE', code, libelle from codes where liste = 'reservataire'
+    select niveau_geo as niveau, code_geo, libelle_geo from geographies where niveau_geo in ('EPCI', 'RESERVATAIRE')
 ),
 
 indicateurs as (
@@ -144,7 +146,7 @@ faits_s1 as (
 ),
 
 agregats_s1 as (
-    select indicateur, mois, 'EPCI' as niveau_geo, '240600585' as code_geo, cle, sum(num) as num, sum(den) as den
+    select indicateur, mois, 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, cle, sum(num) as num, sum(den) as den
     from faits_s1 group by all
     union all
     select indicateur, mois, 'RESERVATAIRE', reservataire, cle, sum(num), sum(den)

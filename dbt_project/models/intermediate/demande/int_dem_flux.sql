@@ -87,7 +87,7 @@ comptes as (
     union all
     select annee, trimestre, niveau_geo, code_geo, 'D4', modalite, count(*)
     from (
-        select 'EPCI' as niveau_geo, {{ dem_epci() }} as code_geo, 'motif=' || motif_radiation as modalite, *
+        select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, 'motif=' || motif_radiation as modalite, *
         from radiations_trimestre
         union all
         select 'COMMUNE', commune, 'motif=' || motif_radiation, * from radiations_trimestre

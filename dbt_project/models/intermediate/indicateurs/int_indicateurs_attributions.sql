@@ -8,22 +8,8 @@ with trimestres as (
     from {{ ref('int_trimestres') }}
 ),
 
-communes as (
-    select
-        code_insee,
-        nom,
-        code_secteur,
-        libelle_secteur,
-        code_secteur <> code_insee as en_secteur
-    from {{ ref('communes') }}
-),
-
-bailleurs_ref as (
-    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
-),
-
-reservataires as (
-    select code as reservataire, libelle from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+geographies as (
+    select niveau_geo, code_geo, libelle_geo, code_secteur from {{ ref('int_geographies') }}
 ),
 
 attributions_source as (
@@ -38,41 +24,59 @@ typologies as (
     select unnest(['C', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6P']) as typologie
 ),
 
+epci as (
+    select niveau_geo, code_geo, libelle_geo from geographies where niveau_geo = 'EPCI'
+),
+
+-- The EPCI's communes, with their sector (en_secteur: grouped with other small communes).
+communes as (
+    select niveau_geo, code_geo, libelle_geo, code_secteur, code_secteur <> code_geo as en_secteur
+    from geographies
+    where niveau_geo = 'COMMUNE'
+),
+
+secteurs as (
+    select niveau_geo, code_geo, libelle_geo from geographies where niveau_geo = 'SECTEUR'
+),
+
+reservataires as (
+    select code_geo as reservataire, libelle_geo as libelle from geographies where niveau_geo = 'RESERVATAIRE'
+),
+
 -- Landlords: the referential plus any SIREN met in attributions (label: the SIREN itself).
 bailleurs as (
-    select bailleur_siren, nom_bailleur from bailleurs_ref
+    select code_geo as bailleur_siren, libelle_geo as nom_bailleur from geographies where niveau_geo = 'BAILLEUR'
     union all
     select distinct bailleur_siren, bailleur_siren
     from attributions_source
-    where bailleur_siren not in (select bailleur_siren from bailleurs_ref)
+    where bailleur_siren not in (select code_geo from geographies where niveau_geo = 'BAILLEUR')
 ),
 
 -- The frame: every row key an indicator of the family may publish.
 cles as (
-    select 'epci' as type_cle, 'EPCI' as niveau_geo, '240600585' as code_geo,
-           'Communauté d''agglomération de Sophia Antipolis' as libelle_geo, 'ensemble' as modalite,
+    select 'epci' as type_cle, niveau_geo, code_geo, libelle_geo, 'ensemble' as modalite,
            null as typologie, null as reservataire, false as en_secteur
+    from epci
     union all
-    select 'epci_typo', 'EPCI', '240600585', 'Communauté d''agglomération de Sophia Antipolis',
-           'typologie=' || typologie, typologie, null, false
-    from typologies
+    select 'epci_typo', niveau_geo, code_geo, libelle_geo, 'typologie=' || typologie, typologie, null, false
+    from epci cross join typologies
     union all
-    select 'epci_' || cle, 'EPCI', '240600585', 'Communauté d''agglomération de Sophia Antipolis',
-           cle || '=' || valeur, null, null, false
-    from (select unnest(['qpv', 'mutation', 'prioritaire']) as cle) k
+    select 'epci_' || cle, niveau_geo, code_geo, libelle_geo, cle || '=' || valeur, null, null, false
+    from epci
+    cross join (select unnest(['qpv', 'mutation', 'prioritaire']) as cle) k
     cross join (select unnest(['OUI', 'NON']) as valeur) v
     union all
-    select 'commune', 'COMMUNE', code_insee, nom, 'ensemble', null, null, en_secteur
+    select 'commune', niveau_geo, code_geo, libelle_geo, 'ensemble', null, null, en_secteur
     from communes
     union all
-    select 'commune_typo', 'COMMUNE', code_insee, nom, 'typologie=' || typologie, typologie, null, en_secteur
+    select 'commune_typo', niveau_geo, code_geo, libelle_geo, 'typologie=' || typologie, typologie, null, en_secteur
     from communes cross join typologies
     union all
-    select distinct 'secteur', 'SECTEUR', code_secteur, libelle_secteur, 'ensemble', null, null, true
-    from communes where en_secteur
+    select 'secteur', niveau_geo, code_geo, libelle_geo, 'ensemble', null, null, true
+    from secteurs
     union all
-    select distinct 'secteur_typo', 'SECTEUR', code_secteur, libelle_secteur, 'typologie=' || typologie, typologie, null, true
-    from communes cross join typologies where en_secteur
+    select 'secteur_typo', niveau_geo, code_geo, libelle_geo, 'typologie=' || typologie, typologie, null, true
+    from secteurs cross join typologies
     union all
     select 'reservataire', 'RESERVATAIRE', reservataire, libelle, 'ensemble', null, reservataire, false
     from reservataires
@@ -98,7 +102,7 @@ attributions as (
     from trimestres t
     inner join attributions_source a
         on a.date_signature_bail between least(t.debut_r4q, t.debut_ytd) and t.fin
-    inner join communes c on c.code_insee = a.commune_logement
+    inner join communes c on c.code_geo = a.commune_logement
 ),
 
 -- Each attribution under every row key it counts in.
@@ -107,17 +111,13 @@ attributions_cles as (
         annee, trimestre, dans_trimestre, dans_r4q, dans_ytd, mutation, mutation_interne, sortie_hebergement_rue,
         prioritaire_attribution, qpv, relogement_ru, premier_quartile, attente_mois,
         unnest([
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585', 'modalite': 'ensemble'},
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585', 'modalite': 'typologie=' || typologie},
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585', 'modalite': 'qpv=' || case when qpv then 'OUI' else 'NON' end},
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585',
+            {{ att_cles_territoires('commune_logement') }},
+            {'niveau_geo': 'EPCI', 'code_geo': {{ epci_siren() }},
+             'modalite': 'qpv=' || case when qpv then 'OUI' else 'NON' end},
+            {'niveau_geo': 'EPCI', 'code_geo': {{ epci_siren() }},
              'modalite': 'mutation=' || case when mutation then 'OUI' else 'NON' end},
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585',
+            {'niveau_geo': 'EPCI', 'code_geo': {{ epci_siren() }},
              'modalite': 'prioritaire=' || case when prioritaire_attribution then 'OUI' else 'NON' end},
-            {'niveau_geo': 'COMMUNE', 'code_geo': commune_logement, 'modalite': 'ensemble'},
-            {'niveau_geo': 'COMMUNE', 'code_geo': commune_logement, 'modalite': 'typologie=' || typologie},
-            {'niveau_geo': 'SECTEUR', 'code_geo': code_secteur, 'modalite': 'ensemble'},
-            {'niveau_geo': 'SECTEUR', 'code_geo': code_secteur, 'modalite': 'typologie=' || typologie},
             {'niveau_geo': 'RESERVATAIRE', 'code_geo': reservataire, 'modalite': 'ensemble'},
             {'niveau_geo': 'BAILLEUR', 'code_geo': bailleur_siren, 'modalite': 'ensemble'},
             {'niveau_geo': 'BAILLEUR', 'code_geo': bailleur_siren, 'modalite': 'reservataire=' || reservataire}
@@ -168,20 +168,13 @@ demandes as (
         d.date_depot <= t.fin - interval 5 year as depuis_5_ans
     from trimestres t
     inner join demandes_source d on d.date_extraction = t.date_extraction
-    inner join communes c on c.code_insee = d.commune_choix1
+    inner join communes c on c.code_geo = d.commune_choix1
 ),
 
 demandes_cles as (
     select
         annee, trimestre, mutation, prioritaire_declare, depuis_5_ans,
-        unnest([
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585', 'modalite': 'ensemble'},
-            {'niveau_geo': 'EPCI', 'code_geo': '240600585', 'modalite': 'typologie=' || typologie},
-            {'niveau_geo': 'COMMUNE', 'code_geo': commune_choix1, 'modalite': 'ensemble'},
-            {'niveau_geo': 'COMMUNE', 'code_geo': commune_choix1, 'modalite': 'typologie=' || typologie},
-            {'niveau_geo': 'SECTEUR', 'code_geo': code_secteur, 'modalite': 'ensemble'},
-            {'niveau_geo': 'SECTEUR', 'code_geo': code_secteur, 'modalite': 'typologie=' || typologie}
-        ]) as cle
+        unnest([{{ att_cles_territoires('commune_choix1') }}]) as cle
     from demandes
 ),
 

@@ -25,11 +25,11 @@ positionnements as (
 ),
 
 bailleurs as (
-    select bailleur_siren, nom_bailleur, perimetre_cal from {{ ref('stg_bailleurs__bailleurs') }}
+    select bailleur_siren, perimetre_cal from {{ ref('stg_bailleurs__bailleurs') }}
 ),
 
-communes as (
-    select code_insee, nom from {{ ref('communes') }}
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
 ),
 
 codes as (
@@ -93,13 +93,9 @@ typologies as (
 ),
 
 unites as (
-    select 'EPCI' as niveau, '240600585' as code_geo, 'Communauté d''agglomération de Sophia Antipolis' as libelle_geo
-    union all
-    select 'BAILLEUR', bailleur_siren, nom_bailleur from bailleurs
-    union all
-    select 'RESERVATAIRE', code, libelle from codes where liste = 'reservataire'
-    union all
-    select 'COMMUNE', code_insee, nom from communes
+    select niveau_geo as niveau, code_geo, libelle_geo
+    from geographies
+    where niveau_geo in ('EPCI', 'BAILLEUR', 'RESERVATAIRE', 'COMMUNE')
 ),
 
 -- C1: every candidate examined by a CAL held in the quarter, once per decision (num = has that decision).
@@ -205,9 +201,9 @@ faits as (
 ),
 
 agregats as (
-    {{ com_agreger('faits', 'EPCI', "'240600585'") }}
+    {{ com_agreger('faits', 'EPCI', epci_siren()) }}
     union all
-    {{ com_agreger('faits', 'EPCI_TYPOLOGIE', "'240600585'", par_typologie=true) }}
+    {{ com_agreger('faits', 'EPCI_TYPOLOGIE', epci_siren(), par_typologie=true) }}
     union all
     {{ com_agreger('faits', 'BAILLEUR', 'bailleur_siren') }}
     union all

@@ -6,8 +6,8 @@ with trimestres as (
     select annee, trimestre, date_extraction is not null as avec_cliche from {{ ref('int_trimestres') }}
 ),
 
-communes as (
-    select code_insee, nom from {{ ref('communes') }}
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
 ),
 
 figures as (
@@ -48,10 +48,7 @@ indicateurs as (
 ),
 
 geo as (
-    select 'EPCI' as niveau_geo, {{ dem_epci() }} as code_geo,
-        'Communauté d''agglomération de Sophia Antipolis' as libelle_geo
-    union all
-    select 'COMMUNE', code_insee, nom from communes
+    select niveau_geo, code_geo, libelle_geo from geographies where niveau_geo in ('EPCI', 'COMMUNE')
 ),
 
 typologies as (
@@ -77,7 +74,7 @@ modalites as (
     union all
     select 'tranche', 'typologie=' || typologie || ',tranche=' || tranche from typologies, tranches
     union all
-    select 'choix', 'choix=' || code_insee from communes
+    select 'choix', 'choix=' || code_geo from geographies where niveau_geo = 'COMMUNE'
 ),
 
 grille as (
@@ -91,9 +88,10 @@ grille as (
     where not (i.indicateur = 'D1_toutes_communes' and g.niveau_geo = 'EPCI')
     union all
     -- D1 split mutation / hors mutation at the EPCI level
-    select t.annee, t.trimestre, t.avec_cliche, 'EPCI', {{ dem_epci() }},
-        'Communauté d''agglomération de Sophia Antipolis', 'D1', 'comptage', true, 'mutation=' || m
-    from trimestres t, (select unnest(['NON', 'OUI']) as m)
+    select t.annee, t.trimestre, t.avec_cliche, g.niveau_geo, g.code_geo, g.libelle_geo,
+        'D1', 'comptage', true, 'mutation=' || m
+    from trimestres t, (select unnest(['NON', 'OUI']) as m), geo g
+    where g.niveau_geo = 'EPCI'
 ),
 
 final as (

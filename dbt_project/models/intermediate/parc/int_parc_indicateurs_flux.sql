@@ -25,16 +25,21 @@ attributions as (
     select * from {{ ref('int_attributions') }}
 ),
 
-communes as (
-    select code_insee, nom from {{ ref('communes') }}
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
 ),
 
-bailleurs as (
-    select bailleur_siren, nom_bailleur, date_fin from {{ ref('stg_bailleurs__bailleurs') }}
+-- the EPCI's communes
+communes as (
+    select code_geo as code_insee from geographies where niveau_geo = 'COMMUNE'
 ),
 
 reservataires as (
-    select code as reservataire, libelle from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+    select code_geo as reservataire from geographies where niveau_geo = 'RESERVATAIRE'
+),
+
+bailleurs as (
+    select bailleur_siren, date_fin from {{ ref('stg_bailleurs__bailleurs') }}
 ),
 
 rapports as (

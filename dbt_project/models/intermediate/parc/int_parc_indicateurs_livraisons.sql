@@ -19,24 +19,21 @@ programmes as (
     select * from {{ ref('stg_bailleurs__programmes') }}
 ),
 
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
+),
+
+-- the EPCI's communes
 communes as (
-    select code_insee, nom from {{ ref('communes') }}
-),
-
-bailleurs as (
-    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
-),
-
-codes as (
-    select * from {{ ref('stg_observatoire__codes') }}
+    select code_geo as code_insee from geographies where niveau_geo = 'COMMUNE'
 ),
 
 reservataires as (
-    select code as reservataire, libelle from codes where liste = 'reservataire'
+    select code_geo as reservataire from geographies where niveau_geo = 'RESERVATAIRE'
 ),
 
 finan as (
-    select code, libelle as financement from codes where liste = 'finan_rpls'
+    select code, libelle as financement from {{ ref('stg_observatoire__codes') }} where liste = 'finan_rpls'
 ),
 
 programmes_a_t as (

@@ -39,12 +39,17 @@ attributions as (
     select * from {{ ref('int_attributions') }}
 ),
 
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
+),
+
+-- the EPCI's communes
 communes as (
-    select code_insee, nom from {{ ref('communes') }}
+    select code_geo as code_insee, libelle_geo as nom from geographies where niveau_geo = 'COMMUNE'
 ),
 
 bailleurs as (
-    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
+    select code_geo as bailleur_siren, libelle_geo as nom_bailleur from geographies where niveau_geo = 'BAILLEUR'
 ),
 
 logements as (

@@ -19,20 +19,17 @@ demandes as (
     select * from {{ ref('int_demandes_enrichies') }}
 ),
 
-communes as (
-    select code_insee, nom from {{ ref('communes') }}
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
 ),
 
-bailleurs as (
-    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
+-- the EPCI's communes
+communes as (
+    select code_geo as code_insee from geographies where niveau_geo = 'COMMUNE'
 ),
 
 codes as (
     select * from {{ ref('stg_observatoire__codes') }}
-),
-
-reservataires as (
-    select code as reservataire, libelle from codes where liste = 'reservataire'
 ),
 
 financements as (

@@ -18,16 +18,13 @@ mouvements as (
     select * from {{ ref('stg_bailleurs__mouvements') }}
 ),
 
+geographies as (
+    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
+),
+
+-- the EPCI's communes
 communes as (
-    select code_insee, nom from {{ ref('communes') }}
-),
-
-bailleurs as (
-    select bailleur_siren, nom_bailleur from {{ ref('stg_bailleurs__bailleurs') }}
-),
-
-reservataires as (
-    select code as reservataire, libelle from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+    select code_geo as code_insee from geographies where niveau_geo = 'COMMUNE'
 ),
 
 offerts as (
