@@ -162,12 +162,17 @@ def vintage_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         depart as (
             select bailleur_siren, ident_rep, millesime as millesime_suivant, etat
             from intermediate.int_logements_etats where origine = 'stock'
+        ),
+        millesimes as (
+            -- vintages ended by the landlord's next file (not by a merger's takeover: no file to compare)
+            select distinct bailleur_siren, millesime_suivant from depart
         )
         select f.bailleur_siren, strftime(f.millesime_suivant, '%Y') as millesime, count(*) as logements,
                count(*) filter (where d.etat is distinct from f.etat) as ecarts
-        from dernier_etat f left join depart d using (bailleur_siren, ident_rep, millesime_suivant)
-        where f.millesime_suivant is not null
-          and not (f.etat = 'hors_parc' and d.etat is null)  -- left the stock, absent from the next file
+        from dernier_etat f
+        join millesimes m using (bailleur_siren, millesime_suivant)
+        left join depart d using (bailleur_siren, ident_rep, millesime_suivant)
+        where not (f.etat = 'hors_parc' and d.etat is null)  -- left the stock, absent from the next file
         group by 1, 2 order by 1, 2
     """).pl()
 

@@ -2,6 +2,12 @@
 -- the latest stock file at 1 January gives the starting state, then the landlord's events after that
 -- 1 January apply in date order (same day: SORTIE_PATRIMOINE, DEBUT_INDISPONIBILITE, DEPART,
 -- FIN_INDISPONIBILITE, MISE_EN_SERVICE, ENTREE). Each new stock vintage of the landlord resets the state.
+-- Mergers (bailleurs.csv: date_fin, successeur_siren): a ceased landlord's intervals end the day after its
+-- date_fin (its last day on the territory); that day its dwellings still in the stock pass to the successor
+-- with their state (origine 'fusion'), in the successor's latest vintage before that day, where the
+-- successor's events and next vintage take over. So a dwelling has one state at a time. Without a successor
+-- (or before the successor's first vintage) the dwellings leave with the landlord; chains are not followed (the
+-- dwellings a ceased landlord had itself taken over end with it).
 -- State at date d: debut <= d and (fin is null or fin > d).
 with stock as (
     select * from {{ ref('stg_bailleurs__rpls') }}
@@ -12,7 +18,13 @@ mouvements as (
 ),
 
 bailleurs as (
-    select bailleur_siren, envoie_mouvements from {{ ref('stg_bailleurs__bailleurs') }}
+    select bailleur_siren, envoie_mouvements, date_fin, successeur_siren from {{ ref('stg_bailleurs__bailleurs') }}
+),
+
+cessations as (
+    select bailleur_siren, successeur_siren, date_fin + 1 as date_reprise
+    from bailleurs
+    where date_fin is not null
 ),
 
 millesimes as (
@@ -74,10 +86,60 @@ evenements as (
         on m.bailleur_siren = v.bailleur_siren and m.date_evenement > v.millesime
 ),
 
-transitions as (
+transitions_propres as (
+    -- what each landlord's own files say
     select * from depart_stock
     union all
     select * from evenements
+),
+
+vintage_a_la_cessation as (
+    -- the ceased landlord's stock vintage in force on its last day
+    select c.*, v.millesime
+    from cessations c
+    asof join millesimes v
+        on c.bailleur_siren = v.bailleur_siren and c.date_reprise > v.millesime
+),
+
+etats_a_la_cessation as (
+    -- its dwellings' state on that day, from its own files (same day: the last event's)
+    select
+        c.successeur_siren,
+        c.date_reprise,
+        t.ident_rep,
+        t.etat,
+        t.vacant_depuis,
+        t.debut_inconnu
+    from transitions_propres t
+    join vintage_a_la_cessation c
+        on c.bailleur_siren = t.bailleur_siren and c.millesime = t.millesime and t.date_etat < c.date_reprise
+    qualify row_number() over (
+        partition by t.bailleur_siren, t.ident_rep order by t.date_etat desc, t.rang_jour desc
+    ) = 1
+),
+
+reprises as (
+    -- the successor starts from the ceased landlord's state, like a stock file (before same-day events)
+    select
+        e.successeur_siren as bailleur_siren,
+        e.ident_rep,
+        v.millesime,
+        e.date_reprise as date_etat,
+        0 as rang_jour,
+        e.etat,
+        e.vacant_depuis,
+        e.debut_inconnu,
+        'fusion' as origine
+    from etats_a_la_cessation e
+    asof join millesimes v
+        on e.successeur_siren = v.bailleur_siren and e.date_reprise > v.millesime
+    where e.etat <> 'hors_parc'
+),
+
+transitions as (
+    select * from transitions_propres
+    union all
+    select * from reprises
 ),
 
 intervalles as (
@@ -95,7 +157,8 @@ final as (
         i.millesime,
         i.etat,
         i.date_etat as debut,
-        coalesce(i.prochaine_date, v.millesime_suivant) as fin,
+        -- a ceased landlord's intervals end at the takeover (least ignores a null fin)
+        least(coalesce(i.prochaine_date, v.millesime_suivant), c.date_reprise) as fin,
         i.vacant_depuis,
         i.debut_inconnu,
         i.origine,
@@ -103,8 +166,14 @@ final as (
     from intervalles i
     join millesimes v using (bailleur_siren, millesime)
     left join bailleurs b using (bailleur_siren)
+    left join cessations c using (bailleur_siren)
     -- several events the same day: only the last one's state lasts
-    where i.prochaine_date is null or i.prochaine_date > i.date_etat
+    where (i.prochaine_date is null or i.prochaine_date > i.date_etat)
+        -- nothing of a ceased landlord from the takeover on
+        and (c.date_reprise is null or i.date_etat < c.date_reprise)
+        -- an interval ending where it starts holds no state (e.g. a takeover on the successor's 1 January:
+        -- its stock file wins)
+        and (v.millesime_suivant is null or i.date_etat < v.millesime_suivant)
 )
 
 select * from final

@@ -2,11 +2,9 @@
 -- (fin is null or fin > t)), hors_parc left out, with the dwelling's attributes.
 -- mise_en_service: the MISE_EN_SERVICE event's date when there is one, else 31 December of LOCAT (the
 -- latest date the year allows: a new building's first lettings never count as rotation).
--- Mergers (bailleurs.date_fin, successeur_siren): int_logements_etats keeps a ceased landlord's last stock
--- open, and its successor's events or stock create rows for the same dwellings. A dwelling (ident_rep, the
--- national RPLS id) is counted once at t: the row with the latest information (latest debut) wins; a
--- ceased landlord's dwellings are assigned to its successor after date_fin; attributes come from the
--- dwelling's latest stock row at or before t (any landlord), else from its MISE_EN_SERVICE event.
+-- int_logements_etats gives a dwelling one state at a time, mergers included (the unique test below guards
+-- it). Attributes come from the dwelling's latest stock row at or before t, whatever the landlord (after a
+-- merger, the ceased landlord's until the successor's next vintage), else from its MISE_EN_SERVICE event.
 with trimestres as (
     select annee, trimestre, debut as debut_trimestre, fin as t from {{ ref('int_trimestres') }}
 ),
@@ -17,10 +15,6 @@ etats as (
 
 stock as (
     select * from {{ ref('stg_bailleurs__rpls') }}
-),
-
-bailleurs as (
-    select bailleur_siren, date_fin, successeur_siren from {{ ref('stg_bailleurs__bailleurs') }}
 ),
 
 mouvements as (
@@ -42,9 +36,6 @@ etats_a_t as (
     select tr.annee, tr.trimestre, tr.t, e.*
     from trimestres tr
     join etats e on e.debut <= tr.t and (e.fin is null or e.fin > tr.t)
-    qualify row_number() over (
-        partition by tr.annee, tr.trimestre, e.ident_rep order by e.debut desc, e.millesime desc, e.bailleur_siren
-    ) = 1
 ),
 
 dernier_stock as (
@@ -60,8 +51,7 @@ final as (
         e.annee,
         e.trimestre,
         e.t,
-        case when b.date_fin < e.t then coalesce(b.successeur_siren, e.bailleur_siren) else e.bailleur_siren end
-            as bailleur_siren,
+        e.bailleur_siren,
         e.ident_rep,
         e.millesime,
         e.etat,
@@ -82,7 +72,6 @@ final as (
     from etats_a_t e
     left join dernier_stock s
         on s.annee = e.annee and s.trimestre = e.trimestre and s.ident_rep = e.ident_rep
-    left join bailleurs b on b.bailleur_siren = e.bailleur_siren
     left join mises_en_service m
         on m.ident_rep = e.ident_rep and m.date_evenement <= e.t
     left join finan f on f.code = coalesce(s.finan, m.finan)
