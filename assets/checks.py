@@ -19,6 +19,7 @@ from .warehouse import connect
 WARN = dg.AssetCheckSeverity.WARN
 COMPLETUDE_KEY = dg.AssetKey(["intermediate", "int_flux_completude"])
 ETATS_KEY = dg.AssetKey(["intermediate", "int_logements_etats"])
+ATTRIBUTIONS_KEY = dg.AssetKey(["intermediate", "int_attributions"])
 # Month-to-month demand stock reconciliation: a gap above this share of the stock is flagged.
 RECONCILIATION_TOLERANCE = 0.01
 MAX_LISTED = 30
@@ -177,6 +178,34 @@ def vintage_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """).pl()
 
 
+def quartile_comparison(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per lease year and landlord: attributions where both the SNE's 1st-quartile flag and its
+    recomputation (resources per consumption unit vs the lease year's threshold) are known, and how
+    many disagree, each way (INDICATORS.md, "1st quartile": the flag wins, divergences are reported)."""
+    return con.sql("""
+        select a.annee_bail, a.bailleur_siren, b.nom_bailleur,
+               count(*) as comparees,
+               count(*) filter (where a.premier_quartile_sne <> a.premier_quartile_calcule) as desaccords,
+               count(*) filter (where a.premier_quartile_sne and not a.premier_quartile_calcule) as sne_oui_calcul_non,
+               count(*) filter (where not a.premier_quartile_sne and a.premier_quartile_calcule) as sne_non_calcul_oui
+        from intermediate.int_attributions a
+        left join raw.bailleurs b on b.siren = a.bailleur_siren
+        where a.premier_quartile_sne is not null and a.premier_quartile_calcule is not null
+        group by all order by 1, 2
+    """).pl()
+
+
+def quartile_disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The first attributions whose SNE 1st-quartile flag and recomputation disagree (pseudonyms only)."""
+    return con.sql(f"""
+        select left(id_demande, 12) as id_demande, date_signature_bail, bailleur_siren,
+               premier_quartile_sne, premier_quartile_calcule
+        from intermediate.int_attributions
+        where premier_quartile_sne <> premier_quartile_calcule
+        order by date_signature_bail, id_demande limit {MAX_LISTED}
+    """).pl()
+
+
 def _check(key, name, description, deps=()):
     return dg.asset_check(asset=key, name=name, description=description, additional_deps=list(deps),
                           blocking=False)
@@ -259,8 +288,32 @@ def ecarts_millesimes(parametres: SettingsResource) -> dg.AssetCheckResult:
     )
 
 
+@_check(ATTRIBUTIONS_KEY, "quartile_sne_recalcule",
+        "Le drapeau 1er quartile du SNE (retenu par les indicateurs) concorde-t-il avec le recalcul à partir "
+        "des ressources par unité de consommation et du seuil de l'année du bail ?")
+def quartile_sne_recalcule(parametres: SettingsResource) -> dg.AssetCheckResult:
+    with connect(parametres.get().home) as con:
+        comparison = quartile_comparison(con)
+        listed = quartile_disagreements(con)
+    n = int(comparison["desaccords"].sum()) if comparison.height else 0
+    compared = int(comparison["comparees"].sum()) if comparison.height else 0
+    counts = ["comparees", "desaccords", "sne_oui_calcul_non", "sne_non_calcul_oui"]
+    per_year = comparison.group_by("annee_bail").agg(pl.col(counts).sum()).sort("annee_bail")
+    per_landlord = (comparison.group_by("bailleur_siren", "nom_bailleur").agg(pl.col(counts).sum())
+                    .filter(pl.col("desaccords") > 0).sort("bailleur_siren"))
+    return dg.AssetCheckResult(
+        passed=n == 0, severity=WARN,
+        description=f"{n} attributions sur {compared} où le drapeau 1er quartile du SNE et le recalcul divergent "
+                    "(le drapeau du SNE est retenu)",
+        metadata={"desaccords": dg.MetadataValue.int(n), "comparees": dg.MetadataValue.int(compared),
+                  "par_annee_de_bail": dg.MetadataValue.md(_markdown(per_year)),
+                  "par_bailleur": dg.MetadataValue.md(_markdown(per_landlord)),
+                  "attributions_en_desaccord": dg.MetadataValue.md(_markdown(listed))},
+    )
+
+
 CROSS_FEED_CHECKS = [completude_flux, attributions_rapprochees, logements_connus_du_parc,
-                     rapprochement_stock_demandes, ecarts_millesimes]
+                     rapprochement_stock_demandes, ecarts_millesimes, quartile_sne_recalcule]
 
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
@@ -41,7 +42,7 @@ def test_checks_pass_on_an_intact_territory(territory, tmp_path, monkeypatch):
     shutil.copytree(territory, tmp_path / "inbox")
     checks = run_all(tmp_path, monkeypatch)
     assert set(checks) >= {"completude_flux", "attributions_rapprochees", "logements_connus_du_parc",
-                           "rapprochement_stock_demandes", "ecarts_millesimes"}
+                           "rapprochement_stock_demandes", "ecarts_millesimes", "quartile_sne_recalcule"}
     assert checks["completude_flux"].passed
     assert checks["logements_connus_du_parc"].passed
     assert checks["rapprochement_stock_demandes"].passed
@@ -77,3 +78,49 @@ def test_checks_catch_deliberately_broken_links(territory, tmp_path, monkeypatch
     assert siren in links.metadata["attributions_sans_entree"].value
     outside = checks["logements_connus_du_parc"]
     assert not outside.passed and outside.metadata["hors_parc"].value == 1
+
+
+def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_path):
+    """Hand-made attributions: 3 of the 5 where both the SNE flag and the recomputation are known disagree."""
+    from assets.checks import quartile_sne_recalcule
+    from assets.settings import SettingsResource
+
+    rows = [  # id_demande, lease, landlord, SNE flag, recomputed
+        ("a1" * 16, "2025-03-01", "900000001", True, False),
+        ("a2" * 16, "2025-04-01", "900000001", False, True),
+        ("a3" * 16, "2025-05-01", "900000001", True, True),
+        ("a4" * 16, "2025-06-01", "900000001", None, True),  # no SNE flag: nothing to compare
+        ("b1" * 16, "2026-02-01", "900000002", True, False),
+        ("b2" * 16, "2026-03-01", "900000002", False, False),
+        ("b3" * 16, "2026-04-01", "900000002", True, None),  # no threshold that year: nothing to compare
+    ]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema intermediate; create schema raw")
+        con.execute("create table raw.bailleurs as select * from (values ('900000001', 'Office A'), "
+                    "('900000002', 'Société B')) t(siren, nom_bailleur)")
+        frame = pl.DataFrame(rows, orient="row", schema=["id_demande", "date_signature_bail", "bailleur_siren",
+                                                          "premier_quartile_sne", "premier_quartile_calcule"])
+        con.execute("create table intermediate.int_attributions as select * replace "
+                    "(date_signature_bail::date as date_signature_bail), year(date_signature_bail::date) as annee_bail "
+                    "from frame")
+    parametres = SettingsResource(home=str(tmp_path))
+
+    result = quartile_sne_recalcule(parametres=parametres)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.description.startswith("3 attributions sur 5 ")
+    assert result.metadata["desaccords"].value == 3 and result.metadata["comparees"].value == 5
+    # annee_bail | comparees | desaccords | sne_oui_calcul_non | sne_non_calcul_oui
+    assert "| 2025 | 3 | 2 | 1 | 1 |" in result.metadata["par_annee_de_bail"].value
+    assert "| 2026 | 2 | 1 | 1 | 0 |" in result.metadata["par_annee_de_bail"].value
+    assert "| 900000001 | Office A | 3 | 2 | 1 | 1 |" in result.metadata["par_bailleur"].value
+    assert "| 900000002 | Société B | 2 | 1 | 1 | 0 |" in result.metadata["par_bailleur"].value
+    listed = result.metadata["attributions_en_desaccord"].value
+    assert all(p * 6 in listed for p in ("a1", "a2", "b1"))  # 12-character pseudonym prefixes
+    assert "a1" * 7 not in listed and "a3" not in listed and "b2" not in listed
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("update intermediate.int_attributions set premier_quartile_calcule = premier_quartile_sne "
+                    "where premier_quartile_calcule is not null and premier_quartile_sne is not null")
+    result = quartile_sne_recalcule(parametres=parametres)
+    assert result.passed and result.metadata["desaccords"].value == 0
+    assert result.metadata["par_bailleur"].value == "_aucune ligne_"
