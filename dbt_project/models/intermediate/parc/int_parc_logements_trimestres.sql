@@ -2,8 +2,7 @@
 -- (fin is null or fin > t)), hors_parc left out, with the dwelling's attributes.
 -- mise_en_service: the MISE_EN_SERVICE event's date when there is one, else 31 December of LOCAT (the
 -- latest date the year allows: a new building's first lettings never count as rotation).
--- int_logements_etats gives a dwelling one state at a time, mergers included (the unique test below guards
--- it). Attributes come from the dwelling's latest stock row at or before t, whatever the landlord (after a
+-- int_logements_etats gives a dwelling one state at a time, mergers included. Attributes come from the dwelling's latest stock row at or before t, whatever the landlord (after a
 -- merger, the ceased landlord's until the successor's next vintage), else from its MISE_EN_SERVICE event.
 with trimestres as (
     select annee, trimestre, debut as debut_trimestre, fin as t from {{ ref('int_trimestres') }}
@@ -32,10 +31,16 @@ mises_en_service as (
     qualify row_number() over (partition by ident_rep order by date_evenement desc) = 1
 ),
 
+-- One state per dwelling at t. Should two landlords claim a dwelling at once outside a merger (conflicting
+-- partner files; the test un_seul_bailleur_a_la_fois on int_logements_etats warns of it), the latest
+-- information wins rather than counting the dwelling twice or failing the whole run.
 etats_a_t as (
     select tr.annee, tr.trimestre, tr.t, e.*
     from trimestres tr
     join etats e on e.debut <= tr.t and (e.fin is null or e.fin > tr.t)
+    qualify row_number() over (
+        partition by tr.annee, tr.trimestre, e.ident_rep order by e.debut desc, e.bailleur_siren
+    ) = 1
 ),
 
 dernier_stock as (
