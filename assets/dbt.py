@@ -1,6 +1,14 @@
 """The dbt project, alone: `dagster-dbt project prepare-and-package --file assets/dbt.py` loads this
-module by path at build time to write the manifest, so it imports nothing of the project."""
+module by path at build time to write the manifest, so it imports nothing of the project.
 
+Parsing the project costs ~7 s. dbt reuses its previous parse (`partial_parse.msgpack` in the target
+folder) only when the --vars, the profile's connection (the home's warehouse path) and the dbt version
+are those of that parse, and then reparses only the files that changed. So each home keeps its own
+target folder, where every run leaves the parse the next one reuses; a home's first run parses in the
+background while the files are ingested (`dbt parse` opens no database).
+"""
+
+import json
 import os
 import subprocess
 import sys
@@ -9,8 +17,14 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT = str(Path(sys.executable).parent / "dbt")  # the dbt of this environment, even off PATH
+PARTIAL_PARSE = "partial_parse.msgpack"
+# Next to a home's partial parse: the project folder it was made in (dbt does not check it).
+PARSED_IN = "projet_dbt.txt"
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+_parsing: dict[Path, subprocess.Popen] = {}  # home's target folder -> its background `dbt parse`
 
 
 def ensure_manifest() -> None:
@@ -24,3 +38,42 @@ def ensure_manifest() -> None:
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}  # dbt of this venv
     subprocess.run([str(bin_dir / "dagster-dbt"), "project", "prepare-and-package", "--file", __file__],
                    check=True, cwd=DBT_DIR.parent, env=env, stdout=subprocess.DEVNULL)
+
+
+def vars_args(vars_: dict) -> list[str]:
+    """The settings as dbt receives them (dbt_project.yml holds no copy)."""
+    return ["--vars", json.dumps(vars_, sort_keys=True)]
+
+
+def run_target(home: Path) -> Path:
+    """The home's dbt target folder, kept from run to run so that dbt reuses its last parse.
+
+    A parse made in another project folder (the checkout moved) is dropped: its seeds would point
+    there. dagster-dbt then starts from the prepared parse, whose seeds it marks for reparsing."""
+    target = home / "dbt" / "target"
+    target.mkdir(parents=True, exist_ok=True)
+    mark = target / PARSED_IN
+    if not mark.exists() or mark.read_text(encoding="utf-8") != str(DBT_DIR):
+        (target / PARTIAL_PARSE).unlink(missing_ok=True)
+        mark.write_text(str(DBT_DIR), encoding="utf-8")
+    return target
+
+
+def start_parse(home: Path, vars_: dict, home_env: str) -> None:
+    """When the home has no parse to reuse (its first run), parse in the background, with the run's
+    vars and the home in `home_env` as the profile reads it; the dbt build waits for it."""
+    target = run_target(home)
+    if (target / PARTIAL_PARSE).exists() or target in _parsing:
+        return
+    with open(target / "parse.log", "w", encoding="utf-8") as log:
+        _parsing[target] = subprocess.Popen(
+            [DBT, "parse", *vars_args(vars_), "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+             "--target-path", str(target), "--log-path", str(target)],
+            cwd=DBT_DIR, env={**os.environ, home_env: str(home)}, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_parse(home: Path) -> None:
+    """Wait for the home's background parse, if any (its errors show again in the dbt build)."""
+    proc = _parsing.pop(home / "dbt" / "target", None)
+    if proc is not None:
+        proc.wait()

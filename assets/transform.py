@@ -1,6 +1,5 @@
 """The dbt models as Dagster assets: one `dbt build` per run, dbt tests as asset checks."""
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -8,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from .dbt import dbt_project
+from .dbt import dbt_project, run_target, vars_args, wait_parse
 from .settings import HOME_ENV, SettingsResource
 from .warehouse import writer_lock
 
@@ -35,7 +34,7 @@ class Translator(DagsterDbtTranslator):
 
 def dbt_build_args(vars_: dict) -> list[str]:
     """Production runs: models, seeds and data tests; unit tests run in `make test` only."""
-    return ["build", "--vars", json.dumps(vars_, sort_keys=True), "--exclude", "test_type:unit"]
+    return ["build", *vars_args(vars_), "--exclude", "test_type:unit"]
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator())
@@ -44,4 +43,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parametre
     settings = parametres.get()
     os.environ[HOME_ENV] = str(settings.home)  # dbt_project/profiles.yml reads it
     with writer_lock(settings.home, say=context.log.warning):
-        yield from dbt.cli(dbt_build_args(settings.dbt_vars()), context=context).stream()
+        wait_parse(settings.home)  # the CLI's background parse of a home's first run
+        # The home's own target folder (not one per run): dbt reuses the parse of the previous run.
+        yield from dbt.cli(dbt_build_args(settings.dbt_vars()), context=context,
+                           target_path=run_target(settings.home)).stream()

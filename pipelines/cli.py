@@ -86,20 +86,31 @@ def _alive(pid: int) -> bool:
 
 def run_pipeline(settings) -> bool:
     """Materialize the main job in-process on the home's instance; True on success."""
-    from assets.dbt import ensure_manifest
+    from assets.dbt import ensure_manifest, start_parse, wait_parse
+    from assets.settings import HOME_ENV
     from assets.warehouse import writer_lock
 
     ensure_manifest()
+    with writer_lock(settings.home, say=say):  # the home's dbt target folder is the writer's too
+        start_parse(settings.home, settings.dbt_vars(), HOME_ENV)
+        try:
+            return _execute(settings)
+        finally:
+            wait_parse(settings.home)
+
+
+def _execute(settings) -> bool:
+    """The job, in-process (the caller holds the writer lock)."""
     from pipelines.definitions import defs
     from pipelines.jobs import MAIN_JOB
 
     instance = _instance(settings)
     _fail_orphan_runs(instance)
+    _import_in_background("great_expectations")  # after the definitions: few imports left to share
     # dbt's console output goes to a log file; the analyst reads the summary (and the UI).
     log = settings.home / "journaux" / f"run_{dt.datetime.now():%Y%m%d_%H%M%S}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with writer_lock(settings.home, say=say), open(log, "w", encoding="utf-8") as out, \
-            contextlib.redirect_stdout(out):
+    with open(log, "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
         job = defs.resolve_job_def(MAIN_JOB)
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
                                         tags={"observatoire/pid": str(os.getpid()),
@@ -110,6 +121,16 @@ def run_pipeline(settings) -> bool:
             if ev.is_step_failure:
                 say(f"ÉCHEC de l'étape {ev.step_key} : {_root_cause(ev.step_failure_data.error)}")
     return result.success
+
+
+def _import_in_background(module: str) -> None:
+    """Importing Great Expectations takes ~5 s of one core: done while the ingestion, which waits
+    on Polars and DuckDB much of the time, runs; the checks then find it imported."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
+                     name=f"import {module}").start()
 
 
 def _root_cause(err) -> str:
