@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -39,6 +41,9 @@ META_COLUMNS = [("_fichier", "VARCHAR"), ("_sha256", "VARCHAR"), ("_ligne", "BIG
 EXTRA_COLUMNS = {"sne_radiations": [("_annulee", "BOOLEAN")]}
 
 LOADED, REJECTED, ALREADY = "chargé", "rejeté", "déjà chargé"
+# Files read ahead while the previous ones are merged: reading is pure and mostly in Polars, which
+# releases the GIL, so on 2 cores it overlaps the DuckDB work (bounded, to bound memory).
+READ_AHEAD = 4
 
 SYSTEM_DDL = [
     "create schema if not exists raw",
@@ -234,11 +239,29 @@ class Ingestor:
         """Archive and load files in one transaction; they leave the inbox once it commits, so a
         failure leaves the warehouse as it was and every file still to be loaded."""
         reports = []
-        self.con.begin()
-        try:
-            for path, contract in files:
+        # Loading the referential changes what later files are checked against: read those in turn.
+        ahead = 0 if any(c.feed == "bailleurs" for _, c in files) else READ_AHEAD
+        pool = ThreadPoolExecutor(max_workers=2) if ahead else None
+        queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
+        todo = iter(files)
+
+        def fill() -> None:
+            while len(queue) <= ahead:
+                path, contract = next(todo, (None, None))
+                if path is None:
+                    return
                 data = path.read_bytes()
                 digest = archive.sha256(data)
+                fresh = not self.already_loaded(path.name, digest)
+                queue.append((path, contract, data, digest,
+                              pool.submit(self.read, path.name, data, contract) if pool and fresh else None))
+
+        self.con.begin()
+        try:
+            fill()
+            while queue:
+                path, contract, data, digest, reading = queue.popleft()
+                fill()
                 now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                 archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
                 if self.already_loaded(path.name, digest):
@@ -246,26 +269,27 @@ class Ingestor:
                                               message="fichier identique déjà chargé"))
                 else:
                     reports.append(self.load(path.name, data, digest, contract, now, archived=archived,
-                                             transaction=False, write_report=False))
+                                             transaction=False, write_report=False,
+                                             outcome=reading.result() if reading else None))
             self.con.commit()
         except BaseException:
             self.con.rollback()
             self._refresh()
             raise
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
         for (path, _), report in zip(files, reports):
             if report.quarantaine is not None:
                 report.rapport = write_quarantine_report(self.settings.reports, report.fichier, report.quarantaine)
             path.unlink()
         return reports
 
-    def load(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
-             archived: str = "", transaction: bool = True, write_report: bool = True) -> FileReport:
-        start = dt.datetime.now()
+    def read(self, name: str, data: bytes, contract: Contract) -> tuple[ReadResult | None, FileRejected | None]:
+        """The file read against its contract and the referential, or why it is rejected (no warehouse
+        access: files of a batch are read ahead, in other threads)."""
         info = contract.file_info(name)
         bailleurs = self._bailleurs
-        report = FileReport(name, contract.feed, digest, LOADED)
-        result: ReadResult | None = None
-        rejection: FileRejected | None = None
         try:
             if info.siren is not None and info.siren not in (bailleurs or ()):
                 raise FileRejected(
@@ -273,9 +297,18 @@ class Ingestor:
                     f"bailleur {info.siren} (nom du fichier) absent du référentiel bailleurs.csv : fichier non chargé",
                     f"landlord {info.siren} not in the referential", column="nom du fichier")
             ctx = Context(info.date, communes_epci(), bailleurs)
-            result = read(data, contract, info, ctx, self.pseudonymize, self.mappings)
+            return read(data, contract, info, ctx, self.pseudonymize, self.mappings), None
         except FileRejected as e:
-            rejection = e
+            return None, e
+
+    def load(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
+             archived: str = "", transaction: bool = True, write_report: bool = True,
+             outcome: tuple[ReadResult | None, FileRejected | None] | None = None) -> FileReport:
+        """`outcome`: the file's `read`, when already done."""
+        start = dt.datetime.now()
+        info = contract.file_info(name)
+        report = FileReport(name, contract.feed, digest, LOADED)
+        result, rejection = outcome or self.read(name, data, contract)
         con = self.con
         if transaction:
             con.begin()
