@@ -269,3 +269,29 @@ def test_retention_setting_purges_at_the_next_ingestion(home, key_env, monkeypat
     ingest(home)
     kept = [e.fichier for e in archive.entries(home / "archive") if not e.purge_le]
     assert kept == ["bailleurs.csv"]
+
+
+def test_a_feed_batch_read_ahead_loads_as_file_by_file(tmp_path, monkeypatch, key_env):
+    """Files of a batch are read in other threads ahead of their merge: same rows, quarantine, journal
+    and reports as one file at a time, a rejected file included."""
+    monkeypatch.setattr(loader, "READ_AHEAD", 1)  # the queue refills while the batch is merged
+    homes = {}
+    for how in ("one_by_one", "batch"):
+        h = tmp_path / how
+        shutil.copytree(DEPOT, h / "inbox")
+        (h / "inbox" / "sne_demandes_20250331.csv").write_bytes(b"colonne;inconnue\n1;2\n")  # rejected: header
+        settings = load_settings(h)
+        with connect(settings.home) as con:
+            ing = Ingestor(con, settings, say=lambda m: None)
+            files = pending(settings.inbox)[0]
+            if how == "one_by_one":
+                reports = [ing.ingest_inbox_file(p, c) for p, c in files]
+            else:
+                reports = [r for feed in dict.fromkeys(c.feed for _, c in files)
+                           for r in ing.ingest_inbox([(p, c) for p, c in files if c.feed == feed])]
+        homes[how] = ([(r.fichier, r.statut, r.lignes_lues, r.lignes_chargees, r.lignes_quarantaine, r.message)
+                       for r in reports],
+                      dump(h / "warehouse.duckdb", ("_charge_le", "debut", "duree_s", "recu_le", "enregistree_le")))
+    assert homes["batch"] == homes["one_by_one"]
+    statuses = {name: statut for name, statut, *_ in homes["batch"][0]}
+    assert statuses["sne_demandes_20250331.csv"] == REJECTED and statuses["sne_demandes_20250228.csv"] == LOADED
