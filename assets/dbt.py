@@ -30,8 +30,9 @@ _parsing: dict[Path, subprocess.Popen] = {}  # home's target folder -> its backg
 def ensure_manifest() -> None:
     """Write the manifest when it is missing or older than a file of the dbt project."""
     manifest = dbt_project.manifest_path
-    sources = [p for d in ("models", "seeds", "macros", "tests") for p in (DBT_DIR / d).rglob("*") if p.is_file()]
-    sources.append(DBT_DIR / "dbt_project.yml")
+    # Folders count too: deleting or renaming a file changes its folder's time, not any remaining file's.
+    folders = [DBT_DIR / d for d in ("models", "seeds", "macros", "tests") if (DBT_DIR / d).exists()]
+    sources = [*folders, *(p for d in folders for p in d.rglob("*")), DBT_DIR / "dbt_project.yml"]
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
     bin_dir = Path(sys.executable).parent

@@ -46,3 +46,13 @@ def test_every_indicator_of_the_catalogue_has_a_unit_test():
               for row in (u["expect"].get("rows") or []) if "indicateur" in row}
     catalogue = yaml.safe_load((ROOT / "expectations" / "indicateurs.yml").read_text())["indicateurs"]
     assert sorted(set(catalogue) - tested) == []
+
+
+def test_every_model_and_seed_has_a_data_test():
+    """Keys, accepted values or relationships guard every model and seed (data tests, run in production)."""
+    ensure_manifest()
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
+    guarded = {n.get("attached_node") or n["depends_on"]["nodes"][0]
+               for n in nodes.values() if n["resource_type"] == "test" and n["depends_on"]["nodes"]}
+    unguarded = [n["name"] for k, n in nodes.items() if n["resource_type"] in ("model", "seed") and k not in guarded]
+    assert unguarded == []
