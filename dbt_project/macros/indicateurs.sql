@@ -12,3 +12,9 @@
         null::double as numerateur, null::double as denominateur, null::varchar as statut
     where false
 {%- endmacro %}
+
+{#- A mean that does not depend on the order DuckDB's threads add values in: a plain avg of doubles differs
+    in its last digits from run to run, and a re-run on the same data must publish the same figures. -#}
+{% macro moyenne(expr) -%}
+    avg({{ expr }} order by {{ expr }})
+{%- endmacro %}

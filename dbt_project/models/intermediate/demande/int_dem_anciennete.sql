@@ -34,7 +34,7 @@ groupes as (
     select annee, trimestre, niveau_geo, code_geo, modalite,
         count(*) as n,
         quantile_cont(mois, 0.5) as mediane,
-        avg(mois) as moyenne,
+        {{ moyenne('mois') }} as moyenne,
         count(*) filter (where plus_5ans) as n_5ans
     from niveaux
     group by all

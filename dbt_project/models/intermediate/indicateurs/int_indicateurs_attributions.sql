@@ -141,7 +141,7 @@ mesures_attributions as (
         count(*) filter (where dans_r4q and not coalesce(mutation, false)) as d5_r4q_hors_mutation,
         count(attente_mois) filter (where dans_r4q) as attente_n,
         quantile_cont(attente_mois, 0.5) filter (where dans_r4q) as attente_mediane,
-        avg(attente_mois) filter (where dans_r4q) as attente_moyenne,
+        {{ moyenne('attente_mois') }} filter (where dans_r4q) as attente_moyenne,
         count(*) filter (where dans_ytd) as ytd,
         count(*) filter (where dans_ytd and prioritaire_attribution) as ytd_prioritaires,
         -- Q2: 1st quartile or urban-renewal rehousing, counted once; unknown quartile and not RU: in neither.
