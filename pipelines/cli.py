@@ -197,6 +197,7 @@ def _quality_lines(settings) -> list[str]:
             outside = checks.dwellings_outside_stock(con)
             rec = checks.demand_reconciliation(con)
             vintages = checks.vintage_gaps(con)
+            quartiles = checks.quartile_comparison(con)
         except duckdb.CatalogException:
             return ["(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"]
     if matrix.height:
@@ -219,6 +220,10 @@ def _quality_lines(settings) -> list[str]:
                    f"logements cités absents du parc : {int(outside['hors_parc'].sum())} ; écart maximal du stock "
                    f"de demandes d'un mois à l'autre : {_pct(float(rec['ecart_relatif'].max() or 0))} ; "
                    f"écarts entre état rejoué et millésime suivant : {int(vintages['ecarts'].sum())}")
+    if quartiles.height:
+        out.append(f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {_thousands(int(quartiles['desaccords'].sum()))} "
+                   f"attributions sur {_thousands(int(quartiles['comparees'].sum()))} (le drapeau du SNE est retenu ; détail dans "
+                   f"le contrôle quartile_sne_recalcule)")
     return out
 
 

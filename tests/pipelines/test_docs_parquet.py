@@ -3,6 +3,8 @@ generated territory run once for the module."""
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import dagster as dg
 import polars as pl
@@ -127,3 +129,27 @@ def test_a_structural_fault_fails_the_blocking_check(ran, tmp_path):
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert result.description.startswith("publication bloquée") and "[0, 1]" in result.description
     assert (tmp_path / "rapports" / "gx" / "fct_indicateurs.json").exists()
+
+
+def test_run_summary_reports_completeness_and_consistency(ran, tmp_path):
+    home, _ = ran
+    from assets.settings import load_settings
+    from pipelines.cli import _quality_lines
+
+    text = "\n".join(_quality_lines(load_settings(home)))
+    assert "Complétude des envois attendus des bailleurs" in text
+    assert "Cohérence : attributions retrouvées en ENTREE" in text
+    # on a copy: three attributions with both 1st-quartile values known, two disagreeing
+    copy = tmp_path / "copie"
+    copy.mkdir()
+    shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
+    con = duckdb.connect(str(copy / "warehouse.duckdb"))
+    try:
+        con.execute("update intermediate.int_attributions set premier_quartile_sne = null, premier_quartile_calcule = null")
+        con.execute("""update intermediate.int_attributions set premier_quartile_sne = true,
+                       premier_quartile_calcule = (id_demande = (select min(id_demande) from intermediate.int_attributions))
+                       where id_demande in (select id_demande from intermediate.int_attributions order by 1 limit 3)""")
+    finally:
+        con.close()
+    text = "\n".join(_quality_lines(load_settings(copy)))
+    assert "1er quartile : le drapeau du SNE et le recalcul diffèrent pour 2 attributions sur 3 " in text
