@@ -46,6 +46,25 @@ PERSONAL = {None, "pseudonym", "drop", "age"}
 FORBIDDEN_COLUMNS = {"numero_unique", "nom", "prenom", "date_naissance"}
 
 
+# The wording of the file facts a conditional requirement may read (CONTRACTS.md: per-landlord files).
+_FILE_FACTS_FR = {"_siren_fichier is null": "le nom du fichier ne donne pas le SIREN du bailleur"}
+_EQUALS = re.compile(r"^(\w+) = '([^']*)'$")
+_IN_LIST = re.compile(r"^(\w+) in \(('[^']*'(?:, *'[^']*')*)\)$")
+
+
+def condition_fr(predicate: str) -> str:
+    """A contract's SQL predicate in French for the analyst (`decision = 'X'` -> `decision vaut X`,
+    `c in ('A', 'B')` -> `c vaut A ou B`); a predicate without a plain wording is given as written."""
+    if predicate in _FILE_FACTS_FR:
+        return _FILE_FACTS_FR[predicate]
+    if m := _EQUALS.match(predicate):
+        return f"{m[1]} vaut {m[2]}"
+    if m := _IN_LIST.match(predicate):
+        values = re.findall(r"'([^']*)'", m[2])
+        return f"{m[1]} vaut " + (", ".join(values[:-1]) + " ou " + values[-1] if len(values) > 1 else values[0])
+    return predicate
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -67,6 +86,11 @@ class Column:
     # The warehouse name where the file's name is reserved (`nom` is a personal column everywhere).
     warehouse: str | None = None
     doc: str = ""
+
+    @property
+    def required_if_fr(self) -> str | None:
+        """The condition of a conditional requirement as the analyst reads it in a quarantine reason."""
+        return None if self.required_if is None else condition_fr(self.required_if)
 
     @property
     def header_required(self) -> bool:

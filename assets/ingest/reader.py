@@ -197,7 +197,7 @@ def read(
     for c in contract.columns:
         if c.required_if is not None:
             sql_checks.append((c.name, "obligatoire", f"({c.required_if}) and __vide__{c.name}",
-                               f"valeur obligatoire quand {c.required_if}", "conditionally required value missing"))
+                               f"valeur obligatoire quand {c.required_if_fr}", "conditionally required value missing"))
     for r in contract.rules:
         sql_checks.append((r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en))
     if sql_checks:

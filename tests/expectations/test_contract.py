@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from expectations.contract import FORBIDDEN_COLUMNS, all_contracts, codes, communes, contract, feed_for
+from expectations.contract import FORBIDDEN_COLUMNS, all_contracts, codes, communes, condition_fr, contract, feed_for
 from expectations.contract_doc import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +64,19 @@ def test_communes_seed_has_the_24_communes_with_their_sector():
 def test_generated_contract_doc_is_current():
     assert (ROOT / "docs" / "contrats.md").read_text(encoding="utf-8") == render(), \
         "regenerate with: python -m expectations.contract_doc > docs/contrats.md"
+
+
+@pytest.mark.parametrize("predicate, french", [
+    ("decision = 'ATTRIBUTION_RANG'", "decision vaut ATTRIBUTION_RANG"),
+    ("reponse_candidat in ('ACCEPTE', 'REFUSE')", "reponse_candidat vaut ACCEPTE ou REFUSE"),
+    ("c in ('A', 'B', 'C')", "c vaut A, B ou C"),
+    ("_siren_fichier is null", "le nom du fichier ne donne pas le SIREN du bailleur"),
+    ("a = 'X' and b = 'Y'", "a = 'X' and b = 'Y'"),  # no plain wording: given as written
+])
+def test_conditional_requirements_read_in_french(predicate, french):
+    assert condition_fr(predicate) == french
+
+
+def test_every_conditional_requirement_of_the_contracts_has_a_french_wording():
+    raw = [c.required_if for k in all_contracts() for c in k.columns if c.required_if]
+    assert raw and all(condition_fr(p) != p for p in raw)

@@ -203,7 +203,7 @@ def test_rpls_bad_rows_are_quarantined_with_rule_and_french_reason(drop):
         (4, "MODE", "code_inconnu", "code inconnu de la liste mode_rpls « 7 »"),
         (5, "REMLOCDATE", "date_impossible", "date impossible « 30/02/2023 »"),
         (6, "REMLOCDATE", "date_future", "date postérieure à la date du fichier (2024-01-01) « 2024-03-01 »"),
-        (7, "BAIL", "obligatoire", "valeur obligatoire quand MODE = '1'"),
+        (7, "BAIL", "obligatoire", "valeur obligatoire quand MODE vaut 1"),
         (8, None, "nombre_de_champs", "nombre de champs : 19 au lieu de 20"),
         (9, "NBPIECE", "maximum", "valeur supérieure au maximum 9 « 12 »"),
         (10, "DEPCOM", "commune_hors_epci", "commune hors de la CASA « 06088 »"),
@@ -220,7 +220,7 @@ def test_rpls_bad_rows_are_quarantined_with_rule_and_french_reason(drop):
     # the whole-territory file needs the SIREN of each row, of a known landlord
     assert quarantine(home, "rpls_2025.csv") == [
         (6, "SIREN", "bailleur_inconnu", "bailleur absent du référentiel bailleurs.csv « 900000099 »"),
-        (7, "SIREN", "obligatoire", "valeur obligatoire quand _siren_fichier is null"),
+        (7, "SIREN", "obligatoire", "valeur obligatoire quand le nom du fichier ne donne pas le SIREN du bailleur"),
     ]
     values = query(home, "select valeurs from raw.quarantaine where fichier = 'rpls_900000002_2024.csv' "
                          "and ligne = 11")[0][0]
@@ -268,10 +268,10 @@ def test_mouvements_bad_rows_and_event_keys_across_files(drop):
         (5, "type_evenement", "code_inconnu", "code inconnu de la liste type_evenement « ARRIVEE »"),
         (6, "date_evenement", "date_impossible", "date impossible « 31/04/2025 »"),
         (7, "date_evenement", "date_future", "date postérieure à la date du fichier (2025-03-31) « 2025-04-02 »"),
-        (8, "numero_unique", "obligatoire", "valeur obligatoire quand type_evenement = 'ENTREE'"),
+        (8, "numero_unique", "obligatoire", "valeur obligatoire quand type_evenement vaut ENTREE"),
         (9, "NBPIECE", "maximum", "valeur supérieure au maximum 9 « 12 »"),
         (10, "DEPCOM", "commune_hors_epci", "commune hors de la CASA « 06088 »"),
-        (11, "programme_id", "obligatoire", "valeur obligatoire quand type_evenement = 'MISE_EN_SERVICE'"),
+        (11, "programme_id", "obligatoire", "valeur obligatoire quand type_evenement vaut MISE_EN_SERVICE"),
         (12, "motif", "motif_selon_evenement", "motif incompatible avec le type d'événement"),
         (13, "numero_unique", "format", "numéro unique invalide (18 caractères [0-9A-Z] attendus)"),
         (14, None, "nombre_de_champs", "nombre de champs : 11 au lieu de 12"),
