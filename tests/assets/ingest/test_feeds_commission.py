@@ -8,46 +8,33 @@ computed by hand from the files (line numbers count the header as line 1).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import duckdb
 import pytest
 
-from assets.ingest.loader import ALREADY, LOADED, REJECTED
+from assets.ingest.loader import LOADED, REJECTED
+from tests.assets.ingest.fixture_homes import FixtureFolder
 from tests.assets.ingest.test_loader import ingest, pid, quarantine, query
-from tests.conftest import DEPOT, FIXTURES, FIXTURE_NUMEROS, PERSONAL_COLUMNS, TEST_KEY_HEX, dump, warehouse_text
+from tests.conftest import FIXTURES, FIXTURE_NUMEROS, PERSONAL_COLUMNS, warehouse_text
 
 COMMISSION = FIXTURES / "commission"
+COMMISSION_FIXTURES = FixtureFolder(COMMISSION)
 N1, N2, N3, N4, N5, _, _, _, N9 = FIXTURE_NUMEROS
 CAL_FEB, CAL_MAR = "cal_900000001_202502.csv", "cal_900000001_202503.csv"
 
 
-def new_home(root, *files):
-    """A home whose inbox holds the depot (landlords, SNE) and the given commission fixtures."""
-    home = root / "home"
-    shutil.copytree(DEPOT, home / "inbox")
-    put(home, *files)
-    return home
-
-
-def put(home, *files):
-    for f in files:
-        shutil.copy(COMMISSION / f, home / "inbox" / f)
+put = COMMISSION_FIXTURES.put
 
 
 @pytest.fixture(scope="module")
 def drop(tmp_path_factory):
     """The depot and every commission fixture, in one drop (loaded once)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-        home = new_home(tmp_path_factory.mktemp("commission"), *sorted(p.name for p in COMMISSION.iterdir()))
-        reports = {r.fichier: r for r in ingest(home)}
-    return home, reports
+    return COMMISSION_FIXTURES.loaded_drop(tmp_path_factory.mktemp("commission"), sorted(p.name for p in COMMISSION.iterdir()))
 
 
 @pytest.fixture
 def fresh(tmp_path, key_env):
-    return lambda *files: new_home(tmp_path, *files)
+    return lambda *files: COMMISSION_FIXTURES.new_home(tmp_path, *files)
 
 
 def test_drop_loads_in_order_with_known_counts(drop):
@@ -269,10 +256,4 @@ def test_engagements_cia_file_replaces_its_year_only(fresh):
 
 def test_reingesting_the_same_files_changes_nothing(fresh):
     files = [p.name for p in COMMISSION.iterdir() if p.name != "cal_900000099_202502.csv"]
-    home = fresh(*files)
-    ingest(home)
-    before = dump(home / "warehouse.duckdb")
-    put(home, *files)
-    reports = ingest(home)
-    assert [r.statut for r in reports] == [ALREADY] * len(files)
-    assert dump(home / "warehouse.duckdb") == before
+    COMMISSION_FIXTURES.assert_reingesting_changes_nothing(fresh(*files), files)

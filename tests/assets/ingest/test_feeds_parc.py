@@ -8,48 +8,34 @@ computed by hand from the files (line numbers count the header as line 1).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import duckdb
 import pytest
 
 from assets.ingest.loader import ALREADY, LOADED, REJECTED
+from tests.assets.ingest.fixture_homes import FixtureFolder
 from tests.assets.ingest.test_loader import ingest, pid, quarantine, query
-from tests.conftest import DEPOT, FIXTURES, FIXTURE_NUMEROS, PERSONAL_COLUMNS, TEST_KEY_HEX, dump, warehouse_text
+from tests.conftest import FIXTURES, FIXTURE_NUMEROS, PERSONAL_COLUMNS, dump, warehouse_text
 
 PARC = FIXTURES / "parc"
+PARC_FIXTURES = FixtureFolder(PARC, depot=("bailleurs.csv",))
 # Landlord files of a landlord absent from the referential (900000003 until parc/bailleurs.csv declares it).
 UNKNOWN = ["rpls_900000003_2025.csv", "mouvements_900000099_202502.csv", "bilan_flux_900000099_2024.csv"]
 
 
-def new_home(root, *files):
-    """A home whose inbox holds depot/bailleurs.csv and the given parc fixtures."""
-    home = root / "home"
-    (home / "inbox").mkdir(parents=True)
-    shutil.copy(DEPOT / "bailleurs.csv", home / "inbox")
-    put(home, *files)
-    return home
-
-
-def put(home, *files):
-    for f in files:
-        shutil.copy(PARC / f, home / "inbox" / f)
+put = PARC_FIXTURES.put
 
 
 @pytest.fixture(scope="module")
 def drop(tmp_path_factory):
     """Depot landlords, then every parc file but the referential update, in one drop (loaded once)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-        home = new_home(tmp_path_factory.mktemp("parc"), *sorted(p.name for p in PARC.iterdir()
-                                                                   if p.name != "bailleurs.csv"))
-        reports = {r.fichier: r for r in ingest(home)}
-    return home, reports
+    files = sorted(p.name for p in PARC.iterdir() if p.name != "bailleurs.csv")
+    return PARC_FIXTURES.loaded_drop(tmp_path_factory.mktemp("parc"), files)
 
 
 @pytest.fixture
 def fresh(tmp_path, key_env):
-    return lambda *files: new_home(tmp_path, *files)
+    return lambda *files: PARC_FIXTURES.new_home(tmp_path, *files)
 
 
 def test_drop_loads_in_order_with_known_counts(drop):
@@ -408,13 +394,7 @@ def test_bilan_flux_file_replaces_its_landlord_and_year_only(fresh):
 
 def test_reingesting_the_same_files_changes_nothing(fresh):
     files = [p.name for p in PARC.iterdir() if p.name != "bailleurs.csv" and p.name not in UNKNOWN]
-    home = fresh(*files)
-    ingest(home)
-    before = dump(home / "warehouse.duckdb")
-    put(home, *files)
-    reports = ingest(home)
-    assert [r.statut for r in reports] == [ALREADY] * len(files)
-    assert dump(home / "warehouse.duckdb") == before
+    PARC_FIXTURES.assert_reingesting_changes_nothing(fresh(*files), files)
 
 
 def test_a_rejected_new_version_leaves_the_loaded_version_and_its_quarantine(fresh):
