@@ -3,10 +3,10 @@
 - `<feed>.json` (distribution suites, they warn): what the contract says of the warehouse columns
   (required columns filled, codes in their list) and the hand-written bounds of `distributions.yml`
   (shares of codes, ranges of incomes, ages and dates, volumes).
-- `fct_indicateurs.json` (structural suite, it blocks publication): Appendix A's list, statuses,
-  geographic levels and natures of `indicateurs.yml`; the controls GX has no expectation for (every
-  commune present, EPCI = Σ communes, no quarter missing) are declared in the suite's `meta` and run
-  by `expectations.runner` over the same frame.
+- `fct_indicateurs.json` (structural suite, it blocks publication): Appendix A's list and natures from the
+  catalogue seed (`expectations.catalogue`), statuses and geographic levels of the long table; the controls
+  GX has no expectation for (every commune present, EPCI = Σ communes, no quarter missing) are declared in
+  the suite's `meta` and run by `expectations.runner` over the same frame.
 
 The committed files must equal this module's output (tests/expectations/test_runner.py). GX is not
 imported: the suites are written as GX 1.x JSON (`ExpectationSuite(**json)` reads them back).
@@ -20,22 +20,31 @@ from pathlib import Path
 
 import yaml
 
+from .catalogue import catalogue
 from .contract import all_contracts
 
 HERE = Path(__file__).parent
 SUITES_DIR = HERE / "suites"
 DISTRIBUTIONS = HERE / "distributions.yml"
-INDICATEURS = HERE / "indicateurs.yml"
 GX_VERSION = "1.24.1"
 STRUCTURE_SUITE = "fct_indicateurs"
 FCT_COLUMNS = ["annee", "trimestre", "niveau_geo", "code_geo", "libelle_geo", "indicateur", "modalite",
                "valeur", "numerateur", "denominateur", "statut"]
 FCT_KEY = ["annee", "trimestre", "niveau_geo", "code_geo", "indicateur", "modalite"]
+STATUTS = ["ok", "secret", "non_calculable", "sans_objet"]
+NIVEAUX_GEO = ["COMMUNE", "SECTEUR", "BAILLEUR", "RESERVATAIRE", "RESIDENCE", "EPCI"]
 
 
-def indicateurs() -> dict:
-    """`indicateurs.yml`: Appendix A's values with their nature, statuses, levels, structural controls."""
-    return yaml.safe_load(INDICATEURS.read_text(encoding="utf-8"))
+def communes_completes() -> list[str]:
+    """Counts published per commune (not per sector): every commune has its row, a count of 0 included."""
+    return [i.indicateur for i in catalogue()
+            if i.nature == "compte" and "commune" in i.niveaux and "secteur" not in i.niveaux]
+
+
+def additifs_epci() -> list[str]:
+    """Additive counts published for the EPCI and per commune (not per sector): EPCI = Σ communes."""
+    return [i.indicateur for i in catalogue()
+            if i.additif and {"epci", "commune"} <= i.niveaux and "secteur" not in i.niveaux]
 
 
 def _exp(type_: str, description: str, origine: str, **kwargs) -> dict:
@@ -119,20 +128,19 @@ def distribution_suites() -> dict[str, dict]:
 
 
 def structure_suite() -> dict:
-    ind = indicateurs()
-    natures = ind["indicateurs"]
-    parts = sorted(k for k, v in natures.items() if v in ("part", "drapeau"))
+    indicateurs = [i.indicateur for i in catalogue()]
+    parts = sorted(i.indicateur for i in catalogue() if i.nature in ("part", "drapeau"))
     exps = [
         _exp("expect_table_columns_to_match_ordered_list", "colonnes exactes de la table longue (INDICATORS.md)",
              "structure", column_list=FCT_COLUMNS),
         *[_exp("expect_column_values_to_not_be_null", f"« {c} » toujours renseigné", "structure", column=c)
           for c in ("annee", "trimestre", "niveau_geo", "code_geo", "indicateur", "modalite", "statut")],
         _exp("expect_column_values_to_be_in_set", "« indicateur » dans la liste de l'annexe A", "structure",
-             column="indicateur", value_set=list(natures)),
+             column="indicateur", value_set=indicateurs),
         _exp("expect_column_values_to_be_in_set", "« statut » parmi ok, secret, non_calculable, sans_objet",
-             "structure", column="statut", value_set=ind["statuts"]),
+             "structure", column="statut", value_set=STATUTS),
         _exp("expect_column_values_to_be_in_set", "« niveau_geo » parmi les niveaux admis", "structure",
-             column="niveau_geo", value_set=ind["niveaux_geo"]),
+             column="niveau_geo", value_set=NIVEAUX_GEO),
         _exp("expect_column_values_to_be_in_set", "« trimestre » entre 1 et 4", "structure",
              column="trimestre", value_set=[1, 2, 3, 4]),
         _exp("expect_compound_columns_to_be_unique",
@@ -147,10 +155,10 @@ def structure_suite() -> dict:
              row_condition=f"indicateur.isin({json.dumps(parts)})", condition_parser="pandas"),
     ]
     controls = [
-        {"controle": "communes_presentes", "indicateurs": ind["communes_completes"],
+        {"controle": "communes_presentes", "indicateurs": communes_completes(),
          "description": "chaque commune de l'EPCI a sa ligne d'ensemble, pour chaque trimestre où l'indicateur "
                         "a des lignes communales"},
-        {"controle": "epci_somme_communes", "indicateurs": ind["additifs_epci"],
+        {"controle": "epci_somme_communes", "indicateurs": additifs_epci(),
          "description": "EPCI = Σ communes pour les comptes additifs (modalité ensemble, statut ok)"},
         {"controle": "trimestres_continus",
          "description": "aucun trimestre ne manque entre le premier et le dernier trimestre de la table"},

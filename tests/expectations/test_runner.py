@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from expectations import runner, suites_gen
+from expectations.catalogue import catalogue
 from expectations.contract import EPCI_SIREN, communes
 
 N = 100
@@ -24,12 +25,27 @@ def test_committed_suites_match_their_generator():
 
 
 def test_appendix_a_list_is_kept_in_one_place():
-    natures = suites_gen.indicateurs()["indicateurs"]
+    """The structural suite lists the catalogue seed's indicators, in its order."""
+    indicateurs = [i.indicateur for i in catalogue()]
     suite = runner.load_suite("fct_indicateurs")
     in_set = [e for e in suite["expectations"] if e["kwargs"].get("column") == "indicateur"
               and e["type"] == "expect_column_values_to_be_in_set"]
-    assert in_set[0]["kwargs"]["value_set"] == list(natures)
-    assert len(natures) == 71 and {"D1", "I2_q3", "R1_alerte", "S1_part_ytd"} <= set(natures)
+    assert in_set[0]["kwargs"]["value_set"] == indicateurs
+    assert len(indicateurs) == 71 and {"D1", "I2_q3", "R1_alerte", "S1_part_ytd"} <= set(indicateurs)
+
+
+def test_catalogue_rows_are_complete_and_in_their_vocabularies():
+    """Every indicator has its French label and definition, a nature of the one vocabulary, and cuts whose
+    levels and dimensions the encoder knows."""
+    levels = {"epci", "secteur", "commune", "bailleur", "reservataire", "residence"}
+    dims = {"mois", "bailleur", "reservataire", "typologie", "financement", "qpv", "mutation", "prioritaire",
+            "motif", "decision", "avis", "tranche", "choix"}
+    for i in catalogue():
+        assert i.libelle and i.definition, i.indicateur
+        assert i.nature in {"compte", "part", "ratio", "duree", "score", "drapeau"}, i.indicateur
+        for cut in i.decoupages:
+            level, _, rest = cut.partition(":")
+            assert level in levels and set(filter(None, rest.split("+"))) <= dims, (i.indicateur, cut)
 
 
 def demandes(**overrides) -> pd.DataFrame:
