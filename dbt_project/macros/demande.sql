@@ -1,29 +1,5 @@
 {#- Demand-side indicators (INDICATORS.md D1-D11, I2): shared pieces of the int_dem_* models. -#}
 
-{#- The geographic levels of a fact CTE (one row per counted unit, with `commune`, and `typologie` when
-    `avec_typologie`): EPCI overall, EPCI x typology, commune overall, commune x typology (INDICATORS.md,
-    "Rows"). `extra_epci` adds EPCI x one more dimension: an SQL expression giving the modalite. Every fact
-    must already be restricted to the EPCI (1st choice in one of its communes). -#}
-{% macro dem_niveaux(faits, avec_typologie=true, extra_epci=none, suffixe=none) -%}
-    {%- set suf = (" || ',' || " ~ suffixe) if suffixe else "" -%}
-    {%- set seul = suffixe if suffixe else "'ensemble'" -%}
-    select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, {{ seul }} as modalite, f.* from {{ faits }} f
-    union all
-    select 'COMMUNE' as niveau_geo, f.commune as code_geo, {{ seul }} as modalite, f.* from {{ faits }} f
-    {%- if avec_typologie %}
-    union all
-    select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, 'typologie=' || f.typologie{{ suf }} as modalite, f.*
-    from {{ faits }} f
-    union all
-    select 'COMMUNE' as niveau_geo, f.commune as code_geo, 'typologie=' || f.typologie{{ suf }} as modalite, f.*
-    from {{ faits }} f
-    {%- endif %}
-    {%- if extra_epci %}
-    union all
-    select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, {{ extra_epci }} as modalite, f.* from {{ faits }} f
-    {%- endif %}
-{%- endmacro %}
-
 {#- Active demands of each quarter's snapshot (the quarter's date_extraction), 1st choice in the EPCI,
     with t = the quarter's last day. -#}
 {% macro dem_actives() -%}
@@ -67,4 +43,29 @@
     {%- else -%}
         select null::varchar as typologie, null::double as delai_mois where false
     {%- endif -%}
+{%- endmacro %}
+
+{#- The seniority bands of D7_tranche (INDICATORS.md: [0,1) [1,2) [2,3) [3,5) [5,∞) years), by calendar years
+    before t, as (code, lower bound in years): the one place they are listed. -#}
+{% macro dem_bornes_tranches() -%}
+    {{ return([('0-1', 0), ('1-2', 1), ('2-3', 2), ('3-5', 3), ('5+', 5)]) }}
+{%- endmacro %}
+
+{#- The band of a deposit date at t. -#}
+{% macro dem_tranche(date_depot, t) -%}
+    {%- set bandes = dem_bornes_tranches() %}
+    case
+        {%- for code, debut in (bandes[1:] | reverse) %}
+        when {{ date_depot }} <= {{ t }} - interval {{ debut }} year then '{{ code }}'
+        {%- endfor %}
+        else '{{ bandes[0][0] }}'
+    end
+{%- endmacro %}
+
+{#- The bands as the encoder's modality `tranche`. -#}
+{% macro domaine_tranches() -%}
+    select null::varchar as indicateur, 'tranche' as dimension, unnest([
+        {%- for code, _ in dem_bornes_tranches() %}'{{ code }}'{{ ', ' if not loop.last }}{% endfor -%}
+    ]) as valeur, null::varchar as libelle, null::varchar as raison, null::integer as annee,
+        null::integer as trimestre
 {%- endmacro %}

@@ -5,32 +5,31 @@ with actives as (
 ),
 
 communes as (
-    select code_insee from {{ ref('communes') }}
+    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+),
+
+notees as (
+    select * from actives
+    where commune in (select commune from communes) and cotation is not null
 ),
 
 faits as (
-    select * from actives
-    where commune in (select code_insee from communes) and cotation is not null
+    select annee, trimestre, i.indicateur, commune, typologie, cotation as x
+    from notees
+    cross join (select unnest(['I2_q1', 'I2_mediane', 'I2_q3']) as indicateur) i
 ),
 
-groupes as (
-    select annee, trimestre, niveau_geo, code_geo, modalite,
-        count(*) as n,
-        quantile_cont(cotation, 0.25) as q1,
-        quantile_cont(cotation, 0.5) as mediane,
-        quantile_cont(cotation, 0.75) as q3
-    from ({{ dem_niveaux('faits') }})
-    group by all
+domaines as (
+    {{ domaines_territoires() }}
+    union all
+    {{ domaine_codes('typologie', 'typologie_demande') }}
 ),
 
-final as (
-    select annee, trimestre, niveau_geo, code_geo, 'I2_q1' as indicateur, modalite,
-        q1::double as valeur, null::double as numerateur, n::double as denominateur, 'ok' as statut
-    from groupes
-    union all
-    select annee, trimestre, niveau_geo, code_geo, 'I2_mediane', modalite, mediane, null, n, 'ok' from groupes
-    union all
-    select annee, trimestre, niveau_geo, code_geo, 'I2_q3', modalite, q3, null, n, 'ok' from groupes
-)
+raisons as (
+    {{ raisons_sans_extraction(['I2_q1', 'I2_mediane', 'I2_q3']) }}
+),
 
-select * from final
+{{ encoder_indicateurs(['I2_q1', 'I2_mediane', 'I2_q3'], raisons='raisons',
+                       dimensions=['commune', 'typologie'], mesures=['x']) }}
+
+select * from enc_final

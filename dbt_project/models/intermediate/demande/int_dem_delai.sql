@@ -8,7 +8,7 @@ with actives as (
 ),
 
 communes as (
-    select code_insee from {{ ref('communes') }}
+    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
 ),
 
 delais as (
@@ -16,28 +16,27 @@ delais as (
 ),
 
 faits as (
-    select a.*, {{ mois_entre('a.date_depot', 'a.fin') }} as mois, dl.delai_mois
+    select
+        a.annee, a.trimestre, 'D9' as indicateur, a.commune, a.typologie,
+        ({{ mois_entre('a.date_depot', 'a.fin') }} > dl.delai_mois)::int as num,
+        case when dl.delai_mois is not null then 1 end as den,
+        case when dl.delai_mois is null then 'delai_non_fixe' end as raison
     from actives a
     left join delais dl on dl.typologie = a.typologie
-    where a.commune in (select code_insee from communes)
+    where a.commune in (select commune from communes)
 ),
 
-groupes as (
-    select annee, trimestre, niveau_geo, code_geo, modalite,
-        count(*) as n,
-        count(*) filter (where mois > delai_mois) as n_long,
-        bool_and(delai_mois is not null) as calculable
-    from ({{ dem_niveaux('faits') }})
-    group by all
+domaines as (
+    {{ domaines_territoires() }}
+    union all
+    {{ domaine_codes('typologie', 'typologie_demande') }}
 ),
 
-final as (
-    select annee, trimestre, niveau_geo, code_geo, 'D9' as indicateur, modalite,
-        case when calculable then n_long / n end::double as valeur,
-        case when calculable then n_long end::double as numerateur,
-        case when calculable then n end::double as denominateur,
-        case when calculable then 'ok' else 'non_calculable' end as statut
-    from groupes
-)
+raisons as (
+    {{ raisons_sans_extraction(['D9']) }}
+),
 
-select * from final
+{{ encoder_indicateurs(['D9'], raisons='raisons', dimensions=['commune', 'typologie'],
+                       mesures=['num', 'den', 'raison']) }}
+
+select * from enc_final

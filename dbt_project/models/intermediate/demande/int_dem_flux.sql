@@ -12,7 +12,7 @@ with trimestres as (
 ),
 
 communes as (
-    select code_insee from {{ ref('communes') }}
+    select code_geo as code_insee from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
 ),
 
 demandes as (
@@ -72,33 +72,22 @@ radiations_trimestre as (
       and r.communes_souhaitees[1] in (select code_insee from communes)
 ),
 
-comptes as (
-    select annee, trimestre, niveau_geo, code_geo, 'D2' as indicateur, modalite, count(*) as n
-    from ({{ dem_niveaux('nouvelles') }})
-    group by all
+faits as (
+    select annee, trimestre, 'D2' as indicateur, commune, typologie, null as motif from nouvelles
     union all
-    select annee, trimestre, niveau_geo, code_geo, 'D3', modalite, count(*)
-    from ({{ dem_niveaux('renouvellements', avec_typologie=false) }})
-    group by all
+    select annee, trimestre, 'D3', commune, null, null from renouvellements
     union all
-    select annee, trimestre, niveau_geo, code_geo, 'D4', modalite, count(*)
-    from ({{ dem_niveaux('radiations_trimestre', avec_typologie=false) }})
-    group by all
-    union all
-    select annee, trimestre, niveau_geo, code_geo, 'D4', modalite, count(*)
-    from (
-        select 'EPCI' as niveau_geo, {{ epci_siren() }} as code_geo, 'motif=' || motif_radiation as modalite, *
-        from radiations_trimestre
-        union all
-        select 'COMMUNE', commune, 'motif=' || motif_radiation, * from radiations_trimestre
-    )
-    group by all
+    select annee, trimestre, 'D4', commune, null, motif_radiation from radiations_trimestre
 ),
 
-final as (
-    select annee, trimestre, niveau_geo, code_geo, indicateur, modalite,
-        n::double as valeur, n::double as numerateur, null::double as denominateur, 'ok' as statut
-    from comptes
-)
+domaines as (
+    {{ domaines_territoires() }}
+    union all
+    {{ domaine_codes('typologie', 'typologie_demande') }}
+    union all
+    {{ domaine_codes('motif', 'motif_radiation') }}
+),
 
-select * from final
+{{ encoder_indicateurs(['D2', 'D3', 'D4'], dimensions=['commune', 'typologie', 'motif'], mesures=[]) }}
+
+select * from enc_final

@@ -8,44 +8,40 @@ with actives as (
 ),
 
 communes as (
-    select code_insee from {{ ref('communes') }}
+    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
 ),
 
 actives_epci as (
-    select * from actives where commune in (select code_insee from communes)
+    select * from actives where commune in (select commune from communes)
 ),
 
-residence as (
-    select annee, trimestre, commune_residence as commune, commune as commune_choix
+-- only the EPCI's communes of residence and work: the EPCI row counts those living (working) in the EPCI
+faits as (
+    select annee, trimestre, 'D11' as indicateur, commune_residence as commune, null as choix
     from actives_epci
-    where commune_residence in (select code_insee from communes)
-),
-
-travail as (
-    select annee, trimestre, commune_travail as commune
+    where commune_residence in (select commune from communes)
+    union all
+    select annee, trimestre, 'D11_flux', commune_residence, commune
     from actives_epci
-    where commune_travail in (select code_insee from communes)
+    where commune_residence in (select commune from communes)
+    union all
+    select annee, trimestre, 'D11_travail', commune_travail, null
+    from actives_epci
+    where commune_travail in (select commune from communes)
 ),
 
-comptes as (
-    select annee, trimestre, niveau_geo, code_geo, 'D11' as indicateur, modalite, count(*) as n
-    from ({{ dem_niveaux('residence', avec_typologie=false) }})
-    group by all
+domaines as (
+    {{ domaines_territoires() }}
     union all
-    select annee, trimestre, niveau_geo, code_geo, 'D11_travail', modalite, count(*)
-    from ({{ dem_niveaux('travail', avec_typologie=false) }})
-    group by all
-    union all
-    select annee, trimestre, niveau_geo, code_geo, 'D11_flux', modalite, count(*)
-    from ({{ dem_niveaux('residence', avec_typologie=false, suffixe="'choix=' || f.commune_choix") }})
-    where modalite <> 'ensemble'
-    group by all
+    select 'D11_flux', 'choix', valeur, libelle, raison, annee, trimestre
+    from ({{ domaines_territoires() }})
+    where dimension = 'commune'
 ),
 
-final as (
-    select annee, trimestre, niveau_geo, code_geo, indicateur, modalite,
-        n::double as valeur, n::double as numerateur, null::double as denominateur, 'ok' as statut
-    from comptes
-)
+raisons as (
+    {{ raisons_sans_extraction(['D11', 'D11_flux', 'D11_travail']) }}
+),
 
-select * from final
+{{ encoder_indicateurs(['D11', 'D11_flux', 'D11_travail'], raisons='raisons', dimensions=['commune', 'choix']) }}
+
+select * from enc_final

@@ -1,0 +1,208 @@
+{#- The one encoder of fct_indicateurs (INDICATORS.md, Appendix A): facts in, long rows out.
+
+    An indicator model computes facts only, then calls `encoder_indicateurs`. The catalogue (seed
+    `indicateurs`, read through ref) says, per indicator, how facts aggregate (`agregat`: somme, rapport,
+    mediane, moyenne, q1, q3, max), the denominator's threshold, a factor, and the cuts it is published for
+    (`decoupages`: `level[:dim+dim]`, levels epci, secteur, commune, bailleur, reservataire, residence).
+
+    Inputs, CTEs of the calling model:
+    - `faits`: one row per observation (or partial count): annee, trimestre, indicateur, the dimensions
+      listed in `dimensions` (others are null) and the measures listed in `mesures` among num (a count, or a
+      share's numerator; 1 when not listed: the fact is one unit counted), den (a share's denominator), x (the observed value of a median, mean or quartile),
+      raison (why the observation makes its row not computable; `sans_objet` when it does not apply);
+    - `domaines`: the units and modalities every quarter publishes, whether or not a fact falls there:
+      indicateur (null: every indicator of the model), dimension, valeur, libelle (the unit's label, for a
+      level), raison (the cell is not computable, e.g. typology C of a ratio), annee and trimestre (null:
+      every quarter). For one (indicator, dimension), rows naming the indicator replace the general ones;
+    - `raisons` (optional): annee, trimestre, indicateur, raison: a whole quarter of an indicator is not
+      computable (no snapshot, window not covered...).
+
+    The grid (every quarter x every cut's units and modalities) is authoritative: a fact outside it is not
+    published. A count with no fact is 0 (ok); a share with a denominator of 0, or under the catalogue's
+    threshold, and a statistic with no observation are non_calculable. Values stay unrounded. Output: the
+    long table's columns and `raison` (null when ok). -#}
+
+{% macro encoder_axes() -%}
+    {{ return(['secteur', 'commune', 'bailleur', 'reservataire', 'residence', 'mois', 'typologie', 'financement',
+               'qpv', 'mutation', 'prioritaire', 'motif', 'decision', 'avis', 'tranche', 'choix']) }}
+{%- endmacro %}
+
+{#- Key order of the modalite (INDICATORS.md). -#}
+{% macro encoder_dimensions_modalite() -%}
+    {{ return(['mois', 'bailleur', 'reservataire', 'typologie', 'financement', 'qpv', 'mutation',
+               'prioritaire', 'motif', 'decision', 'avis', 'tranche', 'choix']) }}
+{%- endmacro %}
+
+{#- The row key of a relation holding the axes and a decoupage's `niveau` and `dims`: niveau_geo, code_geo,
+    modalite, and `incomplet` (an axis of the cut is unknown: no row). -#}
+{% macro encoder_cle() -%}
+    upper(niveau) as niveau_geo,
+    case niveau
+        when 'epci' then {{ epci_siren() }}
+        {% for n in ['secteur', 'commune', 'bailleur', 'reservataire', 'residence'] -%}
+        when '{{ n }}' then {{ n }}
+        {% endfor -%}
+    end as code_geo,
+    coalesce(nullif(concat_ws(','
+        {%- for d in encoder_dimensions_modalite() %},
+        case when list_contains(dims, '{{ d }}') then '{{ d }}=' || {{ d }} end
+        {%- endfor %}
+    ), ''), 'ensemble') as modalite,
+    (niveau <> 'epci' and case niveau {% for n in ['secteur', 'commune', 'bailleur', 'reservataire', 'residence'] %}when '{{ n }}' then {{ n }} {% endfor %}end is null)
+    {%- for d in encoder_dimensions_modalite() %}
+        or (list_contains(dims, '{{ d }}') and {{ d }} is null)
+    {%- endfor %} as incomplet
+{%- endmacro %}
+
+{% macro encoder_indicateurs(indicateurs, faits='faits', domaines='domaines', raisons=none,
+                             dimensions=[], mesures=[]) -%}
+    {%- set axes = encoder_axes() -%}
+    enc_catalogue as (
+        select
+            indicateur, agregat, seuil_denominateur, facteur,
+            split_part(decoupage, ':', 1) as niveau,
+            list_filter(string_split(split_part(decoupage, ':', 2), '+'), lambda d: d <> '') as dims
+        from (
+            select *, unnest(string_split(decoupages, ' ')) as decoupage from {{ ref('indicateurs') }}
+        )
+        where indicateur in ('{{ indicateurs | join("', '") }}')
+    ),
+
+    enc_faits as (
+        select
+            annee, trimestre, indicateur,
+            {% for a in axes -%}
+            {{ a if a in dimensions else 'null' }}::varchar as {{ a }},
+            {% endfor -%}
+            {{ 'num' if 'num' in mesures else '1' }}::double as num,
+            {{ 'den' if 'den' in mesures else 'null' }}::double as den,
+            {{ 'x' if 'x' in mesures else 'null' }}::double as x,
+            {{ 'raison' if 'raison' in mesures else 'null' }}::varchar as raison
+        from {{ faits }}
+    ),
+
+    -- each fact under the row key of every cut of its indicator
+    enc_faits_cles as (
+        select f.*, c.niveau, c.dims
+        from enc_faits f
+        inner join enc_catalogue c on c.indicateur = f.indicateur
+    ),
+
+    enc_agregats as (
+        select
+            annee, trimestre, indicateur, niveau_geo, code_geo, modalite,
+            sum(num) as num,
+            max(num) as num_max,
+            sum(den) as den,
+            count(x) as n_obs,
+            quantile_cont(x, 0.5) as mediane,
+            quantile_cont(x, 0.25) as q1,
+            quantile_cont(x, 0.75) as q3,
+            {{ moyenne('x') }} as moyenne,
+            min(raison) as raison
+        from (select *, {{ encoder_cle() }} from enc_faits_cles)
+        where not incomplet
+        group by all
+    ),
+
+    -- the units and modalities of each indicator (its own rows, else the model's general ones)
+    enc_domaines as (
+        select c.indicateur, d.dimension, d.valeur, d.libelle, d.raison, d.annee, d.trimestre
+        from (select distinct indicateur from enc_catalogue) c
+        inner join {{ domaines }} d on d.indicateur = c.indicateur
+        union all
+        select c.indicateur, d.dimension, d.valeur, d.libelle, d.raison, d.annee, d.trimestre
+        from (select distinct indicateur from enc_catalogue) c
+        inner join {{ domaines }} d on d.indicateur is null
+        where not exists (
+            select 1 from {{ domaines }} s where s.indicateur = c.indicateur and s.dimension = d.dimension
+        )
+    ),
+
+    -- every quarter x every cut x the units and modalities of its axes
+    enc_grille as (
+        select
+            t.annee, t.trimestre, c.indicateur, c.agregat, c.seuil_denominateur, c.facteur, c.niveau, c.dims,
+            {% for a in axes -%}
+            a_{{ a }}.valeur as {{ a }},
+            {% endfor -%}
+            case c.niveau
+                when 'epci' then (select nom from {{ ref('epci') }})
+                {% for n in ['secteur', 'commune', 'bailleur', 'reservataire', 'residence'] -%}
+                when '{{ n }}' then a_{{ n }}.libelle
+                {% endfor -%}
+            end as libelle_geo,
+            coalesce({% for a in axes %}a_{{ a }}.raison{{ ', ' if not loop.last }}{% endfor %}) as raison_domaine
+        from {{ ref('int_trimestres') }} t
+        cross join enc_catalogue c
+        {% for a in axes -%}
+        left join enc_domaines a_{{ a }}
+            on (c.niveau = '{{ a }}' or list_contains(c.dims, '{{ a }}'))
+            and a_{{ a }}.indicateur = c.indicateur and a_{{ a }}.dimension = '{{ a }}'
+            and (a_{{ a }}.annee is null or (a_{{ a }}.annee = t.annee and a_{{ a }}.trimestre = t.trimestre))
+        {% endfor %}
+    ),
+
+    enc_lignes as (
+        select
+            g.annee, g.trimestre, g.niveau_geo, g.code_geo, g.libelle_geo, g.indicateur, g.modalite, g.agregat,
+            g.seuil_denominateur, g.facteur,
+            coalesce(a.num, 0) as num, a.num_max, coalesce(a.den, 0) as den, coalesce(a.n_obs, 0) as n_obs,
+            case g.agregat
+                when 'mediane' then a.mediane when 'moyenne' then a.moyenne when 'q1' then a.q1 when 'q3' then a.q3
+            end as statistique,
+            -- a quarter without the data, or an observation whose value is unknown: numerator and denominator
+            -- are unknown too; a cell the definition excludes (raison of its domain) keeps its counts
+            {% if raisons %}r.raison is not null or {% endif %}a.raison is not null as sans_donnees,
+            coalesce({% if raisons %}r.raison, {% endif %}g.raison_domaine, a.raison) as raison_donnee
+        from (select *, {{ encoder_cle() }} from enc_grille) g
+        left join enc_agregats a
+            on a.annee = g.annee and a.trimestre = g.trimestre and a.indicateur = g.indicateur
+            and a.niveau_geo = g.niveau_geo and a.code_geo = g.code_geo and a.modalite = g.modalite
+        {% if raisons -%}
+        left join {{ raisons }} r on r.annee = g.annee and r.trimestre = g.trimestre and r.indicateur = g.indicateur
+        {%- endif %}
+        where not g.incomplet
+    ),
+
+    enc_raisons as (
+        select
+            *,
+            coalesce(raison_donnee, case
+                when agregat = 'rapport' and den = 0 then 'aucune_observation'
+                when agregat = 'rapport' and den < seuil_denominateur then 'denominateur_insuffisant'
+                when agregat in ('mediane', 'moyenne', 'q1', 'q3') and n_obs = 0 then 'aucune_observation'
+            end) as raison
+        from enc_lignes
+    ),
+
+    enc_final as (
+        select
+            annee::integer as annee,
+            trimestre::integer as trimestre,
+            niveau_geo::varchar as niveau_geo,
+            code_geo::varchar as code_geo,
+            libelle_geo::varchar as libelle_geo,
+            indicateur::varchar as indicateur,
+            modalite::varchar as modalite,
+            case when raison is null then case agregat
+                when 'somme' then num
+                when 'max' then coalesce(num_max, 0)
+                when 'rapport' then num / den * facteur
+                else statistique
+            end end::double as valeur,
+            case when not sans_donnees and raison is distinct from 'sans_objet' then case agregat
+                when 'somme' then num when 'max' then coalesce(num_max, 0) when 'rapport' then num
+            end end::double as numerateur,
+            case when not sans_donnees and raison is distinct from 'sans_objet' then case
+                when agregat = 'rapport' then den when agregat not in ('somme', 'max') then n_obs
+            end end::double as denominateur,
+            case
+                when raison = 'sans_objet' then 'sans_objet'
+                when raison is not null then 'non_calculable'
+                else 'ok'
+            end::varchar as statut,
+            raison::varchar as raison
+        from enc_raisons
+    )
+{%- endmacro %}
