@@ -148,12 +148,14 @@
             g.annee, g.trimestre, g.niveau_geo, g.code_geo, g.libelle_geo, g.indicateur, g.modalite, g.agregat,
             g.seuil_denominateur, g.facteur,
             coalesce(a.num, 0) as num, a.num_max, coalesce(a.den, 0) as den, coalesce(a.n_obs, 0) as n_obs,
+            a.num as num_observe, a.den as den_observe, a.n_obs as n_observe,
             case g.agregat
                 when 'mediane' then a.mediane when 'moyenne' then a.moyenne when 'q1' then a.q1 when 'q3' then a.q3
             end as statistique,
-            -- a quarter without the data, or an observation whose value is unknown: numerator and denominator
-            -- are unknown too; a cell the definition excludes (raison of its domain) keeps its counts
-            {% if raisons %}r.raison is not null or {% endif %}a.raison is not null as sans_donnees,
+            -- a quarter without the data: numerator and denominator show only what was observed (a side
+            -- without facts is null, not 0); an observation whose value is unknown: they are partial, not shown
+            {% if raisons %}r.raison is not null{% else %}false{% endif %} as sans_donnees,
+            a.raison is not null as valeurs_inconnues,
             coalesce({% if raisons %}r.raison, {% endif %}g.raison_domaine, a.raison) as raison_donnee
         from (select *, {{ encoder_cle() }} from enc_grille) g
         left join enc_agregats a
@@ -172,7 +174,8 @@
                 when agregat = 'rapport' and den = 0 then 'aucune_observation'
                 when agregat = 'rapport' and den < seuil_denominateur then 'denominateur_insuffisant'
                 when agregat in ('mediane', 'moyenne', 'q1', 'q3') and n_obs = 0 then 'aucune_observation'
-            end) as raison
+            end) as raison,
+            case agregat when 'somme' then num when 'max' then coalesce(num_max, 0) end as valeur_compte
         from enc_lignes
     ),
 
@@ -186,17 +189,22 @@
             indicateur::varchar as indicateur,
             modalite::varchar as modalite,
             case when raison is null then case agregat
-                when 'somme' then num
-                when 'max' then coalesce(num_max, 0)
+                when 'somme' then valeur_compte
+                when 'max' then valeur_compte
                 when 'rapport' then num / den * facteur
                 else statistique
             end end::double as valeur,
-            case when not sans_donnees and raison is distinct from 'sans_objet' then case agregat
-                when 'somme' then num when 'max' then coalesce(num_max, 0) when 'rapport' then num
-            end end::double as numerateur,
-            case when not sans_donnees and raison is distinct from 'sans_objet' then case
-                when agregat = 'rapport' then den when agregat not in ('somme', 'max') then n_obs
-            end end::double as denominateur,
+            -- a count's numerateur is its value; a share keeps its counts when it is not computable
+            case
+                when raison = 'sans_objet' or valeurs_inconnues then null
+                when agregat in ('somme', 'max') then case when raison is null then valeur_compte end
+                when agregat = 'rapport' then case when sans_donnees then num_observe else num end
+            end::double as numerateur,
+            case
+                when raison = 'sans_objet' or valeurs_inconnues or agregat in ('somme', 'max') then null
+                when agregat = 'rapport' then case when sans_donnees then den_observe else den end
+                else case when sans_donnees then n_observe else n_obs end
+            end::double as denominateur,
             case
                 when raison = 'sans_objet' then 'sans_objet'
                 when raison is not null then 'non_calculable'
