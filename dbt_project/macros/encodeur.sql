@@ -10,10 +10,13 @@
       listed in `dimensions` (others are null) and the measures listed in `mesures` among num (a count, or a
       share's numerator; 1 when not listed: the fact is one unit counted), den (a share's denominator), x (the observed value of a median, mean or quartile),
       raison (why the observation makes its row not computable; `sans_objet` when it does not apply);
+      a unit with several values of a dimension listed in `dimensions_multiples` (a positioning's motives)
+      gives one fact per value and one with the dimension null (it counts once in the cuts without it);
     - `domaines`: the units and modalities every quarter publishes, whether or not a fact falls there:
-      indicateur (null: every indicator of the model), dimension, valeur, libelle (the unit's label, for a
-      level), raison (the cell is not computable, e.g. typology C of a ratio), annee and trimestre (null:
-      every quarter). For one (indicator, dimension), rows naming the indicator replace the general ones;
+      dimension and valeur, and optionally indicateur and decoupage (null: every indicator, every cut of the
+      model), libelle (the unit's label, for a level), raison (the cell is not computable, e.g. typology C of
+      a ratio), annee and trimestre (null: every quarter). For one cut and dimension, the rows naming the cut
+      replace those naming its indicator, which replace the general ones;
     - `raisons` (optional): annee, trimestre, indicateur, raison: a whole quarter of an indicator is not
       computable (no snapshot, window not covered...).
 
@@ -55,11 +58,11 @@
 {%- endmacro %}
 
 {% macro encoder_indicateurs(indicateurs, faits='faits', domaines='domaines', raisons=none,
-                             dimensions=[], mesures=[]) -%}
+                             dimensions=[], mesures=[], dimensions_multiples=[]) -%}
     {%- set axes = encoder_axes() -%}
     enc_catalogue as (
         select
-            indicateur, agregat, seuil_denominateur, facteur,
+            indicateur, decoupage, agregat, seuil_denominateur, facteur,
             split_part(decoupage, ':', 1) as niveau,
             list_filter(string_split(split_part(decoupage, ':', 2), '+'), lambda d: d <> '') as dims
         from (
@@ -81,11 +84,15 @@
         from {{ faits }}
     ),
 
-    -- each fact under the row key of every cut of its indicator
+    -- each fact under the row key of every cut of its indicator; a unit with several values of a multi-valued
+    -- dimension comes once per value, for the cuts by that dimension, and once without, for the others
     enc_faits_cles as (
         select f.*, c.niveau, c.dims
         from enc_faits f
         inner join enc_catalogue c on c.indicateur = f.indicateur
+        {%- for d in dimensions_multiples %}
+            and (f.{{ d }} is null) = not list_contains(c.dims, '{{ d }}')
+        {%- endfor %}
     ),
 
     enc_agregats as (
@@ -105,18 +112,28 @@
         group by all
     ),
 
-    -- the units and modalities of each indicator (its own rows, else the model's general ones)
+    -- the units and modalities of each cut: the rows naming the cut, else those naming its indicator, else
+    -- the model's general rows (a column a model does not give is null)
     enc_domaines as (
-        select c.indicateur, d.dimension, d.valeur, d.libelle, d.raison, d.annee, d.trimestre
-        from (select distinct indicateur from enc_catalogue) c
-        inner join {{ domaines }} d on d.indicateur = c.indicateur
-        union all
-        select c.indicateur, d.dimension, d.valeur, d.libelle, d.raison, d.annee, d.trimestre
-        from (select distinct indicateur from enc_catalogue) c
-        inner join {{ domaines }} d on d.indicateur is null
-        where not exists (
-            select 1 from {{ domaines }} s where s.indicateur = c.indicateur and s.dimension = d.dimension
-        )
+        select c.indicateur, c.decoupage, d.dimension, d.valeur, d.libelle, d.raison, d.annee, d.trimestre
+        from enc_catalogue c
+        inner join (
+            select * from (
+                select
+                    null::varchar as indicateur, null::varchar as decoupage, null::varchar as dimension,
+                    null::varchar as valeur, null::varchar as libelle, null::varchar as raison,
+                    null::integer as annee, null::integer as trimestre
+                where false
+            )
+            union all by name
+            select * from {{ domaines }}
+        ) d
+            on coalesce(d.indicateur, c.indicateur) = c.indicateur
+            and coalesce(d.decoupage, c.decoupage) = c.decoupage
+        qualify rank() over (
+            partition by c.indicateur, c.decoupage, d.dimension
+            order by d.decoupage is null, d.indicateur is null
+        ) = 1
     ),
 
     -- every quarter x every cut x the units and modalities of its axes
@@ -138,7 +155,8 @@
         {% for a in axes -%}
         left join enc_domaines a_{{ a }}
             on (c.niveau = '{{ a }}' or list_contains(c.dims, '{{ a }}'))
-            and a_{{ a }}.indicateur = c.indicateur and a_{{ a }}.dimension = '{{ a }}'
+            and a_{{ a }}.indicateur = c.indicateur and a_{{ a }}.decoupage = c.decoupage
+            and a_{{ a }}.dimension = '{{ a }}'
             and (a_{{ a }}.annee is null or (a_{{ a }}.annee = t.annee and a_{{ a }}.trimestre = t.trimestre))
         {% endfor %}
     ),

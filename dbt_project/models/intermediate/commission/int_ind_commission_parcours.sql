@@ -1,0 +1,32 @@
+-- Commission follow-through (INDICATORS.md C4): the positionings validated in the quarter (int_com_parcours),
+-- as shares of them: examined by a CAL, attributed, lease signed, refused before the CAL; and the headline
+-- delay commission -> lease signed, in days, over the positionings that reached a lease. Commune,
+-- réservataire and EPCI rows.
+with parcours as (
+    select * from {{ ref('int_com_parcours') }}
+),
+
+faits as (
+    select annee, trimestre, 'C4_examines' as indicateur, reservataire, commune, examine::int as num, 1 as den,
+        null as x
+    from parcours
+    union all
+    select annee, trimestre, 'C4_attribues', reservataire, commune, attribue::int, 1, null from parcours
+    union all
+    select annee, trimestre, 'C4_baux', reservataire, commune, bail_signe::int, 1, null from parcours
+    union all
+    select annee, trimestre, 'C4_refus_avant_cal', reservataire, commune, refus_avant_cal::int, 1, null
+    from parcours
+    union all
+    select annee, trimestre, 'C4_delai_median', reservataire, commune, null, null, delai_commission_bail_jours
+    from parcours
+),
+
+domaines as (
+    {{ domaines_territoires() }}
+),
+
+{{ encoder_indicateurs(['C4_examines', 'C4_attribues', 'C4_baux', 'C4_refus_avant_cal', 'C4_delai_median'],
+                       dimensions=['reservataire', 'commune'], mesures=['num', 'den', 'x']) }}
+
+select * from enc_final

@@ -1,0 +1,123 @@
+-- S1, the commission's monthly table ("tableau de suivi", INDICATORS.md): one row per month of each quarter of
+-- the history (modalite mois=AAAA-MM, then the cut), EPCI and per réservataire.
+-- S1_positionnements: positionings of the month, all, by motive (a positioning with several motives counts
+-- under each: not summable), by opinion, by motive x opinion. S1_attributions_cal: CAL attributions (an
+-- attribution decision that led to an offer, int_com_attributions_cal) of CALs held in the month; S1_baux:
+-- leases signed in the month (int_attributions); both in total and for the household categories DALO, priority
+-- (recognised at attribution for leases), 1st quartile outside QPV (qpv=NON,motif=PREMIER_QUARTILE), urban
+-- renewal, mutation, written with the positioning motives' codes. S1_part_ytd: leases from 1 January to the
+-- end of the month in the category ÷ leases of that period (outside QPV with a known quartile for the 1st
+-- quartile), to read against the targets (25 %, 25 %).
+with trimestres as (
+    select annee, trimestre, debut from {{ ref('int_trimestres') }}
+),
+
+positionnements as (
+    select * from {{ ref('stg_commission__positionnements') }}
+),
+
+attributions_cal as (
+    select * from {{ ref('int_com_attributions_cal') }}
+),
+
+baux as (
+    select * from {{ ref('int_attributions') }}
+),
+
+codes as (
+    select liste, code from {{ ref('stg_observatoire__codes') }}
+),
+
+mois as (
+    select t.annee, t.trimestre, (t.debut + to_months(m))::date as mois
+    from trimestres t
+    cross join (values (0), (1), (2)) as m (m)
+),
+
+-- the household categories: the positioning motives but DROIT_COMMUN (1st quartile: outside QPV)
+categories as (
+    select code as motif, case when code = 'PREMIER_QUARTILE' then 'NON' end as qpv_cle
+    from codes
+    where liste = 'motif_positionnement' and code <> 'DROIT_COMMUN'
+),
+
+-- a lease once overall (motif null) and once per category, with whether it is in the category and in the
+-- category's denominator (the 1st quartile is read outside QPV, among the leases whose quartile is known)
+baux_categories as (
+    select b.*, null as motif, null as qpv_cle, true as dans_categorie, true as dans_denominateur
+    from baux b
+    union all
+    select b.*, c.motif, c.qpv_cle,
+        coalesce(case c.motif
+            when 'DALO' then b.dalo
+            when 'PRIORITAIRE' then b.prioritaire_attribution
+            when 'PREMIER_QUARTILE' then b.premier_quartile
+            when 'RELOGEMENT_RU' then b.relogement_ru
+            when 'MUTATION' then b.mutation
+        end, false),
+        case when c.motif = 'PREMIER_QUARTILE' then b.qpv = false and b.premier_quartile is not null else true end
+    from baux b
+    cross join categories c
+),
+
+faits as (
+    select year(date_commission) as annee, quarter(date_commission) as trimestre, 'S1_positionnements' as indicateur,
+        strftime(date_commission, '%Y-%m') as mois, reservataire, avis_commission as avis, m.motif, null as qpv,
+        1 as num, null as den
+    from positionnements
+    cross join (select unnest(motifs_positionnement) as motif union all select null) as m
+    union all
+    select year(a.mois), quarter(a.mois), 'S1_attributions_cal', strftime(a.mois, '%Y-%m'), a.reservataire, null,
+        c.motif, c.qpv_cle, 1, null
+    from attributions_cal a
+    inner join (select * from categories union all select null, null) as c on c.motif is null or case c.motif
+        when 'DALO' then a.dalo
+        when 'PRIORITAIRE' then a.prioritaire
+        when 'PREMIER_QUARTILE' then a.premier_quartile and a.qpv = false
+        when 'RELOGEMENT_RU' then a.relogement_ru
+        when 'MUTATION' then a.mutation
+    end
+    union all
+    select year(date_signature_bail), quarter(date_signature_bail), 'S1_baux', strftime(date_signature_bail, '%Y-%m'),
+        reservataire, null, motif, qpv_cle, 1, null
+    from baux_categories
+    where dans_categorie and dans_denominateur
+    union all
+    -- year to date: the leases from 1 January to the end of the month, in the category's denominator
+    select m.annee, m.trimestre, 'S1_part_ytd', strftime(m.mois, '%Y-%m'), b.reservataire, null, b.motif, b.qpv_cle,
+        b.dans_categorie::int, 1
+    from mois m
+    inner join baux_categories b
+        on date_trunc('month', b.date_signature_bail) between make_date(year(m.mois), 1, 1) and m.mois
+    where b.motif is not null and b.dans_denominateur
+),
+
+domaines as (
+    select 'reservataire' as dimension, code_geo as valeur, libelle_geo as libelle
+    from {{ ref('int_geographies') }}
+    where niveau_geo = 'RESERVATAIRE'
+    union all by name
+    select 'mois' as dimension, strftime(mois, '%Y-%m') as valeur, annee, trimestre
+    from mois
+    union all by name
+    select 'avis' as dimension, code as valeur from codes where liste = 'avis_commission'
+    union all by name
+    select 'S1_positionnements' as indicateur, 'motif' as dimension, code as valeur
+    from codes
+    where liste = 'motif_positionnement'
+    union all by name
+    -- the categories of the leases: PREMIER_QUARTILE only outside QPV, the others without a QPV cut
+    select i.indicateur, n.niveau || ':mois+motif' || case when c.qpv_cle is not null then '+qpv' else '' end
+        as decoupage, d.dimension, case d.dimension when 'motif' then c.motif else c.qpv_cle end as valeur
+    from categories c
+    cross join (values ('S1_attributions_cal'), ('S1_baux'), ('S1_part_ytd')) as i (indicateur)
+    cross join (values ('epci'), ('reservataire')) as n (niveau)
+    cross join (values ('motif'), ('qpv')) as d (dimension)
+    where d.dimension = 'motif' or c.qpv_cle is not null
+),
+
+{{ encoder_indicateurs(['S1_positionnements', 'S1_attributions_cal', 'S1_baux', 'S1_part_ytd'],
+                       dimensions=['reservataire', 'mois', 'avis', 'motif', 'qpv'], mesures=['num', 'den'],
+                       dimensions_multiples=['motif']) }}
+
+select * from enc_final
