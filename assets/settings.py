@@ -79,10 +79,26 @@ def load_settings(home: str | os.PathLike | None = None) -> Settings:
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"{path} : paramètres inconnus : {', '.join(sorted(unknown))}")
+    _check_delais(path, values.get("delai_anormalement_long", {}))
     env_retention = os.environ.get("OBSERVATOIRE_RETENTION_MOIS")
     if env_retention:
         values["retention_archive_mois"] = int(env_retention)
     return Settings(home=root, **values)
+
+
+def _check_delais(path: Path, delais: dict) -> None:
+    """The délai is given per typology of the demand (the contract's `typologie_demande` codes), in months."""
+    from expectations.contract import codes
+
+    typologies = codes()["typologie_demande"]
+    unknown = sorted(set(delais) - set(typologies))
+    if unknown:
+        raise ValueError(f"{path} : delai_anormalement_long : typologies inconnues {', '.join(unknown)} "
+                         f"(attendues : {', '.join(typologies)})")
+    bad = sorted(k for k, v in delais.items() if not isinstance(v, (int, float)) or v <= 0)
+    if bad:
+        raise ValueError(f"{path} : delai_anormalement_long : un nombre de mois positif est attendu pour "
+                         f"{', '.join(bad)}")
 
 
 class SettingsResource(dg.ConfigurableResource):

@@ -26,14 +26,15 @@
 {%- endmacro %}
 
 {#- The prefectoral "délai anormalement long" (dbt var `delai_anormalement_long`, typology -> months) as
-    rows (typologie, delai_mois); unset, empty or a typology not given -> no row (never a made-up value). -#}
+    rows (typologie, delai_mois); unset, empty or a typology not given -> no row (never a made-up value). The
+    settings check the typologies against the contract's code list (assets/settings.py). -#}
 {% macro dem_delais() -%}
     {%- set delais = var('delai_anormalement_long', {}) -%}
     {%- if delais is string -%}{%- set delais = fromjson(delais) if delais | trim else {} -%}{%- endif -%}
     {%- set lignes = [] -%}
     {%- if delais is mapping -%}
         {%- for typo, mois in delais.items() -%}
-            {%- if typo in ['C', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6P'] and mois is not none and (mois | string | trim) != '' -%}
+            {%- if mois is not none and (mois | string | trim) != '' -%}
                 {%- do lignes.append("select '" ~ typo ~ "' as typologie, " ~ (mois | float) ~ "::double as delai_mois") -%}
             {%- endif -%}
         {%- endfor -%}
