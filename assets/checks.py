@@ -382,8 +382,8 @@ def _run_start(context) -> dt.datetime | None:
 def _gx_metadata(result, settings: Settings, saved: Path) -> dict:
     return {
         "attentes": dg.MetadataValue.int(len(result.expectations)),
-        "echecs": dg.MetadataValue.int(len(result.echecs)),
-        "lignes_validees": dg.MetadataValue.int(result.lignes),
+        "echecs": dg.MetadataValue.int(len(result.failures)),
+        "lignes_validees": dg.MetadataValue.int(result.rows),
         "resultats": dg.MetadataValue.md(result.markdown()),
         "resultat_gx": dg.MetadataValue.path(str(saved)),
         "data_docs_gx": dg.MetadataValue.path(str(gx_docs_dir(settings) / "index.html")),
@@ -412,8 +412,8 @@ def distribution_check(feed: str) -> dg.AssetChecksDefinition:
         meta = _gx_metadata(result, settings, saved)
         meta["date_fichier"] = dg.MetadataValue.text(str(date_fichier))
         meta["volume_precedent"] = dg.MetadataValue.int(previous or 0)
-        return dg.AssetCheckResult(passed=result.succes, severity=WARN, metadata=meta,
-                                   description=f"{result.resume()} (fichiers du {date_fichier})")
+        return dg.AssetCheckResult(passed=result.success, severity=WARN, metadata=meta,
+                                   description=f"{result.summary()} (fichiers du {date_fichier})")
 
     return _check
 
@@ -430,10 +430,10 @@ def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResu
         frame = con.sql("select * from marts.fct_indicateurs").pl()
     result = runner.validate(frame.to_pandas(), "fct_indicateurs")
     saved = runner.save(result, gx_results_dir(settings))
-    failed = "; ".join(e.description + (f" ({e.details})" if e.details else "") for e in result.echecs)
-    description = result.resume() if result.succes else \
-        f"publication bloquée : {len(result.echecs)} attentes structurelles non satisfaites : {failed}"[:2000]
-    return dg.AssetCheckResult(passed=result.succes, severity=ERROR, description=description,
+    failed = "; ".join(e.description + (f" ({e.details})" if e.details else "") for e in result.failures)
+    description = result.summary() if result.success else \
+        f"publication bloquée : {len(result.failures)} attentes structurelles non satisfaites : {failed}"[:2000]
+    return dg.AssetCheckResult(passed=result.success, severity=ERROR, description=description,
                                metadata=_gx_metadata(result, settings, saved))
 
 
