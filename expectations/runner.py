@@ -1,6 +1,6 @@
 """Validate a pandas frame against a committed GX suite (expectations/suites/*.json) — no Dagster.
 
-`validate(frame, "sne_demandes")` returns a compact `Resultat`: success, and per expectation its
+`validate(frame, "sne_demandes")` returns a compact `Result`: success, and per expectation its
 French description, success and observed figure. The structural suite's controls that GX has no
 expectation for (`meta.controles`: every commune present, EPCI = Σ communes, no quarter missing) run
 here in Python over the same frame and are reported in the same result. `save` keeps the GX
@@ -27,40 +27,40 @@ DOCS_SITE = "observatoire"
 
 
 @dataclass
-class ResultatExpectation:
+class ExpectationResult:
     type: str
-    colonne: str | None
+    column: str | None
     description: str
-    succes: bool
-    observe: Any = None
+    success: bool
+    observed: Any = None
     details: str = ""
 
 
 @dataclass
-class Resultat:
+class Result:
     suite: str
-    succes: bool
-    lignes: int
-    expectations: list[ResultatExpectation]
+    success: bool
+    rows: int
+    expectations: list[ExpectationResult]
     gx: dict = field(default_factory=dict, repr=False)  # the GX validation result, as JSON
 
     @property
-    def echecs(self) -> list[ResultatExpectation]:
-        return [e for e in self.expectations if not e.succes]
+    def failures(self) -> list[ExpectationResult]:
+        return [e for e in self.expectations if not e.success]
 
-    def resume(self) -> str:
+    def summary(self) -> str:
         n = len(self.expectations)
-        return f"{self.suite} : {n - len(self.echecs)}/{n} attentes satisfaites sur {self.lignes} lignes"
+        return f"{self.suite} : {n - len(self.failures)}/{n} attentes satisfaites sur {self.rows} lignes"
 
     def markdown(self) -> str:
         lines = ["| | attente | observé |", "|---|---|---|"]
         for e in self.expectations:
-            obs = _fmt(e.observe) + (f" ({e.details})" if e.details else "")
-            lines.append(f"| {'✅' if e.succes else '❌'} | {e.description} | {obs.replace('|', '/')} |")
+            obs = _fmt(e.observed) + (f" ({e.details})" if e.details else "")
+            lines.append(f"| {'✅' if e.success else '❌'} | {e.description} | {obs.replace('|', '/')} |")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"suite": self.suite, "succes": self.succes, "lignes": self.lignes,
+        return {"suite": self.suite, "success": self.success, "rows": self.rows,
                 "expectations": [asdict(e) for e in self.expectations]}
 
 
@@ -109,7 +109,7 @@ def _context():
     return ctx
 
 
-def validate(frame, suite: str | Path | dict, parameters: dict | None = None) -> Resultat:
+def validate(frame, suite: str | Path | dict, parameters: dict | None = None) -> Result:
     """Validate a pandas frame; `parameters` fill the suite's `$PARAMETER`s (None: no bound)."""
     import great_expectations as gx
 
@@ -137,11 +137,11 @@ def validate(frame, suite: str | Path | dict, parameters: dict | None = None) ->
     for control in spec.get("meta", {}).get("controles", []):
         expectations.append(CONTROLS[control["controle"]](frame, control))
     raw["meta"]["controles_observatoire"] = [asdict(e) for e in expectations if e.type.startswith("controle:")]
-    return Resultat(suite=spec["name"], succes=all(e.succes for e in expectations), lignes=len(frame),
+    return Result(suite=spec["name"], success=all(e.success for e in expectations), rows=len(frame),
                     expectations=expectations, gx=raw)
 
 
-def _compact(r: dict) -> ResultatExpectation:
+def _compact(r: dict) -> ExpectationResult:
     conf = r["expectation_config"]
     kwargs, meta, res = conf["kwargs"], conf.get("meta") or {}, r.get("result") or {}
     type_ = conf["type"]
@@ -161,9 +161,8 @@ def _compact(r: dict) -> ResultatExpectation:
         details = "erreur : " + str(r["exception_info"].get("exception_message"))[:200]
     if isinstance(observed, float) and math.isnan(observed):
         observed = None
-    return ResultatExpectation(type=type_, colonne=kwargs.get("column"),
-                                    description=meta.get("description", type_), succes=bool(r["success"]),
-                                    observe=observed, details=details)
+    return ExpectationResult(type=type_, column=kwargs.get("column"), description=meta.get("description", type_),
+                             success=bool(r["success"]), observed=observed, details=details)
 
 
 # --- the structural controls GX has no expectation for (suite meta `controles`) ------------------------
@@ -174,7 +173,7 @@ def _communes() -> list[str]:
     return sorted(c["code_insee"] for c in communes())
 
 
-def communes_presentes(frame, control: dict) -> ResultatExpectation:
+def communes_presentes(frame, control: dict) -> ExpectationResult:
     """For each (quarter, indicator) with commune rows of modalite `ensemble`, every commune is there."""
     expected = set(_communes())
     rows = frame[(frame["niveau_geo"] == "COMMUNE") & (frame["modalite"] == "ensemble")
@@ -184,11 +183,11 @@ def communes_presentes(frame, control: dict) -> ResultatExpectation:
         absent = sorted(expected - set(g["code_geo"]))
         if absent:
             missing.append(f"{ind} {annee}T{trimestre} : {', '.join(absent[:5])}{'…' if len(absent) > 5 else ''}")
-    return ResultatExpectation("controle:communes_presentes", "code_geo", control["description"], not missing,
-                               observe=len(missing), details="; ".join(missing[:10]) or "toutes présentes")
+    return ExpectationResult("controle:communes_presentes", "code_geo", control["description"], not missing,
+                             observed=len(missing), details="; ".join(missing[:10]) or "toutes présentes")
 
 
-def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> ResultatExpectation:
+def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> ExpectationResult:
     """EPCI value = Σ commune values for additive counts (modalite ensemble, statut ok)."""
     rows = frame[(frame["modalite"] == "ensemble") & (frame["statut"] == "ok")
                  & frame["indicateur"].isin(control["indicateurs"])]
@@ -202,17 +201,17 @@ def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> Result
             annee, trimestre, ind = key
             gaps.append(f"{ind} {annee}T{trimestre} : EPCI {value:g} ≠ Σ communes "
                         f"{'absente' if total is None else f'{total:g}'}")
-    return ResultatExpectation("controle:epci_somme_communes", "valeur", control["description"], not gaps,
-                               observe=len(gaps), details="; ".join(gaps[:10]) or "égalités vérifiées")
+    return ExpectationResult("controle:epci_somme_communes", "valeur", control["description"], not gaps,
+                             observed=len(gaps), details="; ".join(gaps[:10]) or "égalités vérifiées")
 
 
-def trimestres_continus(frame, control: dict) -> ResultatExpectation:
+def trimestres_continus(frame, control: dict) -> ExpectationResult:
     """No quarter missing between the table's first and last quarter."""
     present = {int(a) * 4 + int(t) - 1 for a, t in frame[["annee", "trimestre"]].drop_duplicates().itertuples(index=False)}
     missing = [f"{q // 4}T{q % 4 + 1}" for q in range(min(present), max(present) + 1) if q not in present] \
         if present else []
-    return ResultatExpectation("controle:trimestres_continus", "trimestre", control["description"], not missing,
-                               observe=len(missing), details=", ".join(missing[:20]) or f"{len(present)} trimestres")
+    return ExpectationResult("controle:trimestres_continus", "trimestre", control["description"], not missing,
+                             observed=len(missing), details=", ".join(missing[:20]) or f"{len(present)} trimestres")
 
 
 CONTROLS = {"communes_presentes": communes_presentes, "epci_somme_communes": epci_somme_communes,
@@ -221,7 +220,7 @@ CONTROLS = {"communes_presentes": communes_presentes, "epci_somme_communes": epc
 
 # --- persistence and data docs ------------------------------------------------------------------------
 
-def save(result: Resultat, directory: Path) -> Path:
+def save(result: Result, directory: Path) -> Path:
     """Keep the last validation of the suite: `<directory>/<suite>.json` (GX result + compact result)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{result.suite}.json"

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.summary import check_metadata, run_summary, thousands
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MARK = ".demo"
 # The console shows warnings; the full logs of every run are in the Dagster UI.
@@ -30,10 +32,6 @@ def _settings(home: str | None):
     settings = load_settings(home)
     os.environ[HOME_ENV] = str(settings.home)  # the Dagster resource and code server read it
     return settings
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 # --- generate -------------------------------------------------------------------------------------
@@ -84,8 +82,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_pipeline(settings) -> bool:
-    """Materialize the main job in-process on the home's instance; True on success."""
+def run_pipeline(settings):
+    """Materialize the main job in-process on the home's instance; returns Dagster's result (its
+    success, and the check evaluations the summary reads)."""
     from assets.dbt import ensure_manifest, start_parse, wait_parse
     from assets.settings import HOME_ENV
     from assets.warehouse import writer_lock
@@ -99,8 +98,8 @@ def run_pipeline(settings) -> bool:
             wait_parse(settings.home)
 
 
-def _execute(settings) -> bool:
-    """The job, in-process (the caller holds the writer lock)."""
+def _execute(settings):
+    """The job, in-process (the caller holds the writer lock); returns its result."""
     from pipelines.definitions import defs
     from pipelines.jobs import MAIN_JOB
 
@@ -120,7 +119,7 @@ def _execute(settings) -> bool:
         for ev in result.all_events:
             if ev.is_step_failure:
                 say(f"ÉCHEC de l'étape {ev.step_key} : {_root_cause(ev.step_failure_data.error)}")
-    return result.success
+    return result
 
 
 def _import_in_background(module: str) -> None:
@@ -142,99 +141,15 @@ def _root_cause(err) -> str:
     return re.sub(rf"^[\w.]*{re.escape(err.cls_name or '')}:\s*", "", err.message.strip())
 
 
-def summary(settings, since: dt.datetime) -> str:
-    """The French summary of what a run ingested."""
-    from assets.ingest.loader import pending
-    from assets.warehouse import connect
-
-    lines = []
-    if settings.warehouse.exists():
-        with connect(settings.home, read_only=True) as con:
-            rows = con.execute(
-                "select flux, count(*), sum(lignes_lues), sum(lignes_chargees), sum(lignes_quarantaine), "
-                "count(*) filter (where statut = 'rejeté') from raw.journal_ingestion where debut >= ? "
-                "group by flux order by min(debut)", [since]).fetchall()
-            rejected = con.execute(
-                "select fichier, message from raw.journal_ingestion where debut >= ? and statut = 'rejeté' "
-                "order by fichier", [since]).fetchall()
-        if rows:
-            lines.append(f"{'flux':<18}{'fichiers':>9}{'lues':>12}{'chargées':>12}{'quarantaine':>13}{'rejetés':>9}")
-            for flux, n, read_, loaded, quarantined, rej in rows:
-                lines.append(f"{flux:<18}{n:>9}{_thousands(read_ or 0):>12}{_thousands(loaded or 0):>12}"
-                             f"{_thousands(quarantined or 0):>13}{rej:>9}")
-        else:
-            lines.append("Aucun nouveau fichier chargé.")
-        for name, message in rejected:
-            lines.append(f"  fichier rejeté {name} : {message}")
-        lines += _quality_lines(settings)
-    _, unknown = pending(settings.inbox)
-    for p in unknown:
-        lines.append(f"  {p.name} : nom de fichier non reconnu, laissé dans la boîte de dépôt")
-    reports = settings.reports / "quarantaine"
-    if reports.exists() and any(reports.iterdir()):
-        lines.append(f"Rapports de quarantaine : {reports}")
-    return "\n".join(lines)
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}\u202f%".replace(".", ",")
-
-
-def _quality_lines(settings) -> list[str]:
-    """Completeness and cross-feed consistency, as the asset checks compute them."""
-    import duckdb
-    import polars as pl
-
-    from assets import checks
-    from assets.warehouse import connect
-
-    labels = {"mouvements": "mouvements mensuels", "cal": "retours de CAL", "rpls": "parcs au 1er janvier"}
-    out = []
-    with connect(settings.home, read_only=True) as con:
-        try:
-            matrix = checks.completeness(con)
-            links = checks.attribution_links(con)
-            outside = checks.dwellings_outside_stock(con)
-            rec = checks.demand_reconciliation(con)
-            vintages = checks.vintage_gaps(con)
-            quartiles = checks.quartile_comparison(con)
-        except duckdb.CatalogException:
-            return ["(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"]
-    if matrix.height:
-        feeds = sorted(matrix["flux"].unique())
-        grid = matrix.group_by("bailleur_siren", "nom_bailleur", "flux").agg(
-            pl.len().alias("n"), pl.col("recu").sum().alias("ok"))
-        out.append("Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :")
-        out.append(f"  {'bailleur':<44}" + "".join(f"{labels.get(f, f):>22}" for f in feeds))
-        for (siren, nom), rows in sorted(grid.group_by("bailleur_siren", "nom_bailleur"), key=lambda g: g[0]):
-            cells = {r["flux"]: f"{r['ok']}/{r['n']}" for r in rows.iter_rows(named=True)}
-            label = f"{(nom or '')[:32]} ({siren})"
-            out.append(f"  {label:<44}" + "".join(f"{cells.get(f, '-'):>22}" for f in feeds))
-        for row in matrix.filter(~pl.col("recu")).head(10).iter_rows(named=True):
-            out.append(f"  manquant : {labels.get(row['flux'], row['flux'])} {row['mois']} de "
-                       f"{row['nom_bailleur'] or row['bailleur_siren']}")
-    if links.height:
-        entree = links["avec_entree"].sum() / max(links["attendues_entree"].sum(), 1)
-        offre = links["avec_offre_acceptee"].sum() / max(links["attendues_cal"].sum(), 1)
-        out.append(f"Cohérence : attributions retrouvées en ENTREE {_pct(entree)}, en offre acceptée {_pct(offre)} ; "
-                   f"logements cités absents du parc : {int(outside['hors_parc'].sum())} ; écart maximal du stock "
-                   f"de demandes d'un mois à l'autre : {_pct(float(rec['ecart_relatif'].max() or 0))} ; "
-                   f"écarts entre état rejoué et millésime suivant : {int(vintages['ecarts'].sum())}")
-    if quartiles.height:
-        out.append(f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {_thousands(int(quartiles['desaccords'].sum()))} "
-                   f"attributions sur {_thousands(int(quartiles['comparees'].sum()))} (le drapeau du SNE est retenu ; détail dans "
-                   f"le contrôle quartile_sne_recalcule)")
-    return out
-
-
 def cmd_run(args) -> int:
     settings = _settings(args.home)
     for folder in (settings.inbox, settings.published):
         folder.mkdir(parents=True, exist_ok=True)
     start = dt.datetime.now()
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
-    ok = run_pipeline(settings)
-    say(summary(settings, start))
+    result = run_pipeline(settings)
+    ok = result.success
+    say(run_summary(settings, start, check_metadata(result.get_asset_check_evaluations())))
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
     return 0 if ok else 1
 
@@ -247,7 +162,7 @@ def cmd_rejouer(args) -> int:
     settings = _settings(args.home)
     reports, purged = replay(settings, say=say)
     loaded = sum(r.lignes_chargees for r in reports)
-    say(f"{len(reports)} fichiers rejoués depuis l'archive, {_thousands(loaded)} lignes chargées.")
+    say(f"{len(reports)} fichiers rejoués depuis l'archive, {thousands(loaded)} lignes chargées.")
     if purged:
         say(f"{len(purged)} fichiers purgés par la durée de conservation n'ont pas pu être rejoués.")
     return 0

@@ -9,17 +9,32 @@ nobody accepts leaves the dwelling vacant until the next round.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from . import names, params
 from .codelists import code_index, code_list, weights
 from .dates import NA, months, not_new_year, to_weekday, years
-from .population import FREE, LEAVING, TYPOS
+from .population import FREE, LEAVING, TYPOS, Demands
+from .store import Columns
+from .world import World
 
-if TYPE_CHECKING:
-    from .simulation import Simulation
+
+class LettingState(Protocol):
+    """What letting reads and appends to in the simulation. Declared here, not imported from
+    simulation.py, so that imports go one way: simulation -> letting."""
+
+    world: World
+    dm: Demands
+    rng: np.random.Generator
+    positions: Columns
+    cal: Columns
+    rounds: Columns
+    leases: Columns
+    events: Columns
+
+    def q1_annual(self, yrs: np.ndarray) -> np.ndarray: ...
 
 N_PICK = 4          # candidates read from the pool per dwelling (duplicates across dwellings are dropped)
 N_CAND = 3          # candidates kept per dwelling
@@ -72,7 +87,7 @@ def _take(ks: np.ndarray, ds: np.ndarray, rkey: np.ndarray) -> np.ndarray:
     return np.where(pos < end[:, None], ds[np.minimum(pos, len(ds) - 1)], -1)
 
 
-def select_candidates(sim: "Simulation", pool: np.ndarray, t: int, com: np.ndarray, typ: np.ndarray,
+def select_candidates(sim: LettingState, pool: np.ndarray, t: int, com: np.ndarray, typ: np.ndarray,
                       kind: np.ndarray) -> np.ndarray:
     """Up to ``N_PICK`` distinct candidates per round, best first; -1 where the pool runs short.
 
@@ -117,7 +132,7 @@ def select_candidates(sim: "Simulation", pool: np.ndarray, t: int, com: np.ndarr
     return _dedupe(cand)
 
 
-def schedule(sim: "Simulation", d: np.ndarray, ready: np.ndarray, new_vacancy: bool) -> None:
+def schedule(sim: LettingState, d: np.ndarray, ready: np.ndarray, new_vacancy: bool) -> None:
     """Set the next round of dwellings ``d`` ready on ``ready`` (a commission date where it goes there)."""
     dw, rng, w = sim.world.dw, sim.rng, sim.world
     n = len(d)
@@ -143,7 +158,7 @@ def schedule(sim: "Simulation", d: np.ndarray, ready: np.ndarray, new_vacancy: b
     dw["round_date"][d] = date
 
 
-def run_rounds(sim: "Simulation", d: np.ndarray, s: int, e: int) -> None:
+def run_rounds(sim: LettingState, d: np.ndarray, s: int, e: int) -> None:
     """Every round of dwellings ``d`` (their round date falls in [s, e])."""
     n = len(d)
     if n == 0:
@@ -304,7 +319,7 @@ def run_rounds(sim: "Simulation", d: np.ndarray, s: int, e: int) -> None:
         schedule(sim, d[fail], ready, new_vacancy=False)
 
 
-def _motifs_positionnement(sim: "Simulation", cc: np.ndarray, rd: np.ndarray) -> np.ndarray:
+def _motifs_positionnement(sim: LettingState, cc: np.ndarray, rd: np.ndarray) -> np.ndarray:
     """Bit mask over ``code_list("motif_positionnement")`` of each candidate."""
     dm = sim.dm
     flat = cc.ravel()
@@ -320,7 +335,7 @@ def _motifs_positionnement(sim: "Simulation", cc: np.ndarray, rd: np.ndarray) ->
     return mask.reshape(cc.shape)
 
 
-def _lease(sim: "Simulation", d: np.ndarray, who: np.ndarray, bail: np.ndarray, rad: np.ndarray,
+def _lease(sim: LettingState, d: np.ndarray, who: np.ndarray, bail: np.ndarray, rad: np.ndarray,
            res: np.ndarray, kind: np.ndarray, res_id: np.ndarray) -> None:
     dm, rng, w = sim.dm, sim.rng, sim.world
     n = len(d)

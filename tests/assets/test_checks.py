@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import dagster as dg
@@ -80,29 +81,48 @@ def test_checks_catch_deliberately_broken_links(territory, tmp_path, monkeypatch
     assert not outside.passed and outside.metadata["hors_parc"].value == 1
 
 
+def _rows(markdown: str) -> set[str]:
+    """A Markdown table's rows with the cell padding removed."""
+    return {re.sub(r" *\| *", "|", line) for line in markdown.splitlines()}
+
+
+def test_every_cross_feed_check_runs_after_its_dbt_model():
+    """Each check reads its model of models/intermediate/qualite/, so it depends on that model's asset."""
+    from assets.checks import CROSS_FEED_CHECKS, quality_model
+    from assets.transform import dbt_models
+
+    models = {"completude_flux": "int_envois_attendus", "attributions_rapprochees": "int_attributions_rapprochees",
+              "logements_connus_du_parc": "int_logements_cites",
+              "rapprochement_stock_demandes": "int_extractions_rapprochees",
+              "ecarts_millesimes": "int_millesimes_rapproches", "quartile_sne_recalcule": "int_quartiles_compares"}
+    for check in CROSS_FEED_CHECKS:
+        (spec,) = check.check_specs
+        deps = {d.asset_key for d in spec.additional_deps}
+        assert deps == {quality_model(models[spec.name])}, spec.name
+        assert quality_model(models[spec.name]) in dbt_models.keys
+
+
 def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_path):
-    """Hand-made attributions: 3 of the 5 where both the SNE flag and the recomputation are known disagree."""
+    """Hand-made rows of int_quartiles_compares (the attributions whose two values are known): 3 of 5
+    disagree."""
     from assets.checks import quartile_sne_recalcule
     from assets.settings import SettingsResource
 
-    rows = [  # id_demande, lease, landlord, SNE flag, recomputed
-        ("a1" * 16, "2025-03-01", "900000001", True, False),
-        ("a2" * 16, "2025-04-01", "900000001", False, True),
-        ("a3" * 16, "2025-05-01", "900000001", True, True),
-        ("a4" * 16, "2025-06-01", "900000001", None, True),  # no SNE flag: nothing to compare
-        ("b1" * 16, "2026-02-01", "900000002", True, False),
-        ("b2" * 16, "2026-03-01", "900000002", False, False),
-        ("b3" * 16, "2026-04-01", "900000002", True, None),  # no threshold that year: nothing to compare
+    rows = [  # id_demande, lease, landlord, name, SNE flag, recomputed
+        ("a1" * 16, "2025-03-01", "900000001", "Office A", True, False),
+        ("a2" * 16, "2025-04-01", "900000001", "Office A", False, True),
+        ("a3" * 16, "2025-05-01", "900000001", "Office A", True, True),
+        ("b1" * 16, "2026-02-01", "900000002", "Société B", True, False),
+        ("b2" * 16, "2026-03-01", "900000002", "Société B", False, False),
     ]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        con.execute("create schema intermediate; create schema raw")
-        con.execute("create table raw.bailleurs as select * from (values ('900000001', 'Office A'), "
-                    "('900000002', 'Société B')) t(siren, nom_bailleur)")
+        con.execute("create schema intermediate")
         frame = pl.DataFrame(rows, orient="row", schema=["id_demande", "date_signature_bail", "bailleur_siren",
-                                                          "premier_quartile_sne", "premier_quartile_calcule"])
-        con.execute("create table intermediate.int_attributions as select * replace "
-                    "(date_signature_bail::date as date_signature_bail), year(date_signature_bail::date) as annee_bail "
-                    "from frame")
+                                                          "nom_bailleur", "premier_quartile_sne",
+                                                          "premier_quartile_calcule"])
+        con.execute("create table intermediate.int_quartiles_compares as select * replace "
+                    "(date_signature_bail::date as date_signature_bail), year(date_signature_bail::date) as annee_bail, "
+                    "premier_quartile_sne <> premier_quartile_calcule as desaccord from frame")
     parametres = SettingsResource(home=str(tmp_path))
 
     result = quartile_sne_recalcule(parametres=parametres)
@@ -110,17 +130,16 @@ def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_pat
     assert result.description.startswith("3 attributions sur 5 ")
     assert result.metadata["desaccords"].value == 3 and result.metadata["comparees"].value == 5
     # annee_bail | comparees | desaccords | sne_oui_calcul_non | sne_non_calcul_oui
-    assert "| 2025 | 3 | 2 | 1 | 1 |" in result.metadata["par_annee_de_bail"].value
-    assert "| 2026 | 2 | 1 | 1 | 0 |" in result.metadata["par_annee_de_bail"].value
-    assert "| 900000001 | Office A | 3 | 2 | 1 | 1 |" in result.metadata["par_bailleur"].value
-    assert "| 900000002 | Société B | 2 | 1 | 1 | 0 |" in result.metadata["par_bailleur"].value
+    assert {"|2025|3|2|1|1|", "|2026|2|1|1|0|"} <= _rows(result.metadata["par_annee_de_bail"].value)
+    assert {"|900000001|Office A|3|2|1|1|", "|900000002|Société B|2|1|1|0|"} <= _rows(
+        result.metadata["par_bailleur"].value)
     listed = result.metadata["attributions_en_desaccord"].value
     assert all(p * 6 in listed for p in ("a1", "a2", "b1"))  # 12-character pseudonym prefixes
     assert "a1" * 7 not in listed and "a3" not in listed and "b2" not in listed
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        con.execute("update intermediate.int_attributions set premier_quartile_calcule = premier_quartile_sne "
-                    "where premier_quartile_calcule is not null and premier_quartile_sne is not null")
+        con.execute("update intermediate.int_quartiles_compares set premier_quartile_calcule = premier_quartile_sne, "
+                    "desaccord = false")
     result = quartile_sne_recalcule(parametres=parametres)
     assert result.passed and result.metadata["desaccords"].value == 0
     assert result.metadata["par_bailleur"].value == "_aucune ligne_"

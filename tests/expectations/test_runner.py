@@ -74,10 +74,10 @@ def demandes(**overrides) -> pd.DataFrame:
 
 def test_a_plausible_snapshot_passes():
     result = runner.validate(demandes(), "sne_demandes", {"volume_precedent_min": 90, "volume_precedent_max": 110})
-    assert result.succes, result.markdown()
-    hlm = [e for e in result.expectations if e.colonne == "logement_actuel" and "mutation" in e.description]
-    assert [round(e.observe, 4) for e in hlm] == [0.3, 0.3]  # observed share, reported for both bounds
-    assert result.lignes == N and "attentes satisfaites" in result.resume()
+    assert result.success, result.markdown()
+    hlm = [e for e in result.expectations if e.column == "logement_actuel" and "mutation" in e.description]
+    assert [round(e.observed, 4) for e in hlm] == [0.3, 0.3]  # observed share, reported for both bounds
+    assert result.rows == N and "attentes satisfaites" in result.summary()
 
 
 def test_each_kind_of_distribution_expectation_catches_its_fault():
@@ -93,8 +93,8 @@ def test_each_kind_of_distribution_expectation_catches_its_fault():
         date_depot=pd.to_datetime(["1990-01-01"] * 10 + ["2023-05-01"] * (N - 10)),  # dates
     )
     result = runner.validate(bad, "sne_demandes", {"volume_precedent_min": 200, "volume_precedent_max": 300})
-    assert not result.succes
-    failed = {(e.type, e.colonne) for e in result.echecs}
+    assert not result.success
+    failed = {(e.type, e.column) for e in result.failures}
     assert failed == {
         ("expect_column_values_to_not_be_null", "id_demande"),
         ("expect_column_values_to_be_in_set", "canal"),
@@ -108,17 +108,17 @@ def test_each_kind_of_distribution_expectation_catches_its_fault():
         ("expect_table_row_count_to_be_between", None),  # volume vs the previous file
     }
     volume = next(e for e in result.expectations if "du fichier précédent" in e.description)
-    assert volume.observe == N and not volume.succes
-    mutation = next(e for e in result.echecs if e.colonne == "logement_actuel")
-    assert mutation.observe == pytest.approx(0.8) and "mutation" in mutation.description
-    assert next(e for e in result.echecs if e.type.startswith("expect_column_median")).observe == 100.0
+    assert volume.observed == N and not volume.success
+    mutation = next(e for e in result.failures if e.column == "logement_actuel")
+    assert mutation.observed == pytest.approx(0.8) and "mutation" in mutation.description
+    assert next(e for e in result.failures if e.type.startswith("expect_column_median")).observed == 100.0
     assert "❌" in result.markdown()
 
 
 def test_the_lower_bound_of_a_share_and_missing_parameters():
     few = demandes(logement_actuel=["LP"] * N)  # no mutation at all: below the 15 % floor
     result = runner.validate(few, "sne_demandes")  # no previous file: no volume bound
-    assert [(e.type, e.colonne, e.observe) for e in result.echecs] == [
+    assert [(e.type, e.column, e.observed) for e in result.failures] == [
         ("expect_column_values_to_be_in_set", "logement_actuel", 0.0)]
 
 
@@ -143,7 +143,7 @@ def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
 
 def test_a_sound_indicator_table_passes():
     result = runner.validate(indicateurs(), "fct_indicateurs")
-    assert result.succes, result.markdown()
+    assert result.success, result.markdown()
     controls = [e for e in result.expectations if e.type.startswith("controle:")]
     assert [e.type for e in controls] == ["controle:communes_presentes", "controle:epci_somme_communes",
                                           "controle:trimestres_continus"]
@@ -160,8 +160,8 @@ def test_structural_faults_are_each_caught():
     frame.loc[t2[0], "statut"] = "masque"  # not an accepted status
     frame.loc[t2[1], "indicateur"] = "D99"  # not in Appendix A
     result = runner.validate(frame, "fct_indicateurs")
-    assert not result.succes
-    failed = {e.description: e for e in result.echecs}
+    assert not result.success
+    failed = {e.description: e for e in result.failures}
     assert set(failed) == {
         "« indicateur » dans la liste de l'annexe A",
         "« statut » parmi ok, secret, non_calculable, sans_objet",
@@ -169,12 +169,12 @@ def test_structural_faults_are_each_caught():
         *(c["description"] for c in runner.load_suite("fct_indicateurs")["meta"]["controles"]),
     }
     shares = failed["les parts sont des fractions dans [0, 1]"]
-    assert shares.observe == 2 and "25.0" in shares.details
-    communes_ = next(e for e in result.echecs if e.type == "controle:communes_presentes")
+    assert shares.observed == 2 and "25.0" in shares.details
+    communes_ = next(e for e in result.failures if e.type == "controle:communes_presentes")
     assert communes_.details == f"D1 2026T1 : {COMMUNES[3]}"
-    sums = next(e for e in result.echecs if e.type == "controle:epci_somme_communes")
-    assert sums.observe == 2 and "D5 2025T3" in sums.details and "D1 2026T1" in sums.details
-    quarters = next(e for e in result.echecs if e.type == "controle:trimestres_continus")
+    sums = next(e for e in result.failures if e.type == "controle:epci_somme_communes")
+    assert sums.observed == 2 and "D5 2025T3" in sums.details and "D1 2026T1" in sums.details
+    quarters = next(e for e in result.failures if e.type == "controle:trimestres_continus")
     assert quarters.details == "2025T4"
 
 
@@ -182,7 +182,7 @@ def test_saved_validations_render_as_gx_data_docs(tmp_path):
     result = runner.validate(indicateurs(), "fct_indicateurs")
     saved = runner.save(result, tmp_path / "resultats")
     stored = json.loads(saved.read_text(encoding="utf-8"))
-    assert stored["observatoire"]["succes"] and stored["gx"]["suite_name"] == "fct_indicateurs"
+    assert stored["observatoire"]["success"] and stored["gx"]["suite_name"] == "fct_indicateurs"
     index = runner.build_data_docs(tmp_path / "resultats", tmp_path / "site")
     assert index.exists()
     pages = list((tmp_path / "site" / "validations" / "fct_indicateurs").rglob("*.html"))

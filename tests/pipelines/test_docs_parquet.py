@@ -132,24 +132,47 @@ def test_a_structural_fault_fails_the_blocking_check(ran, tmp_path):
 
 
 def test_run_summary_reports_completeness_and_consistency(ran, tmp_path):
-    home, _ = ran
-    from assets.settings import load_settings
-    from pipelines.cli import _quality_lines
+    """The summary reads the run's check evaluations; a check run again on a changed warehouse changes it."""
+    home, checks = ran
+    from assets.checks import quartile_sne_recalcule
+    from assets.settings import SettingsResource
+    from pipelines.summary import check_metadata, quality_lines
 
-    text = "\n".join(_quality_lines(load_settings(home)))
+    metadata = check_metadata(checks.values())
+    text = "\n".join(quality_lines(metadata))
     assert "Complétude des envois attendus des bailleurs" in text
     assert "Cohérence : attributions retrouvées en ENTREE" in text
+    assert "indisponibles" not in text and "non exécutés" not in text
     # on a copy: three attributions with both 1st-quartile values known, two disagreeing
     copy = tmp_path / "copie"
     copy.mkdir()
     shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
     con = duckdb.connect(str(copy / "warehouse.duckdb"))
     try:
-        con.execute("update intermediate.int_attributions set premier_quartile_sne = null, premier_quartile_calcule = null")
-        con.execute("""update intermediate.int_attributions set premier_quartile_sne = true,
-                       premier_quartile_calcule = (id_demande = (select min(id_demande) from intermediate.int_attributions))
-                       where id_demande in (select id_demande from intermediate.int_attributions order by 1 limit 3)""")
+        con.execute("""create or replace table intermediate.int_quartiles_compares as
+                       select id_demande, date_signature_bail, annee_bail, bailleur_siren,
+                              null::varchar as nom_bailleur, true as premier_quartile_sne,
+                              id_demande = min(id_demande) over () as premier_quartile_calcule,
+                              id_demande <> min(id_demande) over () as desaccord
+                       from (select * from intermediate.int_attributions order by id_demande limit 3)""")
     finally:
         con.close()
-    text = "\n".join(_quality_lines(load_settings(copy)))
+    rerun = quartile_sne_recalcule(parametres=SettingsResource(home=str(copy)))
+    metadata["quartile_sne_recalcule"] = {k: v.value for k, v in rerun.metadata.items()}
+    text = "\n".join(quality_lines(metadata))
     assert "1er quartile : le drapeau du SNE et le recalcul diffèrent pour 2 attributions sur 3 " in text
+
+
+def test_quality_models_are_not_published(ran):
+    """The qualite models feed the checks; only the completeness matrix is copied for analysts."""
+    home, _ = ran
+    from assets.publish.donnees import exported_tables
+    from assets.warehouse import connect
+
+    with connect(home, read_only=True) as con:
+        tables = exported_tables(con)
+        built = {r[0] for r in con.sql("select table_name from information_schema.tables "
+                                       "where table_schema = 'intermediate'").fetchall()}
+    assert {"int_envois_attendus", "int_attributions_rapprochees", "int_logements_cites",
+            "int_extractions_rapprochees", "int_millesimes_rapproches", "int_quartiles_compares"} <= built
+    assert not any(t.endswith(("_rapprochees", "_rapproches", "_cites", "_compares", "_attendus")) for _, t in tables)

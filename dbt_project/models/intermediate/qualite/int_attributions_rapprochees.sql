@@ -1,0 +1,68 @@
+-- Cross-feed consistency (CONTRACTS.md): each attribution (RADATT not cancelled by a déradiation) and what
+-- the landlord's other feeds say of it. An ENTREE of the same dwelling and household within 31 days of the
+-- lease is expected where the landlord sends events, from its first events file on; an accepted offer is
+-- expected in its CAL returns where it sends them for that candidate (every candidate, or only those the
+-- commission positioned on that dwelling).
+with radiations as (
+    select * from {{ ref('stg_sne__radiations') }}
+),
+
+bailleurs as (
+    select bailleur_siren, envoie_mouvements, perimetre_cal from {{ ref('stg_bailleurs__bailleurs') }}
+),
+
+mouvements as (
+    select * from {{ ref('stg_bailleurs__mouvements') }}
+),
+
+cal as (
+    select * from {{ ref('stg_bailleurs__cal') }}
+),
+
+positionnements as (
+    select * from {{ ref('stg_commission__positionnements') }}
+),
+
+couverture as (
+    -- the month of a landlord's first events file (it is in the file's name: mouvements_<SIREN>_AAAAMM.csv)
+    select
+        bailleur_siren,
+        min(strptime(regexp_extract(fichier, '_([0-9]{6})\.csv$', 1), '%Y%m'))::date as debut_mouvements
+    from mouvements
+    group by 1
+),
+
+attributions as (
+    select
+        r.bailleur_siren,
+        r.ident_rep,
+        r.id_demande,
+        r.date_signature_bail,
+        coalesce(b.envoie_mouvements and r.date_signature_bail >= c.debut_mouvements, false) as entree_attendue,
+        coalesce(b.perimetre_cal = 'TOUS' or (b.perimetre_cal = 'CANDIDATS_CASA' and exists (
+            select 1 from positionnements p
+            where p.bailleur_siren = r.bailleur_siren and p.ident_rep = r.ident_rep and p.id_demande = r.id_demande
+        )), false) as offre_attendue
+    from radiations r
+    inner join bailleurs b on b.bailleur_siren = r.bailleur_siren
+    left join couverture c on c.bailleur_siren = r.bailleur_siren
+    where r.motif_radiation = 'RADATT' and not r.annulee
+),
+
+final as (
+    select
+        a.*,
+        exists (
+            select 1 from mouvements m
+            where m.bailleur_siren = a.bailleur_siren and m.ident_rep = a.ident_rep and m.id_demande = a.id_demande
+              and m.type_evenement = 'ENTREE' and abs(date_diff('day', m.date_evenement, a.date_signature_bail)) <= 31
+        ) as entree_trouvee,
+        exists (
+            select 1 from cal c
+            where c.bailleur_siren = a.bailleur_siren and c.ident_rep = a.ident_rep and c.id_demande = a.id_demande
+              and c.reponse_candidat = 'ACCEPTE'
+        ) as offre_acceptee
+    from attributions a
+)
+
+select * from final

@@ -1,0 +1,72 @@
+"""The run summary from known check metadata and journal rows (the figures of the checks, not recomputed)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.summary import UNAVAILABLE, check_metadata, ingestion_table, quality_lines
+
+NNBSP = "\u202f"
+
+CHECKS = {
+    "completude_flux": {
+        "recus_par_bailleur": [
+            {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "flux": "cal", "recus": 3, "attendus": 3},
+            {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "flux": "mouvements", "recus": 2,
+             "attendus": 3},
+            {"bailleur_siren": "900000002", "nom_bailleur": None, "flux": "rpls", "recus": 1, "attendus": 1},
+        ],
+        "premiers_manquants": [
+            {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "mois": "2025-02", "flux": "mouvements"}],
+    },
+    "attributions_rapprochees": {"attributions": 40, "taux_entree": 0.975, "taux_offre_acceptee": 1.0},
+    "logements_connus_du_parc": {"hors_parc": 2},
+    "rapprochement_stock_demandes": {"ecart_relatif_max": 0.0012},
+    "ecarts_millesimes": {"ecarts": 0},
+    "quartile_sne_recalcule": {"desaccords": 31, "comparees": 1590},
+}
+
+
+def test_quality_lines_say_what_the_checks_found():
+    assert quality_lines(CHECKS) == [
+        "Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :",
+        "  bailleur" + " " * 36 + f"{'retours de CAL':>22}{'mouvements mensuels':>22}{'parcs au 1er janvier':>22}",
+        f"  {'Office Un (900000001)':<44}{'3/3':>22}{'2/3':>22}{'-':>22}",
+        f"  {' (900000002)':<44}{'-':>22}{'-':>22}{'1/1':>22}",
+        "  manquant : mouvements mensuels 2025-02 de Office Un",
+        f"Cohérence : attributions retrouvées en ENTREE 97,5{NNBSP}%, en offre acceptée 100,0{NNBSP}% ; logements "
+        f"cités absents du parc : 2 ; écart maximal du stock de demandes d'un mois à l'autre : 0,1{NNBSP}% ; écarts "
+        "entre état rejoué et millésime suivant : 0",
+        f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour 31 attributions sur 1{NNBSP}590 (le drapeau "
+        "du SNE est retenu ; détail dans le contrôle quartile_sne_recalcule)",
+    ]
+
+
+def test_no_attribution_and_no_comparison_leave_their_lines_out():
+    checks = {**CHECKS, "attributions_rapprochees": {"attributions": 0, "taux_entree": 0.0,
+                                                     "taux_offre_acceptee": 0.0},
+              "quartile_sne_recalcule": {"desaccords": 0, "comparees": 0},
+              "completude_flux": {"recus_par_bailleur": [], "premiers_manquants": []}}
+    assert quality_lines(checks) == []
+
+
+def test_checks_that_did_not_run_are_said_so():
+    assert quality_lines({}) == [UNAVAILABLE]
+    partial = {k: v for k, v in CHECKS.items() if k != "ecarts_millesimes"}
+    lines = quality_lines(partial)
+    assert not any(line.startswith("Cohérence") for line in lines)
+    assert lines[-1] == "(contrôles non exécutés par ce traitement : ecarts_millesimes)"
+
+
+def test_check_metadata_reads_the_values_of_dagster_evaluations():
+    evaluation = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey(["intermediate", "int_logements_etats"]), check_name="ecarts_millesimes", passed=True,
+        metadata={"ecarts": dg.MetadataValue.int(3), "par_bailleur": dg.MetadataValue.md("_aucune ligne_")})
+    assert check_metadata([evaluation]) == {"ecarts_millesimes": {"ecarts": 3, "par_bailleur": "_aucune ligne_"}}
+
+
+def test_ingestion_table_aligns_the_journal_figures():
+    assert ingestion_table([]) == ["Aucun nouveau fichier chargé."]
+    lines = ingestion_table([("sne_demandes", 33, 350023, 350023, 0, 0), ("cal", 2, 10, 8, 2, 1)])
+    assert lines[1] == f"sne_demandes{33:>15}{'350' + NNBSP + '023':>12}{'350' + NNBSP + '023':>12}{0:>13}{0:>9}"
+    assert lines[2].split() == ["cal", "2", "10", "8", "2", "1"]
