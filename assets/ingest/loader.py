@@ -1,7 +1,7 @@
 """Load received files into the warehouse's `raw` tables.
 
 For each file: hash, archive unchanged, read against its contract (reader.py), then in one
-transaction apply the feed's merge policy, quarantine bad rows and log the ingestion. A file already
+transaction apply the feed's merge policy (merge.py), quarantine bad rows and log the ingestion. A file already
 loaded with the same hash changes nothing; a failed load leaves the warehouse as it was and the file
 in the inbox.
 """
@@ -19,82 +19,23 @@ from typing import Callable
 import duckdb
 import polars as pl
 
-from expectations.contract import FORBIDDEN_COLUMNS, Contract, FileInfo, all_contracts, codes, communes_epci, feed_for
+from expectations.contract import Contract, all_contracts, communes_epci, feed_for
 from expectations.mapping import all_mappings
 
 from ..settings import Settings
 from ..warehouse import scalar
 from . import archive
 from .dialect import FileRejected
+from .merge import merge_file
 from .parse import Context
 from .pseudonym import Key, KeyProblem, Pseudonymizer, load_key
-from .reader import LANDLORD, ReadResult, read
-
-DUCK_TYPES = {
-    "text": "VARCHAR", "siren": "VARCHAR", "insee": "VARCHAR", "ident_rep": "VARCHAR", "code": "VARCHAR",
-    "numero_unique": "VARCHAR", "date": "DATE", "date_or_year": "DATE", "month": "DATE", "year": "INTEGER",
-    "int": "BIGINT", "decimal": "DOUBLE", "bool": "BOOLEAN", "list": "VARCHAR[]",
-}
-META_COLUMNS = [("_fichier", "VARCHAR"), ("_sha256", "VARCHAR"), ("_ligne", "BIGINT"),
-                ("_date_fichier", "DATE"), ("_charge_le", "TIMESTAMP")]
-# Derived state kept by a feed's merge: a radiation cancelled by a later empty-motif row (déradiation).
-EXTRA_COLUMNS = {"sne_radiations": [("_annulee", "BOOLEAN")]}
+from .reader import ReadResult, read
+from .schema import EXTRA_COLUMNS, prepare_warehouse
 
 LOADED, REJECTED, ALREADY = "chargé", "rejeté", "déjà chargé"
 # Files read ahead while the previous ones are merged: reading is pure and mostly in Polars, which
 # releases the GIL, so on 2 cores it overlaps the DuckDB work (bounded, to bound memory).
 READ_AHEAD = 4
-
-SYSTEM_DDL = [
-    "create schema if not exists raw",
-    """create table if not exists raw.journal_ingestion (
-        fichier varchar, flux varchar, sha256 varchar, taille_octets bigint, encodage varchar,
-        statut varchar, lignes_lues bigint, lignes_chargees bigint, lignes_ignorees bigint,
-        lignes_quarantaine bigint, doublons_identiques bigint, avertissements varchar, message varchar,
-        archive varchar, debut timestamp, duree_s double)""",
-    """create table if not exists raw.quarantaine (
-        fichier varchar, sha256 varchar, flux varchar, ligne bigint, colonne varchar, regle varchar,
-        raison varchar, reason_en varchar, valeurs varchar, recu_le timestamp)""",
-    "create table if not exists raw.cle_pseudonymisation (empreinte varchar, enregistree_le timestamp)",
-]
-
-
-def columns_of(contract: Contract) -> list[tuple[str, str]]:
-    """The raw table's columns: the contract's warehouse columns, landlord, meta."""
-    cols = []
-    for c in contract.columns:
-        name = c.warehouse_name
-        if name is None or name == (contract.landlord_column or "").lower():
-            continue
-        kind = "INTEGER" if c.personal == "age" else DUCK_TYPES[c.type]
-        cols.append((name, kind))
-    if contract.landlord_from_file:
-        cols.append((LANDLORD, "VARCHAR"))
-    assert not {n for n, _ in cols} & FORBIDDEN_COLUMNS, contract.feed
-    return cols + META_COLUMNS + EXTRA_COLUMNS.get(contract.feed, [])
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for ddl in SYSTEM_DDL:
-        con.execute(ddl)
-    for c in all_contracts():
-        cols = columns_of(c)
-        con.execute(f"create table if not exists {c.table} ({', '.join(f'{n} {t}' for n, t in cols)})")
-        have = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-            "order by ordinal_position", [c.feed]).fetchall()]
-        if have != [n for n, _ in cols]:
-            raise RuntimeError(
-                f"la table {c.table} ne correspond plus au contrat du flux {c.feed} : "
-                "lancez « observatoire rejouer » pour reconstruire les tables brutes depuis l'archive"
-            )
-    # Code labels reach dbt from the contract (no copy in seeds).
-    labels = pl.DataFrame([(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()],
-                          schema=["liste", "code", "libelle"], orient="row")
-    con.register("labels", labels)
-    con.execute("create or replace table raw.codes as select * from labels")
-    con.unregister("labels")
-
 
 def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], None]) -> Key:
     """The pseudonymization key, checked against the fingerprint the warehouse stores."""
@@ -132,90 +73,13 @@ class FileReport:
     quarantaine: pl.DataFrame | None = field(default=None, repr=False)
 
 
-def _row_json(frame: pl.DataFrame) -> pl.Expr:
-    """A loaded row's values (already free of personal fields), meta columns left out."""
-    cols = [c for c in frame.columns if not c.startswith("_")]
-    return pl.struct(cols).struct.json_encode()
-
-
-def _key_match(contract: Contract, a: str, b: str) -> str:
-    return " and ".join(f"{a}.{k} is not distinct from {b}.{k}" for k in contract.warehouse_keys)
-
-
-def _merge(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple[int, int, pl.DataFrame]:
-    """Apply the feed's merge policy; returns (loaded, ignored identical, conflicts as quarantine)."""
-    t = contract.table
-    conflicts = pl.DataFrame()
-    ignored = 0
-    con.register("nouveau", rows)
-    if contract.merge == "replace_period":
-        cond, params = "_date_fichier = ?", [info.date]
-        if info.siren:
-            cond, params = cond + f" and {LANDLORD} = ?", params + [info.siren]
-        con.execute(f"delete from {t} where {cond}", params)
-    elif contract.merge == "replace_key":
-        if info.date is not None:
-            # A row of a later period stands: an earlier month re-sent afterwards does not undo its answers.
-            # fetchall, not .pl(): the answer is mostly empty, and a frame costs ~6 ms per file.
-            newer = [r[0] for r in con.sql(f"select distinct n._ligne from nouveau n join {t} t on "
-                                           f"{_key_match(contract, 'n', 't')} where t._date_fichier > n._date_fichier"
-                                           ).fetchall()]
-            if newer:
-                ignored = len(newer)
-                rows = rows.filter(~pl.col("_ligne").is_in(newer))
-                con.unregister("nouveau")
-                con.register("nouveau", rows)
-        con.execute(f"delete from {t} as t using nouveau as n where {_key_match(contract, 't', 'n')}")
-    elif contract.merge == "unique_events":
-        data = [n for n, _ in columns_of(contract) if not n.startswith("_")]
-        same = " and ".join(f"n.{c} is not distinct from t.{c}" for c in data)
-        found = con.sql(
-            f"select n._ligne, any_value(t._fichier) as autre, bool_and({same}) as identique "
-            f"from nouveau n join {t} t on {_key_match(contract, 'n', 't')} group by n._ligne"
-        ).fetchall()  # mostly empty: no frame unless needed (~6 ms per file)
-        if found:
-            existing = pl.DataFrame(found, schema=["_ligne", "autre", "identique"], orient="row",
-                                    schema_overrides={"_ligne": rows.schema["_ligne"]})
-            ignored = existing.filter(pl.col("identique")).height
-            clash = existing.filter(~pl.col("identique"))
-            if clash.height:
-                conflicts = rows.join(clash, on="_ligne").select(
-                    ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("conflit"),
-                    raison=pl.format("conflit avec {} : même clé, valeurs différentes", pl.col("autre")),
-                    reason_en=pl.lit("conflicts with an earlier file"), valeurs=_row_json(rows),
-                )
-            rows = rows.join(existing.select("_ligne"), on="_ligne", how="anti")
-            con.unregister("nouveau")
-            con.register("nouveau", rows)
-    con.execute(f"insert into {t} by name select * from nouveau")
-    con.unregister("nouveau")
-    if contract.feed == "sne_radiations":
-        _deradiations(con)
-    return rows.height, ignored, conflicts
-
-
-def _deradiations(con) -> None:
-    """A radiation is cancelled when a later empty-motif row follows it with no radiation in between."""
-    con.execute("""
-        update raw.sne_radiations as r set _annulee = coalesce((
-            select true from raw.sne_radiations d
-            where d.id_demande = r.id_demande and d.motif_radiation is null
-              and d.date_radiation > r.date_radiation
-              and not exists (
-                select 1 from raw.sne_radiations m
-                where m.id_demande = r.id_demande and m.motif_radiation is not null
-                  and m.date_radiation > r.date_radiation and m.date_radiation < d.date_radiation)
-            limit 1), false)
-    """)
-
-
 class Ingestor:
     """Loads files into one open warehouse connection (the caller holds the writer lock)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print,
                  warn: Callable[[str], None] | None = None):
         self.con, self.settings, self.say = con, settings, say
-        ensure_schema(con)
+        prepare_warehouse(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
         # Loaded before any file moves: a wrong mapping file stops the run with its French error.
         self.mappings = all_mappings()
@@ -347,7 +211,8 @@ class Ingestor:
                 )
                 for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
                     rows = rows.with_columns(pl.lit(False).alias(extra))
-                loaded, ignored, conflicts = _merge(con, contract, info, rows)
+                merged = merge_file(con, contract, info, rows)
+                loaded, ignored, conflicts = merged.loaded, merged.ignored, merged.conflicts
                 quarantine = pl.concat([result.quarantine, conflicts], how="diagonal_relaxed") \
                     if conflicts.height else result.quarantine
                 report.encodage = result.encoding
