@@ -12,7 +12,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -72,6 +72,19 @@ def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb
             yield con
         finally:
             con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, on_rollback: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Commit what the block does, or roll it all back (then `on_rollback`) when it raises."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        on_rollback()
+        raise
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

@@ -1,9 +1,10 @@
 """Load received files into the warehouse's `raw` tables.
 
-For each file: hash, archive unchanged, read against its contract (reader.py), then in one
-transaction apply the feed's merge policy (merge.py), quarantine bad rows and log the ingestion. A file already
-loaded with the same hash changes nothing; a failed load leaves the warehouse as it was and the file
-in the inbox.
+For each file: hash, archive unchanged, read against its contract (reader.py), then apply it: its
+earlier version goes, its rows merge by the feed's policy (merge.py), its bad rows are quarantined and
+its ingestion logged. The caller of `Ingestor.apply` holds the transaction (one per feed batch, or one
+for a whole replay) and writes the quarantine reports once it commits. A file already loaded with the
+same hash changes nothing; a failed batch leaves the warehouse as it was and its files in the inbox.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 import polars as pl
@@ -23,19 +24,22 @@ from expectations.contract import Contract, all_contracts, communes_epci, feed_f
 from expectations.mapping import all_mappings
 
 from ..settings import Settings
-from ..warehouse import scalar
+from ..warehouse import scalar, transaction
 from . import archive
 from .dialect import FileRejected
 from .merge import merge_file
 from .parse import Context
 from .pseudonym import Key, KeyProblem, Pseudonymizer, load_key
-from .reader import ReadResult, read
+from .reader import QUARANTINE_SCHEMA, ReadResult, read
 from .schema import EXTRA_COLUMNS, prepare_warehouse
 
 LOADED, REJECTED, ALREADY = "chargé", "rejeté", "déjà chargé"
 # Files read ahead while the previous ones are merged: reading is pure and mostly in Polars, which
 # releases the GIL, so on 2 cores it overlaps the DuckDB work (bounded, to bound memory).
 READ_AHEAD = 4
+
+Outcome = tuple[ReadResult | None, FileRejected | None]  # a file's read, or why it is rejected
+
 
 def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], None]) -> Key:
     """The pseudonymization key, checked against the fingerprint the warehouse stores."""
@@ -57,6 +61,7 @@ def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], N
 
 @dataclass
 class FileReport:
+    """One file's ingestion; the French fields are the columns of its `raw.journal_ingestion` row."""
     fichier: str
     flux: str
     sha256: str
@@ -69,8 +74,12 @@ class FileReport:
     doublons_identiques: int = 0
     avertissements: list[str] = field(default_factory=list)
     message: str = ""
-    rapport: Path | None = None
-    quarantaine: pl.DataFrame | None = field(default=None, repr=False)
+    report_path: Path | None = None  # the French quarantine report, once written
+    quarantine: pl.DataFrame | None = field(default=None, repr=False)  # None: the file was not applied
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Ingestor:
@@ -83,11 +92,15 @@ class Ingestor:
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
         # Loaded before any file moves: a wrong mapping file stops the run with its French error.
         self.mappings = all_mappings()
-        personal = {c.feed for c in all_contracts() if c.personal}
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        for e in archive.purge(settings.archive, personal, settings.retention_archive_mois, now):
-            say(f"archive : {e.fichier} purgé (conservation {settings.retention_archive_mois} mois)")
+        self._purge_archive()
         self._refresh()
+
+    def _purge_archive(self) -> None:
+        """Archived files of personal feeds past the retention period go (their manifest rows stay)."""
+        personal = {c.feed for c in all_contracts() if c.personal}
+        months = self.settings.retention_archive_mois
+        for e in archive.purge(self.settings.archive, personal, months, _utcnow()):
+            self.say(f"archive : {e.fichier} purgé (conservation {months} mois)")
 
     def _refresh(self) -> None:
         """What the warehouse already holds, read once (and again after a rollback)."""
@@ -107,54 +120,43 @@ class Ingestor:
     def ingest_inbox(self, files: list[tuple[Path, Contract]]) -> list[FileReport]:
         """Archive and load files in one transaction; they leave the inbox once it commits, so a
         failure leaves the warehouse as it was and every file still to be loaded."""
-        reports = []
         # Loading the referential changes what later files are checked against: read those in turn.
         ahead = 0 if any(c.feed == "bailleurs" for _, c in files) else READ_AHEAD
-        pool = ThreadPoolExecutor(max_workers=2) if ahead else None
-        queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
-        todo = iter(files)
-
-        def fill() -> None:
-            while len(queue) <= ahead:
-                path, contract = next(todo, (None, None))
-                if path is None:
-                    return
-                data = path.read_bytes()
-                digest = archive.sha256(data)
-                fresh = not self.already_loaded(path.name, digest)
-                queue.append((path, contract, data, digest,
-                              pool.submit(self.read, path.name, data, contract) if pool and fresh else None))
-
-        self.con.begin()
+        pool = ThreadPoolExecutor(max_workers=2)  # threads start only when a read is submitted
         try:
-            fill()
-            while queue:
-                path, contract, data, digest, reading = queue.popleft()
-                fill()
-                now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-                archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
-                if self.already_loaded(path.name, digest):
-                    reports.append(FileReport(path.name, contract.feed, digest, ALREADY,
-                                              message="fichier identique déjà chargé"))
-                else:
-                    reports.append(self.load(path.name, data, digest, contract, now, archived=archived,
-                                             transaction=False, write_report=False,
-                                             outcome=reading.result() if reading else None))
-            self.con.commit()
-        except BaseException:
-            self.con.rollback()
-            self._refresh()
-            raise
+            with transaction(self.con, on_rollback=self._refresh):
+                reports = [self._take(*f) for f in self._read_ahead(files, pool, ahead)]
         finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
-        for (path, _), report in zip(files, reports):
-            if report.quarantaine is not None:
-                report.rapport = write_quarantine_report(self.settings.reports, report.fichier, report.quarantaine)
+            pool.shutdown(cancel_futures=True)
+        write_quarantine_reports(self.settings.reports, reports)
+        for path, _ in files:
             path.unlink()
         return reports
 
-    def read(self, name: str, data: bytes, contract: Contract) -> tuple[ReadResult | None, FileRejected | None]:
+    def _read_ahead(self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor,
+                    ahead: int) -> Iterator[tuple[Path, Contract, bytes, str, Future | None]]:
+        """Each file with its bytes, its digest and, when `ahead` and the file is new, its read started
+        in the pool: while a file merges, up to `ahead` + 1 later files are being read."""
+        queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
+        for path, contract in files:
+            data = path.read_bytes()
+            digest = archive.sha256(data)
+            fresh = ahead and not self.already_loaded(path.name, digest)
+            queue.append((path, contract, data, digest,
+                          pool.submit(self.read, path.name, data, contract) if fresh else None))
+            if len(queue) > ahead + 1:
+                yield queue.popleft()
+        yield from queue
+
+    def _take(self, path: Path, contract: Contract, data: bytes, digest: str, reading: Future | None) -> FileReport:
+        """Archive one inbox file and apply it, unless this very version is already loaded."""
+        now = _utcnow()
+        archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+        if self.already_loaded(path.name, digest):
+            return FileReport(path.name, contract.feed, digest, ALREADY, message="fichier identique déjà chargé")
+        return self.apply(path.name, data, digest, contract, now, archived, reading.result() if reading else None)
+
+    def read(self, name: str, data: bytes, contract: Contract) -> Outcome:
         """The file read against its contract and the referential, or why it is rejected (no warehouse
         access: files of a batch are read ahead, in other threads)."""
         info = contract.file_info(name)
@@ -170,86 +172,103 @@ class Ingestor:
         except FileRejected as e:
             return None, e
 
-    def load(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
-             archived: str = "", transaction: bool = True, write_report: bool = True,
-             outcome: tuple[ReadResult | None, FileRejected | None] | None = None) -> FileReport:
-        """`outcome`: the file's `read`, when already done."""
+    def apply(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
+              archived: str = "", outcome: Outcome | None = None) -> FileReport:
+        """Load one file within the caller's transaction: its earlier version goes, its rows merge, its
+        quarantine and journal row are written. `outcome`: the file's `read`, when already done. The
+        caller writes the quarantine report (`write_quarantine_reports`) once the transaction commits."""
         start = dt.datetime.now()
-        info = contract.file_info(name)
-        report = FileReport(name, contract.feed, digest, LOADED)
         result, rejection = outcome or self.read(name, data, contract)
-        con = self.con
-        if transaction:
-            con.begin()
-        try:
-            if name not in self._seen:
-                pass  # a new name: nothing of it to replace
-            elif rejection is not None:
-                # Nothing of a rejected file is loaded, so the version already loaded stands, with its
-                # quarantine; only the rows of earlier rejections of this name go.
-                con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
-                            "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
-                            [name, name, LOADED])
-            else:
-                con.execute("delete from raw.quarantaine where fichier = ?", [name])
-                # A name that carries a period replaces its earlier version; the referential's name carries
-                # none: each version is upserted by key and a landlord it omits is kept.
-                if info.date is not None:
-                    con.execute(f"delete from {contract.table} where _fichier = ?", [name])
-            if rejection is not None:
-                report.statut, report.message = REJECTED, rejection.reason
-                quarantine = pl.DataFrame([{
-                    "ligne": rejection.line, "colonne": rejection.column, "regle": rejection.rule,
-                    "raison": rejection.reason, "reason_en": rejection.reason_en, "valeurs": None}],
-                    schema={"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "raison": pl.String,
-                            "reason_en": pl.String, "valeurs": pl.String})
-            else:
-                assert result is not None
-                rows = result.rows.with_columns(
-                    _fichier=pl.lit(name), _sha256=pl.lit(digest), _date_fichier=pl.lit(info.date, pl.Date),
-                    _charge_le=pl.lit(received),
-                )
-                for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
-                    rows = rows.with_columns(pl.lit(False).alias(extra))
-                merged = merge_file(con, contract, info, rows)
-                loaded, ignored, conflicts = merged.loaded, merged.ignored, merged.conflicts
-                quarantine = pl.concat([result.quarantine, conflicts], how="diagonal_relaxed") \
-                    if conflicts.height else result.quarantine
-                report.encodage = result.encoding
-                report.lignes_lues, report.lignes_chargees, report.lignes_ignorees = result.rows_read, loaded, ignored
-                report.doublons_identiques = result.identical_duplicates
-                report.avertissements = result.warnings
-                if result.mapping:
-                    report.message = f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)"
-            report.lignes_quarantaine = quarantine.select("ligne").unique().height if rejection is None else 0
-            if quarantine.height:
-                q = quarantine.with_columns(fichier=pl.lit(name), sha256=pl.lit(digest), flux=pl.lit(contract.feed),
-                                            recu_le=pl.lit(received))
-                con.register("q", q)
-                con.execute("insert into raw.quarantaine by name select * from q")
-                con.unregister("q")
-            con.execute(
-                "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, contract.feed, digest, len(data), report.encodage, report.statut, report.lignes_lues,
-                 report.lignes_chargees, report.lignes_ignorees, report.lignes_quarantaine,
-                 report.doublons_identiques, json.dumps(report.avertissements, ensure_ascii=False),
-                 report.message, archived, start, (dt.datetime.now() - start).total_seconds()])
-            if transaction:
-                con.commit()
-        except BaseException:
-            if transaction:
-                con.rollback()
-                self._refresh()
-            raise
-        self._seen.add(name)
-        if report.statut == LOADED:
-            self._loaded.add((name, digest))
-            if contract.feed == "bailleurs":
-                self._bailleurs = frozenset(r[0] for r in con.execute("select siren from raw.bailleurs").fetchall())
-        report.quarantaine = quarantine
-        if write_report:
-            report.rapport = write_quarantine_report(self.settings.reports, name, quarantine)
+        if name in self._seen:
+            _forget_earlier_version(self.con, name, contract, rejected=rejection is not None)
+        if rejection is not None:
+            report = _rejected(name, contract, digest, rejection)
+        else:
+            assert result is not None
+            report = _merged(self.con, name, digest, contract, received, result)
+        _record(self.con, report, len(data), received, archived, start)
+        self._remember(report, contract)
         return report
+
+    def _remember(self, report: FileReport, contract: Contract) -> None:
+        """Keep what the warehouse holds, as seen in this transaction, for the next files."""
+        self._seen.add(report.fichier)
+        if report.statut == LOADED:
+            self._loaded.add((report.fichier, report.sha256))
+            if contract.feed == "bailleurs":
+                self._bailleurs = frozenset(r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall())
+
+
+def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, rejected: bool) -> None:
+    """A name seen before: what its new version replaces."""
+    if rejected:
+        # Nothing of a rejected file is loaded, so the version already loaded stands, with its
+        # quarantine; only the rows of earlier rejections of this name go.
+        con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
+                    "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
+                    [name, name, LOADED])
+        return
+    con.execute("delete from raw.quarantaine where fichier = ?", [name])
+    # A name that carries a period replaces its earlier version; the referential's name carries
+    # none: each version is upserted by key and a landlord it omits is kept.
+    if contract.file_info(name).date is not None:
+        con.execute(f"delete from {contract.table} where _fichier = ?", [name])
+
+
+def _rejected(name: str, contract: Contract, digest: str, rejection: FileRejected) -> FileReport:
+    """Nothing of the file loads; one quarantine row says why (not counted as a quarantined row)."""
+    quarantine = pl.DataFrame([{
+        "ligne": rejection.line, "colonne": rejection.column, "regle": rejection.rule,
+        "raison": rejection.reason, "reason_en": rejection.reason_en, "valeurs": None}], schema=QUARANTINE_SCHEMA)
+    return FileReport(name, contract.feed, digest, REJECTED, message=rejection.reason, quarantine=quarantine)
+
+
+def _merged(con: duckdb.DuckDBPyConnection, name: str, digest: str, contract: Contract, received: dt.datetime,
+            result: ReadResult) -> FileReport:
+    """The file's valid rows, with their meta columns, merged by the feed's policy."""
+    info = contract.file_info(name)
+    rows = result.rows.with_columns(
+        _fichier=pl.lit(name), _sha256=pl.lit(digest), _date_fichier=pl.lit(info.date, pl.Date),
+        _charge_le=pl.lit(received),
+    )
+    for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
+        rows = rows.with_columns(pl.lit(False).alias(extra))
+    merged = merge_file(con, contract, info, rows)
+    quarantine = pl.concat([result.quarantine, merged.conflicts], how="diagonal_relaxed") \
+        if merged.conflicts.height else result.quarantine
+    return FileReport(
+        name, contract.feed, digest, LOADED, encodage=result.encoding, lignes_lues=result.rows_read,
+        lignes_chargees=merged.loaded, lignes_ignorees=merged.ignored,
+        lignes_quarantaine=quarantine.select("ligne").unique().height,
+        doublons_identiques=result.identical_duplicates, avertissements=result.warnings,
+        message=f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)" if result.mapping else "",
+        quarantine=quarantine,
+    )
+
+
+def _record(con: duckdb.DuckDBPyConnection, report: FileReport, size: int, received: dt.datetime, archived: str,
+            start: dt.datetime) -> None:
+    """The file's quarantine rows and its journal row."""
+    if report.quarantine.height:
+        q = report.quarantine.with_columns(fichier=pl.lit(report.fichier), sha256=pl.lit(report.sha256),
+                                           flux=pl.lit(report.flux), recu_le=pl.lit(received))
+        con.register("q", q)
+        con.execute("insert into raw.quarantaine by name select * from q")
+        con.unregister("q")
+    con.execute(
+        "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report.fichier, report.flux, report.sha256, size, report.encodage, report.statut, report.lignes_lues,
+         report.lignes_chargees, report.lignes_ignorees, report.lignes_quarantaine,
+         report.doublons_identiques, json.dumps(report.avertissements, ensure_ascii=False),
+         report.message, archived, start, (dt.datetime.now() - start).total_seconds()])
+
+
+def write_quarantine_reports(folder: Path, reports: Iterable[FileReport]) -> None:
+    """Once the transaction commits: the report of each applied file (a file found already loaded
+    keeps the report of its version)."""
+    for r in reports:
+        if r.quarantine is not None:
+            r.report_path = write_quarantine_report(folder, r.fichier, r.quarantine)
 
 
 def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -> Path | None:
