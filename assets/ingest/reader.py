@@ -151,14 +151,14 @@ def _absent_columns(contract: Contract, position: dict[str, int], info: FileInfo
 def _by_field_count(frame: pl.DataFrame, width: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Records with as many fields as the header, and quarantine rows for the others (or for records
     that could not be split)."""
-    recs = frame.with_columns(n=pl.col("champs").list.len())
-    fits = pl.col("erreur").is_null() & (pl.col("n") == width)
+    recs = frame.with_columns(n=pl.col("fields").list.len())
+    fits = pl.col("error").is_null() & (pl.col("n") == width)
     miscounted = recs.filter(~fits).select(
         "ligne",
         colonne=pl.lit(None, pl.String),
         regle=pl.lit("nombre_de_champs"),
         raison=pl.coalesce(
-            pl.col("erreur"),
+            pl.col("error"),
             pl.format("nombre de champs : {} au lieu de {}", pl.col("n"), pl.lit(width)),
         ),
         reason_en=pl.lit("field count differs from the header"),
@@ -174,7 +174,7 @@ def _text_columns(contract: Contract, good: pl.DataFrame, positions: dict[str, i
     text_cols = []
     for c in contract.columns:
         if c.name in positions:
-            t = pl.col("champs").list.get(positions[c.name]).str.strip_chars()
+            t = pl.col("fields").list.get(positions[c.name]).str.strip_chars()
             text_cols.append(pl.when(t != "").then(t).alias(c.name))
         else:
             text_cols.append(pl.lit(None, pl.String).alias(c.name))
@@ -226,7 +226,7 @@ def _typed(contract: Contract, txt: pl.DataFrame, typed_exprs: list[pl.Expr]) ->
     flag per conditionally required column."""
     # A conditional requirement is judged on the text: a value present but unreadable is already
     # quarantined by its type check (and a personal value is dropped before the SQL step).
-    empty = [pl.col(c.name).is_null().alias(f"__vide__{c.name}") for c in contract.columns if c.required_if]
+    empty = [pl.col(c.name).is_null().alias(f"__empty__{c.name}") for c in contract.columns if c.required_if]
     pseudonym = [pl.col("id_demande")] if "id_demande" in txt.columns else []
     typed = txt.select(pl.col("ligne"), *typed_exprs, *empty, *pseudonym)
     return typed.drop([c.name for c in contract.columns if c.personal in ("pseudonym", "drop")])
@@ -243,7 +243,7 @@ class SqlCheck:
 
 
 def _sql_checks(contract: Contract) -> list[SqlCheck]:
-    checks = [SqlCheck(c.name, "obligatoire", f"({c.required_if}) and __vide__{c.name}",
+    checks = [SqlCheck(c.name, "obligatoire", f"({c.required_if}) and __empty__{c.name}",
                        f"valeur obligatoire quand {c.required_if_fr}", "conditionally required value missing")
               for c in contract.columns if c.required_if is not None]
     return checks + [SqlCheck(r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en)
