@@ -80,18 +80,15 @@ def read(
     good, miscounted = _by_field_count(records.frame, len(records.header))
     txt, recoded = _text_columns(contract, good, positions, mapping)
     txt = _pseudonymize(contract, txt, pseudonymize)
-    exprs, checks = _decoding(contract, info, ctx)
-    if mapping:
-        checks = _name_source(checks, mapping, records.header)
+    exprs, checks = _decoding(contract, info, ctx, mapping, records.header)
     typed = _typed(contract, txt, exprs)
     sql_checks = _sql_checks(contract)
-    failed = _failures(_flags(txt, typed, info, checks, sql_checks), checks, sql_checks)
-    quarantine = [miscounted, failed.join(_values(contract, txt, failed["ligne"].unique()), on="ligne", how="left")]
+    failed = _failures(contract, txt, _flags(txt, typed, info, checks, sql_checks), checks, sql_checks)
     ok = _finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti"))
     ok, conflicts, identical = _within_file_duplicates(contract, txt, ok)
-    q = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
-                   for x in quarantine + conflicts]).sort("ligne")
-    return ReadResult(encoding, ok.sort("_ligne"), q, records.frame.height, identical, warnings,
+    quarantine = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
+                            for x in (miscounted, failed, *conflicts)]).sort("ligne")
+    return ReadResult(encoding, ok.sort("_ligne"), quarantine, records.frame.height, identical, warnings,
                       mapping.name if mapping else None, recoded)
 
 
@@ -197,14 +194,17 @@ def _pseudonymize(contract: Contract, txt: pl.DataFrame,
     return txt
 
 
-def _decoding(contract: Contract, info: FileInfo, ctx: Context) -> tuple[list[pl.Expr], list[Check]]:
-    """Each column's typed value and the checks on it, plus the landlord (from the file name, which a
-    landlord column must then agree with)."""
+def _decoding(contract: Contract, info: FileInfo, ctx: Context, mapping: Mapping | None,
+              header: list[str]) -> tuple[list[pl.Expr], list[Check]]:
+    """Each column's typed value and the checks on it (their reasons naming the mapping's source
+    column), plus the landlord: from the file name, which a landlord column must then agree with."""
     typed_exprs, checks = [], []
     for c in contract.columns:
         value, col_checks = decode_column(c, pl.col(c.name), ctx)
         typed_exprs.append(value.alias(c.name))
         checks += col_checks
+    if mapping:
+        checks = _name_source(checks, mapping, header)
     if not contract.landlord_from_file:
         return typed_exprs, checks
     file_siren = pl.lit(info.siren, pl.String)
@@ -270,9 +270,10 @@ def _flags(txt: pl.DataFrame, typed: pl.DataFrame, info: FileInfo, checks: list[
     return flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
 
 
-def _failures(flags: pl.DataFrame, checks: list[Check], sql_checks: list[SqlCheck]) -> pl.DataFrame:
-    """One quarantine row (values aside) per failed check and line; a row already quarantined for its
-    type is not reported again by a rule on the same column."""
+def _failures(contract: Contract, txt: pl.DataFrame, flags: pl.DataFrame, checks: list[Check],
+              sql_checks: list[SqlCheck]) -> pl.DataFrame:
+    """One quarantine row per failed check and line, with the line's values; a row already
+    quarantined for its type is not reported again by a rule on the same column."""
     # Most files break few checks: count first, then collect only the checks that failed somewhere.
     flag_cols = [f"__f{i}" for i in range(len(checks))] + [f"__s{i}" for i in range(len(sql_checks))]
     counts = flags.select(pl.col(flag_cols).sum()).row(0, named=True) if flag_cols else {}
@@ -287,9 +288,11 @@ def _failures(flags: pl.DataFrame, checks: list[Check], sql_checks: list[SqlChec
             failures.append(flags.filter(pl.col(f"__s{i}")).select(
                 "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
                 raison=pl.lit(chk.reason), reason_en=pl.lit(chk.reason_en)))
-    if not failures:
-        return pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
-    return pl.concat(failures).unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
+    if failures:
+        failed = pl.concat(failures).unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
+    else:
+        failed = pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
+    return failed.join(_values(contract, txt, failed["ligne"].unique()), on="ligne", how="left")
 
 
 def _values(contract: Contract, txt: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
