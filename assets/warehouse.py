@@ -1,56 +1,65 @@
-"""The DuckDB warehouse: one writing process at a time, serialized on an OS file lock.
+"""The DuckDB warehouse: one writing process at a time, serialized on an OS file lock (filelock).
 
 The kernel releases the lock when a process dies, so a killed run never blocks the next one.
-Within a process the lock is re-entrant (a run holds it while its assets open connections).
+Within a process the lock is re-entrant, across threads too (a run holds it while its assets open
+connections). filelock owns the lock file's content, so the holder's PID, for the waiting message,
+goes in a file of its own beside it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
+from filelock import FileLock, Timeout
 
-_held: dict[Path, list] = {}  # lock path -> [fd, depth]
-_guard = threading.RLock()
+_guard = threading.Lock()  # one thread at a time takes or gives back the process's hold
 
 
 @contextmanager
 def writer_lock(home: Path, *, say=None) -> Iterator[None]:
     """Hold `<home>/warehouse.lock` exclusively; wait with a French message when another writer has it."""
+    home.mkdir(parents=True, exist_ok=True)
     path = (home / "warehouse.lock").resolve()
+    # One lock object per path in the process, its hold shared by the process's threads.
+    lock = FileLock(path, thread_local=False, is_singleton=True)
+    pid_file = path.with_name(path.name + ".pid")
     with _guard:
-        if path in _held:
-            _held[path][1] += 1
-            try:
-                yield
-            finally:
-                _held[path][1] -= 1
-            return
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            (say or (lambda m: print(m, file=sys.stderr)))(
-                f"L'entrepôt est en cours d'écriture par un autre traitement (processus {other}) : attente de sa fin…"
-            )
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        _held[path] = [fd, 1]
-        try:
-            yield
-        finally:
-            del _held[path]
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        _acquire(lock, pid_file, say or (lambda m: print(m, file=sys.stderr)))
+    try:
+        yield
+    finally:
+        with _guard:
+            if lock.lock_counter == 1:
+                pid_file.unlink(missing_ok=True)
+            lock.release()
+
+
+def _acquire(lock: FileLock, pid_file: Path, say: Callable[[str], None]) -> None:
+    """Take the lock: at once when this process holds it or it is free, else after saying who has it."""
+    if lock.is_locked:
+        lock.acquire()
+        return
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        other = _holder(pid_file)
+        say(f"L'entrepôt est en cours d'écriture par un autre traitement (processus {other}) : attente de sa fin…")
+        lock.acquire()
+    pid_file.write_text(str(os.getpid()))
+
+
+def _holder(pid_file: Path) -> str:
+    """The PID the holder wrote ("?" while it has not yet written it)."""
+    try:
+        return pid_file.read_text().strip() or "?"
+    except FileNotFoundError:
+        return "?"
 
 
 @contextmanager
@@ -72,6 +81,19 @@ def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb
             yield con
         finally:
             con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, on_rollback: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Commit what the block does, or roll it all back (then `on_rollback`) when it raises."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        on_rollback()
+        raise
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

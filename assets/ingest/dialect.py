@@ -77,8 +77,8 @@ def decode(data: bytes) -> tuple[str, str]:
 @dataclass
 class Records:
     header: list[str]
-    # one row per record after the header: ligne (physical line where it starts), champs (list[str])
-    # or erreur (why the record could not be split into fields)
+    # one row per record after the header: ligne (physical line where it starts, the quarantine's
+    # `ligne`), fields (list[str]) or error (why the record could not be split into fields)
     frame: pl.DataFrame
 
 
@@ -165,29 +165,29 @@ def split_records(text: str) -> Records:
     df = df.filter(pl.col("raw").str.strip_chars() != "")
     if df.height == 0:
         raise FileRejected("entete", "fichier vide (pas d'en-tête)", "empty file (no header)", line=1)
-    fields = pl.col("raw").str.split(DELIMITER)
+    split = pl.col("raw").str.split(DELIMITER)
     if quotes:
-        unwrap = fields.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
+        unwrap = split.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
         plain = df.filter(pl.col("simple")).select(
-            "ligne", champs=pl.when(pl.col("has_quote")).then(unwrap).otherwise(fields),
-            erreur=pl.lit(None, dtype=pl.String))
+            "ligne", fields=pl.when(pl.col("has_quote")).then(unwrap).otherwise(split),
+            error=pl.lit(None, dtype=pl.String))
         quoted = df.filter(~pl.col("simple"))
     else:
-        plain = df.select("ligne", champs=fields, erreur=pl.lit(None, dtype=pl.String))
+        plain = df.select("ligne", fields=split, error=pl.lit(None, dtype=pl.String))
         quoted = df.clear()
     if quoted.height:
         parsed = [_split_quoted(r) for r in quoted["raw"].to_list()]
         quoted = pl.DataFrame(
             {
                 "ligne": quoted["ligne"],
-                "champs": pl.Series([p[0] for p in parsed], dtype=pl.List(pl.String)),
-                "erreur": pl.Series([p[1] for p in parsed], dtype=pl.String),
+                "fields": pl.Series([p[0] for p in parsed], dtype=pl.List(pl.String)),
+                "error": pl.Series([p[1] for p in parsed], dtype=pl.String),
             }
         )
         frame = pl.concat([plain, quoted]).sort("ligne")
     else:
         frame = plain
     first = frame.row(0, named=True)
-    if first["ligne"] != 1 or first["champs"] is None:
+    if first["ligne"] != 1 or first["fields"] is None:
         raise FileRejected("entete", "en-tête illisible en ligne 1", "unreadable header at line 1", line=1)
-    return Records(header=list(first["champs"]), frame=frame.slice(1))
+    return Records(header=list(first["fields"]), frame=frame.slice(1))

@@ -12,6 +12,7 @@ from expectations.contract import Contract, all_contracts
 from ..settings import SettingsResource
 from ..warehouse import connect, scalar
 from .loader import Ingestor, pending
+from .schema import prepare_warehouse
 
 GROUP = "ingestion"
 PREVIEW_ROWS = 5
@@ -100,7 +101,7 @@ def ledgers(context: dg.AssetExecutionContext, parametres: SettingsResource):
     """The tables every feed asset writes to, once all feeds are loaded (so dbt reads them complete)."""
     settings = parametres.get()
     with connect(settings.home, say=context.log.info) as con:
-        Ingestor(con, settings, say=context.log.info, warn=context.log.warning)  # schema and code labels
+        prepare_warehouse(con)
         counts = {name: scalar(con, f"select count(*) from raw.{name}") for name in LEDGER_DESCRIPTIONS}
         by_feed = con.sql("select flux, count(*) as lignes from raw.quarantaine group by 1 order by 1").pl()
     for name, n in counts.items():

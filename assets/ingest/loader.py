@@ -1,9 +1,10 @@
 """Load received files into the warehouse's `raw` tables.
 
-For each file: hash, archive unchanged, read against its contract (reader.py), then in one
-transaction apply the feed's merge policy, quarantine bad rows and log the ingestion. A file already
-loaded with the same hash changes nothing; a failed load leaves the warehouse as it was and the file
-in the inbox.
+For each file: hash, archive unchanged, read against its contract (reader.py), then apply it: its
+earlier version goes, its rows merge by the feed's policy (merge.py), its bad rows are quarantined and
+its ingestion logged. The caller of `Ingestor.apply` holds the transaction (one per feed batch, or one
+for a whole replay) and writes the quarantine reports once it commits. A file already loaded with the
+same hash changes nothing; a failed batch leaves the warehouse as it was and its files in the inbox.
 """
 
 from __future__ import annotations
@@ -14,86 +15,30 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 import polars as pl
 
-from expectations.contract import FORBIDDEN_COLUMNS, Contract, FileInfo, all_contracts, codes, communes_epci, feed_for
+from expectations.contract import Contract, all_contracts, communes_epci, feed_for
 from expectations.mapping import all_mappings
 
 from ..settings import Settings
-from ..warehouse import scalar
+from ..warehouse import scalar, transaction
 from . import archive
 from .dialect import FileRejected
+from .merge import merge_file
 from .parse import Context
 from .pseudonym import Key, KeyProblem, Pseudonymizer, load_key
-from .reader import LANDLORD, ReadResult, read
-
-DUCK_TYPES = {
-    "text": "VARCHAR", "siren": "VARCHAR", "insee": "VARCHAR", "ident_rep": "VARCHAR", "code": "VARCHAR",
-    "numero_unique": "VARCHAR", "date": "DATE", "date_or_year": "DATE", "month": "DATE", "year": "INTEGER",
-    "int": "BIGINT", "decimal": "DOUBLE", "bool": "BOOLEAN", "list": "VARCHAR[]",
-}
-META_COLUMNS = [("_fichier", "VARCHAR"), ("_sha256", "VARCHAR"), ("_ligne", "BIGINT"),
-                ("_date_fichier", "DATE"), ("_charge_le", "TIMESTAMP")]
-# Derived state kept by a feed's merge: a radiation cancelled by a later empty-motif row (déradiation).
-EXTRA_COLUMNS = {"sne_radiations": [("_annulee", "BOOLEAN")]}
+from .reader import QUARANTINE_SCHEMA, ReadResult, read
+from .schema import EXTRA_COLUMNS, prepare_warehouse
 
 LOADED, REJECTED, ALREADY = "chargé", "rejeté", "déjà chargé"
 # Files read ahead while the previous ones are merged: reading is pure and mostly in Polars, which
 # releases the GIL, so on 2 cores it overlaps the DuckDB work (bounded, to bound memory).
 READ_AHEAD = 4
 
-SYSTEM_DDL = [
-    "create schema if not exists raw",
-    """create table if not exists raw.journal_ingestion (
-        fichier varchar, flux varchar, sha256 varchar, taille_octets bigint, encodage varchar,
-        statut varchar, lignes_lues bigint, lignes_chargees bigint, lignes_ignorees bigint,
-        lignes_quarantaine bigint, doublons_identiques bigint, avertissements varchar, message varchar,
-        archive varchar, debut timestamp, duree_s double)""",
-    """create table if not exists raw.quarantaine (
-        fichier varchar, sha256 varchar, flux varchar, ligne bigint, colonne varchar, regle varchar,
-        raison varchar, reason_en varchar, valeurs varchar, recu_le timestamp)""",
-    "create table if not exists raw.cle_pseudonymisation (empreinte varchar, enregistree_le timestamp)",
-]
-
-
-def columns_of(contract: Contract) -> list[tuple[str, str]]:
-    """The raw table's columns: the contract's warehouse columns, landlord, meta."""
-    cols = []
-    for c in contract.columns:
-        name = c.warehouse_name
-        if name is None or name == (contract.landlord_column or "").lower():
-            continue
-        kind = "INTEGER" if c.personal == "age" else DUCK_TYPES[c.type]
-        cols.append((name, kind))
-    if contract.landlord_from_file:
-        cols.append((LANDLORD, "VARCHAR"))
-    assert not {n for n, _ in cols} & FORBIDDEN_COLUMNS, contract.feed
-    return cols + META_COLUMNS + EXTRA_COLUMNS.get(contract.feed, [])
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for ddl in SYSTEM_DDL:
-        con.execute(ddl)
-    for c in all_contracts():
-        cols = columns_of(c)
-        con.execute(f"create table if not exists {c.table} ({', '.join(f'{n} {t}' for n, t in cols)})")
-        have = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-            "order by ordinal_position", [c.feed]).fetchall()]
-        if have != [n for n, _ in cols]:
-            raise RuntimeError(
-                f"la table {c.table} ne correspond plus au contrat du flux {c.feed} : "
-                "lancez « observatoire rejouer » pour reconstruire les tables brutes depuis l'archive"
-            )
-    # Code labels reach dbt from the contract (no copy in seeds).
-    labels = pl.DataFrame([(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()],
-                          schema=["liste", "code", "libelle"], orient="row")
-    con.register("labels", labels)
-    con.execute("create or replace table raw.codes as select * from labels")
-    con.unregister("labels")
+Outcome = tuple[ReadResult | None, FileRejected | None]  # a file's read, or why it is rejected
 
 
 def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], None]) -> Key:
@@ -116,6 +61,7 @@ def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], N
 
 @dataclass
 class FileReport:
+    """One file's ingestion; the French fields are the columns of its `raw.journal_ingestion` row."""
     fichier: str
     flux: str
     sha256: str
@@ -128,85 +74,12 @@ class FileReport:
     doublons_identiques: int = 0
     avertissements: list[str] = field(default_factory=list)
     message: str = ""
-    rapport: Path | None = None
-    quarantaine: pl.DataFrame | None = field(default=None, repr=False)
+    report_path: Path | None = None  # the French quarantine report, once written
+    quarantine: pl.DataFrame | None = field(default=None, repr=False)  # None: the file was not applied
 
 
-def _row_json(frame: pl.DataFrame) -> pl.Expr:
-    """A loaded row's values (already free of personal fields), meta columns left out."""
-    cols = [c for c in frame.columns if not c.startswith("_")]
-    return pl.struct(cols).struct.json_encode()
-
-
-def _key_match(contract: Contract, a: str, b: str) -> str:
-    return " and ".join(f"{a}.{k} is not distinct from {b}.{k}" for k in contract.warehouse_keys)
-
-
-def _merge(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple[int, int, pl.DataFrame]:
-    """Apply the feed's merge policy; returns (loaded, ignored identical, conflicts as quarantine)."""
-    t = contract.table
-    conflicts = pl.DataFrame()
-    ignored = 0
-    con.register("nouveau", rows)
-    if contract.merge == "replace_period":
-        cond, params = "_date_fichier = ?", [info.date]
-        if info.siren:
-            cond, params = cond + f" and {LANDLORD} = ?", params + [info.siren]
-        con.execute(f"delete from {t} where {cond}", params)
-    elif contract.merge == "replace_key":
-        if info.date is not None:
-            # A row of a later period stands: an earlier month re-sent afterwards does not undo its answers.
-            # fetchall, not .pl(): the answer is mostly empty, and a frame costs ~6 ms per file.
-            newer = [r[0] for r in con.sql(f"select distinct n._ligne from nouveau n join {t} t on "
-                                           f"{_key_match(contract, 'n', 't')} where t._date_fichier > n._date_fichier"
-                                           ).fetchall()]
-            if newer:
-                ignored = len(newer)
-                rows = rows.filter(~pl.col("_ligne").is_in(newer))
-                con.unregister("nouveau")
-                con.register("nouveau", rows)
-        con.execute(f"delete from {t} as t using nouveau as n where {_key_match(contract, 't', 'n')}")
-    elif contract.merge == "unique_events":
-        data = [n for n, _ in columns_of(contract) if not n.startswith("_")]
-        same = " and ".join(f"n.{c} is not distinct from t.{c}" for c in data)
-        found = con.sql(
-            f"select n._ligne, any_value(t._fichier) as autre, bool_and({same}) as identique "
-            f"from nouveau n join {t} t on {_key_match(contract, 'n', 't')} group by n._ligne"
-        ).fetchall()  # mostly empty: no frame unless needed (~6 ms per file)
-        if found:
-            existing = pl.DataFrame(found, schema=["_ligne", "autre", "identique"], orient="row",
-                                    schema_overrides={"_ligne": rows.schema["_ligne"]})
-            ignored = existing.filter(pl.col("identique")).height
-            clash = existing.filter(~pl.col("identique"))
-            if clash.height:
-                conflicts = rows.join(clash, on="_ligne").select(
-                    ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("conflit"),
-                    raison=pl.format("conflit avec {} : même clé, valeurs différentes", pl.col("autre")),
-                    reason_en=pl.lit("conflicts with an earlier file"), valeurs=_row_json(rows),
-                )
-            rows = rows.join(existing.select("_ligne"), on="_ligne", how="anti")
-            con.unregister("nouveau")
-            con.register("nouveau", rows)
-    con.execute(f"insert into {t} by name select * from nouveau")
-    con.unregister("nouveau")
-    if contract.feed == "sne_radiations":
-        _deradiations(con)
-    return rows.height, ignored, conflicts
-
-
-def _deradiations(con) -> None:
-    """A radiation is cancelled when a later empty-motif row follows it with no radiation in between."""
-    con.execute("""
-        update raw.sne_radiations as r set _annulee = coalesce((
-            select true from raw.sne_radiations d
-            where d.id_demande = r.id_demande and d.motif_radiation is null
-              and d.date_radiation > r.date_radiation
-              and not exists (
-                select 1 from raw.sne_radiations m
-                where m.id_demande = r.id_demande and m.motif_radiation is not null
-                  and m.date_radiation > r.date_radiation and m.date_radiation < d.date_radiation)
-            limit 1), false)
-    """)
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Ingestor:
@@ -215,15 +88,19 @@ class Ingestor:
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print,
                  warn: Callable[[str], None] | None = None):
         self.con, self.settings, self.say = con, settings, say
-        ensure_schema(con)
+        prepare_warehouse(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
         # Loaded before any file moves: a wrong mapping file stops the run with its French error.
         self.mappings = all_mappings()
-        personal = {c.feed for c in all_contracts() if c.personal}
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        for e in archive.purge(settings.archive, personal, settings.retention_archive_mois, now):
-            say(f"archive : {e.fichier} purgé (conservation {settings.retention_archive_mois} mois)")
+        self._purge_archive()
         self._refresh()
+
+    def _purge_archive(self) -> None:
+        """Archived files of personal feeds past the retention period go (their manifest rows stay)."""
+        personal = {c.feed for c in all_contracts() if c.personal}
+        months = self.settings.retention_archive_mois
+        for e in archive.purge(self.settings.archive, personal, months, _utcnow()):
+            self.say(f"archive : {e.fichier} purgé (conservation {months} mois)")
 
     def _refresh(self) -> None:
         """What the warehouse already holds, read once (and again after a rollback)."""
@@ -243,54 +120,43 @@ class Ingestor:
     def ingest_inbox(self, files: list[tuple[Path, Contract]]) -> list[FileReport]:
         """Archive and load files in one transaction; they leave the inbox once it commits, so a
         failure leaves the warehouse as it was and every file still to be loaded."""
-        reports = []
         # Loading the referential changes what later files are checked against: read those in turn.
         ahead = 0 if any(c.feed == "bailleurs" for _, c in files) else READ_AHEAD
-        pool = ThreadPoolExecutor(max_workers=2) if ahead else None
-        queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
-        todo = iter(files)
-
-        def fill() -> None:
-            while len(queue) <= ahead:
-                path, contract = next(todo, (None, None))
-                if path is None:
-                    return
-                data = path.read_bytes()
-                digest = archive.sha256(data)
-                fresh = not self.already_loaded(path.name, digest)
-                queue.append((path, contract, data, digest,
-                              pool.submit(self.read, path.name, data, contract) if pool and fresh else None))
-
-        self.con.begin()
+        pool = ThreadPoolExecutor(max_workers=2)  # threads start only when a read is submitted
         try:
-            fill()
-            while queue:
-                path, contract, data, digest, reading = queue.popleft()
-                fill()
-                now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-                archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
-                if self.already_loaded(path.name, digest):
-                    reports.append(FileReport(path.name, contract.feed, digest, ALREADY,
-                                              message="fichier identique déjà chargé"))
-                else:
-                    reports.append(self.load(path.name, data, digest, contract, now, archived=archived,
-                                             transaction=False, write_report=False,
-                                             outcome=reading.result() if reading else None))
-            self.con.commit()
-        except BaseException:
-            self.con.rollback()
-            self._refresh()
-            raise
+            with transaction(self.con, on_rollback=self._refresh):
+                reports = [self._take(*f) for f in self._read_ahead(files, pool, ahead)]
         finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
-        for (path, _), report in zip(files, reports):
-            if report.quarantaine is not None:
-                report.rapport = write_quarantine_report(self.settings.reports, report.fichier, report.quarantaine)
+            pool.shutdown(cancel_futures=True)
+        write_quarantine_reports(self.settings.reports, reports)
+        for path, _ in files:
             path.unlink()
         return reports
 
-    def read(self, name: str, data: bytes, contract: Contract) -> tuple[ReadResult | None, FileRejected | None]:
+    def _read_ahead(self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor,
+                    ahead: int) -> Iterator[tuple[Path, Contract, bytes, str, Future | None]]:
+        """Each file with its bytes, its digest and, when `ahead` and the file is new, its read started
+        in the pool: while a file merges, up to `ahead` + 1 later files are being read."""
+        queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
+        for path, contract in files:
+            data = path.read_bytes()
+            digest = archive.sha256(data)
+            fresh = ahead and not self.already_loaded(path.name, digest)
+            queue.append((path, contract, data, digest,
+                          pool.submit(self.read, path.name, data, contract) if fresh else None))
+            if len(queue) > ahead + 1:
+                yield queue.popleft()
+        yield from queue
+
+    def _take(self, path: Path, contract: Contract, data: bytes, digest: str, reading: Future | None) -> FileReport:
+        """Archive one inbox file and apply it, unless this very version is already loaded."""
+        now = _utcnow()
+        archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
+        if self.already_loaded(path.name, digest):
+            return FileReport(path.name, contract.feed, digest, ALREADY, message="fichier identique déjà chargé")
+        return self.apply(path.name, data, digest, contract, now, archived, reading.result() if reading else None)
+
+    def read(self, name: str, data: bytes, contract: Contract) -> Outcome:
         """The file read against its contract and the referential, or why it is rejected (no warehouse
         access: files of a batch are read ahead, in other threads)."""
         info = contract.file_info(name)
@@ -306,85 +172,103 @@ class Ingestor:
         except FileRejected as e:
             return None, e
 
-    def load(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
-             archived: str = "", transaction: bool = True, write_report: bool = True,
-             outcome: tuple[ReadResult | None, FileRejected | None] | None = None) -> FileReport:
-        """`outcome`: the file's `read`, when already done."""
+    def apply(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
+              archived: str = "", outcome: Outcome | None = None) -> FileReport:
+        """Load one file within the caller's transaction: its earlier version goes, its rows merge, its
+        quarantine and journal row are written. `outcome`: the file's `read`, when already done. The
+        caller writes the quarantine report (`write_quarantine_reports`) once the transaction commits."""
         start = dt.datetime.now()
-        info = contract.file_info(name)
-        report = FileReport(name, contract.feed, digest, LOADED)
         result, rejection = outcome or self.read(name, data, contract)
-        con = self.con
-        if transaction:
-            con.begin()
-        try:
-            if name not in self._seen:
-                pass  # a new name: nothing of it to replace
-            elif rejection is not None:
-                # Nothing of a rejected file is loaded, so the version already loaded stands, with its
-                # quarantine; only the rows of earlier rejections of this name go.
-                con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
-                            "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
-                            [name, name, LOADED])
-            else:
-                con.execute("delete from raw.quarantaine where fichier = ?", [name])
-                # A name that carries a period replaces its earlier version; the referential's name carries
-                # none: each version is upserted by key and a landlord it omits is kept.
-                if info.date is not None:
-                    con.execute(f"delete from {contract.table} where _fichier = ?", [name])
-            if rejection is not None:
-                report.statut, report.message = REJECTED, rejection.reason
-                quarantine = pl.DataFrame([{
-                    "ligne": rejection.line, "colonne": rejection.column, "regle": rejection.rule,
-                    "raison": rejection.reason, "reason_en": rejection.reason_en, "valeurs": None}],
-                    schema={"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "raison": pl.String,
-                            "reason_en": pl.String, "valeurs": pl.String})
-            else:
-                assert result is not None
-                rows = result.rows.with_columns(
-                    _fichier=pl.lit(name), _sha256=pl.lit(digest), _date_fichier=pl.lit(info.date, pl.Date),
-                    _charge_le=pl.lit(received),
-                )
-                for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
-                    rows = rows.with_columns(pl.lit(False).alias(extra))
-                loaded, ignored, conflicts = _merge(con, contract, info, rows)
-                quarantine = pl.concat([result.quarantine, conflicts], how="diagonal_relaxed") \
-                    if conflicts.height else result.quarantine
-                report.encodage = result.encoding
-                report.lignes_lues, report.lignes_chargees, report.lignes_ignorees = result.rows_read, loaded, ignored
-                report.doublons_identiques = result.identical_duplicates
-                report.avertissements = result.warnings
-                if result.mapping:
-                    report.message = f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)"
-            report.lignes_quarantaine = quarantine.select("ligne").unique().height if rejection is None else 0
-            if quarantine.height:
-                q = quarantine.with_columns(fichier=pl.lit(name), sha256=pl.lit(digest), flux=pl.lit(contract.feed),
-                                            recu_le=pl.lit(received))
-                con.register("q", q)
-                con.execute("insert into raw.quarantaine by name select * from q")
-                con.unregister("q")
-            con.execute(
-                "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, contract.feed, digest, len(data), report.encodage, report.statut, report.lignes_lues,
-                 report.lignes_chargees, report.lignes_ignorees, report.lignes_quarantaine,
-                 report.doublons_identiques, json.dumps(report.avertissements, ensure_ascii=False),
-                 report.message, archived, start, (dt.datetime.now() - start).total_seconds()])
-            if transaction:
-                con.commit()
-        except BaseException:
-            if transaction:
-                con.rollback()
-                self._refresh()
-            raise
-        self._seen.add(name)
-        if report.statut == LOADED:
-            self._loaded.add((name, digest))
-            if contract.feed == "bailleurs":
-                self._bailleurs = frozenset(r[0] for r in con.execute("select siren from raw.bailleurs").fetchall())
-        report.quarantaine = quarantine
-        if write_report:
-            report.rapport = write_quarantine_report(self.settings.reports, name, quarantine)
+        if name in self._seen:
+            _forget_earlier_version(self.con, name, contract, rejected=rejection is not None)
+        if rejection is not None:
+            report = _rejected(name, contract, digest, rejection)
+        else:
+            assert result is not None
+            report = _merged(self.con, name, digest, contract, received, result)
+        _record(self.con, report, len(data), received, archived, start)
+        self._remember(report, contract)
         return report
+
+    def _remember(self, report: FileReport, contract: Contract) -> None:
+        """Keep what the warehouse holds, as seen in this transaction, for the next files."""
+        self._seen.add(report.fichier)
+        if report.statut == LOADED:
+            self._loaded.add((report.fichier, report.sha256))
+            if contract.feed == "bailleurs":
+                self._bailleurs = frozenset(r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall())
+
+
+def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, rejected: bool) -> None:
+    """A name seen before: what its new version replaces."""
+    if rejected:
+        # Nothing of a rejected file is loaded, so the version already loaded stands, with its
+        # quarantine; only the rows of earlier rejections of this name go.
+        con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
+                    "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
+                    [name, name, LOADED])
+        return
+    con.execute("delete from raw.quarantaine where fichier = ?", [name])
+    # A name that carries a period replaces its earlier version; the referential's name carries
+    # none: each version is upserted by key and a landlord it omits is kept.
+    if contract.file_info(name).date is not None:
+        con.execute(f"delete from {contract.table} where _fichier = ?", [name])
+
+
+def _rejected(name: str, contract: Contract, digest: str, rejection: FileRejected) -> FileReport:
+    """Nothing of the file loads; one quarantine row says why (not counted as a quarantined row)."""
+    quarantine = pl.DataFrame([{
+        "ligne": rejection.line, "colonne": rejection.column, "regle": rejection.rule,
+        "raison": rejection.reason, "reason_en": rejection.reason_en, "valeurs": None}], schema=QUARANTINE_SCHEMA)
+    return FileReport(name, contract.feed, digest, REJECTED, message=rejection.reason, quarantine=quarantine)
+
+
+def _merged(con: duckdb.DuckDBPyConnection, name: str, digest: str, contract: Contract, received: dt.datetime,
+            result: ReadResult) -> FileReport:
+    """The file's valid rows, with their meta columns, merged by the feed's policy."""
+    info = contract.file_info(name)
+    rows = result.rows.with_columns(
+        _fichier=pl.lit(name), _sha256=pl.lit(digest), _date_fichier=pl.lit(info.date, pl.Date),
+        _charge_le=pl.lit(received),
+    )
+    for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
+        rows = rows.with_columns(pl.lit(False).alias(extra))
+    merged = merge_file(con, contract, info, rows)
+    quarantine = pl.concat([result.quarantine, merged.conflicts], how="diagonal_relaxed") \
+        if merged.conflicts.height else result.quarantine
+    return FileReport(
+        name, contract.feed, digest, LOADED, encodage=result.encoding, lignes_lues=result.rows_read,
+        lignes_chargees=merged.loaded, lignes_ignorees=merged.ignored,
+        lignes_quarantaine=quarantine.select("ligne").unique().height,
+        doublons_identiques=result.identical_duplicates, avertissements=result.warnings,
+        message=f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)" if result.mapping else "",
+        quarantine=quarantine,
+    )
+
+
+def _record(con: duckdb.DuckDBPyConnection, report: FileReport, size: int, received: dt.datetime, archived: str,
+            start: dt.datetime) -> None:
+    """The file's quarantine rows and its journal row."""
+    if report.quarantine.height:
+        q = report.quarantine.with_columns(fichier=pl.lit(report.fichier), sha256=pl.lit(report.sha256),
+                                           flux=pl.lit(report.flux), recu_le=pl.lit(received))
+        con.register("q", q)
+        con.execute("insert into raw.quarantaine by name select * from q")
+        con.unregister("q")
+    con.execute(
+        "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report.fichier, report.flux, report.sha256, size, report.encodage, report.statut, report.lignes_lues,
+         report.lignes_chargees, report.lignes_ignorees, report.lignes_quarantaine,
+         report.doublons_identiques, json.dumps(report.avertissements, ensure_ascii=False),
+         report.message, archived, start, (dt.datetime.now() - start).total_seconds()])
+
+
+def write_quarantine_reports(folder: Path, reports: Iterable[FileReport]) -> None:
+    """Once the transaction commits: the report of each applied file (a file found already loaded
+    keeps the report of its version)."""
+    for r in reports:
+        if r.quarantine is not None:
+            r.report_path = write_quarantine_report(folder, r.fichier, r.quarantine)
 
 
 def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -> Path | None:

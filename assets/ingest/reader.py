@@ -63,14 +63,74 @@ def _meta_only_required(col: Column, info: FileInfo) -> bool | None:
                             params={"d": info.date, "s": info.siren}).fetchall()[0][0])
 
 
+def read(
+    data: bytes,
+    contract: Contract,
+    info: FileInfo,
+    ctx: Context,
+    pseudonymize: Callable[[pl.Series], pl.Series],
+    mappings: Sequence[Mapping] | None = None,
+) -> ReadResult:
+    """The file's valid rows and quarantined rows; raises FileRejected when the whole file is refused.
+    `mappings`: the column mappings to choose from (default: those of expectations/mappings/)."""
+    text, encoding = decode(data)
+    records = split_records(text)
+    mapping, positions, warnings = _choose_header(contract, info, records.header,
+                                                  all_mappings() if mappings is None else mappings)
+    good, miscounted = _by_field_count(records.frame, len(records.header))
+    txt, recoded = _text_columns(contract, good, positions, mapping)
+    txt = _pseudonymize(contract, txt, pseudonymize)
+    exprs, checks = _decoding(contract, info, ctx, mapping, records.header)
+    typed = _typed(contract, txt, exprs)
+    sql_checks = _sql_checks(contract)
+    failed = _failures(contract, txt, _flags(txt, typed, info, checks, sql_checks), checks, sql_checks)
+    ok = _finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti"))
+    ok, conflicts, identical = _within_file_duplicates(contract, txt, ok)
+    quarantine = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
+                            for x in (miscounted, failed, *conflicts)]).sort("ligne")
+    return ReadResult(encoding, ok.sort("_ligne"), quarantine, records.frame.height, identical, warnings,
+                      mapping.name if mapping else None, recoded)
+
+
+def _choose_header(contract: Contract, info: FileInfo, header: list[str],
+                   mappings: Sequence[Mapping]) -> tuple[Mapping | None, dict[str, int], list[str]]:
+    """The column mapping that applies to the file (if any), where each contract column is in the
+    (renamed) header, and the header's warnings."""
+    mapping = _mapping(contract, info, header, mappings)
+    try:
+        positions, warnings = _header(contract, mapping.rename(header) if mapping else header, info)
+    except FileRejected as e:
+        if mapping:
+            e.reason += f" (correspondance « {mapping.name} » appliquée)"
+        raise
+    return mapping, positions, warnings
+
+
 def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict[str, int], list[str]]:
+    """Position of each contract column present; rejects a header with duplicated or missing columns."""
     names = [h.strip().lower() for h in header]
     dupes = sorted({n for n in names if names.count(n) > 1 and n})
     if dupes:
         raise FileRejected("entete", f"colonnes en double dans l'en-tête : {', '.join(dupes)}",
                            f"duplicate header columns: {', '.join(dupes)}", line=1)
     position = {n: i for i, n in enumerate(names)}
+    missing, absent_optional = _absent_columns(contract, position, info)
+    if missing:
+        raise FileRejected("entete", f"colonnes obligatoires absentes de l'en-tête : {', '.join(missing)}",
+                           f"required columns missing from the header: {', '.join(missing)}", line=1)
+    warnings = []
+    if absent_optional:
+        warnings.append(f"colonnes facultatives absentes, lues vides : {', '.join(absent_optional)}")
+    # An unnamed column (a trailing `;` on every line) is named by its position, so the warning says something.
     known = {c.name.lower() for c in contract.columns}
+    unknown = [h.strip() or f"(sans nom, n° {i + 1})" for i, h in enumerate(header) if h.strip().lower() not in known]
+    if unknown:
+        warnings.append(f"colonnes inconnues ignorées : {', '.join(unknown)}")
+    return {c.name: position[c.name.lower()] for c in contract.columns if c.name.lower() in position}, warnings
+
+
+def _absent_columns(contract: Contract, position: dict[str, int], info: FileInfo) -> tuple[list[str], list[str]]:
+    """Contract columns absent from the header: (required ones, optional ones worth a warning)."""
     missing, absent_optional = [], []
     for c in contract.columns:
         if c.name.lower() in position:
@@ -82,133 +142,138 @@ def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict
             missing.append(c.name)
         elif c.personal != "drop":  # names are not requested: their absence is the norm
             absent_optional.append(c.name)
-    if missing:
-        raise FileRejected("entete", f"colonnes obligatoires absentes de l'en-tête : {', '.join(missing)}",
-                           f"required columns missing from the header: {', '.join(missing)}", line=1)
-    warnings = []
-    if absent_optional:
-        warnings.append(f"colonnes facultatives absentes, lues vides : {', '.join(absent_optional)}")
-    # An unnamed column (a trailing `;` on every line) is named by its position, so the warning says something.
-    unknown = [h.strip() or f"(sans nom, n° {i + 1})" for i, h in enumerate(header) if h.strip().lower() not in known]
-    if unknown:
-        warnings.append(f"colonnes inconnues ignorées : {', '.join(unknown)}")
-    return {c.name: position[c.name.lower()] for c in contract.columns if c.name.lower() in position}, warnings
+    return missing, absent_optional
 
 
-def _values_json(contract: Contract, text: pl.DataFrame) -> pl.Expr:
-    """The row's values minus personal fields (the pseudonym stands in for the numéro)."""
-    cols = [pl.col(c.name) for c in contract.columns if not c.personal and c.name in text.columns]
-    if "id_demande" in text.columns:
-        cols.append(pl.col("id_demande"))
-    return pl.struct(cols).struct.json_encode()
-
-
-def read(
-    data: bytes,
-    contract: Contract,
-    info: FileInfo,
-    ctx: Context,
-    pseudonymize: Callable[[pl.Series], pl.Series],
-    mappings: Sequence[Mapping] | None = None,
-) -> ReadResult:
-    """`mappings`: the column mappings to choose from (default: those of expectations/mappings/)."""
-    text, encoding = decode(data)
-    records = split_records(text)
-    mapping = _mapping(contract, info, records.header, all_mappings() if mappings is None else mappings)
-    try:
-        positions, warnings = _header(contract, mapping.rename(records.header) if mapping else records.header, info)
-    except FileRejected as e:
-        if mapping:
-            e.reason += f" (correspondance « {mapping.name} » appliquée)"
-        raise
-    width = len(records.header)
-    recs = records.frame.with_columns(n=pl.col("champs").list.len())
-
-    bad_count = recs.filter(pl.col("erreur").is_not_null() | (pl.col("n") != width))
-    quarantine = [bad_count.select(
+def _by_field_count(frame: pl.DataFrame, width: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Records with as many fields as the header, and quarantine rows for the others (or for records
+    that could not be split)."""
+    recs = frame.with_columns(n=pl.col("fields").list.len())
+    fits = pl.col("error").is_null() & (pl.col("n") == width)
+    miscounted = recs.filter(~fits).select(
         "ligne",
         colonne=pl.lit(None, pl.String),
         regle=pl.lit("nombre_de_champs"),
         raison=pl.coalesce(
-            pl.col("erreur"),
+            pl.col("error"),
             pl.format("nombre de champs : {} au lieu de {}", pl.col("n"), pl.lit(width)),
         ),
         reason_en=pl.lit("field count differs from the header"),
         valeurs=pl.lit(None, pl.String),
-    )]
-    good = recs.filter(pl.col("erreur").is_null() & (pl.col("n") == width))
+    )
+    return recs.filter(fits), miscounted
 
-    # Trimmed text of every contract column (null when empty or absent from the header).
+
+def _text_columns(contract: Contract, good: pl.DataFrame, positions: dict[str, int],
+                  mapping: Mapping | None) -> tuple[pl.DataFrame, int]:
+    """Trimmed text of every contract column (null when empty or absent from the header), local codes
+    recoded; returns it with the number of recoded values."""
     text_cols = []
     for c in contract.columns:
         if c.name in positions:
-            t = pl.col("champs").list.get(positions[c.name]).str.strip_chars()
+            t = pl.col("fields").list.get(positions[c.name]).str.strip_chars()
             text_cols.append(pl.when(t != "").then(t).alias(c.name))
         else:
             text_cols.append(pl.lit(None, pl.String).alias(c.name))
     txt = good.select(pl.col("ligne"), *text_cols)
-    recoded = 0
     if mapping and mapping.codes:
-        txt, recoded = _recode(contract, mapping, txt)
+        return _recode(contract, mapping, txt)
+    return txt, 0
 
-    # Pseudonym first, so that quarantined rows can show it instead of the numéro.
+
+def _pseudonymize(contract: Contract, txt: pl.DataFrame,
+                  pseudonymize: Callable[[pl.Series], pl.Series]) -> pl.DataFrame:
+    """Adds `id_demande`, the pseudonym of a well-formed numéro (null otherwise). Done before the
+    checks, so that quarantined rows can show it instead of the numéro."""
     pseudonymized = [c for c in contract.columns if c.personal == "pseudonym"]
     assert len(pseudonymized) <= 1, "one numéro unique per feed"
     for c in pseudonymized:
         numero = pl.col(c.name).str.to_uppercase()
         masked = txt.select(pl.when(numero.str.contains(NUMERO_UNIQUE_RE)).then(numero)).to_series()
         txt = txt.with_columns(pseudonymize(masked).alias("id_demande"))
+    return txt
+
+
+def _decoding(contract: Contract, info: FileInfo, ctx: Context, mapping: Mapping | None,
+              header: list[str]) -> tuple[list[pl.Expr], list[Check]]:
+    """Each column's typed value and the checks on it (their reasons naming the mapping's source
+    column), plus the landlord: from the file name, which a landlord column must then agree with."""
     typed_exprs, checks = [], []
     for c in contract.columns:
         value, col_checks = decode_column(c, pl.col(c.name), ctx)
         typed_exprs.append(value.alias(c.name))
         checks += col_checks
-
-    if contract.landlord_from_file:
-        file_siren = pl.lit(info.siren, pl.String)
-        if contract.landlord_column:
-            col = pl.col(contract.landlord_column)
-            typed_exprs.append(pl.coalesce(file_siren, col).alias(LANDLORD))
-            checks.append(Check(
-                "bailleur_fichier", contract.landlord_column,
-                (col.is_not_null() & file_siren.is_not_null() & (col != file_siren)).fill_null(False),
-                pl.lit(f"SIREN différent de celui du nom du fichier ({info.siren})"),
-                "SIREN differs from the file name's",
-            ))
-        else:
-            typed_exprs.append(file_siren.alias(LANDLORD))
     if mapping:
-        checks = _name_source(checks, mapping, records.header)
+        checks = _name_source(checks, mapping, header)
+    if not contract.landlord_from_file:
+        return typed_exprs, checks
+    file_siren = pl.lit(info.siren, pl.String)
+    if not contract.landlord_column:
+        return typed_exprs + [file_siren.alias(LANDLORD)], checks
+    col = pl.col(contract.landlord_column)
+    typed_exprs.append(pl.coalesce(file_siren, col).alias(LANDLORD))
+    checks.append(Check(
+        "bailleur_fichier", contract.landlord_column,
+        (col.is_not_null() & file_siren.is_not_null() & (col != file_siren)).fill_null(False),
+        pl.lit(f"SIREN différent de celui du nom du fichier ({info.siren})"),
+        "SIREN differs from the file name's",
+    ))
+    return typed_exprs, checks
 
+
+def _typed(contract: Contract, txt: pl.DataFrame, typed_exprs: list[pl.Expr]) -> pl.DataFrame:
+    """The typed rows, without direct identifiers (the age is derived in _finish), with an emptiness
+    flag per conditionally required column."""
+    # A conditional requirement is judged on the text: a value present but unreadable is already
+    # quarantined by its type check (and a personal value is dropped before the SQL step).
+    empty = [pl.col(c.name).is_null().alias(f"__empty__{c.name}") for c in contract.columns if c.required_if]
+    pseudonym = [pl.col("id_demande")] if "id_demande" in txt.columns else []
+    typed = txt.select(pl.col("ligne"), *typed_exprs, *empty, *pseudonym)
+    return typed.drop([c.name for c in contract.columns if c.personal in ("pseudonym", "drop")])
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    """A conditional requirement or a row rule: a SQL predicate over the typed row, true when it fails."""
+    column: str | None
+    rule: str
+    failed: str
+    reason: str
+    reason_en: str
+
+
+def _sql_checks(contract: Contract) -> list[SqlCheck]:
+    checks = [SqlCheck(c.name, "obligatoire", f"({c.required_if}) and __empty__{c.name}",
+                       f"valeur obligatoire quand {c.required_if_fr}", "conditionally required value missing")
+              for c in contract.columns if c.required_if is not None]
+    return checks + [SqlCheck(r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en)
+                     for r in contract.rules]
+
+
+def _flags(txt: pl.DataFrame, typed: pl.DataFrame, info: FileInfo, checks: list[Check],
+           sql_checks: list[SqlCheck]) -> pl.DataFrame:
+    """One row per line: whether it fails each check (`__f<i>`, with its reason `__r<i>`) and each SQL
+    check (`__s<i>`, evaluated in an in-memory DuckDB)."""
     flags = txt.select(
         pl.col("ligne"),
         *[chk.failed.alias(f"__f{i}") for i, chk in enumerate(checks)],
         *[chk.reason.alias(f"__r{i}") for i, chk in enumerate(checks)],
     )
-    # A conditional requirement is judged on the text: a value present but unreadable is already
-    # quarantined by its type check (and a personal value is dropped before the SQL step).
-    empty = [pl.col(c.name).is_null().alias(f"__vide__{c.name}") for c in contract.columns if c.required_if]
-    typed = txt.select(pl.col("ligne"), *typed_exprs, *empty, *[pl.col("id_demande")] * bool(pseudonymized))
-    # Direct identifiers are not needed past this point (the age is derived in _finish).
-    typed = typed.drop([c.name for c in contract.columns if c.personal in ("pseudonym", "drop")])
+    if not sql_checks:
+        return flags
+    with scratch() as con:
+        con.register("t", typed.with_columns(
+            _date_fichier=pl.lit(info.date, pl.Date), _siren_fichier=pl.lit(info.siren, pl.String)
+        ))
+        selects = ", ".join(f"coalesce({chk.failed}, false) as __s{i}" for i, chk in enumerate(sql_checks))
+        sql_flags = con.sql(f"select ligne, {selects} from t order by ligne").pl()
+    return flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
 
-    # Conditional requirements and row rules: SQL predicates over the typed row, in memory.
-    sql_checks = []
-    for c in contract.columns:
-        if c.required_if is not None:
-            sql_checks.append((c.name, "obligatoire", f"({c.required_if}) and __vide__{c.name}",
-                               f"valeur obligatoire quand {c.required_if_fr}", "conditionally required value missing"))
-    for r in contract.rules:
-        sql_checks.append((r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en))
-    if sql_checks:
-        with scratch() as con:
-            con.register("t", typed.with_columns(
-                _date_fichier=pl.lit(info.date, pl.Date), _siren_fichier=pl.lit(info.siren, pl.String)
-            ))
-            selects = ", ".join(f"coalesce({sql}, false) as __s{i}" for i, (_, _, sql, _, _) in enumerate(sql_checks))
-            sql_flags = con.sql(f"select ligne, {selects} from t order by ligne").pl()
-        flags = flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
 
+def _failures(contract: Contract, txt: pl.DataFrame, flags: pl.DataFrame, checks: list[Check],
+              sql_checks: list[SqlCheck]) -> pl.DataFrame:
+    """One quarantine row per failed check and line, with the line's values; a row already
+    quarantined for its type is not reported again by a rule on the same column."""
     # Most files break few checks: count first, then collect only the checks that failed somewhere.
     flag_cols = [f"__f{i}" for i in range(len(checks))] + [f"__s{i}" for i in range(len(sql_checks))]
     counts = flags.select(pl.col(flag_cols).sum()).row(0, named=True) if flag_cols else {}
@@ -218,49 +283,50 @@ def read(
             failures.append(flags.filter(pl.col(f"__f{i}")).select(
                 "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
                 raison=pl.col(f"__r{i}"), reason_en=pl.lit(chk.reason_en)))
-    for i, (column, rule, _, reason, reason_en) in enumerate(sql_checks):
+    for i, chk in enumerate(sql_checks):
         if counts[f"__s{i}"]:
             failures.append(flags.filter(pl.col(f"__s{i}")).select(
-                "ligne", colonne=pl.lit(column), regle=pl.lit(rule),
-                raison=pl.lit(reason), reason_en=pl.lit(reason_en)))
-    failed_rows = pl.concat(failures).get_column("ligne").unique() if failures else pl.Series("ligne", [], pl.Int64)
+                "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
+                raison=pl.lit(chk.reason), reason_en=pl.lit(chk.reason_en)))
+    if failures:
+        failed = pl.concat(failures).unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
+    else:
+        failed = pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
+    return failed.join(_values(contract, txt, failed["ligne"].unique()), on="ligne", how="left")
 
-    def values_of(lines: pl.Series) -> pl.DataFrame:
-        return txt.filter(pl.col("ligne").is_in(lines.implode())).select("ligne", valeurs=_values_json(contract, txt))
 
-    valeurs = values_of(failed_rows)
-    failed = pl.concat(failures) if failures else pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
-    # A row already quarantined for its type is not reported again by a rule on the same column.
-    failed = failed.unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
-    quarantine.append(failed.join(valeurs, on="ligne", how="left"))
+def _values(contract: Contract, txt: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
+    """The given lines' values as JSON (`valeurs`), minus personal fields (the pseudonym stands in for
+    the numéro)."""
+    cols = [pl.col(c.name) for c in contract.columns if not c.personal and c.name in txt.columns]
+    if "id_demande" in txt.columns:
+        cols.append(pl.col("id_demande"))
+    return txt.filter(pl.col("ligne").is_in(lines.implode())).select(
+        "ligne", valeurs=pl.struct(cols).struct.json_encode())
 
-    ok = typed.join(failed.select("ligne").unique(), on="ligne", how="anti")
-    ok = _finish(contract, info, ok)
 
-    # Duplicate keys within the file: identical rows keep one copy, conflicting ones are all quarantined.
+def _within_file_duplicates(contract: Contract, txt: pl.DataFrame,
+                            ok: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame], int]:
+    """Duplicate keys within the file: identical rows keep one copy, conflicting ones are all
+    quarantined. Returns (rows kept, quarantine rows, identical copies dropped)."""
     keys = list(contract.warehouse_keys)
     data_cols = [c for c in ok.columns if c != "_ligne"]
     dup = ok.filter(pl.len().over(keys) > 1)
-    identical = 0
-    if dup.height:
-        variants = dup.select(*keys, pl.struct(data_cols).alias("__row")).group_by(keys).agg(
-            pl.col("__row").n_unique().alias("__variants"))
-        conflict = dup.join(variants.filter(pl.col("__variants") > 1), on=keys, how="semi")
-        lines = conflict.group_by(keys).agg(pl.col("_ligne").sort().cast(pl.String).str.join(", ").alias("__lignes"))
-        conflict = conflict.join(lines, on=keys)
-        quarantine.append(conflict.select(
-            ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("doublon_conflictuel"),
-            raison=pl.format("clé en double dans le fichier avec des valeurs différentes (lignes {})", pl.col("__lignes")),
-            reason_en=pl.lit("conflicting duplicate key within the file"),
-        ).join(values_of(conflict["_ligne"]), on="ligne", how="left"))
-        ok = ok.join(conflict.select("_ligne"), on="_ligne", how="anti")
-        before = ok.height
-        ok = ok.unique(subset=data_cols, keep="first", maintain_order=True)
-        identical = before - ok.height
-    rows_read = recs.height
-    q = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in quarantine]).sort("ligne")
-    return ReadResult(encoding, ok.sort("_ligne"), q, rows_read, identical, warnings,
-                      mapping.name if mapping else None, recoded)
+    if not dup.height:
+        return ok, [], 0
+    variants = dup.select(*keys, pl.struct(data_cols).alias("__row")).group_by(keys).agg(
+        pl.col("__row").n_unique().alias("__variants"))
+    conflict = dup.join(variants.filter(pl.col("__variants") > 1), on=keys, how="semi")
+    lines = conflict.group_by(keys).agg(pl.col("_ligne").sort().cast(pl.String).str.join(", ").alias("__lines"))
+    conflict = conflict.join(lines, on=keys)
+    quarantine = conflict.select(
+        ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("doublon_conflictuel"),
+        raison=pl.format("clé en double dans le fichier avec des valeurs différentes (lignes {})", pl.col("__lines")),
+        reason_en=pl.lit("conflicting duplicate key within the file"),
+    ).join(_values(contract, txt, conflict["_ligne"]), on="ligne", how="left")
+    ok = ok.join(conflict.select("_ligne"), on="_ligne", how="anti")
+    kept = ok.unique(subset=data_cols, keep="first", maintain_order=True)
+    return kept, [quarantine], ok.height - kept.height
 
 
 def _mapping(contract: Contract, info: FileInfo, header: list[str], mappings: Sequence[Mapping]) -> Mapping | None:

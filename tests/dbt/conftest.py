@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from assets.dbt import DBT_DIR, ensure_manifest
-from assets.settings import load_settings
 from assets.warehouse import connect
 
 BIN = Path(sys.executable).parent
@@ -32,13 +31,13 @@ def dbt(home: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]
 @pytest.fixture(scope="session")
 def empty_warehouse(tmp_path_factory) -> Path:
     """Every raw table, empty, and every model and seed built on them."""
-    from assets.ingest.loader import Ingestor
+    from assets.ingest.schema import prepare_warehouse
 
     ensure_manifest()
     home = tmp_path_factory.mktemp("dbt_home")
     os.environ.setdefault("OBSERVATOIRE_CLE", "a1" * 32)
     with connect(home) as con:
-        Ingestor(con, load_settings(home), say=lambda m: None)
+        prepare_warehouse(con)
     out, _ = dbt(home, "build", "--exclude", "test_type:unit")
     assert out.returncode == 0, out.stdout[-3000:]
     return home

@@ -8,8 +8,8 @@ from assets.ingest.dialect import BOM, FileRejected, decode, split_records
 
 
 def records(text: str) -> list[tuple[int, list[str] | None, str | None]]:
-    """(ligne, champs, erreur) of every record after the header."""
-    return [(r["ligne"], r["champs"], r["erreur"]) for r in split_records(text).frame.iter_rows(named=True)]
+    """(ligne, fields, error) of every record after the header."""
+    return [(r["ligne"], r["fields"], r["error"]) for r in split_records(text).frame.iter_rows(named=True)]
 
 
 # --- encoding -----------------------------------------------------------------------------------

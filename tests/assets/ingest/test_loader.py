@@ -10,7 +10,7 @@ import stat
 import duckdb
 import pytest
 
-from assets.ingest import archive, loader
+from assets.ingest import archive, loader, merge
 from assets.ingest.loader import ALREADY, LOADED, REJECTED, Ingestor, pending
 from assets.ingest.pseudonym import Key, KeyProblem, hmac_python
 from assets.ingest.replay import replay
@@ -128,7 +128,7 @@ def test_failed_load_leaves_the_warehouse_as_it_was(home, key_env, monkeypatch):
     def boom(con):
         raise RuntimeError("panne simulée après l'insertion")
 
-    monkeypatch.setattr(loader, "_deradiations", boom)
+    monkeypatch.setattr(merge, "deradiations", boom)
     with pytest.raises(RuntimeError, match="panne simulée"):
         ingest(home)
     assert dump(home / "warehouse.duckdb") == before

@@ -542,3 +542,15 @@ def test_small_and_large_batches_pseudonymize_alike():
     small = pl.concat([Pseudonymizer(key)(numeros[i:i + 100]) for i in range(0, len(numeros), 100)])
     assert large.to_list() == small.to_list()
     assert large[3] == hmac_python(key, numeros[3]) and large[-1] is None
+
+
+@pytest.mark.parametrize("size", [16, 64, 100], ids=["short", "block", "longer_than_a_block"])
+def test_python_hmac_and_the_sql_path_agree_for_any_key_length(size):
+    """The SQL path rebuilds HMAC from its padded keys (a key longer than SHA-256's block is hashed
+    first): it must give the standard library's hmac for every key length."""
+    from assets.ingest import pseudonym
+
+    key = Key(bytes((7 * i + 3) % 256 for i in range(size)), "test")
+    numeros = pl.Series([f"{i:018d}" for i in range(pseudonym.SMALL + 1)])  # above SMALL: the SQL path
+    large = Pseudonymizer(key)(numeros)
+    assert large.to_list() == [hmac_python(key, n) for n in numeros]

@@ -1,0 +1,86 @@
+"""The warehouse's `raw` schema: one table per feed (from its contract), the ingestion ledgers and the
+code labels.
+
+`prepare_warehouse` is all a caller needs to find the tables in place (the ledgers asset, a test's empty
+warehouse); loading files also needs the key and the archive, which the loader's `Ingestor` opens.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from expectations.contract import FORBIDDEN_COLUMNS, Contract, all_contracts, codes
+
+from .reader import LANDLORD
+
+DUCK_TYPES = {
+    "text": "VARCHAR", "siren": "VARCHAR", "insee": "VARCHAR", "ident_rep": "VARCHAR", "code": "VARCHAR",
+    "numero_unique": "VARCHAR", "date": "DATE", "date_or_year": "DATE", "month": "DATE", "year": "INTEGER",
+    "int": "BIGINT", "decimal": "DOUBLE", "bool": "BOOLEAN", "list": "VARCHAR[]",
+}
+META_COLUMNS = [("_fichier", "VARCHAR"), ("_sha256", "VARCHAR"), ("_ligne", "BIGINT"),
+                ("_date_fichier", "DATE"), ("_charge_le", "TIMESTAMP")]
+# Derived state kept by a feed's merge: a radiation cancelled by a later empty-motif row (déradiation).
+EXTRA_COLUMNS = {"sne_radiations": [("_annulee", "BOOLEAN")]}
+
+SYSTEM_DDL = [
+    "create schema if not exists raw",
+    """create table if not exists raw.journal_ingestion (
+        fichier varchar, flux varchar, sha256 varchar, taille_octets bigint, encodage varchar,
+        statut varchar, lignes_lues bigint, lignes_chargees bigint, lignes_ignorees bigint,
+        lignes_quarantaine bigint, doublons_identiques bigint, avertissements varchar, message varchar,
+        archive varchar, debut timestamp, duree_s double)""",
+    """create table if not exists raw.quarantaine (
+        fichier varchar, sha256 varchar, flux varchar, ligne bigint, colonne varchar, regle varchar,
+        raison varchar, reason_en varchar, valeurs varchar, recu_le timestamp)""",
+    "create table if not exists raw.cle_pseudonymisation (empreinte varchar, enregistree_le timestamp)",
+]
+
+
+def columns_of(contract: Contract) -> list[tuple[str, str]]:
+    """The raw table's columns: the contract's warehouse columns, landlord, meta."""
+    cols = []
+    for c in contract.columns:
+        name = c.warehouse_name
+        if name is None or name == (contract.landlord_column or "").lower():
+            continue
+        kind = "INTEGER" if c.personal == "age" else DUCK_TYPES[c.type]
+        cols.append((name, kind))
+    if contract.landlord_from_file:
+        cols.append((LANDLORD, "VARCHAR"))
+    assert not {n for n, _ in cols} & FORBIDDEN_COLUMNS, contract.feed
+    return cols + META_COLUMNS + EXTRA_COLUMNS.get(contract.feed, [])
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing of the `raw` schema and refresh the code labels."""
+    for ddl in SYSTEM_DDL:
+        con.execute(ddl)
+    for c in all_contracts():
+        _ensure_feed_table(con, c)
+    _write_code_labels(con)
+
+
+def _ensure_feed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create the feed's table, or check that the existing one still has the contract's columns (a
+    contract change is applied by replaying the archive, never by altering the table in place)."""
+    cols = columns_of(contract)
+    con.execute(f"create table if not exists {contract.table} ({', '.join(f'{n} {t}' for n, t in cols)})")
+    have = [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+        "order by ordinal_position", [contract.feed]).fetchall()]
+    if have != [n for n, _ in cols]:
+        raise RuntimeError(
+            f"la table {contract.table} ne correspond plus au contrat du flux {contract.feed} : "
+            "lancez « observatoire rejouer » pour reconstruire les tables brutes depuis l'archive"
+        )
+
+
+def _write_code_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """Code labels reach dbt from the contract (no copy in seeds)."""
+    labels = pl.DataFrame([(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()],
+                          schema=["liste", "code", "libelle"], orient="row")
+    con.register("labels", labels)
+    con.execute("create or replace table raw.codes as select * from labels")
+    con.unregister("labels")
