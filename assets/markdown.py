@@ -18,6 +18,16 @@ def markdown_table(frame: pl.DataFrame, cell_chars: int = CELL_CHARS) -> str:
     if frame.height == 0:
         return NO_ROWS
     # Cells as text first: a null reads as an empty cell, and a "|" inside a cell must not split it.
-    cells = frame.select(pl.all().cast(pl.String).fill_null("").str.replace_all("|", r"\|", literal=True))
+    cells = frame.select(_text(frame, c).fill_null("").str.replace_all("|", r"\|", literal=True) for c in frame.columns)
     with pl.Config(**_CONFIG, fmt_str_lengths=cell_chars):
         return str(cells)
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column as text: a list as its items joined by ", " (a feed's list fields), a struct as JSON."""
+    dtype = frame.schema[column]
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return pl.col(column).cast(pl.List(pl.String)).list.join(", ")
+    if isinstance(dtype, pl.Struct):
+        return pl.col(column).struct.json_encode()
+    return pl.col(column).cast(pl.String)

@@ -9,6 +9,7 @@ import dagster as dg
 
 from expectations.contract import Contract, all_contracts
 
+from ..markdown import markdown_table
 from ..settings import SettingsResource
 from ..warehouse import connect, scalar
 from .loader import Ingestor, pending
@@ -21,16 +22,6 @@ PREVIEW_ROWS = 5
 def asset_key(feed: str) -> dg.AssetKey:
     """`raw/<feed>`: the key dbt sources map to (source `raw`, table `<feed>`)."""
     return dg.AssetKey(["raw", feed])
-
-
-def _markdown(frame) -> str:
-    if frame.height == 0:
-        return "_aucune ligne_"
-    cols = frame.columns
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame.iter_rows():
-        lines.append("| " + " | ".join("" if v is None else str(v)[:24] for v in row) + " |")
-    return "\n".join(lines)
 
 
 def feed_asset(c: Contract) -> dg.AssetsDefinition:
@@ -73,7 +64,7 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
                 "quarantaine)" for r in reports) or "_aucun nouveau fichier_"),
             "lignes_chargees": dg.MetadataValue.int(sum(r.lignes_chargees for r in reports)),
             "lignes_quarantaine_flux": dg.MetadataValue.int(quarantined),
-            "apercu": dg.MetadataValue.md(_markdown(preview)),
+            "apercu": dg.MetadataValue.md(markdown_table(preview)),
         })
 
     return _load
@@ -107,6 +98,6 @@ def ledgers(context: dg.AssetExecutionContext, parametres: SettingsResource):
     for name, n in counts.items():
         meta = {"dagster/row_count": dg.MetadataValue.int(n)}
         if name == "quarantaine":
-            meta["par_flux"] = dg.MetadataValue.md(_markdown(by_feed))
+            meta["par_flux"] = dg.MetadataValue.md(markdown_table(by_feed))
             meta["rapports"] = dg.MetadataValue.path(str(settings.reports / "quarantaine"))
         yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", name]), metadata=meta)

@@ -35,3 +35,9 @@ def test_long_cells_are_cut_and_pipes_do_not_split_a_cell():
 
 def test_an_empty_frame_says_so_in_french():
     assert markdown_table(pl.DataFrame({"a": []})) == NO_ROWS == "_aucune ligne_"
+
+
+def test_list_cells_read_as_their_items():
+    """A feed preview holds list fields (communes_souhaitees): their items are shown, not an error."""
+    frame = pl.DataFrame({"communes": [["06004", "06155"], None], "n": [1, 2]})
+    assert _cells(markdown_table(frame))[2:] == [["06004, 06155", "1"], ["", "2"]]
