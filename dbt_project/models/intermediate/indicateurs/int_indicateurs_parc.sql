@@ -1,7 +1,7 @@
 -- Social stock family (INDICATORS.md P1–P5, R1) in the long encoding of Appendix A: the union of the
 -- family's indicator models in models/intermediate/parc/ (one per indicator group, each documented).
 with vacance_rotation as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_vacance_rotation') }}
+    select {{ colonnes_indicateurs() }} from {{ ref('int_ind_parc_vacance_rotation') }}
 ),
 
 livraisons as (
