@@ -5,7 +5,7 @@ with vacance_rotation as (
 ),
 
 livraisons as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_livraisons') }}
+    select {{ colonnes_indicateurs() }} from {{ ref('int_ind_parc_livraisons') }}
 ),
 
 stock as (
