@@ -9,7 +9,7 @@ livraisons as (
 ),
 
 stock as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_stock') }}
+    select {{ colonnes_indicateurs() }} from {{ ref('int_ind_parc_stock') }}
 ),
 
 flux as (
