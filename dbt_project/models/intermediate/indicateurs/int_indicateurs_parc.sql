@@ -13,7 +13,7 @@ stock as (
 ),
 
 flux as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_flux') }}
+    select {{ colonnes_indicateurs() }} from {{ ref('int_ind_parc_flux') }}
 ),
 
 residences as (
