@@ -16,14 +16,14 @@
       every quarter). For one (indicator, dimension), rows naming the indicator replace the general ones;
     - `raisons` (optional): annee, trimestre, indicateur, raison: a whole quarter of an indicator is not
       computable (no snapshot, window not covered...);
-    - `observes` (optional): indicateur, dimension, valeur, annee, trimestre (null: every indicator of the
-      model, every value of the dimension, every quarter): domain values whose cells are published only where
-      a fact falls (a sparse cut: e.g. a typology row only where dwellings are).
+    - `observes` (optional): indicateur, dimension (one of `dimensions`), valeur, annee, trimestre (null:
+      every indicator of the model, every value of the dimension, every quarter): domain values whose cells
+      are published only where a fact falls (a sparse cut: e.g. a typology row only where dwellings are).
 
     The grid (every quarter x every cut's units and modalities, less the cells of `observes` values where no
-    fact falls) is authoritative: a fact outside it is not published. A count with no fact is 0 (ok); a share with a denominator of 0, or under the catalogue's
-    threshold, and a statistic with no observation are non_calculable. Values stay unrounded. Output: the
-    long table's columns and `raison` (null when ok). -#}
+    fact falls) is authoritative: a fact outside it is not published. A count with no fact is 0 (ok); a share
+    with a denominator of 0, or under the catalogue's threshold, and a statistic with no observation are
+    non_calculable. Values stay unrounded. Output: the long table's columns and `raison` (null when ok). -#}
 
 {% macro encoder_axes() -%}
     {{ return(['secteur', 'commune', 'bailleur', 'reservataire', 'residence', 'mois', 'typologie', 'financement',
