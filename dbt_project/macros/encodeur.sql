@@ -8,8 +8,9 @@
     Inputs, CTEs of the calling model:
     - `faits`: one row per observation (or partial count): annee, trimestre, indicateur, the dimensions
       listed in `dimensions` (others are null) and the measures listed in `mesures` among num (a count, or a
-      share's numerator; 1 when not listed: the fact is one unit counted), den (a share's denominator), x (the observed value of a median, mean or quartile),
-      raison (why the observation makes its row not computable; `sans_objet` when it does not apply);
+      share's numerator; 1 when not listed: the fact is one unit counted), den (a share's denominator), x
+      (the observed value of a median, mean or quartile), raison (why the observation makes its row not
+      computable; `sans_objet` when it does not apply);
       a unit with several values of a dimension listed in `dimensions_multiples` (a positioning's motives)
       gives one fact per value and one with the dimension null (it counts once in the cuts without it);
     - `domaines`: the units and modalities every quarter publishes, whether or not a fact falls there:
@@ -18,12 +19,15 @@
       a ratio), annee and trimestre (null: every quarter). For one cut and dimension, the rows naming the cut
       replace those naming its indicator, which replace the general ones;
     - `raisons` (optional): annee, trimestre, indicateur, raison: a whole quarter of an indicator is not
-      computable (no snapshot, window not covered...).
+      computable (no snapshot, window not covered...);
+    - `observes` (optional): indicateur, dimension (one of `dimensions`), valeur, annee, trimestre (null:
+      every indicator of the model, every value of the dimension, every quarter): domain values whose cells
+      are published only where a fact falls (a sparse cut: e.g. a typology row only where dwellings are).
 
-    The grid (every quarter x every cut's units and modalities) is authoritative: a fact outside it is not
-    published. A count with no fact is 0 (ok); a share with a denominator of 0, or under the catalogue's
-    threshold, and a statistic with no observation are non_calculable. Values stay unrounded. Output: the
-    long table's columns and `raison` (null when ok). -#}
+    The grid (every quarter x every cut's units and modalities, less the cells of `observes` values where no
+    fact falls) is authoritative: a fact outside it is not published. A count with no fact is 0 (ok); a share
+    with a denominator of 0, or under the catalogue's threshold, and a statistic with no observation are
+    non_calculable. Values stay unrounded. Output: the long table's columns and `raison` (null when ok). -#}
 
 {% macro encoder_axes() -%}
     {{ return(['secteur', 'commune', 'bailleur', 'reservataire', 'residence', 'mois', 'typologie', 'financement',
@@ -57,7 +61,7 @@
     {%- endfor %} as incomplet
 {%- endmacro %}
 
-{% macro encoder_indicateurs(indicateurs, faits='faits', domaines='domaines', raisons=none,
+{% macro encoder_indicateurs(indicateurs, faits='faits', domaines='domaines', raisons=none, observes=none,
                              dimensions=[], mesures=[], dimensions_multiples=[]) -%}
     {%- set axes = encoder_axes() -%}
     enc_catalogue as (
@@ -149,7 +153,19 @@
                 when '{{ n }}' then a_{{ n }}.libelle
                 {% endfor -%}
             end as libelle_geo,
-            coalesce({% for a in axes %}a_{{ a }}.raison{{ ', ' if not loop.last }}{% endfor %}) as raison_domaine
+            coalesce({% for a in axes %}a_{{ a }}.raison{{ ', ' if not loop.last }}{% endfor %}) as raison_domaine,
+            {% if observes -%}
+            -- a value of `observes` on one of the cell's axes: the cell is published only where a fact falls
+            {% for a in axes if a in dimensions -%}
+            (a_{{ a }}.valeur is not null and exists (
+                select 1 from {{ observes }} o
+                where (o.indicateur is null or o.indicateur = c.indicateur) and o.dimension = '{{ a }}'
+                    and (o.valeur is null or o.valeur = a_{{ a }}.valeur)
+                    and (o.annee is null or (o.annee = t.annee and o.trimestre = t.trimestre))
+            )) or
+            {% endfor -%}
+            {% endif -%}
+            false as si_observe
         from {{ ref('int_trimestres') }} t
         cross join enc_catalogue c
         {% for a in axes -%}
@@ -182,7 +198,7 @@
         {% if raisons -%}
         left join {{ raisons }} r on r.annee = g.annee and r.trimestre = g.trimestre and r.indicateur = g.indicateur
         {%- endif %}
-        where not g.incomplet
+        where not g.incomplet and (a.annee is not null or not g.si_observe)
     ),
 
     enc_raisons as (

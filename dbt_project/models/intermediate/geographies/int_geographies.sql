@@ -1,5 +1,5 @@
 -- Every geography the indicators publish but residences (their labels are built with their figures, in
--- int_parc_indicateurs_residences): one row per (niveau_geo, code_geo) with its label, the one place the
+-- int_ind_parc_residences): one row per (niveau_geo, code_geo) with its label, the one place the
 -- indicator models look labels up. Communes carry their sector: a sector groups the small communes (the
 -- seed gives a larger commune its own code as code_secteur, and it is published as a commune only).
 with epci as (

@@ -1,23 +1,23 @@
--- Social stock family (INDICATORS.md P1–P5, R1) in the long encoding of Appendix A: the union of the
--- family's indicator models in models/intermediate/parc/ (one per indicator group, each documented).
+-- Social stock family of fct_indicateurs (INDICATORS.md P1–P5, R1): the union of its indicator models in
+-- models/intermediate/parc/, each encoded by encoder_indicateurs.
 with vacance_rotation as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_vacance_rotation') }}
+    select * from {{ ref('int_ind_parc_vacance_rotation') }}
 ),
 
 livraisons as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_livraisons') }}
+    select * from {{ ref('int_ind_parc_livraisons') }}
 ),
 
 stock as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_stock') }}
+    select * from {{ ref('int_ind_parc_stock') }}
 ),
 
 flux as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_flux') }}
+    select * from {{ ref('int_ind_parc_flux') }}
 ),
 
 residences as (
-    select {{ colonnes_indicateurs() }} from {{ ref('int_parc_indicateurs_residences') }}
+    select * from {{ ref('int_ind_parc_residences') }}
 ),
 
 final as (

@@ -18,7 +18,10 @@
 --   R1_alerte: per residence, modalite ensemble = 1 if flagged else 0, plus one row per reason
 --     (motif=VACANCE|REFUS|PREMIER_QUARTILE) valeur 1: the residence's value is in the EPCI's top decile
 --     among the residences (value >= the 0.9 continuous quantile of the residences' values, and > 0), only
---     residences with a denominator of at least 5 being ranked (a single vacant flat is not a signal).
+--     residences with a denominator of at least 5 being ranked (a single vacant flat is not a signal). The
+--     flags depend on every residence's value: they are computed here and given as facts (num 1), a motif
+--     row existing only where the residence is flagged for it.
+-- Every residence with dwellings in the stock at t has its rows, labelled "<landlord> – <groupe>".
 with trimestres as (
     select annee, trimestre, debut_36_mois, fin as t from {{ ref('int_trimestres') }}
 ),
@@ -150,6 +153,7 @@ residences as (
     group by all
 ),
 
+-- the residences' shares, as facts (one per residence)
 mesures as (
     select annee, trimestre, residence, 'R1_vacance' as indicateur, vacants as num, offerts as den from residences
     union all
@@ -181,45 +185,33 @@ motifs as (
     where m.den >= 5 and m.num / m.den >= s.seuil and m.num > 0
 ),
 
-lignes as (
-    select
-        annee, trimestre, residence, indicateur, 'ensemble' as modalite,
-        case when den > 0 then num / den end as valeur,
-        num::double as numerateur, den::double as denominateur,
-        case when den > 0 then 'ok' else 'non_calculable' end as statut
+faits as (
+    select annee, trimestre, residence, indicateur, null as motif, num, den
     from mesures
     union all
-    select
-        r.annee, r.trimestre, r.residence, 'R1_alerte', 'ensemble',
-        (count(m.motif) > 0)::integer, (count(m.motif) > 0)::integer, null, 'ok'
-    from residences r
-    left join motifs m using (annee, trimestre, residence)
-    group by all
-    union all
-    select annee, trimestre, residence, 'R1_alerte', 'motif=' || motif, 1, 1, null, 'ok'
+    -- a flag: 1 for each reason the residence is signalled for (its ensemble row: their max, else 0)
+    select annee, trimestre, residence, 'R1_alerte', motif, 1, null
     from motifs
 ),
 
-libelles as (
-    select distinct residence, libelle_residence from logements
-    qualify row_number() over (partition by residence order by libelle_residence) = 1
+-- every residence of the quarter, with one label whatever the quarter
+domaines as (
+    select distinct
+        null::varchar as indicateur, 'residence' as dimension, residence as valeur,
+        min(libelle_residence) over (partition by residence) as libelle, null::varchar as raison, annee, trimestre
+    from logements
+    union all
+    select distinct 'R1_alerte', 'motif', motif, motif, null, null, null
+    from motifs
 ),
 
-final as (
-    select
-        l.annee::integer as annee,
-        l.trimestre::integer as trimestre,
-        'RESIDENCE' as niveau_geo,
-        l.residence as code_geo,
-        b.libelle_residence as libelle_geo,
-        l.indicateur,
-        l.modalite,
-        l.valeur::double as valeur,
-        l.numerateur::double as numerateur,
-        l.denominateur::double as denominateur,
-        l.statut
-    from lignes l
-    join libelles b using (residence)
-)
+-- a reason has a row only where the residence is flagged for it
+observes as (
+    select 'R1_alerte' as indicateur, 'motif' as dimension, null::varchar as valeur, null::integer as annee,
+        null::integer as trimestre
+),
 
-select * from final
+{{ encoder_indicateurs(['R1_vacance', 'R1_rotation', 'R1_refus', 'R1_part_q1', 'R1_part_prioritaires', 'R1_alerte'],
+                       observes='observes', dimensions=['residence', 'motif'], mesures=['num', 'den']) }}
+
+select * from enc_final

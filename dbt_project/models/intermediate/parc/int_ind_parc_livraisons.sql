@@ -1,6 +1,5 @@
--- P3_livres, P3_prevus: dwellings delivered in the quarter and planned for it, per financing × réservataire,
--- grain commune. Rows: EPCI; EPCI × financing; EPCI × réservataire (niveau RESERVATAIRE); commune; all
--- zero-filled (every commune, financing group and réservataire code).
+-- P3_livres, P3_prevus: dwellings delivered in the quarter and planned for it, on the commune, by financing
+-- and réservataire (EPCI, EPCI x financing, commune, réservataire).
 -- Delivered: MISE_EN_SERVICE events dated in the quarter, on the event's commune; financing = the group
 -- of the event's FINAN (codes finan_rpls: PLAI, PLUS, PLS, PLI, AUTRE); réservataire = the event's
 -- CONTRESLOG mapped (macro reservataire_de_contreslog), else the programme's réservataire when the
@@ -19,17 +18,8 @@ programmes as (
     select * from {{ ref('stg_bailleurs__programmes') }}
 ),
 
-geographies as (
-    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
-),
-
--- the EPCI's communes
 communes as (
-    select code_geo as code_insee from geographies where niveau_geo = 'COMMUNE'
-),
-
-reservataires as (
-    select code_geo as reservataire from geographies where niveau_geo = 'RESERVATAIRE'
+    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
 ),
 
 finan as (
@@ -67,21 +57,9 @@ livraisons as (
        and rp.financement = coalesce(f.financement, 'AUTRE')
 ),
 
-zeros as (
-    select
-        tr.annee, tr.trimestre, i.indicateur, c.code_insee as commune, f.financement, r.reservataire
-    from trimestres tr
-    cross join communes c
-    cross join (select distinct financement from finan) f
-    cross join reservataires r
-    cross join (select unnest(['P3_livres', 'P3_prevus']) as indicateur) i
-),
-
 faits as (
-    select
-        f.annee, f.trimestre, f.indicateur, f.commune, null::varchar as bailleur_siren,
-        null::varchar as typologie, f.financement, null::varchar as qpv, f.reservataire,
-        f.num, 0 as den, true as calculable
+    -- a dwelling outside the EPCI's communes is in none of its rows
+    select annee, trimestre, indicateur, commune, financement, reservataire, num
     from (
         select annee, trimestre, 'P3_livres' as indicateur, commune, financement, reservataire, 1 as num
         from livraisons
@@ -89,15 +67,20 @@ faits as (
         select annee, trimestre, 'P3_prevus', commune, financement, reservataire, nb_logements
         from programmes_a_t
         where date_livraison_prevue between debut_trimestre and t
-        union all
-        select annee, trimestre, indicateur, commune, financement, reservataire, 0
-        from zeros
-    ) f
-    join communes c on c.code_insee = f.commune
+    )
+    where commune in (select commune from communes)
 ),
 
-final as (
-    {{ parc_lignes('faits', [[], ['financement'], ['reservataire'], ['commune']], comptes=['P3_livres', 'P3_prevus']) }}
-)
+domaines as (
+    {{ domaines_territoires() }}
+    union all
+    -- the financing groups of the RPLS codes
+    select distinct
+        null::varchar, 'financement', financement, financement, null::varchar, null::integer, null::integer
+    from finan
+),
 
-select * from final
+{{ encoder_indicateurs(['P3_livres', 'P3_prevus'], dimensions=['commune', 'financement', 'reservataire'],
+                       mesures=['num']) }}
+
+select * from enc_final

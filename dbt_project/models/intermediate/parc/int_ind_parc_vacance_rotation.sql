@@ -1,5 +1,4 @@
--- P1 (vacancy), P1_structurelle, P2 (rotation) at t, grain commune × landlord × typology.
--- Rows: EPCI; EPCI × landlord (niveau BAILLEUR); EPCI × typology; commune; commune × typology.
+-- P1 (vacancy), P1_structurelle, P2 (rotation) at t, on the dwelling's commune, landlord and typology.
 -- P1: vacant ÷ offered for letting (occupe + vacant) at t. P1_structurelle: vacant since (vacant_depuis:
 -- REMLOCDATE, 1 January when unknown, DEPART, FIN_INDISPONIBILITE, MISE_EN_SERVICE) more than 3 months
 -- before t (vacant_depuis < t − 3 months) ÷ offered.
@@ -10,6 +9,7 @@
 -- month) falls in the 12 months before the latest stock file at or before t: millesime − 12 months <= BAIL
 -- < millesime (the file of 1 January N: leases of January–December N−1). The yearly file only shows the
 -- current lease, so a dwelling let twice in the year counts once.
+-- Published where dwellings are offered: a commune, landlord or typology without any has no row.
 with parc as (
     select * from {{ ref('int_parc_logements_trimestres') }}
 ),
@@ -18,20 +18,15 @@ mouvements as (
     select * from {{ ref('stg_bailleurs__mouvements') }}
 ),
 
-geographies as (
-    select niveau_geo, code_geo, libelle_geo from {{ ref('int_geographies') }}
-),
-
--- the EPCI's communes
 communes as (
-    select code_geo as code_insee from geographies where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
 ),
 
+-- dwellings offered for letting in the EPCI's communes
 offerts as (
-    select p.*
-    from parc p
-    join communes c on c.code_insee = p.commune
-    where p.etat in ('occupe', 'vacant')
+    select *
+    from parc
+    where etat in ('occupe', 'vacant') and commune in (select commune from communes)
 ),
 
 entrees as (
@@ -49,29 +44,40 @@ rotation as (
             )
             when o.debut_bail >= o.millesime_stock - interval 12 month and o.debut_bail < o.millesime_stock then 1
             else 0
-        end as entrees
+        end as loue
     from offerts o
     where o.mise_en_service <= o.t - interval 12 month
 ),
 
 faits as (
     select
-        annee, trimestre, 'P1' as indicateur, commune, bailleur_siren, typologie,
-        null::varchar as financement, null::varchar as qpv, null::varchar as reservataire,
-        (etat = 'vacant')::integer as num, 1 as den, true as calculable
+        annee, trimestre, 'P1' as indicateur, commune, bailleur_siren as bailleur, typologie,
+        (etat = 'vacant')::int as num, 1 as den
     from offerts
     union all
     select
-        annee, trimestre, 'P1_structurelle', commune, bailleur_siren, typologie, null, null, null,
-        (etat = 'vacant' and vacant_depuis < t - interval 3 month)::integer, 1, true
+        annee, trimestre, 'P1_structurelle', commune, bailleur_siren, typologie,
+        (etat = 'vacant' and vacant_depuis < t - interval 3 month)::int, 1
     from offerts
     union all
-    select annee, trimestre, 'P2', commune, bailleur_siren, typologie, null, null, null, entrees, 1, true
+    select annee, trimestre, 'P2', commune, bailleur_siren, typologie, loue, 1
     from rotation
 ),
 
-final as (
-    {{ parc_lignes('faits', [[], ['bailleur_siren'], ['typologie'], ['commune'], ['commune', 'typologie']], comptes=['-']) }}
-)
+domaines as (
+    {{ domaines_territoires() }}
+    union all
+    {{ domaine_codes('typologie', 'typologie_bilan') }}
+),
 
-select * from final
+-- a share of no dwelling is no row: communes, landlords and typologies only where dwellings are offered
+observes as (
+    select
+        null::varchar as indicateur, unnest(['commune', 'bailleur', 'typologie']) as dimension,
+        null::varchar as valeur, null::integer as annee, null::integer as trimestre
+),
+
+{{ encoder_indicateurs(['P1', 'P1_structurelle', 'P2'], observes='observes',
+                       dimensions=['commune', 'bailleur', 'typologie'], mesures=['num', 'den']) }}
+
+select * from enc_final
