@@ -1,4 +1,4 @@
-{#- Demand-side indicators (INDICATORS.md D1-D11, I2): shared pieces of the int_dem_* models. -#}
+{#- Demand-side indicators (INDICATORS.md D1-D11, I2): shared pieces of the int_ind_demande_* models. -#}
 
 {#- Active demands of each quarter's snapshot (the quarter's date_extraction), 1st choice in the EPCI,
     with t = the quarter's last day. -#}

@@ -1,5 +1,5 @@
-{#- The columns of fct_indicateurs (INDICATORS.md, Appendix A encoding), in order, with their types:
-    every int_indicateurs_<famille> model selects exactly these. -#}
+{#- The columns of fct_indicateurs (INDICATORS.md, Appendix A encoding), in order: the published table
+    selects exactly these from int_indicateurs (which adds the reason of each row that is not ok). -#}
 {% macro colonnes_indicateurs() -%}
     annee, trimestre, niveau_geo, code_geo, libelle_geo, indicateur, modalite, valeur, numerateur, denominateur, statut
 {%- endmacro %}

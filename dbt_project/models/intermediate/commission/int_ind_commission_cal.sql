@@ -7,7 +7,7 @@
 -- C3 motives of the refused offers; C3_avant_cal motives of the refusals before the CAL of the quarter's
 --    positionings. Landlord rows of the CAL figures are sans_objet for a landlord that sends no CAL returns.
 with examens as (
-    select * from {{ ref('int_com_examens_cal') }}
+    select * from {{ ref('int_examens_cal') }}
 ),
 
 positionnements as (

@@ -1,9 +1,9 @@
--- Commission follow-through (INDICATORS.md C4): the positionings validated in the quarter (int_com_parcours),
+-- Commission follow-through (INDICATORS.md C4): the positionings validated in the quarter (int_positionnements_suivis),
 -- as shares of them: examined by a CAL, attributed, lease signed, refused before the CAL; and the headline
 -- delay commission -> lease signed, in days, over the positionings that reached a lease. Commune,
 -- réservataire and EPCI rows.
 with parcours as (
-    select * from {{ ref('int_com_parcours') }}
+    select * from {{ ref('int_positionnements_suivis') }}
 ),
 
 faits as (

@@ -2,7 +2,7 @@
 -- the history (modalite mois=AAAA-MM, then the cut), EPCI and per réservataire.
 -- S1_positionnements: positionings of the month, all, by motive (a positioning with several motives counts
 -- under each: not summable), by opinion, by motive x opinion. S1_attributions_cal: CAL attributions (an
--- attribution decision that led to an offer, int_com_attributions_cal) of CALs held in the month; S1_baux:
+-- attribution decision that led to an offer, int_attributions_cal) of CALs held in the month; S1_baux:
 -- leases signed in the month (int_attributions); both in total and for the household categories DALO, priority
 -- (recognised at attribution for leases), 1st quartile outside QPV (qpv=NON,motif=PREMIER_QUARTILE), urban
 -- renewal, mutation, written with the positioning motives' codes. S1_part_ytd: leases from 1 January to the
@@ -17,7 +17,7 @@ positionnements as (
 ),
 
 attributions_cal as (
-    select * from {{ ref('int_com_attributions_cal') }}
+    select * from {{ ref('int_attributions_cal') }}
 ),
 
 baux as (

@@ -27,7 +27,7 @@ with trimestres as (
 ),
 
 parc as (
-    select * from {{ ref('int_parc_logements_trimestres') }}
+    select * from {{ ref('int_logements_trimestres') }}
 ),
 
 mouvements as (

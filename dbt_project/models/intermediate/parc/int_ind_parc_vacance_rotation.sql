@@ -11,7 +11,7 @@
 -- current lease, so a dwelling let twice in the year counts once.
 -- Published where dwellings are offered: a commune, landlord or typology without any has no row.
 with parc as (
-    select * from {{ ref('int_parc_logements_trimestres') }}
+    select * from {{ ref('int_logements_trimestres') }}
 ),
 
 mouvements as (

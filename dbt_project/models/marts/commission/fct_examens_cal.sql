@@ -1,8 +1,8 @@
--- One row per candidate examined by a landlord's CAL (int_com_examens_cal): decision, rank, the offer and the
+-- One row per candidate examined by a landlord's CAL (int_examens_cal): decision, rank, the offer and the
 -- candidate's answer (no answer by the deadline = refusal; an empty answer = pending), on the dwelling's
 -- commune and type.
 with examens as (
-    select * from {{ ref('int_com_examens_cal') }}
+    select * from {{ ref('int_examens_cal') }}
 ),
 
 final as (

@@ -1,12 +1,12 @@
 -- One row per candidate positioned by the intercommunal commission on a vacant dwelling, with the commission's
--- opinion and, for the validated ones on a landlord that sends CAL returns, what followed (int_com_parcours:
+-- opinion and, for the validated ones on a landlord that sends CAL returns, what followed (int_positionnements_suivis:
 -- refusal before the CAL, examined, attributed, accepted, lease signed).
 with positionnements as (
     select * from {{ ref('stg_commission__positionnements') }}
 ),
 
 parcours as (
-    select * from {{ ref('int_com_parcours') }}
+    select * from {{ ref('int_positionnements_suivis') }}
 ),
 
 final as (

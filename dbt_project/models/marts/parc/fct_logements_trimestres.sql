@@ -1,8 +1,8 @@
--- One row per dwelling in the stock at the end of each quarter (int_parc_logements_trimestres: each dwelling
+-- One row per dwelling in the stock at the end of each quarter (int_logements_trimestres: each dwelling
 -- once, with its state at t and its attributes), with the length of a running vacancy: the grain the
 -- vacancy, rotation and stock figures count.
 with logements as (
-    select * from {{ ref('int_parc_logements_trimestres') }}
+    select * from {{ ref('int_logements_trimestres') }}
 ),
 
 final as (

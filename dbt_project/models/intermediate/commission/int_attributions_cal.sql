@@ -5,7 +5,7 @@
 -- 1st quartile, mutation; urban renewal is only known from a positioning). 1st quartile outside QPV needs the
 -- dwelling's QPV status from the stock (unknown -> not counted).
 with examens as (
-    select * from {{ ref('int_com_examens_cal') }}
+    select * from {{ ref('int_examens_cal') }}
     where est_offre
 ),
 

@@ -16,7 +16,7 @@ bailleurs as (
 ),
 
 examens as (
-    select * from {{ ref('int_com_examens_cal') }}
+    select * from {{ ref('int_examens_cal') }}
 ),
 
 attributions as (
