@@ -78,9 +78,11 @@ def _ensure_feed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> No
 
 
 def _write_code_labels(con: duckdb.DuckDBPyConnection) -> None:
-    """Code labels reach dbt from the contract (no copy in seeds)."""
-    labels = pl.DataFrame([(liste, code, lib) for liste, items in codes().items() for code, lib in items.items()],
-                          schema=["liste", "code", "libelle"], orient="row")
+    """Code labels reach dbt from the contract (no copy in seeds), with each code's rank in its list (`ordre`:
+    the typologies' order C < T1 < ... < T6P is the list's)."""
+    labels = pl.DataFrame([(liste, code, lib, rank) for liste, items in codes().items()
+                           for rank, (code, lib) in enumerate(items.items(), start=1)],
+                          schema=["liste", "code", "libelle", "ordre"], orient="row")
     con.register("labels", labels)
     con.execute("create or replace table raw.codes as select * from labels")
     con.unregister("labels")

@@ -1,5 +1,5 @@
-{#- Typology conventions of INDICATORS.md: order C < T1 < ... < T5 < T6P; a dwelling's type is its rooms
-    (T6 and more -> T6P); a demand counts on the smallest type it wishes. -#}
+{#- Typology conventions of INDICATORS.md: a dwelling's type is its rooms (T6 and more -> T6P); a demand counts
+    on the smallest type it wishes. -#}
 {% macro typologie_logement(col) -%}
     case when {{ col }} in ('T1', 'T2', 'T3', 'T4', 'T5') then {{ col }} when {{ col }} is not null then 'T6P' end
 {%- endmacro %}
@@ -8,10 +8,15 @@
     case when {{ nbpiece }} >= 6 then 'T6P' when {{ nbpiece }} >= 1 then 'T' || {{ nbpiece }} end
 {%- endmacro %}
 
+{#- The smallest type of a list of wished types, in the order of the contract's list typologie_demande
+    (C < T1 < ... < T6P); a code outside the list is ignored. -#}
 {% macro plus_petite_typologie(list_col) -%}
-    (['C', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6P'])[1 + list_min(list_transform({{ list_col }}, lambda x:
-        case x when 'C' then 0 when 'T1' then 1 when 'T2' then 2 when 'T3' then 3 when 'T4' then 4
-               when 'T5' then 5 when 'T6P' then 6 end))]
+    (
+        select arg_min(c.code, c.ordre)
+        from unnest({{ list_col }}) as souhait (typologie)
+        inner join {{ ref('stg_observatoire__codes') }} as c
+            on c.liste = 'typologie_demande' and c.code = souhait.typologie
+    )
 {%- endmacro %}
 
 {#- Consumption units, modified OECD scale (CONTRACTS.md §1). -#}

@@ -3,7 +3,7 @@ with source as (
 ),
 
 final as (
-    select liste, code, libelle from source
+    select liste, code, libelle, ordre from source
 )
 
 select * from final
