@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test install ui clean-venv
+.PHONY: demo test lint install ui clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +24,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	pytest -n 2 --dist loadfile
+
+# Python (ruff: lint and format) and the dbt SQL (sqlfluff, DuckDB dialect, Jinja templater).
+lint: $(STAMP)
+	ruff check .
+	ruff format --check .
+	sqlfluff lint dbt_project/models dbt_project/macros
 
 ui: $(STAMP)
 	observatoire ui
