@@ -40,20 +40,26 @@ def _select(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
 
 def expected_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Landlord × month × feed expected from bailleurs.csv, received or missing."""
-    return _select(con, """
+    return _select(
+        con,
+        """
         select bailleur_siren, nom_bailleur, strftime(mois, '%Y-%m') as mois, flux, recu
-        from intermediate.int_envois_attendus order by flux, bailleur_siren, mois""")
+        from intermediate.int_envois_attendus order by flux, bailleur_siren, mois""",
+    )
 
 
 def attribution_links(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per landlord: RADATT with the ENTREE and the accepted offer their landlord's feeds should show."""
-    return _select(con, """
+    return _select(
+        con,
+        """
         select bailleur_siren, count(*) as attributions,
                count(*) filter (where entree_attendue) as attendues_entree,
                count(*) filter (where entree_attendue and entree_trouvee) as avec_entree,
                count(*) filter (where offre_attendue) as attendues_cal,
                count(*) filter (where offre_attendue and offre_acceptee) as avec_offre_acceptee
-        from intermediate.int_attributions_rapprochees group by 1 order by 1""").with_columns(
+        from intermediate.int_attributions_rapprochees group by 1 order by 1""",
+    ).with_columns(
         taux_entree=pl.col("avec_entree") / pl.col("attendues_entree"),
         taux_offre=pl.col("avec_offre_acceptee") / pl.col("attendues_cal"),
     )
@@ -61,87 +67,121 @@ def attribution_links(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def attribution_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The first RADATT whose expected ENTREE is missing (pseudonyms shortened)."""
-    return _select(con, f"""
+    return _select(
+        con,
+        f"""
         select bailleur_siren, ident_rep, left(id_demande, {PSEUDONYM_CHARS}) as id_demande, date_signature_bail
         from intermediate.int_attributions_rapprochees where entree_attendue and not entree_trouvee
-        order by 1, 2 limit {MAX_LISTED}""")
+        order by 1, 2 limit {MAX_LISTED}""",
+    )
 
 
 def dwellings_outside_stock(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per feed: dwellings it names, and those no stock file or commissioning event knows."""
-    return _select(con, """
+    return _select(
+        con,
+        """
         select flux, count(*) as logements, count(*) filter (where not connu_du_parc) as hors_parc
-        from intermediate.int_logements_cites group by 1 order by 1""")
+        from intermediate.int_logements_cites group by 1 order by 1""",
+    )
 
 
 def demand_reconciliation(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per extraction: previous snapshot + deposits − radiations vs this snapshot."""
-    return _select(con, """
+    return _select(
+        con,
+        """
         select strftime(extraction, '%Y-%m-%d') as extraction, stock_prec, depots, radiations, deradiations,
                stock, ecart, ecart_relatif
-        from intermediate.int_extractions_rapprochees order by extraction""")
+        from intermediate.int_extractions_rapprochees order by extraction""",
+    )
 
 
 def vintage_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per landlord and new stock vintage: dwellings whose replayed state differs from the new file's."""
-    return _select(con, """
+    return _select(
+        con,
+        """
         select bailleur_siren, strftime(millesime, '%Y') as millesime, logements, ecarts
-        from intermediate.int_millesimes_rapproches order by 1, 2""")
+        from intermediate.int_millesimes_rapproches order by 1, 2""",
+    )
 
 
 def quartile_comparison(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per lease year and landlord: attributions whose SNE 1st-quartile flag and recomputation are both
     known, and how many disagree, each way."""
-    return _select(con, """
+    return _select(
+        con,
+        """
         select annee_bail, bailleur_siren, nom_bailleur, count(*) as comparees,
                count(*) filter (where desaccord) as desaccords,
                count(*) filter (where premier_quartile_sne and not premier_quartile_calcule) as sne_oui_calcul_non,
                count(*) filter (where not premier_quartile_sne and premier_quartile_calcule) as sne_non_calcul_oui
-        from intermediate.int_quartiles_compares group by all order by 1, 2""")
+        from intermediate.int_quartiles_compares group by all order by 1, 2""",
+    )
 
 
 def quartile_disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The first attributions whose SNE 1st-quartile flag and recomputation disagree (pseudonyms shortened)."""
-    return _select(con, f"""
+    return _select(
+        con,
+        f"""
         select left(id_demande, {PSEUDONYM_CHARS}) as id_demande, date_signature_bail, bailleur_siren,
                premier_quartile_sne, premier_quartile_calcule
         from intermediate.int_quartiles_compares where desaccord
-        order by date_signature_bail, id_demande limit {MAX_LISTED}""")
+        order by date_signature_bail, id_demande limit {MAX_LISTED}""",
+    )
 
 
 def _check(key, name, description, model):
     # The check reads its dbt model: it runs after the run's `dbt build`, whatever asset it is shown on.
-    return dg.asset_check(asset=key, name=name, description=description, blocking=False,
-                          additional_deps=[quality_model(model)])
+    return dg.asset_check(
+        asset=key, name=name, description=description, blocking=False, additional_deps=[quality_model(model)]
+    )
 
 
 def _md(frame: pl.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(markdown_table(frame))
 
 
-@_check(COMPLETUDE_KEY, "completude_flux",
-        "Chaque bailleur a-t-il envoyé, pour chaque mois, les flux que bailleurs.csv annonce "
-        "(mouvements, retours de CAL, parc au 1er janvier) ?", "int_envois_attendus")
+@_check(
+    COMPLETUDE_KEY,
+    "completude_flux",
+    "Chaque bailleur a-t-il envoyé, pour chaque mois, les flux que bailleurs.csv annonce "
+    "(mouvements, retours de CAL, parc au 1er janvier) ?",
+    "int_envois_attendus",
+)
 def completude_flux(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         matrix = expected_files(con)
     missing = matrix.filter(~pl.col("recu"))
     per_feed = matrix.group_by("flux").agg(attendus=pl.len(), manquants=(~pl.col("recu")).sum()).sort("flux")
-    per_landlord = (matrix.group_by("bailleur_siren", "nom_bailleur", "flux")
-                    .agg(recus=pl.col("recu").sum(), attendus=pl.len()).sort("bailleur_siren", "flux"))
+    per_landlord = (
+        matrix.group_by("bailleur_siren", "nom_bailleur", "flux")
+        .agg(recus=pl.col("recu").sum(), attendus=pl.len())
+        .sort("bailleur_siren", "flux")
+    )
     return dg.AssetCheckResult(
-        passed=missing.height == 0, severity=WARN,
+        passed=missing.height == 0,
+        severity=WARN,
         description=f"{missing.height} envois attendus manquants sur {matrix.height}",
-        metadata={"par_flux": _md(per_feed), "manquants": _md(missing.head(MAX_LISTED)),
-                  # for the run summary: the grid of received/expected files and the first missing ones
-                  "recus_par_bailleur": dg.MetadataValue.json(per_landlord.to_dicts()),
-                  "premiers_manquants": dg.MetadataValue.json(missing.head(MAX_LISTED).drop("recu").to_dicts())},
+        metadata={
+            "par_flux": _md(per_feed),
+            "manquants": _md(missing.head(MAX_LISTED)),
+            # for the run summary: the grid of received/expected files and the first missing ones
+            "recus_par_bailleur": dg.MetadataValue.json(per_landlord.to_dicts()),
+            "premiers_manquants": dg.MetadataValue.json(missing.head(MAX_LISTED).drop("recu").to_dicts()),
+        },
     )
 
 
-@_check(asset_key("sne_radiations"), "attributions_rapprochees",
-        "Chaque attribution (RADATT) a-t-elle son ENTREE (même logement et ménage, ±31 jours) et son offre "
-        "acceptée en CAL, là où le bailleur envoie ces flux ?", "int_attributions_rapprochees")
+@_check(
+    asset_key("sne_radiations"),
+    "attributions_rapprochees",
+    "Chaque attribution (RADATT) a-t-elle son ENTREE (même logement et ménage, ±31 jours) et son offre "
+    "acceptée en CAL, là où le bailleur envoie ces flux ?",
+    "int_attributions_rapprochees",
+)
 def attributions_rapprochees(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         links = attribution_links(con)
@@ -149,51 +189,69 @@ def attributions_rapprochees(parametres: SettingsResource) -> dg.AssetCheckResul
     entree = links["avec_entree"].sum() / max(links["attendues_entree"].sum(), 1)
     offre = links["avec_offre_acceptee"].sum() / max(links["attendues_cal"].sum(), 1)
     return dg.AssetCheckResult(
-        passed=bool(links.height == 0 or (entree >= 0.95 and offre >= 0.95)), severity=WARN,
+        passed=bool(links.height == 0 or (entree >= 0.95 and offre >= 0.95)),
+        severity=WARN,
         description=f"ENTREE retrouvée pour {entree:.1%} des attributions, offre acceptée pour {offre:.1%}",
-        metadata={"attributions": dg.MetadataValue.int(int(links["attributions"].sum())),
-                  "taux_entree": dg.MetadataValue.float(float(entree)),
-                  "taux_offre_acceptee": dg.MetadataValue.float(float(offre)),
-                  "par_bailleur": _md(links), "attributions_sans_entree": _md(gaps)},
+        metadata={
+            "attributions": dg.MetadataValue.int(int(links["attributions"].sum())),
+            "taux_entree": dg.MetadataValue.float(float(entree)),
+            "taux_offre_acceptee": dg.MetadataValue.float(float(offre)),
+            "par_bailleur": _md(links),
+            "attributions_sans_entree": _md(gaps),
+        },
     )
 
 
-@_check(asset_key("rpls"), "logements_connus_du_parc",
-        "Les logements cités par les positionnements, les CAL et les attributions existent-ils dans le parc ?",
-        "int_logements_cites")
+@_check(
+    asset_key("rpls"),
+    "logements_connus_du_parc",
+    "Les logements cités par les positionnements, les CAL et les attributions existent-ils dans le parc ?",
+    "int_logements_cites",
+)
 def logements_connus_du_parc(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         outside = dwellings_outside_stock(con)
     n = int(outside["hors_parc"].sum())
     return dg.AssetCheckResult(
-        passed=n == 0, severity=WARN, description=f"{n} logements cités absents du parc",
+        passed=n == 0,
+        severity=WARN,
+        description=f"{n} logements cités absents du parc",
         metadata={"par_flux": _md(outside), "hors_parc": dg.MetadataValue.int(n)},
     )
 
 
-@_check(asset_key("sne_demandes"), "rapprochement_stock_demandes",
-        "D'une extraction à la suivante : stock précédent + dépôts − radiations ≈ stock (écart signalé).",
-        "int_extractions_rapprochees")
+@_check(
+    asset_key("sne_demandes"),
+    "rapprochement_stock_demandes",
+    "D'une extraction à la suivante : stock précédent + dépôts − radiations ≈ stock (écart signalé).",
+    "int_extractions_rapprochees",
+)
 def rapprochement_stock_demandes(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         rec = demand_reconciliation(con)
     worst = float(rec["ecart_relatif"].max() or 0.0)
     return dg.AssetCheckResult(
-        passed=worst <= RECONCILIATION_TOLERANCE, severity=WARN,
+        passed=worst <= RECONCILIATION_TOLERANCE,
+        severity=WARN,
         description=f"écart maximal {worst:.2%} du stock (tolérance {RECONCILIATION_TOLERANCE:.0%})",
         metadata={"ecart_relatif_max": dg.MetadataValue.float(worst), "par_extraction": _md(rec)},
     )
 
 
-@_check(ETATS_KEY, "ecarts_millesimes",
-        "À chaque nouveau millésime du parc, l'état rejoué par les mouvements concorde-t-il avec le fichier ?",
-        "int_millesimes_rapproches")
+@_check(
+    ETATS_KEY,
+    "ecarts_millesimes",
+    "À chaque nouveau millésime du parc, l'état rejoué par les mouvements concorde-t-il avec le fichier ?",
+    "int_millesimes_rapproches",
+)
 def ecarts_millesimes(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         gaps = vintage_gaps(con)
     n = int(gaps["ecarts"].sum()) if gaps.height else 0
     return dg.AssetCheckResult(
-        passed=n == 0, severity=WARN, description=f"{n} logements dont l'état rejoué diffère du millésime suivant",
+        passed=n == 0,
+        severity=WARN,
+        description=f"{n} logements dont l'état rejoué diffère du millésime suivant",
         metadata={"par_bailleur": _md(gaps.filter(pl.col("ecarts") > 0)), "ecarts": dg.MetadataValue.int(n)},
     )
 
@@ -204,14 +262,22 @@ QUARTILE_COUNTS = ["comparees", "desaccords", "sne_oui_calcul_non", "sne_non_cal
 def _quartile_tables(comparison: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per lease year, and per landlord with disagreements."""
     per_year = comparison.group_by("annee_bail").agg(pl.col(QUARTILE_COUNTS).sum()).sort("annee_bail")
-    per_landlord = (comparison.group_by("bailleur_siren", "nom_bailleur").agg(pl.col(QUARTILE_COUNTS).sum())
-                    .filter(pl.col("desaccords") > 0).sort("bailleur_siren"))
+    per_landlord = (
+        comparison.group_by("bailleur_siren", "nom_bailleur")
+        .agg(pl.col(QUARTILE_COUNTS).sum())
+        .filter(pl.col("desaccords") > 0)
+        .sort("bailleur_siren")
+    )
     return per_year, per_landlord
 
 
-@_check(ATTRIBUTIONS_KEY, "quartile_sne_recalcule",
-        "Le drapeau 1er quartile du SNE (retenu par les indicateurs) concorde-t-il avec le recalcul à partir "
-        "des ressources par unité de consommation et du seuil de l'année du bail ?", "int_quartiles_compares")
+@_check(
+    ATTRIBUTIONS_KEY,
+    "quartile_sne_recalcule",
+    "Le drapeau 1er quartile du SNE (retenu par les indicateurs) concorde-t-il avec le recalcul à partir "
+    "des ressources par unité de consommation et du seuil de l'année du bail ?",
+    "int_quartiles_compares",
+)
 def quartile_sne_recalcule(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         comparison = quartile_comparison(con)
@@ -220,17 +286,28 @@ def quartile_sne_recalcule(parametres: SettingsResource) -> dg.AssetCheckResult:
     compared = int(comparison["comparees"].sum()) if comparison.height else 0
     per_year, per_landlord = _quartile_tables(comparison)
     return dg.AssetCheckResult(
-        passed=n == 0, severity=WARN,
+        passed=n == 0,
+        severity=WARN,
         description=f"{n} attributions sur {compared} où le drapeau 1er quartile du SNE et le recalcul divergent "
-                    "(le drapeau du SNE est retenu)",
-        metadata={"desaccords": dg.MetadataValue.int(n), "comparees": dg.MetadataValue.int(compared),
-                  "par_annee_de_bail": _md(per_year), "par_bailleur": _md(per_landlord),
-                  "attributions_en_desaccord": _md(listed)},
+        "(le drapeau du SNE est retenu)",
+        metadata={
+            "desaccords": dg.MetadataValue.int(n),
+            "comparees": dg.MetadataValue.int(compared),
+            "par_annee_de_bail": _md(per_year),
+            "par_bailleur": _md(per_landlord),
+            "attributions_en_desaccord": _md(listed),
+        },
     )
 
 
-CROSS_FEED_CHECKS = [completude_flux, attributions_rapprochees, logements_connus_du_parc,
-                     rapprochement_stock_demandes, ecarts_millesimes, quartile_sne_recalcule]
+CROSS_FEED_CHECKS = [
+    completude_flux,
+    attributions_rapprochees,
+    logements_connus_du_parc,
+    rapprochement_stock_demandes,
+    ecarts_millesimes,
+    quartile_sne_recalcule,
+]
 
 
 # --- Great Expectations suites (DESIGN.md, "Data quality roles") ----------------------------------------
@@ -254,38 +331,47 @@ def gx_docs_dir(settings: Settings) -> Path:
     return settings.home / "docs" / "gx"
 
 
-def run_rows(con: duckdb.DuckDBPyConnection, feed: str, since: dt.datetime | None,
-             columns: list[str] | None = None):
+def run_rows(con: duckdb.DuckDBPyConnection, feed: str, since: dt.datetime | None, columns: list[str] | None = None):
     """The rows of `raw.<feed>` loaded by this run: those of the files the journal says were loaded since
     the run started (all loaded files when `since` is None), restricted to the latest file date among them
     (a monthly update: that month or snapshot; a first load of the whole history: its last month, the rest
     being past). Only `columns` are read when given (what the suite looks at: less memory at scale).
     Returns (rows, that file date, the table's row count at the previous file date or None)."""
     params = {"flux": feed, "since": since or dt.datetime.min}
-    files = con.sql("select list(distinct fichier) from raw.journal_ingestion "
-                    "where flux = $flux and statut = 'chargé' and debut >= $since", params=params).fetchall()[0][0]
+    files = con.sql(
+        "select list(distinct fichier) from raw.journal_ingestion "
+        "where flux = $flux and statut = 'chargé' and debut >= $since",
+        params=params,
+    ).fetchall()[0][0]
     if not files:
         return pl.DataFrame(), None, None
-    latest = con.sql(f"select max(_date_fichier) from raw.{feed} where list_contains($f, _fichier)",
-                     params={"f": files}).fetchall()[0][0]
+    latest = con.sql(
+        f"select max(_date_fichier) from raw.{feed} where list_contains($f, _fichier)", params={"f": files}
+    ).fetchall()[0][0]
     select = ", ".join(f'"{c}"' for c in columns) if columns else "* exclude (_sha256)"
-    rows = con.sql(f"select {select} from raw.{feed} where list_contains($f, _fichier) "
-                   "and _date_fichier is not distinct from $d", params={"f": files, "d": latest}).pl()
+    rows = con.sql(
+        f"select {select} from raw.{feed} where list_contains($f, _fichier) and _date_fichier is not distinct from $d",
+        params={"f": files, "d": latest},
+    ).pl()
     previous = None
     if latest is not None:
-        previous = con.sql(f"select count(*) from raw.{feed} where _date_fichier = (select max(_date_fichier) "
-                           f"from raw.{feed} where _date_fichier < $d)", params={"d": latest}).fetchall()[0][0]
+        previous = con.sql(
+            f"select count(*) from raw.{feed} where _date_fichier = (select max(_date_fichier) "
+            f"from raw.{feed} where _date_fichier < $d)",
+            params={"d": latest},
+        ).fetchall()[0][0]
     return rows, latest, previous or None
 
 
 def volume_parameters(suite: dict, previous: int | None) -> dict:
     """The bounds of `volume_precedent_*` from the previous file's volume and the suite's variation."""
-    variation = next((e["meta"]["variation"] for e in suite["expectations"] if "variation" in e.get("meta", {})),
-                     None)
+    variation = next((e["meta"]["variation"] for e in suite["expectations"] if "variation" in e.get("meta", {})), None)
     if variation is None or previous is None:
         return {}
-    return {"volume_precedent_min": int(previous * (1 - variation)),
-            "volume_precedent_max": int(previous * (1 + variation)) + 1}
+    return {
+        "volume_precedent_min": int(previous * (1 - variation)),
+        "volume_precedent_max": int(previous * (1 + variation)) + 1,
+    }
 
 
 def _run_start(context) -> dt.datetime | None:
@@ -308,10 +394,14 @@ def _gx_metadata(result, settings: Settings, saved: Path) -> dict:
 
 
 def distribution_check(feed: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset_key(feed), name=f"distribution_{feed}", blocking=False,
-                    description=f"Suite GX de distribution (expectations/suites/{feed}.json) sur les lignes chargées "
-                                "par ce traitement : parts de codes, plages de revenus, d'âges et de dates, volumes. "
-                                "Avertit, ne bloque pas.")
+    @dg.asset_check(
+        asset=asset_key(feed),
+        name=f"distribution_{feed}",
+        blocking=False,
+        description=f"Suite GX de distribution (expectations/suites/{feed}.json) sur les lignes chargées "
+        "par ce traitement : parts de codes, plages de revenus, d'âges et de dates, volumes. "
+        "Avertit, ne bloque pas.",
+    )
     def _check(context: dg.AssetCheckExecutionContext, parametres: SettingsResource) -> dg.AssetCheckResult:
         from expectations import runner
 
@@ -320,24 +410,35 @@ def distribution_check(feed: str) -> dg.AssetChecksDefinition:
         with connect(settings.home) as con:
             rows, date_fichier, previous = run_rows(con, feed, _run_start(context), runner.suite_columns(suite))
         if rows.height == 0:
-            return dg.AssetCheckResult(passed=True, severity=WARN,
-                                       description="aucune ligne chargée par ce traitement : rien à valider",
-                                       metadata={"lignes_validees": dg.MetadataValue.int(0)})
+            return dg.AssetCheckResult(
+                passed=True,
+                severity=WARN,
+                description="aucune ligne chargée par ce traitement : rien à valider",
+                metadata={"lignes_validees": dg.MetadataValue.int(0)},
+            )
         result = runner.validate(rows.to_pandas(), suite, volume_parameters(suite, previous))
         saved = runner.save(result, gx_results_dir(settings))
         meta = _gx_metadata(result, settings, saved)
         meta["date_fichier"] = dg.MetadataValue.text(str(date_fichier))
         meta["volume_precedent"] = dg.MetadataValue.int(previous or 0)
-        return dg.AssetCheckResult(passed=result.success, severity=WARN, metadata=meta,
-                                   description=f"{result.summary()} (fichiers du {date_fichier})")
+        return dg.AssetCheckResult(
+            passed=result.success,
+            severity=WARN,
+            metadata=meta,
+            description=f"{result.summary()} (fichiers du {date_fichier})",
+        )
 
     return _check
 
 
-@dg.asset_check(asset=FCT_KEY, name="structure_fct_indicateurs", blocking=True,
-                description="Suite GX structurelle (expectations/suites/fct_indicateurs.json) : indicateurs de "
-                            "l'annexe A, statuts admis, parts dans [0, 1], chaque commune présente, EPCI = Σ "
-                            "communes, aucun trimestre manquant. Un échec bloque la publication.")
+@dg.asset_check(
+    asset=FCT_KEY,
+    name="structure_fct_indicateurs",
+    blocking=True,
+    description="Suite GX structurelle (expectations/suites/fct_indicateurs.json) : indicateurs de "
+    "l'annexe A, statuts admis, parts dans [0, 1], chaque commune présente, EPCI = Σ "
+    "communes, aucun trimestre manquant. Un échec bloque la publication.",
+)
 def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResult:
     from expectations import runner
 
@@ -347,10 +448,14 @@ def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResu
     result = runner.validate(frame.to_pandas(), "fct_indicateurs")
     saved = runner.save(result, gx_results_dir(settings))
     failed = "; ".join(e.description + (f" ({e.details})" if e.details else "") for e in result.failures)
-    description = result.summary() if result.success else \
-        f"publication bloquée : {len(result.failures)} attentes structurelles non satisfaites : {failed}"[:2000]
-    return dg.AssetCheckResult(passed=result.success, severity=ERROR, description=description,
-                               metadata=_gx_metadata(result, settings, saved))
+    description = (
+        result.summary()
+        if result.success
+        else f"publication bloquée : {len(result.failures)} attentes structurelles non satisfaites : {failed}"[:2000]
+    )
+    return dg.AssetCheckResult(
+        passed=result.success, severity=ERROR, description=description, metadata=_gx_metadata(result, settings, saved)
+    )
 
 
 GX_CHECKS = [*(distribution_check(f) for f in DISTRIBUTION_FEEDS), structure_fct_indicateurs]

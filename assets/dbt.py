@@ -37,8 +37,13 @@ def ensure_manifest() -> None:
         return
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}  # dbt of this venv
-    subprocess.run([str(bin_dir / "dagster-dbt"), "project", "prepare-and-package", "--file", __file__],
-                   check=True, cwd=DBT_DIR.parent, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(bin_dir / "dagster-dbt"), "project", "prepare-and-package", "--file", __file__],
+        check=True,
+        cwd=DBT_DIR.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def vars_args(vars_: dict) -> list[str]:
@@ -68,9 +73,24 @@ def start_parse(home: Path, vars_: dict, home_env: str) -> None:
         return
     with open(target / "parse.log", "w", encoding="utf-8") as log:
         _parsing[target] = subprocess.Popen(
-            [DBT, "parse", *vars_args(vars_), "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-             "--target-path", str(target), "--log-path", str(target)],
-            cwd=DBT_DIR, env={**os.environ, home_env: str(home)}, stdout=log, stderr=subprocess.STDOUT)
+            [
+                DBT,
+                "parse",
+                *vars_args(vars_),
+                "--project-dir",
+                str(DBT_DIR),
+                "--profiles-dir",
+                str(DBT_DIR),
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(target),
+            ],
+            cwd=DBT_DIR,
+            env={**os.environ, home_env: str(home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_parse(home: Path) -> None:

@@ -9,8 +9,14 @@ import polars as pl
 
 CELL_CHARS = 24
 NO_ROWS = "_aucune ligne_"
-_CONFIG = dict(tbl_formatting="MARKDOWN", tbl_hide_column_data_types=True, tbl_hide_dataframe_shape=True,
-               tbl_rows=-1, tbl_cols=-1, tbl_width_chars=-1)
+_CONFIG = dict(
+    tbl_formatting="MARKDOWN",
+    tbl_hide_column_data_types=True,
+    tbl_hide_dataframe_shape=True,
+    tbl_rows=-1,
+    tbl_cols=-1,
+    tbl_width_chars=-1,
+)
 
 
 def markdown_table(frame: pl.DataFrame, cell_chars: int = CELL_CHARS) -> str:

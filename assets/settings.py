@@ -93,12 +93,15 @@ def _check_delais(path: Path, delais: dict) -> None:
     typologies = codes()["typologie_demande"]
     unknown = sorted(set(delais) - set(typologies))
     if unknown:
-        raise ValueError(f"{path} : delai_anormalement_long : typologies inconnues {', '.join(unknown)} "
-                         f"(attendues : {', '.join(typologies)})")
+        raise ValueError(
+            f"{path} : delai_anormalement_long : typologies inconnues {', '.join(unknown)} "
+            f"(attendues : {', '.join(typologies)})"
+        )
     bad = sorted(k for k, v in delais.items() if not isinstance(v, (int, float)) or v <= 0)
     if bad:
-        raise ValueError(f"{path} : delai_anormalement_long : un nombre de mois positif est attendu pour "
-                         f"{', '.join(bad)}")
+        raise ValueError(
+            f"{path} : delai_anormalement_long : un nombre de mois positif est attendu pour {', '.join(bad)}"
+        )
 
 
 class SettingsResource(dg.ConfigurableResource):

@@ -45,5 +45,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parametre
     with writer_lock(settings.home, say=context.log.warning):
         wait_parse(settings.home)  # the CLI's background parse of a home's first run
         # The home's own target folder (not one per run): dbt reuses the parse of the previous run.
-        yield from dbt.cli(dbt_build_args(settings.dbt_vars()), context=context,
-                           target_path=run_target(settings.home)).stream()
+        yield from dbt.cli(
+            dbt_build_args(settings.dbt_vars()), context=context, target_path=run_target(settings.home)
+        ).stream()

@@ -49,9 +49,16 @@ def catalogue() -> tuple[Indicateur, ...]:
     """Every indicator, in the seed's order."""
     with open(CATALOGUE, encoding="utf-8", newline="") as f:
         return tuple(
-            Indicateur(**{**row, "additif": _bool(row["additif"]), "sensible": _bool(row["sensible"]),
-                          "decoupages": tuple(row["decoupages"].split()),
-                          "seuil_denominateur": float(row["seuil_denominateur"]), "facteur": float(row["facteur"])})
+            Indicateur(
+                **{
+                    **row,
+                    "additif": _bool(row["additif"]),
+                    "sensible": _bool(row["sensible"]),
+                    "decoupages": tuple(row["decoupages"].split()),
+                    "seuil_denominateur": float(row["seuil_denominateur"]),
+                    "facteur": float(row["facteur"]),
+                }
+            )
             for row in csv.DictReader(f)
         )
 

@@ -32,8 +32,20 @@ EPCI_SIREN: str = _epci()["siren"]
 EPCI_NOM: str = _epci()["nom"]
 
 TYPES = {
-    "text", "siren", "insee", "ident_rep", "numero_unique", "date", "date_or_year", "month", "year",
-    "int", "decimal", "bool", "code", "list",
+    "text",
+    "siren",
+    "insee",
+    "ident_rep",
+    "numero_unique",
+    "date",
+    "date_or_year",
+    "month",
+    "year",
+    "int",
+    "decimal",
+    "bool",
+    "code",
+    "list",
 }
 FILE_DATES = {"none", "day", "month_end", "year_start", "year_end"}
 # Merge policies (CONTRACTS.md, "Dates, periods and re-sent files"):
@@ -145,7 +157,7 @@ class Contract:
     def match(self, file_name: str) -> re.Match | None:
         return re.match(self.file_pattern, file_name)
 
-    def file_info(self, file_name: str) -> "FileInfo":
+    def file_info(self, file_name: str) -> FileInfo:
         m = self.match(file_name)
         if m is None:
             raise ValueError(f"{file_name} does not match {self.feed}")

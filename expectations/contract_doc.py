@@ -8,20 +8,33 @@ from __future__ import annotations
 from expectations.contract import Column, Contract, all_contracts, codes
 
 TYPE_LABELS = {
-    "text": "texte", "siren": "SIREN (9 chiffres)", "insee": "code commune INSEE", "ident_rep": "identifiant RPLS (10 caractères)",
-    "numero_unique": "numéro unique SNE (18 caractères)", "date": "date", "date_or_year": "date ou année",
-    "month": "mois MM/AAAA", "year": "année AAAA", "int": "entier", "decimal": "décimal (virgule)", "bool": "OUI/NON",
-    "code": "code", "list": "liste (séparateur |)",
+    "text": "texte",
+    "siren": "SIREN (9 chiffres)",
+    "insee": "code commune INSEE",
+    "ident_rep": "identifiant RPLS (10 caractères)",
+    "numero_unique": "numéro unique SNE (18 caractères)",
+    "date": "date",
+    "date_or_year": "date ou année",
+    "month": "mois MM/AAAA",
+    "year": "année AAAA",
+    "int": "entier",
+    "decimal": "décimal (virgule)",
+    "bool": "OUI/NON",
+    "code": "code",
+    "list": "liste (séparateur |)",
 }
 MERGE_LABELS = {
     "replace_period": "un fichier remplace les lignes de sa période (date d'extraction ou année) et, si son nom "
-                      "porte un SIREN, de ce bailleur",
+    "porte un SIREN, de ce bailleur",
     "replace_key": "une ligne d'un fichier plus récent remplace la ligne de même clé",
     "unique_events": "la clé est unique entre fichiers : une ligne identique reçue plus tard est ignorée, une "
-                     "ligne différente est mise en quarantaine (conflit)",
+    "ligne différente est mise en quarantaine (conflit)",
 }
-PERSONAL_LABELS = {"pseudonym": "pseudonymisé en `id_demande`", "drop": "supprimé à la lecture",
-                   "age": "remplacé par l'âge à la date du fichier"}
+PERSONAL_LABELS = {
+    "pseudonym": "pseudonymisé en `id_demande`",
+    "drop": "supprimé à la lecture",
+    "age": "remplacé par l'âge à la date du fichier",
+}
 
 
 def _requirement(c: Column) -> str:
@@ -43,19 +56,27 @@ def _type(c: Column) -> str:
     if c.ref == "bailleurs":
         label += ", bailleur du référentiel"
     if c.min is not None or c.max is not None:
-        label += f", de {'' if c.min is None else f'{c.min:g}'} à {'' if c.max is None else f'{c.max:g}'}".replace("de  à", "jusqu'à")
+        label += f", de {'' if c.min is None else f'{c.min:g}'} à {'' if c.max is None else f'{c.max:g}'}".replace(
+            "de  à", "jusqu'à"
+        )
     if c.wildcard:
         label += f" ou `{c.wildcard}`"
     return label
 
 
 def _feed(c: Contract) -> list[str]:
-    out = [f"## {c.feed} — {c.title}", "",
-           f"- fichier : `{c.file_pattern}`",
-           f"- clé : {', '.join(f'`{k}`' for k in c.keys)}" + (" (avec le SIREN du bailleur)" if c.landlord_from_file else ""),
-           f"- fusion : {MERGE_LABELS[c.merge]}",
-           f"- données personnelles : {'oui (archive soumise à la durée de conservation)' if c.personal else 'non'}",
-           "", "| colonne | type | obligatoire | description |", "|---|---|---|---|"]
+    out = [
+        f"## {c.feed} — {c.title}",
+        "",
+        f"- fichier : `{c.file_pattern}`",
+        f"- clé : {', '.join(f'`{k}`' for k in c.keys)}"
+        + (" (avec le SIREN du bailleur)" if c.landlord_from_file else ""),
+        f"- fusion : {MERGE_LABELS[c.merge]}",
+        f"- données personnelles : {'oui (archive soumise à la durée de conservation)' if c.personal else 'non'}",
+        "",
+        "| colonne | type | obligatoire | description |",
+        "|---|---|---|---|",
+    ]
     for col in c.columns:
         desc = col.doc
         if col.personal:
@@ -70,10 +91,14 @@ def _feed(c: Contract) -> list[str]:
 
 
 def render() -> str:
-    lines = ["# Contrats des flux (document généré)", "",
-             "Généré depuis `expectations/contracts/*.yml` par `python -m expectations.contract_doc` : "
-             "ne pas modifier à la main. Dialecte commun : voir le README (séparateur `;`, UTF-8 ou "
-             "Windows-1252, dates `JJ/MM/AAAA` ou `AAAA-MM-JJ`, virgule décimale, listes `|`, `OUI`/`NON`).", ""]
+    lines = [
+        "# Contrats des flux (document généré)",
+        "",
+        "Généré depuis `expectations/contracts/*.yml` par `python -m expectations.contract_doc` : "
+        "ne pas modifier à la main. Dialecte commun : voir le README (séparateur `;`, UTF-8 ou "
+        "Windows-1252, dates `JJ/MM/AAAA` ou `AAAA-MM-JJ`, virgule décimale, listes `|`, `OUI`/`NON`).",
+        "",
+    ]
     for c in all_contracts():
         lines += _feed(c)
     lines += ["# Listes de codes", ""]

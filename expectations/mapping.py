@@ -13,10 +13,10 @@ the analyst who writes these files. No Dagster, no Polars.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import yaml
 
@@ -118,8 +118,10 @@ def parse(name: str, spec) -> Mapping:
     if bad:
         raise MappingError(f"sirens : SIREN invalide {bad[0]!r} (9 chiffres attendus)")
     if sirens and "siren" not in re.compile(c.file_pattern).groupindex:
-        raise MappingError(f"sirens : les noms de fichiers du flux {feed} ne portent pas de SIREN ; "
-                           "retirez « sirens » (la correspondance est alors choisie par l'en-tête du fichier)")
+        raise MappingError(
+            f"sirens : les noms de fichiers du flux {feed} ne portent pas de SIREN ; "
+            "retirez « sirens » (la correspondance est alors choisie par l'en-tête du fichier)"
+        )
 
     columns: dict[str, str] = {}
     written: dict[str, str] = {}  # canonical column -> source header as written, for messages
@@ -128,14 +130,17 @@ def parse(name: str, spec) -> Mapping:
         if not key:
             raise MappingError("columns : en-tête source vide")
         if key in columns:
-            raise MappingError(f"columns : en-tête source « {source} » déclaré deux fois "
-                               "(la casse et les espaces autour ne comptent pas)")
+            raise MappingError(
+                f"columns : en-tête source « {source} » déclaré deux fois "
+                "(la casse et les espaces autour ne comptent pas)"
+            )
         if not isinstance(target, str):
             raise MappingError(f"columns : « {source} » doit désigner une colonne du contrat")
         col = canonical(target, f"columns « {source} »")
         if col.name in written:
-            raise MappingError(f"columns : « {written[col.name]} » et « {source} » désignent tous deux la colonne "
-                               f"{col.name}")
+            raise MappingError(
+                f"columns : « {written[col.name]} » et « {source} » désignent tous deux la colonne {col.name}"
+            )
         columns[key], written[col.name] = col.name, source
 
     if not sirens:
@@ -144,7 +149,8 @@ def parse(name: str, spec) -> Mapping:
             raise MappingError(
                 "une correspondance sans « sirens » est choisie par l'en-tête du fichier : elle doit renommer "
                 "au moins un en-tête source qui n'est pas déjà une colonne du contrat (sinon elle "
-                "s'appliquerait aux fichiers du format canonique)")
+                "s'appliquerait aux fichiers du format canonique)"
+            )
 
     recodes: dict[str, dict[str, str]] = {}
     for column, table in _dict(spec.get("codes"), "codes").items():
@@ -162,11 +168,15 @@ def parse(name: str, spec) -> Mapping:
             if col.type == "list" and "|" in key:
                 raise MappingError(f"codes {col.name} : un code local ne peut contenir « | » (séparateur de liste)")
             if key in recodes[col.name]:
-                raise MappingError(f"codes {col.name} : code local « {local} » déclaré deux fois "
-                                   "(la casse et les espaces autour ne comptent pas)")
+                raise MappingError(
+                    f"codes {col.name} : code local « {local} » déclaré deux fois "
+                    "(la casse et les espaces autour ne comptent pas)"
+                )
             if not isinstance(target, str) or target.strip() not in allowed:
-                raise MappingError(f"codes {col.name} : « {local} » → « {target} » n'est pas un code de la liste "
-                                   f"{col.codes} ({', '.join(sorted(allowed))})")
+                raise MappingError(
+                    f"codes {col.name} : « {local} » → « {target} » n'est pas un code de la liste "
+                    f"{col.codes} ({', '.join(sorted(allowed))})"
+                )
             recodes[col.name][key] = target.strip()
     if not columns and not recodes:
         raise MappingError("la correspondance ne déclare ni « columns » ni « codes »")
@@ -179,21 +189,23 @@ def parse(name: str, spec) -> Mapping:
 def _check_exclusive(mappings: Sequence[Mapping]) -> None:
     """Refuse two mappings that would certainly apply to the same files."""
     for i, a in enumerate(mappings):
-        for b in mappings[i + 1:]:
+        for b in mappings[i + 1 :]:
             if a.feed != b.feed:
                 continue
             shared = sorted(a.sirens & b.sirens)
             if shared:
                 raise AmbiguousMapping(
                     f"correspondances « {a.name} » et « {b.name} » : toutes deux pour le bailleur {shared[0]} du flux "
-                    f"{a.feed} ; un fichier ne peut suivre qu'une correspondance, réunissez-les")
+                    f"{a.feed} ; un fichier ne peut suivre qu'une correspondance, réunissez-les"
+                )
             if not a.sirens and not b.sirens:
                 small, large = (a, b) if len(a.columns) <= len(b.columns) else (b, a)
                 if set(small.columns) <= set(large.columns):
                     raise AmbiguousMapping(
                         f"correspondances « {a.name} » et « {b.name} » : tout fichier du flux {a.feed} qui porte les "
                         f"en-têtes source de « {large.name} » porte aussi ceux de « {small.name} » ; un fichier ne "
-                        "peut suivre qu'une correspondance")
+                        "peut suivre qu'une correspondance"
+                    )
 
 
 def load(path: Path) -> Mapping:
@@ -226,5 +238,6 @@ def select(mappings: Sequence[Mapping], feed: str, siren: str | None, header: Se
         names = " et ".join(f"« {m.name} »" for m in sorted(found, key=lambda m: m.name))
         raise AmbiguousMapping(
             f"plusieurs correspondances s'appliquent à ce fichier ({names}) : un fichier ne peut suivre qu'une "
-            "correspondance ; précisez leurs SIREN ou leurs en-têtes source dans expectations/mappings/")
+            "correspondance ; précisez leurs SIREN ou leurs en-têtes source dans expectations/mappings/"
+        )
     return found[0] if found else None

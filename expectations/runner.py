@@ -60,8 +60,12 @@ class Result:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"suite": self.suite, "success": self.success, "rows": self.rows,
-                "expectations": [asdict(e) for e in self.expectations]}
+        return {
+            "suite": self.suite,
+            "success": self.success,
+            "rows": self.rows,
+            "expectations": [asdict(e) for e in self.expectations],
+        }
 
 
 def _fmt(v) -> str:
@@ -121,24 +125,36 @@ def validate(frame, suite: str | Path | dict, parameters: dict | None = None) ->
                 if isinstance(e["kwargs"].get(bound), str):
                     e["kwargs"][bound] = dt.datetime.fromisoformat(e["kwargs"][bound])
     ctx = _context()
-    batch = (ctx.data_sources.add_pandas("observatoire").add_dataframe_asset(spec["name"])
-             .add_batch_definition_whole_dataframe("lignes_du_traitement"))
+    batch = (
+        ctx.data_sources.add_pandas("observatoire")
+        .add_dataframe_asset(spec["name"])
+        .add_batch_definition_whole_dataframe("lignes_du_traitement")
+    )
     gx_suite = ctx.suites.add(gx.ExpectationSuite(**spec))
-    definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=spec["name"], data=batch,
-                                                                        suite=gx_suite))
-    names = {p for e in spec["expectations"] for v in e["kwargs"].values()
-             if isinstance(v, dict) and (p := v.get("$PARAMETER"))}
+    definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=spec["name"], data=batch, suite=gx_suite))
+    names = {
+        p
+        for e in spec["expectations"]
+        for v in e["kwargs"].values()
+        if isinstance(v, dict) and (p := v.get("$PARAMETER"))
+    }
     # a missing parameter is no bound (a lower bound of 0: GX refuses two missing bounds)
     params = {n: 0 if n.endswith("_min") else None for n in names} | (parameters or {})
-    raw = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
-                         result_format=RESULT_FORMAT).to_json_dict()
+    raw = definition.run(
+        batch_parameters={"dataframe": frame}, expectation_parameters=params, result_format=RESULT_FORMAT
+    ).to_json_dict()
     results = sorted(raw["results"], key=lambda r: (r["expectation_config"].get("meta") or {}).get("rang", 0))
     expectations = [_compact(r) for r in results]
     for control in spec.get("meta", {}).get("controles", []):
         expectations.append(CONTROLS[control["controle"]](frame, control))
     raw["meta"]["controles_observatoire"] = [asdict(e) for e in expectations if e.type.startswith("controle:")]
-    return Result(suite=spec["name"], success=all(e.success for e in expectations), rows=len(frame),
-                    expectations=expectations, gx=raw)
+    return Result(
+        suite=spec["name"],
+        success=all(e.success for e in expectations),
+        rows=len(frame),
+        expectations=expectations,
+        gx=raw,
+    )
 
 
 def _compact(r: dict) -> ExpectationResult:
@@ -161,11 +177,18 @@ def _compact(r: dict) -> ExpectationResult:
         details = "erreur : " + str(r["exception_info"].get("exception_message"))[:200]
     if isinstance(observed, float) and math.isnan(observed):
         observed = None
-    return ExpectationResult(type=type_, column=kwargs.get("column"), description=meta.get("description", type_),
-                             success=bool(r["success"]), observed=observed, details=details)
+    return ExpectationResult(
+        type=type_,
+        column=kwargs.get("column"),
+        description=meta.get("description", type_),
+        success=bool(r["success"]),
+        observed=observed,
+        details=details,
+    )
 
 
 # --- the structural controls GX has no expectation for (suite meta `controles`) ------------------------
+
 
 def _communes() -> list[str]:
     from .contract import communes
@@ -176,21 +199,31 @@ def _communes() -> list[str]:
 def communes_presentes(frame, control: dict) -> ExpectationResult:
     """For each (quarter, indicator) with commune rows of modalite `ensemble`, every commune is there."""
     expected = set(_communes())
-    rows = frame[(frame["niveau_geo"] == "COMMUNE") & (frame["modalite"] == "ensemble")
-                 & frame["indicateur"].isin(control["indicateurs"])]
+    rows = frame[
+        (frame["niveau_geo"] == "COMMUNE")
+        & (frame["modalite"] == "ensemble")
+        & frame["indicateur"].isin(control["indicateurs"])
+    ]
     missing = []
     for (annee, trimestre, ind), g in rows.groupby(["annee", "trimestre", "indicateur"], sort=True):
         absent = sorted(expected - set(g["code_geo"]))
         if absent:
             missing.append(f"{ind} {annee}T{trimestre} : {', '.join(absent[:5])}{'…' if len(absent) > 5 else ''}")
-    return ExpectationResult("controle:communes_presentes", "code_geo", control["description"], not missing,
-                             observed=len(missing), details="; ".join(missing[:10]) or "toutes présentes")
+    return ExpectationResult(
+        "controle:communes_presentes",
+        "code_geo",
+        control["description"],
+        not missing,
+        observed=len(missing),
+        details="; ".join(missing[:10]) or "toutes présentes",
+    )
 
 
 def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> ExpectationResult:
     """EPCI value = Σ commune values for additive counts (modalite ensemble, statut ok)."""
-    rows = frame[(frame["modalite"] == "ensemble") & (frame["statut"] == "ok")
-                 & frame["indicateur"].isin(control["indicateurs"])]
+    rows = frame[
+        (frame["modalite"] == "ensemble") & (frame["statut"] == "ok") & frame["indicateur"].isin(control["indicateurs"])
+    ]
     keys = ["annee", "trimestre", "indicateur"]
     epci = rows[rows["niveau_geo"] == "EPCI"].groupby(keys)["valeur"].sum()
     communes = rows[rows["niveau_geo"] == "COMMUNE"].groupby(keys)["valeur"].sum()
@@ -199,34 +232,57 @@ def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> Expect
         total = communes.get(key)
         if total is None or abs(float(value) - float(total)) > tolerance:
             annee, trimestre, ind = key
-            gaps.append(f"{ind} {annee}T{trimestre} : EPCI {value:g} ≠ Σ communes "
-                        f"{'absente' if total is None else f'{total:g}'}")
-    return ExpectationResult("controle:epci_somme_communes", "valeur", control["description"], not gaps,
-                             observed=len(gaps), details="; ".join(gaps[:10]) or "égalités vérifiées")
+            gaps.append(
+                f"{ind} {annee}T{trimestre} : EPCI {value:g} ≠ Σ communes "
+                f"{'absente' if total is None else f'{total:g}'}"
+            )
+    return ExpectationResult(
+        "controle:epci_somme_communes",
+        "valeur",
+        control["description"],
+        not gaps,
+        observed=len(gaps),
+        details="; ".join(gaps[:10]) or "égalités vérifiées",
+    )
 
 
 def trimestres_continus(frame, control: dict) -> ExpectationResult:
     """No quarter missing between the table's first and last quarter."""
-    present = {int(a) * 4 + int(t) - 1 for a, t in frame[["annee", "trimestre"]].drop_duplicates().itertuples(index=False)}
-    missing = [f"{q // 4}T{q % 4 + 1}" for q in range(min(present), max(present) + 1) if q not in present] \
-        if present else []
-    return ExpectationResult("controle:trimestres_continus", "trimestre", control["description"], not missing,
-                             observed=len(missing), details=", ".join(missing[:20]) or f"{len(present)} trimestres")
+    present = {
+        int(a) * 4 + int(t) - 1 for a, t in frame[["annee", "trimestre"]].drop_duplicates().itertuples(index=False)
+    }
+    missing = (
+        [f"{q // 4}T{q % 4 + 1}" for q in range(min(present), max(present) + 1) if q not in present] if present else []
+    )
+    return ExpectationResult(
+        "controle:trimestres_continus",
+        "trimestre",
+        control["description"],
+        not missing,
+        observed=len(missing),
+        details=", ".join(missing[:20]) or f"{len(present)} trimestres",
+    )
 
 
-CONTROLS = {"communes_presentes": communes_presentes, "epci_somme_communes": epci_somme_communes,
-            "trimestres_continus": trimestres_continus}
+CONTROLS = {
+    "communes_presentes": communes_presentes,
+    "epci_somme_communes": epci_somme_communes,
+    "trimestres_continus": trimestres_continus,
+}
 
 
 # --- persistence and data docs ------------------------------------------------------------------------
+
 
 def save(result: Result, directory: Path) -> Path:
     """Keep the last validation of the suite: `<directory>/<suite>.json` (GX result + compact result)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{result.suite}.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"observatoire": result.to_dict(), "gx": result.gx}, ensure_ascii=False,
-                              default=str), encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"observatoire": result.to_dict(), "gx": result.gx}, ensure_ascii=False, default=str),
+        encoding="utf-8",
+    )
     tmp.replace(path)
     return path
 
@@ -243,10 +299,15 @@ def build_data_docs(results_dir: Path, site_dir: Path) -> Path:
     )
 
     ctx = _context()
-    ctx.add_data_docs_site(DOCS_SITE, {
-        "class_name": "SiteBuilder", "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    ctx.add_data_docs_site(
+        DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     for path in sorted(SUITES_DIR.glob("*.json")):
         ctx.suites.add(gx.ExpectationSuite(**load_suite(path)))
     for path in sorted(results_dir.glob("*.json")) if results_dir.exists() else []:
@@ -256,7 +317,8 @@ def build_data_docs(results_dir: Path, site_dir: Path) -> Path:
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=stored["suite_name"]),
             run_id=RunIdentifier(run_name=run.get("run_name") or "dernier", run_time=run.get("run_time")),
             batch_identifier=stored["meta"].get("active_batch_definition", {}).get("data_asset_name")
-            or stored["suite_name"])
+            or stored["suite_name"],
+        )
         ctx.validation_results_store.set(key, ExpectationSuiteValidationResult(**stored))
     ctx.build_data_docs(site_names=[DOCS_SITE])
     return site_dir / "index.html"

@@ -28,8 +28,19 @@ SUITES_DIR = HERE / "suites"
 DISTRIBUTIONS = HERE / "distributions.yml"
 GX_VERSION = "1.24.1"
 STRUCTURE_SUITE = "fct_indicateurs"
-FCT_COLUMNS = ["annee", "trimestre", "niveau_geo", "code_geo", "libelle_geo", "indicateur", "modalite",
-               "valeur", "numerateur", "denominateur", "statut"]
+FCT_COLUMNS = [
+    "annee",
+    "trimestre",
+    "niveau_geo",
+    "code_geo",
+    "libelle_geo",
+    "indicateur",
+    "modalite",
+    "valeur",
+    "numerateur",
+    "denominateur",
+    "statut",
+]
 FCT_KEY = ["annee", "trimestre", "niveau_geo", "code_geo", "indicateur", "modalite"]
 STATUTS = ["ok", "secret", "non_calculable", "sans_objet"]
 NIVEAUX_GEO = ["COMMUNE", "SECTEUR", "BAILLEUR", "RESERVATAIRE", "RESIDENCE", "EPCI"]
@@ -37,24 +48,32 @@ NIVEAUX_GEO = ["COMMUNE", "SECTEUR", "BAILLEUR", "RESERVATAIRE", "RESIDENCE", "E
 
 def communes_completes() -> list[str]:
     """Counts published per commune (not per sector): every commune has its row, a count of 0 included."""
-    return [i.indicateur for i in catalogue()
-            if i.nature == "compte" and "commune" in i.niveaux and "secteur" not in i.niveaux]
+    return [
+        i.indicateur
+        for i in catalogue()
+        if i.nature == "compte" and "commune" in i.niveaux and "secteur" not in i.niveaux
+    ]
 
 
 def additifs_epci() -> list[str]:
     """Additive counts published for the EPCI and per commune (not per sector): EPCI = Σ communes."""
-    return [i.indicateur for i in catalogue()
-            if i.additif and {"epci", "commune"} <= i.niveaux and "secteur" not in i.niveaux]
+    return [
+        i.indicateur
+        for i in catalogue()
+        if i.additif and {"epci", "commune"} <= i.niveaux and "secteur" not in i.niveaux
+    ]
 
 
 def _exp(type_: str, description: str, origine: str, **kwargs) -> dict:
-    return {"type": type_, "kwargs": {k: v for k, v in kwargs.items() if v is not None},
-            "meta": {"description": description, "origine": origine}}
+    return {
+        "type": type_,
+        "kwargs": {k: v for k, v in kwargs.items() if v is not None},
+        "meta": {"description": description, "origine": origine},
+    }
 
 
 def _suite(name: str, expectations: list[dict], meta: dict) -> dict:
-    return {"name": name, "expectations": expectations,
-            "meta": {"great_expectations_version": GX_VERSION, **meta}}
+    return {"name": name, "expectations": expectations, "meta": {"great_expectations_version": GX_VERSION, **meta}}
 
 
 def _contract_expectations(feed: str) -> list[dict]:
@@ -69,13 +88,24 @@ def _contract_expectations(feed: str) -> list[dict]:
         if name is None:
             continue
         if col.required:
-            out.append(_exp("expect_column_values_to_not_be_null",
-                            f"« {name} » toujours renseigné (colonne obligatoire du contrat)", "contrat",
-                            column=name))
+            out.append(
+                _exp(
+                    "expect_column_values_to_not_be_null",
+                    f"« {name} » toujours renseigné (colonne obligatoire du contrat)",
+                    "contrat",
+                    column=name,
+                )
+            )
         if col.type == "code" and not col.open_codes:
-            out.append(_exp("expect_column_values_to_be_in_set",
-                            f"« {name} » dans la liste de codes « {col.codes} » du contrat", "contrat",
-                            column=name, value_set=list(codes()[col.codes])))
+            out.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    f"« {name} » dans la liste de codes « {col.codes} » du contrat",
+                    "contrat",
+                    column=name,
+                    value_set=list(codes()[col.codes]),
+                )
+            )
     return out
 
 
@@ -85,36 +115,83 @@ def _distribution_expectations(rules: list[dict]) -> list[dict]:
         kind, fr = r["kind"], r["fr"]
         col = r.get("colonne")
         if kind == "lignes":
-            out.append(_exp("expect_table_row_count_to_be_between", fr, "distribution",
-                            min_value=r["min"], max_value=r["max"]))
+            out.append(
+                _exp("expect_table_row_count_to_be_between", fr, "distribution", min_value=r["min"], max_value=r["max"])
+            )
             if "variation" in r:
-                out.append(_exp("expect_table_row_count_to_be_between",
-                                f"volume à ±{r['variation']:.0%} du fichier précédent".replace("%", " %"),
-                                "distribution", min_value={"$PARAMETER": "volume_precedent_min"},
-                                max_value={"$PARAMETER": "volume_precedent_max"}))
+                out.append(
+                    _exp(
+                        "expect_table_row_count_to_be_between",
+                        f"volume à ±{r['variation']:.0%} du fichier précédent".replace("%", " %"),
+                        "distribution",
+                        min_value={"$PARAMETER": "volume_precedent_min"},
+                        max_value={"$PARAMETER": "volume_precedent_max"},
+                    )
+                )
                 out[-1]["meta"]["variation"] = r["variation"]
         elif kind == "part":
             # share of non-null values in the set >= min: "in set" for at least `min` of them;
             # share <= max: "not in set" for at least 1 - max of them.
             if r["min"] > 0:
-                out.append(_exp("expect_column_values_to_be_in_set", fr, "distribution", column=col,
-                                value_set=r["valeurs"], mostly=r["min"]))
+                out.append(
+                    _exp(
+                        "expect_column_values_to_be_in_set",
+                        fr,
+                        "distribution",
+                        column=col,
+                        value_set=r["valeurs"],
+                        mostly=r["min"],
+                    )
+                )
                 out[-1]["meta"]["borne"] = "min"
             if r["max"] < 1:
-                out.append(_exp("expect_column_values_to_not_be_in_set", fr, "distribution", column=col,
-                                value_set=r["valeurs"], mostly=round(1 - r["max"], 6)))
+                out.append(
+                    _exp(
+                        "expect_column_values_to_not_be_in_set",
+                        fr,
+                        "distribution",
+                        column=col,
+                        value_set=r["valeurs"],
+                        mostly=round(1 - r["max"], 6),
+                    )
+                )
                 out[-1]["meta"]["borne"] = "max"
         elif kind in ("valeurs", "dates"):
-            out.append(_exp("expect_column_values_to_be_between", fr, "distribution", column=col,
-                            min_value=r["min"], max_value=r["max"], mostly=r.get("mostly")))
+            out.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    fr,
+                    "distribution",
+                    column=col,
+                    min_value=r["min"],
+                    max_value=r["max"],
+                    mostly=r.get("mostly"),
+                )
+            )
             if kind == "dates":
                 out[-1]["meta"]["dates"] = True  # ISO strings: the runner compares them as datetimes
         elif kind == "mediane":
-            out.append(_exp("expect_column_median_to_be_between", fr, "distribution", column=col,
-                            min_value=r["min"], max_value=r["max"]))
+            out.append(
+                _exp(
+                    "expect_column_median_to_be_between",
+                    fr,
+                    "distribution",
+                    column=col,
+                    min_value=r["min"],
+                    max_value=r["max"],
+                )
+            )
         elif kind == "moyenne":
-            out.append(_exp("expect_column_mean_to_be_between", fr, "distribution", column=col,
-                            min_value=r["min"], max_value=r["max"]))
+            out.append(
+                _exp(
+                    "expect_column_mean_to_be_between",
+                    fr,
+                    "distribution",
+                    column=col,
+                    min_value=r["min"],
+                    max_value=r["max"],
+                )
+            )
         else:
             raise ValueError(f"distributions.yml : genre inconnu {kind}")
     return out
@@ -122,49 +199,108 @@ def _distribution_expectations(rules: list[dict]) -> list[dict]:
 
 def distribution_suites() -> dict[str, dict]:
     spec = yaml.safe_load(DISTRIBUTIONS.read_text(encoding="utf-8"))
-    return {feed: _suite(feed, _contract_expectations(feed) + _distribution_expectations(rules),
-                         {"role": "distribution", "flux": feed, "table": f"raw.{feed}"})
-            for feed, rules in spec.items()}
+    return {
+        feed: _suite(
+            feed,
+            _contract_expectations(feed) + _distribution_expectations(rules),
+            {"role": "distribution", "flux": feed, "table": f"raw.{feed}"},
+        )
+        for feed, rules in spec.items()
+    }
 
 
 def structure_suite() -> dict:
     indicateurs = [i.indicateur for i in catalogue()]
     parts = sorted(i.indicateur for i in catalogue() if i.nature in ("part", "drapeau"))
     exps = [
-        _exp("expect_table_columns_to_match_ordered_list", "colonnes exactes de la table longue (INDICATORS.md)",
-             "structure", column_list=FCT_COLUMNS),
-        *[_exp("expect_column_values_to_not_be_null", f"« {c} » toujours renseigné", "structure", column=c)
-          for c in ("annee", "trimestre", "niveau_geo", "code_geo", "indicateur", "modalite", "statut")],
-        _exp("expect_column_values_to_be_in_set", "« indicateur » dans la liste de l'annexe A", "structure",
-             column="indicateur", value_set=indicateurs),
-        _exp("expect_column_values_to_be_in_set", "« statut » parmi ok, secret, non_calculable, sans_objet",
-             "structure", column="statut", value_set=STATUTS),
-        _exp("expect_column_values_to_be_in_set", "« niveau_geo » parmi les niveaux admis", "structure",
-             column="niveau_geo", value_set=NIVEAUX_GEO),
-        _exp("expect_column_values_to_be_in_set", "« trimestre » entre 1 et 4", "structure",
-             column="trimestre", value_set=[1, 2, 3, 4]),
-        _exp("expect_compound_columns_to_be_unique",
-             "une seule ligne par trimestre, niveau, territoire, indicateur et modalité", "structure",
-             column_list=FCT_KEY),
-        _exp("expect_column_values_to_not_be_null", "« valeur » renseignée quand le statut est ok", "structure",
-             column="valeur", row_condition='statut == "ok"', condition_parser="pandas"),
-        _exp("expect_column_values_to_be_between", "valeurs positives ou nulles", "structure",
-             column="valeur", min_value=0),
-        _exp("expect_column_values_to_be_between", "les parts sont des fractions dans [0, 1]", "structure",
-             column="valeur", min_value=0, max_value=1,
-             row_condition=f"indicateur.isin({json.dumps(parts)})", condition_parser="pandas"),
+        _exp(
+            "expect_table_columns_to_match_ordered_list",
+            "colonnes exactes de la table longue (INDICATORS.md)",
+            "structure",
+            column_list=FCT_COLUMNS,
+        ),
+        *[
+            _exp("expect_column_values_to_not_be_null", f"« {c} » toujours renseigné", "structure", column=c)
+            for c in ("annee", "trimestre", "niveau_geo", "code_geo", "indicateur", "modalite", "statut")
+        ],
+        _exp(
+            "expect_column_values_to_be_in_set",
+            "« indicateur » dans la liste de l'annexe A",
+            "structure",
+            column="indicateur",
+            value_set=indicateurs,
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            "« statut » parmi ok, secret, non_calculable, sans_objet",
+            "structure",
+            column="statut",
+            value_set=STATUTS,
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            "« niveau_geo » parmi les niveaux admis",
+            "structure",
+            column="niveau_geo",
+            value_set=NIVEAUX_GEO,
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            "« trimestre » entre 1 et 4",
+            "structure",
+            column="trimestre",
+            value_set=[1, 2, 3, 4],
+        ),
+        _exp(
+            "expect_compound_columns_to_be_unique",
+            "une seule ligne par trimestre, niveau, territoire, indicateur et modalité",
+            "structure",
+            column_list=FCT_KEY,
+        ),
+        _exp(
+            "expect_column_values_to_not_be_null",
+            "« valeur » renseignée quand le statut est ok",
+            "structure",
+            column="valeur",
+            row_condition='statut == "ok"',
+            condition_parser="pandas",
+        ),
+        _exp(
+            "expect_column_values_to_be_between",
+            "valeurs positives ou nulles",
+            "structure",
+            column="valeur",
+            min_value=0,
+        ),
+        _exp(
+            "expect_column_values_to_be_between",
+            "les parts sont des fractions dans [0, 1]",
+            "structure",
+            column="valeur",
+            min_value=0,
+            max_value=1,
+            row_condition=f"indicateur.isin({json.dumps(parts)})",
+            condition_parser="pandas",
+        ),
     ]
     controls = [
-        {"controle": "communes_presentes", "indicateurs": communes_completes(),
-         "description": "chaque commune de l'EPCI a sa ligne d'ensemble, pour chaque trimestre où l'indicateur "
-                        "a des lignes communales"},
-        {"controle": "epci_somme_communes", "indicateurs": additifs_epci(),
-         "description": "EPCI = Σ communes pour les comptes additifs (modalité ensemble, statut ok)"},
-        {"controle": "trimestres_continus",
-         "description": "aucun trimestre ne manque entre le premier et le dernier trimestre de la table"},
+        {
+            "controle": "communes_presentes",
+            "indicateurs": communes_completes(),
+            "description": "chaque commune de l'EPCI a sa ligne d'ensemble, pour chaque trimestre où l'indicateur "
+            "a des lignes communales",
+        },
+        {
+            "controle": "epci_somme_communes",
+            "indicateurs": additifs_epci(),
+            "description": "EPCI = Σ communes pour les comptes additifs (modalité ensemble, statut ok)",
+        },
+        {
+            "controle": "trimestres_continus",
+            "description": "aucun trimestre ne manque entre le premier et le dernier trimestre de la table",
+        },
     ]
-    return _suite(STRUCTURE_SUITE, exps, {"role": "structure", "table": "marts.fct_indicateurs",
-                                          "controles": controls})
+    return _suite(STRUCTURE_SUITE, exps, {"role": "structure", "table": "marts.fct_indicateurs", "controles": controls})
 
 
 def all_suites() -> dict[str, dict]:

@@ -36,17 +36,20 @@ def _settings(home: str | None):
 
 # --- generate -------------------------------------------------------------------------------------
 
+
 def cmd_generate(args) -> int:
     from pipelines.generator.api import generate
 
     out = Path(args.out)
-    report = generate(out, seed=args.seed, scale=args.scale, debut=args.debut, fin=args.fin,
-                      defauts=args.defauts, progress=say)
+    report = generate(
+        out, seed=args.seed, scale=args.scale, debut=args.debut, fin=args.fin, defauts=args.defauts, progress=say
+    )
     say(report.resume())
     return 0
 
 
 # --- run ------------------------------------------------------------------------------------------
+
 
 def _instance(settings):
     """The home's persistent Dagster instance (its runs show in the UI)."""
@@ -64,8 +67,9 @@ def _fail_orphan_runs(instance) -> None:
     """Runs started by a CLI process that no longer exists are marked failed."""
     import dagster as dg
 
-    running = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
-                                                              dg.DagsterRunStatus.STARTING]))
+    running = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
     for run in running:
         pid = run.tags.get("observatoire/pid")
         if pid and not _alive(int(pid)):
@@ -111,9 +115,12 @@ def _execute(settings):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
         job = defs.resolve_job_def(MAIN_JOB)
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
-                                        tags={"observatoire/pid": str(os.getpid()),
-                                              "observatoire/origine": "cli"})
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET,
+            tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
+        )
     say(f"Journal détaillé du traitement : {log}")
     if not result.success:
         for ev in result.all_events:
@@ -128,8 +135,7 @@ def _import_in_background(module: str) -> None:
     import importlib
     import threading
 
-    threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
-                     name=f"import {module}").start()
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True, name=f"import {module}").start()
 
 
 def _root_cause(err) -> str:
@@ -156,6 +162,7 @@ def cmd_run(args) -> int:
 
 # --- rejouer --------------------------------------------------------------------------------------
 
+
 def cmd_rejouer(args) -> int:
     from assets.ingest.replay import replay
 
@@ -170,20 +177,29 @@ def cmd_rejouer(args) -> int:
 
 # --- demo -----------------------------------------------------------------------------------------
 
+
 def cmd_demo(args) -> int:
     settings = _settings(args.home)
     home = settings.home
     if home.exists() and any(home.iterdir()):
         if not (home / DEMO_MARK).exists():
-            say(f"{home} contient déjà des données qui ne viennent pas de la démonstration : choisissez "
-                "un autre dossier avec --home (la démonstration part d'un dossier vide).")
+            say(
+                f"{home} contient déjà des données qui ne viennent pas de la démonstration : choisissez "
+                "un autre dossier avec --home (la démonstration part d'un dossier vide)."
+            )
             return 2
         say(f"Réinitialisation de la démonstration précédente dans {home}")
         shutil.rmtree(home)
     home.mkdir(parents=True)
     (home / DEMO_MARK).write_text("Dossier créé par « observatoire demo » : il peut être effacé.\n")
     args.out, args.seed, args.scale, args.debut, args.fin, args.defauts = (
-        str(settings.inbox), 1, 1.0, "2024-01", "2026-09", False)
+        str(settings.inbox),
+        1,
+        1.0,
+        "2024-01",
+        "2026-09",
+        False,
+    )
     say("Génération du territoire synthétique de la CASA (données fictives)…")
     cmd_generate(args)
     code = cmd_run(args)
@@ -197,14 +213,14 @@ def cmd_demo(args) -> int:
 
 # --- ui -------------------------------------------------------------------------------------------
 
+
 def cmd_ui(args) -> int:
     from assets.dbt import ensure_manifest
 
     settings = _settings(args.home)
     ensure_manifest()
     _instance(settings)  # creates the Dagster home and sets DAGSTER_HOME
-    cmd = [_venv_tool("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"),
-           "-h", "127.0.0.1", "-p", str(args.port)]
+    cmd = [_venv_tool("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
     say(f"Interface Dagster sur http://127.0.0.1:{args.port} (arrêt : Ctrl-C)")
     # dagster dev started from a shell in the background ignores SIGTERM unless SIGINT is default.
     proc = subprocess.Popen(cmd, cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -223,6 +239,7 @@ def _venv_tool(name: str) -> str:
 
 # --- docs ---------------------------------------------------------------------------------------------
 
+
 def cmd_docs(args) -> int:
     """dbt docs (models, tests, lineage) and the GX data docs of the last validations, under <home>/docs/."""
     import json
@@ -234,10 +251,22 @@ def cmd_docs(args) -> int:
 
     settings = _settings(args.home)
     dbt_dir = settings.home / "docs" / "dbt"
-    dbt = [_venv_tool("dbt"), "docs", "generate", "--static", "--project-dir", str(DBT_DIR),
-           "--profiles-dir", str(DBT_DIR), "--target-path", str(dbt_dir),
-           "--log-path", str(settings.home / "journaux" / "dbt_docs"),
-           "--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+    dbt = [
+        _venv_tool("dbt"),
+        "docs",
+        "generate",
+        "--static",
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(dbt_dir),
+        "--log-path",
+        str(settings.home / "journaux" / "dbt_docs"),
+        "--vars",
+        json.dumps(settings.dbt_vars(), sort_keys=True),
+    ]
     say("Documentation dbt (modèles, tests, lignage)…")
     with writer_lock(settings.home, say=say):  # dbt reads the warehouse's catalog
         done = subprocess.run(dbt, cwd=DBT_DIR, env=os.environ.copy(), capture_output=True, text=True)
@@ -248,13 +277,16 @@ def cmd_docs(args) -> int:
     site = gx_docs_dir(settings)
     shutil.rmtree(site / "validations", ignore_errors=True)  # only the last validation of each suite
     index = build_data_docs(gx_results_dir(settings), site)
-    say(f"Documentation dbt : {dbt_dir / 'static_index.html'} (un seul fichier ; index.html demande un "
-        "serveur : dbt docs serve)")
+    say(
+        f"Documentation dbt : {dbt_dir / 'static_index.html'} (un seul fichier ; index.html demande un "
+        "serveur : dbt docs serve)"
+    )
     say(f"Documentation Great Expectations : {index}")
     return 0
 
 
 # --- parser ---------------------------------------------------------------------------------------
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -285,8 +317,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--home", help=home_help)
     d.set_defaults(func=cmd_demo)
 
-    o = sub.add_parser("docs", help="construit la documentation dbt et celle des contrôles Great Expectations "
-                                    "sous <home>/docs/")
+    o = sub.add_parser(
+        "docs", help="construit la documentation dbt et celle des contrôles Great Expectations sous <home>/docs/"
+    )
     o.add_argument("--home", help=home_help)
     o.set_defaults(func=cmd_docs)
 

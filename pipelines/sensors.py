@@ -1,7 +1,6 @@
 """The inbox sensor: one run per tick for all new files. It lists files and keeps a cursor; it never
 opens DuckDB (a run may be writing)."""
 
-
 import hashlib
 import json
 import time
@@ -34,8 +33,12 @@ def new_files(cursor: str | None, now: float) -> tuple[list[str], list[str], str
     return fresh, [p.name for p in unknown], json.dumps(sorted(current))
 
 
-@dg.sensor(job=observatoire_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Surveille la boîte de dépôt et lance un traitement pour tous les nouveaux fichiers.")
+@dg.sensor(
+    job=observatoire_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Surveille la boîte de dépôt et lance un traitement pour tous les nouveaux fichiers.",
+)
 def boite_de_depot(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fresh, unknown, cursor = new_files(context.cursor, time.time())
     for name in unknown:

@@ -12,10 +12,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 FEED_LABELS = {"mouvements": "mouvements mensuels", "cal": "retours de CAL", "rpls": "parcs au 1er janvier"}
-CROSS_FEED_CHECKS = ("completude_flux", "attributions_rapprochees", "logements_connus_du_parc",
-                     "rapprochement_stock_demandes", "ecarts_millesimes", "quartile_sne_recalcule")
-COHERENCE_CHECKS = ("attributions_rapprochees", "logements_connus_du_parc", "rapprochement_stock_demandes",
-                    "ecarts_millesimes")
+CROSS_FEED_CHECKS = (
+    "completude_flux",
+    "attributions_rapprochees",
+    "logements_connus_du_parc",
+    "rapprochement_stock_demandes",
+    "ecarts_millesimes",
+    "quartile_sne_recalcule",
+)
+COHERENCE_CHECKS = (
+    "attributions_rapprochees",
+    "logements_connus_du_parc",
+    "rapprochement_stock_demandes",
+    "ecarts_millesimes",
+)
 UNAVAILABLE = "(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"
 MISSING_LISTED = 10
 LABEL_CHARS = 32  # a landlord's name in the completeness grid (its SIREN follows)
@@ -60,10 +70,14 @@ def ingestion_lines(settings, since: dt.datetime) -> list[str]:
         rows = con.execute(
             "select flux, count(*), sum(lignes_lues), sum(lignes_chargees), sum(lignes_quarantaine), "
             "count(*) filter (where statut = 'rejeté') from raw.journal_ingestion where debut >= ? "
-            "group by flux order by min(debut)", [since]).fetchall()
+            "group by flux order by min(debut)",
+            [since],
+        ).fetchall()
         rejected = con.execute(
             "select fichier, message from raw.journal_ingestion where debut >= ? and statut = 'rejeté' "
-            "order by fichier", [since]).fetchall()
+            "order by fichier",
+            [since],
+        ).fetchall()
     return ingestion_table(rows) + [f"  fichier rejeté {name} : {message}" for name, message in rejected]
 
 
@@ -73,8 +87,10 @@ def ingestion_table(rows: list[tuple]) -> list[str]:
         return ["Aucun nouveau fichier chargé."]
     lines = [f"{'flux':<18}{'fichiers':>9}{'lues':>12}{'chargées':>12}{'quarantaine':>13}{'rejetés':>9}"]
     for flux, n, read_, loaded, quarantined, rej in rows:
-        lines.append(f"{flux:<18}{n:>9}{thousands(read_ or 0):>12}{thousands(loaded or 0):>12}"
-                     f"{thousands(quarantined or 0):>13}{rej:>9}")
+        lines.append(
+            f"{flux:<18}{n:>9}{thousands(read_ or 0):>12}{thousands(loaded or 0):>12}"
+            f"{thousands(quarantined or 0):>13}{rej:>9}"
+        )
     return lines
 
 
@@ -103,15 +119,21 @@ def completeness_lines(meta: Mapping[str, Any]) -> list[str]:
     feeds = sorted({r["flux"] for r in grid})
     cells: dict[tuple, dict[str, str]] = {}
     for r in grid:
-        cells.setdefault((r["bailleur_siren"], r["nom_bailleur"] or ""), {})[r["flux"]] = f"{r['recus']}/{r['attendus']}"
-    out = ["Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :",
-           f"  {'bailleur':<44}" + "".join(f"{FEED_LABELS.get(f, f):>22}" for f in feeds)]
+        cells.setdefault((r["bailleur_siren"], r["nom_bailleur"] or ""), {})[r["flux"]] = (
+            f"{r['recus']}/{r['attendus']}"
+        )
+    out = [
+        "Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :",
+        f"  {'bailleur':<44}" + "".join(f"{FEED_LABELS.get(f, f):>22}" for f in feeds),
+    ]
     for (siren, nom), row in sorted(cells.items()):
         label = f"{nom[:LABEL_CHARS]} ({siren})"
         out.append(f"  {label:<44}" + "".join(f"{row.get(f, '-'):>22}" for f in feeds))
     for r in (meta.get("premiers_manquants") or [])[:MISSING_LISTED]:
-        out.append(f"  manquant : {FEED_LABELS.get(r['flux'], r['flux'])} {r['mois']} de "
-                   f"{r['nom_bailleur'] or r['bailleur_siren']}")
+        out.append(
+            f"  manquant : {FEED_LABELS.get(r['flux'], r['flux'])} {r['mois']} de "
+            f"{r['nom_bailleur'] or r['bailleur_siren']}"
+        )
     return out
 
 
@@ -120,16 +142,20 @@ def coherence_lines(checks: CheckMetadata) -> list[str]:
     links = checks["attributions_rapprochees"]
     if not links.get("attributions"):
         return []  # no attribution in the warehouse: nothing to reconcile yet
-    return [f"Cohérence : attributions retrouvées en ENTREE {pct(links['taux_entree'])}, en offre acceptée "
-            f"{pct(links['taux_offre_acceptee'])} ; logements cités absents du parc : "
-            f"{checks['logements_connus_du_parc']['hors_parc']} ; écart maximal du stock de demandes d'un mois à "
-            f"l'autre : {pct(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; écarts entre état "
-            f"rejoué et millésime suivant : {checks['ecarts_millesimes']['ecarts']}"]
+    return [
+        f"Cohérence : attributions retrouvées en ENTREE {pct(links['taux_entree'])}, en offre acceptée "
+        f"{pct(links['taux_offre_acceptee'])} ; logements cités absents du parc : "
+        f"{checks['logements_connus_du_parc']['hors_parc']} ; écart maximal du stock de demandes d'un mois à "
+        f"l'autre : {pct(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; écarts entre état "
+        f"rejoué et millésime suivant : {checks['ecarts_millesimes']['ecarts']}"
+    ]
 
 
 def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
     if not meta.get("comparees"):
         return []
-    return [f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {thousands(meta['desaccords'])} "
-            f"attributions sur {thousands(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
-            "contrôle quartile_sne_recalcule)"]
+    return [
+        f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {thousands(meta['desaccords'])} "
+        f"attributions sur {thousands(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
+        "contrôle quartile_sne_recalcule)"
+    ]

@@ -41,12 +41,22 @@ def dump(db: Path, exclude_columns: tuple[str, ...] = ()) -> dict[str, list]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {}
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+            ).fetchall()
+        ]
         for t in tables:
-            cols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-                "order by ordinal_position", [t]).fetchall() if r[0] not in exclude_columns]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                    "order by ordinal_position",
+                    [t],
+                ).fetchall()
+                if r[0] not in exclude_columns
+            ]
             out[t] = con.execute(f"select {', '.join(cols)} from raw.{t} order by all").fetchall()
         return out
     finally:
@@ -60,8 +70,9 @@ def warehouse_text(db: Path) -> tuple[set[str], str]:
     """Every column name of the warehouse and all its text cells: where personal data would show."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        cols = con.execute("select table_schema, table_name, column_name, data_type "
-                           "from information_schema.columns").fetchall()
+        cols = con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns"
+        ).fetchall()
         cells = []
         for schema, table, column, kind in cols:
             if kind in ("VARCHAR", "VARCHAR[]"):

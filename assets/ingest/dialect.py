@@ -36,8 +36,7 @@ _OPEN_TAIL = re.compile(r'"(?:[^"]|"")*+')
 class FileRejected(Exception):
     """The whole file is refused (encoding, header, landlord): one quarantine row, nothing loaded."""
 
-    def __init__(self, rule: str, reason: str, reason_en: str, line: int | None = None,
-                 column: str | None = None):
+    def __init__(self, rule: str, reason: str, reason_en: str, line: int | None = None, column: str | None = None):
         super().__init__(reason_en)
         self.rule, self.reason, self.reason_en, self.line, self.column = rule, reason, reason_en, line, column
 
@@ -48,7 +47,7 @@ def _line_of(data: bytes, offset: int) -> int:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a file per the dialect; returns (text, encoding name)."""
-    body, enc = (data[len(BOM):], "utf-8-sig") if data.startswith(BOM) else (data, "utf-8")
+    body, enc = (data[len(BOM) :], "utf-8-sig") if data.startswith(BOM) else (data, "utf-8")
     try:
         return body.decode("utf-8"), enc
     except UnicodeDecodeError as e:
@@ -84,8 +83,7 @@ class Records:
 
 def _split_quoted(raw: str) -> tuple[list[str] | None, str | None]:
     try:
-        rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=DELIMITER, quotechar='"',
-                               strict=True))
+        rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=DELIMITER, quotechar='"', strict=True))
     except csv.Error:
         return None, "guillemets mal formés"
     if len(rows) != 1:
@@ -103,7 +101,7 @@ def _ends_open(line: str, inside: bool) -> bool:
         # formed and closes its record, which then fails to parse.
         if not line.startswith(";", end + 1):
             return False
-        line = line[end + 2:]
+        line = line[end + 2 :]
     return _OPEN_TAIL.fullmatch(line, _FIELDS.match(line).end()) is not None
 
 
@@ -111,9 +109,11 @@ def _simple(raw: pl.Expr) -> pl.Expr:
     """Lines whose every field is either free of quotes or wrapped whole in one pair of them (the
     shape of most quoted exports): they hold no `;`, line break or doubled quote inside a field, so
     they close every field they open and split like plain lines."""
-    return raw.str.split(DELIMITER).list.eval(
-        ~pl.element().str.contains('"', literal=True) | pl.element().str.contains(r'^"[^"]*"$')
-    ).list.all()
+    return (
+        raw.str.split(DELIMITER)
+        .list.eval(~pl.element().str.contains('"', literal=True) | pl.element().str.contains(r'^"[^"]*"$'))
+        .list.all()
+    )
 
 
 def _open_after(frame: pl.DataFrame) -> pl.Series:
@@ -156,8 +156,13 @@ def split_records(text: str) -> Records:
             df = (
                 df.with_columns(start=(~open_after.shift(1, fill_value=False)).cum_sum())
                 .group_by("start", maintain_order=True)
-                .agg(pl.col("ligne").first(), pl.col("raw").str.join("\n"), pl.len().alias("n"),
-                     pl.col("has_quote").first(), pl.col("simple").first())
+                .agg(
+                    pl.col("ligne").first(),
+                    pl.col("raw").str.join("\n"),
+                    pl.len().alias("n"),
+                    pl.col("has_quote").first(),
+                    pl.col("simple").first(),
+                )
                 .with_columns(simple=pl.col("simple") & (pl.col("n") == 1))
                 .drop("start", "n")
             )
@@ -169,8 +174,10 @@ def split_records(text: str) -> Records:
     if quotes:
         unwrap = split.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
         plain = df.filter(pl.col("simple")).select(
-            "ligne", fields=pl.when(pl.col("has_quote")).then(unwrap).otherwise(split),
-            error=pl.lit(None, dtype=pl.String))
+            "ligne",
+            fields=pl.when(pl.col("has_quote")).then(unwrap).otherwise(split),
+            error=pl.lit(None, dtype=pl.String),
+        )
         quoted = df.filter(~pl.col("simple"))
     else:
         plain = df.select("ligne", fields=split, error=pl.lit(None, dtype=pl.String))

@@ -4,7 +4,6 @@ The assets are alike (the contract says what differs), so one factory builds the
 referential comes first because landlord files and radiations are checked against it.
 """
 
-
 import dagster as dg
 
 from expectations.contract import Contract, all_contracts
@@ -48,24 +47,35 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
             files = [(p, k) for p, k in pending(settings.inbox)[0] if k.feed == c.feed]
             reports = ingestor.ingest_inbox(files)
             for r in reports:
-                say(f"{r.fichier} : {r.statut}, {r.lignes_chargees} lignes chargées, "
-                    f"{r.lignes_quarantaine} en quarantaine {r.message}".rstrip())
+                say(
+                    f"{r.fichier} : {r.statut}, {r.lignes_chargees} lignes chargées, "
+                    f"{r.lignes_quarantaine} en quarantaine {r.message}".rstrip()
+                )
                 for w in r.avertissements:
                     context.log.warning(f"{r.fichier} : {w}")
             total = scalar(con, f"select count(*) from {c.table}")
-            preview = con.sql(f"select * exclude (_sha256, _charge_le) from {c.table} "
-                              f"order by _charge_le desc, _ligne limit {PREVIEW_ROWS}").pl()
+            preview = con.sql(
+                f"select * exclude (_sha256, _charge_le) from {c.table} "
+                f"order by _charge_le desc, _ligne limit {PREVIEW_ROWS}"
+            ).pl()
             quarantined = scalar(con, "select count(*) from raw.quarantaine where flux = ?", [c.feed])
-        return dg.MaterializeResult(metadata={
-            "dagster/row_count": dg.MetadataValue.int(total),
-            "fichiers_traites": dg.MetadataValue.int(len(reports)),
-            "fichiers": dg.MetadataValue.md("\n".join(
-                f"- `{r.fichier}` : {r.statut} ({r.lignes_chargees} chargées, {r.lignes_quarantaine} en "
-                "quarantaine)" for r in reports) or "_aucun nouveau fichier_"),
-            "lignes_chargees": dg.MetadataValue.int(sum(r.lignes_chargees for r in reports)),
-            "lignes_quarantaine_flux": dg.MetadataValue.int(quarantined),
-            "apercu": dg.MetadataValue.md(markdown_table(preview)),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(total),
+                "fichiers_traites": dg.MetadataValue.int(len(reports)),
+                "fichiers": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- `{r.fichier}` : {r.statut} ({r.lignes_chargees} chargées, {r.lignes_quarantaine} en "
+                        "quarantaine)"
+                        for r in reports
+                    )
+                    or "_aucun nouveau fichier_"
+                ),
+                "lignes_chargees": dg.MetadataValue.int(sum(r.lignes_chargees for r in reports)),
+                "lignes_quarantaine_flux": dg.MetadataValue.int(quarantined),
+                "apercu": dg.MetadataValue.md(markdown_table(preview)),
+            }
+        )
 
     return _load
 
@@ -75,17 +85,20 @@ FEED_ASSETS = [feed_asset(c) for c in all_contracts()]
 
 LEDGER_DESCRIPTIONS = {
     "journal_ingestion": "Journal d'ingestion : un enregistrement par fichier traité (chargé, rejeté), avec son "
-                         "SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
+    "SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
     "quarantaine": "Lignes et fichiers mis en quarantaine (fichier, ligne, colonne, règle, raison en français, "
-                   "valeurs hors données personnelles) ; un rapport CSV par fichier dans rapports/quarantaine/.",
+    "valeurs hors données personnelles) ; un rapport CSV par fichier dans rapports/quarantaine/.",
     "codes": "Libellés des listes de codes des contrats (expectations/contracts/codes.yml), pour dbt.",
 }
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["raw", name], group_name=GROUP, kinds={"duckdb"}, description=text,
-                        deps=[a.key for a in FEED_ASSETS])
-           for name, text in LEDGER_DESCRIPTIONS.items()],
+    specs=[
+        dg.AssetSpec(
+            ["raw", name], group_name=GROUP, kinds={"duckdb"}, description=text, deps=[a.key for a in FEED_ASSETS]
+        )
+        for name, text in LEDGER_DESCRIPTIONS.items()
+    ],
     name="raw_registres",
 )
 def ledgers(context: dg.AssetExecutionContext, parametres: SettingsResource):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import duckdb
 import polars as pl
@@ -47,7 +47,9 @@ def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], N
     empty = stored is None and scalar(con, "select count(*) from raw.journal_ingestion") == 0
     key, created = load_key(home, create=empty)
     if created:
-        warn(f"Clé de pseudonymisation créée : {key.origin} (à sauvegarder ; sans elle l'historique ne se raccorde plus)")
+        warn(
+            f"Clé de pseudonymisation créée : {key.origin} (à sauvegarder ; sans elle l'historique ne se raccorde plus)"
+        )
     if stored is None:
         con.execute("insert into raw.cle_pseudonymisation values (?, current_timestamp)", [key.fingerprint])
     elif stored != key.fingerprint:
@@ -62,6 +64,7 @@ def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], N
 @dataclass
 class FileReport:
     """One file's ingestion; the French fields are the columns of its `raw.journal_ingestion` row."""
+
     fichier: str
     flux: str
     sha256: str
@@ -79,14 +82,19 @@ class FileReport:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Ingestor:
     """Loads files into one open warehouse connection (the caller holds the writer lock)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print,
-                 warn: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        say: Callable[[str], None] = print,
+        warn: Callable[[str], None] | None = None,
+    ):
         self.con, self.settings, self.say = con, settings, say
         prepare_warehouse(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
@@ -133,8 +141,9 @@ class Ingestor:
             path.unlink()
         return reports
 
-    def _read_ahead(self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor,
-                    ahead: int) -> Iterator[tuple[Path, Contract, bytes, str, Future | None]]:
+    def _read_ahead(
+        self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor, ahead: int
+    ) -> Iterator[tuple[Path, Contract, bytes, str, Future | None]]:
         """Each file with its bytes, its digest and, when `ahead` and the file is new, its read started
         in the pool: while a file merges, up to `ahead` + 1 later files are being read."""
         queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
@@ -142,8 +151,9 @@ class Ingestor:
             data = path.read_bytes()
             digest = archive.sha256(data)
             fresh = ahead and not self.already_loaded(path.name, digest)
-            queue.append((path, contract, data, digest,
-                          pool.submit(self.read, path.name, data, contract) if fresh else None))
+            queue.append(
+                (path, contract, data, digest, pool.submit(self.read, path.name, data, contract) if fresh else None)
+            )
             if len(queue) > ahead + 1:
                 yield queue.popleft()
         yield from queue
@@ -166,14 +176,24 @@ class Ingestor:
                 raise FileRejected(
                     "bailleur_inconnu",
                     f"bailleur {info.siren} (nom du fichier) absent du référentiel bailleurs.csv : fichier non chargé",
-                    f"landlord {info.siren} not in the referential", column="nom du fichier")
+                    f"landlord {info.siren} not in the referential",
+                    column="nom du fichier",
+                )
             ctx = Context(info.date, communes_epci(), bailleurs)
             return read(data, contract, info, ctx, self.pseudonymize, self.mappings), None
         except FileRejected as e:
             return None, e
 
-    def apply(self, name: str, data: bytes, digest: str, contract: Contract, received: dt.datetime,
-              archived: str = "", outcome: Outcome | None = None) -> FileReport:
+    def apply(
+        self,
+        name: str,
+        data: bytes,
+        digest: str,
+        contract: Contract,
+        received: dt.datetime,
+        archived: str = "",
+        outcome: Outcome | None = None,
+    ) -> FileReport:
         """Load one file within the caller's transaction: its earlier version goes, its rows merge, its
         quarantine and journal row are written. `outcome`: the file's `read`, when already done. The
         caller writes the quarantine report (`write_quarantine_reports`) once the transaction commits."""
@@ -196,7 +216,9 @@ class Ingestor:
         if report.statut == LOADED:
             self._loaded.add((report.fichier, report.sha256))
             if contract.feed == "bailleurs":
-                self._bailleurs = frozenset(r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall())
+                self._bailleurs = frozenset(
+                    r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall()
+                )
 
 
 def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, rejected: bool) -> None:
@@ -204,9 +226,11 @@ def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract:
     if rejected:
         # Nothing of a rejected file is loaded, so the version already loaded stands, with its
         # quarantine; only the rows of earlier rejections of this name go.
-        con.execute("delete from raw.quarantaine where fichier = ? and sha256 not in ("
-                    "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
-                    [name, name, LOADED])
+        con.execute(
+            "delete from raw.quarantaine where fichier = ? and sha256 not in ("
+            "select sha256 from raw.journal_ingestion where fichier = ? and statut = ?)",
+            [name, name, LOADED],
+        )
         return
     con.execute("delete from raw.quarantaine where fichier = ?", [name])
     # A name that carries a period replaces its earlier version; the referential's name carries
@@ -217,50 +241,105 @@ def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract:
 
 def _rejected(name: str, contract: Contract, digest: str, rejection: FileRejected) -> FileReport:
     """Nothing of the file loads; one quarantine row says why (not counted as a quarantined row)."""
-    quarantine = pl.DataFrame([{
-        "ligne": rejection.line, "colonne": rejection.column, "regle": rejection.rule,
-        "raison": rejection.reason, "reason_en": rejection.reason_en, "valeurs": None}], schema=QUARANTINE_SCHEMA)
+    quarantine = pl.DataFrame(
+        [
+            {
+                "ligne": rejection.line,
+                "colonne": rejection.column,
+                "regle": rejection.rule,
+                "raison": rejection.reason,
+                "reason_en": rejection.reason_en,
+                "valeurs": None,
+            }
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )
     return FileReport(name, contract.feed, digest, REJECTED, message=rejection.reason, quarantine=quarantine)
 
 
-def _merged(con: duckdb.DuckDBPyConnection, name: str, digest: str, contract: Contract, received: dt.datetime,
-            result: ReadResult) -> FileReport:
+def _merged(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    digest: str,
+    contract: Contract,
+    received: dt.datetime,
+    result: ReadResult,
+) -> FileReport:
     """The file's valid rows, with their meta columns, merged by the feed's policy."""
     info = contract.file_info(name)
     rows = result.rows.with_columns(
-        _fichier=pl.lit(name), _sha256=pl.lit(digest), _date_fichier=pl.lit(info.date, pl.Date),
+        _fichier=pl.lit(name),
+        _sha256=pl.lit(digest),
+        _date_fichier=pl.lit(info.date, pl.Date),
         _charge_le=pl.lit(received),
     )
     for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
         rows = rows.with_columns(pl.lit(False).alias(extra))
     merged = merge_file(con, contract, info, rows)
-    quarantine = pl.concat([result.quarantine, merged.conflicts], how="diagonal_relaxed") \
-        if merged.conflicts.height else result.quarantine
+    quarantine = (
+        pl.concat([result.quarantine, merged.conflicts], how="diagonal_relaxed")
+        if merged.conflicts.height
+        else result.quarantine
+    )
     return FileReport(
-        name, contract.feed, digest, LOADED, encodage=result.encoding, lignes_lues=result.rows_read,
-        lignes_chargees=merged.loaded, lignes_ignorees=merged.ignored,
+        name,
+        contract.feed,
+        digest,
+        LOADED,
+        encodage=result.encoding,
+        lignes_lues=result.rows_read,
+        lignes_chargees=merged.loaded,
+        lignes_ignorees=merged.ignored,
         lignes_quarantaine=quarantine.select("ligne").unique().height,
-        doublons_identiques=result.identical_duplicates, avertissements=result.warnings,
-        message=f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)" if result.mapping else "",
+        doublons_identiques=result.identical_duplicates,
+        avertissements=result.warnings,
+        message=f"(correspondance « {result.mapping} » : {result.recoded} codes locaux recodés)"
+        if result.mapping
+        else "",
         quarantine=quarantine,
     )
 
 
-def _record(con: duckdb.DuckDBPyConnection, report: FileReport, size: int, received: dt.datetime, archived: str,
-            start: dt.datetime) -> None:
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    report: FileReport,
+    size: int,
+    received: dt.datetime,
+    archived: str,
+    start: dt.datetime,
+) -> None:
     """The file's quarantine rows and its journal row."""
     if report.quarantine.height:
-        q = report.quarantine.with_columns(fichier=pl.lit(report.fichier), sha256=pl.lit(report.sha256),
-                                           flux=pl.lit(report.flux), recu_le=pl.lit(received))
+        q = report.quarantine.with_columns(
+            fichier=pl.lit(report.fichier),
+            sha256=pl.lit(report.sha256),
+            flux=pl.lit(report.flux),
+            recu_le=pl.lit(received),
+        )
         con.register("q", q)
         con.execute("insert into raw.quarantaine by name select * from q")
         con.unregister("q")
     con.execute(
         "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [report.fichier, report.flux, report.sha256, size, report.encodage, report.statut, report.lignes_lues,
-         report.lignes_chargees, report.lignes_ignorees, report.lignes_quarantaine,
-         report.doublons_identiques, json.dumps(report.avertissements, ensure_ascii=False),
-         report.message, archived, start, (dt.datetime.now() - start).total_seconds()])
+        [
+            report.fichier,
+            report.flux,
+            report.sha256,
+            size,
+            report.encodage,
+            report.statut,
+            report.lignes_lues,
+            report.lignes_chargees,
+            report.lignes_ignorees,
+            report.lignes_quarantaine,
+            report.doublons_identiques,
+            json.dumps(report.avertissements, ensure_ascii=False),
+            report.message,
+            archived,
+            start,
+            (dt.datetime.now() - start).total_seconds(),
+        ],
+    )
 
 
 def write_quarantine_reports(folder: Path, reports: Iterable[FileReport]) -> None:
@@ -279,8 +358,12 @@ def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     out = quarantine.sort("ligne", nulls_last=False).select(
-        pl.col("ligne").alias("ligne"), pl.col("colonne"), pl.col("regle").alias("règle"),
-        pl.col("raison"), pl.col("valeurs").alias("valeurs (hors données personnelles)"))
+        pl.col("ligne").alias("ligne"),
+        pl.col("colonne"),
+        pl.col("regle").alias("règle"),
+        pl.col("raison"),
+        pl.col("valeurs").alias("valeurs (hors données personnelles)"),
+    )
     path.write_bytes(b"\xef\xbb\xbf" + out.write_csv(separator=";").encode("utf-8"))
     return path
 

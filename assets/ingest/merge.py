@@ -7,8 +7,8 @@ transaction with the file's rows registered as the view `incoming`, and returns 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import duckdb
 import polars as pl
@@ -41,7 +41,9 @@ def merge_file(con: duckdb.DuckDBPyConnection, contract: Contract, info: FileInf
     return Merged(rows.height, ignored, conflicts)
 
 
-def replace_period(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+def replace_period(
+    con, contract: Contract, info: FileInfo, rows: pl.DataFrame
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Snapshots (demands, stock, programmes) and yearly feeds: the file replaces the rows of its date,
     and of its landlord when its name carries one."""
     cond, params = "_date_fichier = ?", [info.date]
@@ -58,9 +60,13 @@ def replace_key(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> 
     if info.date is not None:
         # A row of a later period stands: an earlier month re-sent afterwards does not undo its answers.
         # fetchall, not .pl(): the answer is mostly empty, and a frame costs ~6 ms per file.
-        newer = [r[0] for r in con.sql(
-            f"select distinct n._ligne from {INCOMING} n join {contract.table} t on "
-            f"{_key_match(contract, 'n', 't')} where t._date_fichier > n._date_fichier").fetchall()]
+        newer = [
+            r[0]
+            for r in con.sql(
+                f"select distinct n._ligne from {INCOMING} n join {contract.table} t on "
+                f"{_key_match(contract, 'n', 't')} where t._date_fichier > n._date_fichier"
+            ).fetchall()
+        ]
         if newer:
             ignored = len(newer)
             rows = _register(con, rows.filter(~pl.col("_ligne").is_in(newer)))
@@ -68,7 +74,9 @@ def replace_key(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> 
     return rows, ignored, pl.DataFrame()
 
 
-def unique_events(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+def unique_events(
+    con, contract: Contract, info: FileInfo, rows: pl.DataFrame
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Event feeds: a key is unique across files; a later identical row is ignored, a later different
     one quarantined as a conflict (the earlier row stands)."""
     data = [n for n, _ in columns_of(contract) if not n.startswith("_")]
@@ -79,14 +87,22 @@ def unique_events(con, contract: Contract, info: FileInfo, rows: pl.DataFrame) -
     ).fetchall()  # mostly empty: no frame unless needed (~6 ms per file)
     if not found:
         return rows, 0, pl.DataFrame()
-    existing = pl.DataFrame(found, schema=["_ligne", "other", "identical"], orient="row",
-                            schema_overrides={"_ligne": rows.schema["_ligne"]})
+    existing = pl.DataFrame(
+        found, schema=["_ligne", "other", "identical"], orient="row", schema_overrides={"_ligne": rows.schema["_ligne"]}
+    )
     clash = existing.filter(~pl.col("identical"))
-    conflicts = rows.join(clash, on="_ligne").select(
-        ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("conflit"),
-        raison=pl.format("conflit avec {} : même clé, valeurs différentes", pl.col("other")),
-        reason_en=pl.lit("conflicts with an earlier file"), valeurs=_row_json(rows),
-    ) if clash.height else pl.DataFrame()
+    conflicts = (
+        rows.join(clash, on="_ligne").select(
+            ligne=pl.col("_ligne"),
+            colonne=pl.lit(", ".join(contract.keys)),
+            regle=pl.lit("conflit"),
+            raison=pl.format("conflit avec {} : même clé, valeurs différentes", pl.col("other")),
+            reason_en=pl.lit("conflicts with an earlier file"),
+            valeurs=_row_json(rows),
+        )
+        if clash.height
+        else pl.DataFrame()
+    )
     rows = _register(con, rows.join(existing.select("_ligne"), on="_ligne", how="anti"))
     return rows, existing.filter(pl.col("identical")).height, conflicts
 

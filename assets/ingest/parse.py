@@ -110,12 +110,19 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
         value = raw.str.to_uppercase() if t == "numero_unique" else raw
         bad("format", ~(value.str.contains(pattern) | wildcard), label, f"invalid {t}")
         if col.ref == "communes_epci":
-            bad("commune_hors_epci", value.str.contains(pattern) & ~value.is_in(sorted(ctx.communes_epci)),
-                "commune hors de la CASA", "commune outside the EPCI")
+            bad(
+                "commune_hors_epci",
+                value.str.contains(pattern) & ~value.is_in(sorted(ctx.communes_epci)),
+                "commune hors de la CASA",
+                "commune outside the EPCI",
+            )
         if col.ref == "bailleurs" and ctx.bailleurs is not None:
-            bad("bailleur_inconnu",
+            bad(
+                "bailleur_inconnu",
                 value.str.contains(pattern) & ~value.is_in(sorted(ctx.bailleurs)) & ~wildcard,
-                "bailleur absent du référentiel bailleurs.csv", "landlord not in the referential")
+                "bailleur absent du référentiel bailleurs.csv",
+                "landlord not in the referential",
+            )
     elif t in ("date", "date_or_year"):
         parsed = _parse_date(raw)
         if t == "date_or_year":
@@ -130,8 +137,12 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
         value = pl.when(_in_year_range(parsed)).then(parsed)
         bad("format_date", ~fmt_ok, label, "bad date format")
         bad("date_impossible", fmt_ok & parsed.is_null(), "date impossible", "impossible date")
-        bad("date_hors_plage", parsed.is_not_null() & ~_in_year_range(parsed),
-            f"date hors de la plage {MIN_YEAR}-{MAX_YEAR}", "date out of range")
+        bad(
+            "date_hors_plage",
+            parsed.is_not_null() & ~_in_year_range(parsed),
+            f"date hors de la plage {MIN_YEAR}-{MAX_YEAR}",
+            "date out of range",
+        )
     elif t == "month":
         month = raw.str.slice(0, 2).cast(pl.Int32, strict=False)
         ok = raw.str.contains(MONTH_RE) & month.is_between(1, 12)
@@ -160,18 +171,28 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
         if not col.open_codes:
             bad("code_inconnu", ~known, f"code inconnu de la liste {col.codes}", f"unknown code ({col.codes})")
     elif t == "list":
-        items = raw.str.split("|").list.eval(pl.element().str.strip_chars()).list.eval(
-            pl.element().filter(pl.element() != "")
+        items = (
+            raw.str.split("|")
+            .list.eval(pl.element().str.strip_chars())
+            .list.eval(pl.element().filter(pl.element() != ""))
         )
         if col.item == "insee":
             value = items
-            bad("format", ~items.list.eval(pl.element().str.contains(INSEE_RE)).list.all(),
-                "liste de codes commune INSEE invalide (séparateur |)", "invalid INSEE list")
+            bad(
+                "format",
+                ~items.list.eval(pl.element().str.contains(INSEE_RE)).list.all(),
+                "liste de codes commune INSEE invalide (séparateur |)",
+                "invalid INSEE list",
+            )
         else:
             allowed = sorted(codes()[col.codes])
             value = items.list.eval(pl.element().str.to_uppercase())
-            bad("code_inconnu", ~value.list.eval(pl.element().is_in(allowed)).list.all(),
-                f"code inconnu de la liste {col.codes} (séparateur |)", f"unknown code in list ({col.codes})")
+            bad(
+                "code_inconnu",
+                ~value.list.eval(pl.element().is_in(allowed)).list.all(),
+                f"code inconnu de la liste {col.codes} (séparateur |)",
+                f"unknown code in list ({col.codes})",
+            )
         value = pl.when(value.list.len() > 0).then(value)
     else:  # pragma: no cover - the contract loader refuses unknown types
         raise ValueError(t)
@@ -182,11 +203,16 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
         bad("maximum", value > col.max, f"valeur supérieure au maximum {col.max:g}", "above maximum")
     if col.not_after_file_date and ctx.file_date is not None:
         limit = ctx.file_date.year if t == "year" else ctx.file_date
-        bad("date_future", value > pl.lit(limit),
-            f"date postérieure à la date du fichier ({ctx.file_date.isoformat()})", "date after the file's date")
+        bad(
+            "date_future",
+            value > pl.lit(limit),
+            f"date postérieure à la date du fichier ({ctx.file_date.isoformat()})",
+            "date after the file's date",
+        )
     if col.required:
         # A list of separators only (`|`) holds no item: as missing as an empty field.
         missing = raw.is_null() | (value.is_null() if t == "list" else pl.lit(False))
-        checks.append(Check("obligatoire", name, missing, pl.lit("valeur obligatoire manquante"),
-                            "required value missing"))
+        checks.append(
+            Check("obligatoire", name, missing, pl.lit("valeur obligatoire manquante"), "required value missing")
+        )
     return value, checks

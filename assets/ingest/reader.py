@@ -7,9 +7,9 @@ leaves the reader: numéros become `id_demande`, names are dropped, the birth da
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Callable, Sequence
 
 import duckdb
 import polars as pl
@@ -18,12 +18,16 @@ from expectations.contract import Column, Contract, FileInfo
 from expectations.mapping import AmbiguousMapping, Mapping, all_mappings, normalize_header, select
 
 from .dialect import FileRejected, decode, split_records
-from .scratch import scratch
 from .parse import NUMERO_UNIQUE_RE, Check, Context, decode_column
+from .scratch import scratch
 
 QUARANTINE_SCHEMA = {
-    "ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "raison": pl.String,
-    "reason_en": pl.String, "valeurs": pl.String,
+    "ligne": pl.Int64,
+    "colonne": pl.String,
+    "regle": pl.String,
+    "raison": pl.String,
+    "reason_en": pl.String,
+    "valeurs": pl.String,
 }
 LANDLORD = "bailleur_siren"
 
@@ -59,8 +63,11 @@ def _meta_only_required(col: Column, info: FileInfo) -> bool | None:
     if not _reads_only_file_facts(col.required_if):
         return None
     with scratch() as con:
-        return bool(con.sql(f"select ({col.required_if}) from {_META}",
-                            params={"d": info.date, "s": info.siren}).fetchall()[0][0])
+        return bool(
+            con.sql(f"select ({col.required_if}) from {_META}", params={"d": info.date, "s": info.siren}).fetchall()[0][
+                0
+            ]
+        )
 
 
 def read(
@@ -75,8 +82,9 @@ def read(
     `mappings`: the column mappings to choose from (default: those of expectations/mappings/)."""
     text, encoding = decode(data)
     records = split_records(text)
-    mapping, positions, warnings = _choose_header(contract, info, records.header,
-                                                  all_mappings() if mappings is None else mappings)
+    mapping, positions, warnings = _choose_header(
+        contract, info, records.header, all_mappings() if mappings is None else mappings
+    )
     good, miscounted = _by_field_count(records.frame, len(records.header))
     txt, recoded = _text_columns(contract, good, positions, mapping)
     txt = _pseudonymize(contract, txt, pseudonymize)
@@ -86,14 +94,24 @@ def read(
     failed = _failures(contract, txt, _flags(txt, typed, info, checks, sql_checks), checks, sql_checks)
     ok = _finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti"))
     ok, conflicts, identical = _within_file_duplicates(contract, txt, ok)
-    quarantine = pl.concat([x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
-                            for x in (miscounted, failed, *conflicts)]).sort("ligne")
-    return ReadResult(encoding, ok.sort("_ligne"), quarantine, records.frame.height, identical, warnings,
-                      mapping.name if mapping else None, recoded)
+    quarantine = pl.concat(
+        [x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in (miscounted, failed, *conflicts)]
+    ).sort("ligne")
+    return ReadResult(
+        encoding,
+        ok.sort("_ligne"),
+        quarantine,
+        records.frame.height,
+        identical,
+        warnings,
+        mapping.name if mapping else None,
+        recoded,
+    )
 
 
-def _choose_header(contract: Contract, info: FileInfo, header: list[str],
-                   mappings: Sequence[Mapping]) -> tuple[Mapping | None, dict[str, int], list[str]]:
+def _choose_header(
+    contract: Contract, info: FileInfo, header: list[str], mappings: Sequence[Mapping]
+) -> tuple[Mapping | None, dict[str, int], list[str]]:
     """The column mapping that applies to the file (if any), where each contract column is in the
     (renamed) header, and the header's warnings."""
     mapping = _mapping(contract, info, header, mappings)
@@ -111,13 +129,21 @@ def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict
     names = [h.strip().lower() for h in header]
     dupes = sorted({n for n in names if names.count(n) > 1 and n})
     if dupes:
-        raise FileRejected("entete", f"colonnes en double dans l'en-tête : {', '.join(dupes)}",
-                           f"duplicate header columns: {', '.join(dupes)}", line=1)
+        raise FileRejected(
+            "entete",
+            f"colonnes en double dans l'en-tête : {', '.join(dupes)}",
+            f"duplicate header columns: {', '.join(dupes)}",
+            line=1,
+        )
     position = {n: i for i, n in enumerate(names)}
     missing, absent_optional = _absent_columns(contract, position, info)
     if missing:
-        raise FileRejected("entete", f"colonnes obligatoires absentes de l'en-tête : {', '.join(missing)}",
-                           f"required columns missing from the header: {', '.join(missing)}", line=1)
+        raise FileRejected(
+            "entete",
+            f"colonnes obligatoires absentes de l'en-tête : {', '.join(missing)}",
+            f"required columns missing from the header: {', '.join(missing)}",
+            line=1,
+        )
     warnings = []
     if absent_optional:
         warnings.append(f"colonnes facultatives absentes, lues vides : {', '.join(absent_optional)}")
@@ -164,8 +190,9 @@ def _by_field_count(frame: pl.DataFrame, width: int) -> tuple[pl.DataFrame, pl.D
     return recs.filter(fits), miscounted
 
 
-def _text_columns(contract: Contract, good: pl.DataFrame, positions: dict[str, int],
-                  mapping: Mapping | None) -> tuple[pl.DataFrame, int]:
+def _text_columns(
+    contract: Contract, good: pl.DataFrame, positions: dict[str, int], mapping: Mapping | None
+) -> tuple[pl.DataFrame, int]:
     """Trimmed text of every contract column (null when empty or absent from the header), local codes
     recoded; returns it with the number of recoded values."""
     text_cols = []
@@ -181,8 +208,9 @@ def _text_columns(contract: Contract, good: pl.DataFrame, positions: dict[str, i
     return txt, 0
 
 
-def _pseudonymize(contract: Contract, txt: pl.DataFrame,
-                  pseudonymize: Callable[[pl.Series], pl.Series]) -> pl.DataFrame:
+def _pseudonymize(
+    contract: Contract, txt: pl.DataFrame, pseudonymize: Callable[[pl.Series], pl.Series]
+) -> pl.DataFrame:
     """Adds `id_demande`, the pseudonym of a well-formed numéro (null otherwise). Done before the
     checks, so that quarantined rows can show it instead of the numéro."""
     pseudonymized = [c for c in contract.columns if c.personal == "pseudonym"]
@@ -194,8 +222,9 @@ def _pseudonymize(contract: Contract, txt: pl.DataFrame,
     return txt
 
 
-def _decoding(contract: Contract, info: FileInfo, ctx: Context, mapping: Mapping | None,
-              header: list[str]) -> tuple[list[pl.Expr], list[Check]]:
+def _decoding(
+    contract: Contract, info: FileInfo, ctx: Context, mapping: Mapping | None, header: list[str]
+) -> tuple[list[pl.Expr], list[Check]]:
     """Each column's typed value and the checks on it (their reasons naming the mapping's source
     column), plus the landlord: from the file name, which a landlord column must then agree with."""
     typed_exprs, checks = [], []
@@ -212,12 +241,15 @@ def _decoding(contract: Contract, info: FileInfo, ctx: Context, mapping: Mapping
         return typed_exprs + [file_siren.alias(LANDLORD)], checks
     col = pl.col(contract.landlord_column)
     typed_exprs.append(pl.coalesce(file_siren, col).alias(LANDLORD))
-    checks.append(Check(
-        "bailleur_fichier", contract.landlord_column,
-        (col.is_not_null() & file_siren.is_not_null() & (col != file_siren)).fill_null(False),
-        pl.lit(f"SIREN différent de celui du nom du fichier ({info.siren})"),
-        "SIREN differs from the file name's",
-    ))
+    checks.append(
+        Check(
+            "bailleur_fichier",
+            contract.landlord_column,
+            (col.is_not_null() & file_siren.is_not_null() & (col != file_siren)).fill_null(False),
+            pl.lit(f"SIREN différent de celui du nom du fichier ({info.siren})"),
+            "SIREN differs from the file name's",
+        )
+    )
     return typed_exprs, checks
 
 
@@ -235,6 +267,7 @@ def _typed(contract: Contract, txt: pl.DataFrame, typed_exprs: list[pl.Expr]) ->
 @dataclass(frozen=True)
 class SqlCheck:
     """A conditional requirement or a row rule: a SQL predicate over the typed row, true when it fails."""
+
     column: str | None
     rule: str
     failed: str
@@ -243,15 +276,25 @@ class SqlCheck:
 
 
 def _sql_checks(contract: Contract) -> list[SqlCheck]:
-    checks = [SqlCheck(c.name, "obligatoire", f"({c.required_if}) and __empty__{c.name}",
-                       f"valeur obligatoire quand {c.required_if_fr}", "conditionally required value missing")
-              for c in contract.columns if c.required_if is not None]
-    return checks + [SqlCheck(r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en)
-                     for r in contract.rules]
+    checks = [
+        SqlCheck(
+            c.name,
+            "obligatoire",
+            f"({c.required_if}) and __empty__{c.name}",
+            f"valeur obligatoire quand {c.required_if_fr}",
+            "conditionally required value missing",
+        )
+        for c in contract.columns
+        if c.required_if is not None
+    ]
+    return checks + [
+        SqlCheck(r.column, r.name, f"not coalesce(({r.sql}), true)", r.reason, r.reason_en) for r in contract.rules
+    ]
 
 
-def _flags(txt: pl.DataFrame, typed: pl.DataFrame, info: FileInfo, checks: list[Check],
-           sql_checks: list[SqlCheck]) -> pl.DataFrame:
+def _flags(
+    txt: pl.DataFrame, typed: pl.DataFrame, info: FileInfo, checks: list[Check], sql_checks: list[SqlCheck]
+) -> pl.DataFrame:
     """One row per line: whether it fails each check (`__f<i>`, with its reason `__r<i>`) and each SQL
     check (`__s<i>`, evaluated in an in-memory DuckDB)."""
     flags = txt.select(
@@ -262,16 +305,18 @@ def _flags(txt: pl.DataFrame, typed: pl.DataFrame, info: FileInfo, checks: list[
     if not sql_checks:
         return flags
     with scratch() as con:
-        con.register("t", typed.with_columns(
-            _date_fichier=pl.lit(info.date, pl.Date), _siren_fichier=pl.lit(info.siren, pl.String)
-        ))
+        con.register(
+            "t",
+            typed.with_columns(_date_fichier=pl.lit(info.date, pl.Date), _siren_fichier=pl.lit(info.siren, pl.String)),
+        )
         selects = ", ".join(f"coalesce({chk.failed}, false) as __s{i}" for i, chk in enumerate(sql_checks))
         sql_flags = con.sql(f"select ligne, {selects} from t order by ligne").pl()
     return flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
 
 
-def _failures(contract: Contract, txt: pl.DataFrame, flags: pl.DataFrame, checks: list[Check],
-              sql_checks: list[SqlCheck]) -> pl.DataFrame:
+def _failures(
+    contract: Contract, txt: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], sql_checks: list[SqlCheck]
+) -> pl.DataFrame:
     """One quarantine row per failed check and line, with the line's values; a row already
     quarantined for its type is not reported again by a rule on the same column."""
     # Most files break few checks: count first, then collect only the checks that failed somewhere.
@@ -280,14 +325,26 @@ def _failures(contract: Contract, txt: pl.DataFrame, flags: pl.DataFrame, checks
     failures = []
     for i, chk in enumerate(checks):
         if counts[f"__f{i}"]:
-            failures.append(flags.filter(pl.col(f"__f{i}")).select(
-                "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
-                raison=pl.col(f"__r{i}"), reason_en=pl.lit(chk.reason_en)))
+            failures.append(
+                flags.filter(pl.col(f"__f{i}")).select(
+                    "ligne",
+                    colonne=pl.lit(chk.column),
+                    regle=pl.lit(chk.rule),
+                    raison=pl.col(f"__r{i}"),
+                    reason_en=pl.lit(chk.reason_en),
+                )
+            )
     for i, chk in enumerate(sql_checks):
         if counts[f"__s{i}"]:
-            failures.append(flags.filter(pl.col(f"__s{i}")).select(
-                "ligne", colonne=pl.lit(chk.column), regle=pl.lit(chk.rule),
-                raison=pl.lit(chk.reason), reason_en=pl.lit(chk.reason_en)))
+            failures.append(
+                flags.filter(pl.col(f"__s{i}")).select(
+                    "ligne",
+                    colonne=pl.lit(chk.column),
+                    regle=pl.lit(chk.rule),
+                    raison=pl.lit(chk.reason),
+                    reason_en=pl.lit(chk.reason_en),
+                )
+            )
     if failures:
         failed = pl.concat(failures).unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
     else:
@@ -302,11 +359,13 @@ def _values(contract: Contract, txt: pl.DataFrame, lines: pl.Series) -> pl.DataF
     if "id_demande" in txt.columns:
         cols.append(pl.col("id_demande"))
     return txt.filter(pl.col("ligne").is_in(lines.implode())).select(
-        "ligne", valeurs=pl.struct(cols).struct.json_encode())
+        "ligne", valeurs=pl.struct(cols).struct.json_encode()
+    )
 
 
-def _within_file_duplicates(contract: Contract, txt: pl.DataFrame,
-                            ok: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame], int]:
+def _within_file_duplicates(
+    contract: Contract, txt: pl.DataFrame, ok: pl.DataFrame
+) -> tuple[pl.DataFrame, list[pl.DataFrame], int]:
     """Duplicate keys within the file: identical rows keep one copy, conflicting ones are all
     quarantined. Returns (rows kept, quarantine rows, identical copies dropped)."""
     keys = list(contract.warehouse_keys)
@@ -314,13 +373,18 @@ def _within_file_duplicates(contract: Contract, txt: pl.DataFrame,
     dup = ok.filter(pl.len().over(keys) > 1)
     if not dup.height:
         return ok, [], 0
-    variants = dup.select(*keys, pl.struct(data_cols).alias("__row")).group_by(keys).agg(
-        pl.col("__row").n_unique().alias("__variants"))
+    variants = (
+        dup.select(*keys, pl.struct(data_cols).alias("__row"))
+        .group_by(keys)
+        .agg(pl.col("__row").n_unique().alias("__variants"))
+    )
     conflict = dup.join(variants.filter(pl.col("__variants") > 1), on=keys, how="semi")
     lines = conflict.group_by(keys).agg(pl.col("_ligne").sort().cast(pl.String).str.join(", ").alias("__lines"))
     conflict = conflict.join(lines, on=keys)
     quarantine = conflict.select(
-        ligne=pl.col("_ligne"), colonne=pl.lit(", ".join(contract.keys)), regle=pl.lit("doublon_conflictuel"),
+        ligne=pl.col("_ligne"),
+        colonne=pl.lit(", ".join(contract.keys)),
+        regle=pl.lit("doublon_conflictuel"),
         raison=pl.format("clé en double dans le fichier avec des valeurs différentes (lignes {})", pl.col("__lines")),
         reason_en=pl.lit("conflicting duplicate key within the file"),
     ).join(_values(contract, txt, conflict["_ligne"]), on="ligne", how="left")
@@ -333,8 +397,9 @@ def _mapping(contract: Contract, info: FileInfo, header: list[str], mappings: Se
     try:
         return select(mappings, contract.feed, info.siren, header)
     except AmbiguousMapping as e:
-        raise FileRejected("correspondance_ambigue", str(e), "several column mappings apply to this file",
-                           line=1) from None
+        raise FileRejected(
+            "correspondance_ambigue", str(e), "several column mappings apply to this file", line=1
+        ) from None
 
 
 def _recode(contract: Contract, mapping: Mapping, txt: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -345,8 +410,11 @@ def _recode(contract: Contract, mapping: Mapping, txt: pl.DataFrame) -> tuple[pl
         if contract.column(name).type == "list":
             items = pl.col(name).str.split("|").list.eval(pl.element().str.strip_chars())
             up = pl.element().str.to_uppercase()
-            exprs.append(items.list.eval(up.replace_strict(table, default=pl.element(), return_dtype=pl.String))
-                         .list.join("|").alias(name))
+            exprs.append(
+                items.list.eval(up.replace_strict(table, default=pl.element(), return_dtype=pl.String))
+                .list.join("|")
+                .alias(name)
+            )
             counts.append(items.list.eval(up.is_in(list(table))).list.sum().sum().alias(name))
         else:
             up = pl.col(name).str.to_uppercase()
@@ -381,7 +449,9 @@ def _finish(contract: Contract, info: FileInfo, typed: pl.DataFrame) -> pl.DataF
             d = info.date
             born = pl.col(c.name)
             before_birthday = (born.dt.month() > d.month) | ((born.dt.month() == d.month) & (born.dt.day() > d.day))
-            exprs.append((pl.lit(d.year) - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32).alias(target))
+            exprs.append(
+                (pl.lit(d.year) - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32).alias(target)
+            )
         elif c.personal == "pseudonym":
             exprs.append(pl.col("id_demande"))
         else:

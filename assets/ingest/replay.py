@@ -7,7 +7,7 @@ in the order it was received, in one transaction, so a failed replay leaves the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 import duckdb
 
@@ -30,8 +30,16 @@ def replay(settings: Settings, say: Callable[[str], None] = print) -> tuple[list
             if e.purge_le:
                 purged.append(e)
                 continue
-            reports.append(ingestor.apply(e.fichier, _archived_bytes(settings, e), e.sha256, contract(e.flux),
-                                          dt.datetime.fromisoformat(e.recu_le), archived=e.chemin))
+            reports.append(
+                ingestor.apply(
+                    e.fichier,
+                    _archived_bytes(settings, e),
+                    e.sha256,
+                    contract(e.flux),
+                    dt.datetime.fromisoformat(e.recu_le),
+                    archived=e.chemin,
+                )
+            )
     write_quarantine_reports(settings.reports, reports)
     return reports, purged
 

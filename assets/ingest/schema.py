@@ -15,12 +15,28 @@ from expectations.contract import FORBIDDEN_COLUMNS, Contract, all_contracts, co
 from .reader import LANDLORD
 
 DUCK_TYPES = {
-    "text": "VARCHAR", "siren": "VARCHAR", "insee": "VARCHAR", "ident_rep": "VARCHAR", "code": "VARCHAR",
-    "numero_unique": "VARCHAR", "date": "DATE", "date_or_year": "DATE", "month": "DATE", "year": "INTEGER",
-    "int": "BIGINT", "decimal": "DOUBLE", "bool": "BOOLEAN", "list": "VARCHAR[]",
+    "text": "VARCHAR",
+    "siren": "VARCHAR",
+    "insee": "VARCHAR",
+    "ident_rep": "VARCHAR",
+    "code": "VARCHAR",
+    "numero_unique": "VARCHAR",
+    "date": "DATE",
+    "date_or_year": "DATE",
+    "month": "DATE",
+    "year": "INTEGER",
+    "int": "BIGINT",
+    "decimal": "DOUBLE",
+    "bool": "BOOLEAN",
+    "list": "VARCHAR[]",
 }
-META_COLUMNS = [("_fichier", "VARCHAR"), ("_sha256", "VARCHAR"), ("_ligne", "BIGINT"),
-                ("_date_fichier", "DATE"), ("_charge_le", "TIMESTAMP")]
+META_COLUMNS = [
+    ("_fichier", "VARCHAR"),
+    ("_sha256", "VARCHAR"),
+    ("_ligne", "BIGINT"),
+    ("_date_fichier", "DATE"),
+    ("_charge_le", "TIMESTAMP"),
+]
 # Derived state kept by a feed's merge: a radiation cancelled by a later empty-motif row (déradiation).
 EXTRA_COLUMNS = {"sne_radiations": [("_annulee", "BOOLEAN")]}
 
@@ -67,9 +83,14 @@ def _ensure_feed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> No
     contract change is applied by replaying the archive, never by altering the table in place)."""
     cols = columns_of(contract)
     con.execute(f"create table if not exists {contract.table} ({', '.join(f'{n} {t}' for n, t in cols)})")
-    have = [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-        "order by ordinal_position", [contract.feed]).fetchall()]
+    have = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+            "order by ordinal_position",
+            [contract.feed],
+        ).fetchall()
+    ]
     if have != [n for n, _ in cols]:
         raise RuntimeError(
             f"la table {contract.table} ne correspond plus au contrat du flux {contract.feed} : "
@@ -80,9 +101,15 @@ def _ensure_feed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> No
 def _write_code_labels(con: duckdb.DuckDBPyConnection) -> None:
     """Code labels reach dbt from the contract (no copy in seeds), with each code's rank in its list (`ordre`:
     the typologies' order C < T1 < ... < T6P is the list's)."""
-    labels = pl.DataFrame([(liste, code, lib, rank) for liste, items in codes().items()
-                           for rank, (code, lib) in enumerate(items.items(), start=1)],
-                          schema=["liste", "code", "libelle", "ordre"], orient="row")
+    labels = pl.DataFrame(
+        [
+            (liste, code, lib, rank)
+            for liste, items in codes().items()
+            for rank, (code, lib) in enumerate(items.items(), start=1)
+        ],
+        schema=["liste", "code", "libelle", "ordre"],
+        orient="row",
+    )
     con.register("labels", labels)
     con.execute("create or replace table raw.codes as select * from labels")
     con.unregister("labels")

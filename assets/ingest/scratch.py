@@ -7,8 +7,8 @@ gets its own cursor on the one in-memory database; what a cursor registers goes 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import duckdb
 

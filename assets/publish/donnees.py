@@ -28,10 +28,15 @@ def donnees_dir(settings: Settings) -> Path:
 
 def exported_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(schema, table) of every mart and of the intermediate tables kept for analysts, as they exist."""
-    return [tuple(r) for r in con.sql(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema = 'marts' or (table_schema = 'intermediate' and list_contains($i, table_name)) "
-        "order by table_schema desc, table_name", params={"i": list(INTERMEDIATE)}).fetchall()]
+    return [
+        tuple(r)
+        for r in con.sql(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = 'marts' or (table_schema = 'intermediate' and list_contains($i, table_name)) "
+            "order by table_schema desc, table_name",
+            params={"i": list(INTERMEDIATE)},
+        ).fetchall()
+    ]
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path) -> tuple[Path, int]:
@@ -49,8 +54,10 @@ def write_parquet(con: duckdb.DuckDBPyConnection, schema: str, table: str, folde
 
 def _deps() -> list[dg.AssetKey]:
     keys = dbt_models.keys
-    return sorted((k for k in keys if k.path[0] == "marts" or (k.path[0] == "intermediate" and k.path[-1]
-                                                                  in INTERMEDIATE)), key=lambda k: k.path)
+    return sorted(
+        (k for k in keys if k.path[0] == "marts" or (k.path[0] == "intermediate" and k.path[-1] in INTERMEDIATE)),
+        key=lambda k: k.path,
+    )
 
 
 @dg.asset(key=KEY, group_name=GROUP, kinds={"parquet", "duckdb"}, deps=_deps())
@@ -65,9 +72,12 @@ def donnees_parquet(context: dg.AssetExecutionContext, parametres: SettingsResou
         for schema, table in exported_tables(con):
             path, rows = write_parquet(con, schema, table, folder)
             written.append((f"{schema}.{table}", path.name, rows))
-    return dg.MaterializeResult(metadata={
-        "dossier": dg.MetadataValue.path(str(folder)),
-        "tables": dg.MetadataValue.int(len(written)),
-        "fichiers": dg.MetadataValue.md("\n".join(f"- `{name}` ← {table} : {rows} lignes"
-                                                  for table, name, rows in written) or "_aucune table_"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dossier": dg.MetadataValue.path(str(folder)),
+            "tables": dg.MetadataValue.int(len(written)),
+            "fichiers": dg.MetadataValue.md(
+                "\n".join(f"- `{name}` ← {table} : {rows} lignes" for table, name, rows in written) or "_aucune table_"
+            ),
+        }
+    )

@@ -5,9 +5,9 @@ Imports neither Dagster nor dbt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -45,8 +45,10 @@ class GenerationReport:
         lines += [f"  {k} : {_fr(v)}" for k, v in self.calibration.items()]
         if self.defauts:
             total = sum(sum(v.values()) for v in self.defauts.values())
-            lines.append(f"  défauts injectés : {total} dans {len(self.defauts)} fichiers, "
-                         f"{sum(self.quarantaine_attendue.values())} lignes à mettre en quarantaine")
+            lines.append(
+                f"  défauts injectés : {total} dans {len(self.defauts)} fichiers, "
+                f"{sum(self.quarantaine_attendue.values())} lignes à mettre en quarantaine"
+            )
         return "\n".join(lines)
 
 
@@ -57,8 +59,16 @@ def _fr(v: float) -> str:
     return f"{v:.4g}".replace(".", ",")
 
 
-def generate(out: Path, *, seed: int = 1, scale: float = 1.0, debut: str = "2024-01", fin: str = "2026-09",
-             defauts: bool = False, progress: Callable[[str], None] | None = None) -> GenerationReport:
+def generate(
+    out: Path,
+    *,
+    seed: int = 1,
+    scale: float = 1.0,
+    debut: str = "2024-01",
+    fin: str = "2026-09",
+    defauts: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> GenerationReport:
     """Write a synthetic territory into ``out`` (a flat folder, like an inbox drop); same arguments, same bytes."""
     out = Path(out)
     d, f = parse_month(debut), parse_month(fin)
@@ -71,7 +81,15 @@ def generate(out: Path, *, seed: int = 1, scale: float = 1.0, debut: str = "2024
     sim.run(sink, progress)
     sink.finish()
     return GenerationReport(
-        out=out, seed=seed, scale=scale, debut=debut, fin=fin, files=writer.files,
-        total_bytes=writer.total_bytes, rows=writer.rows, calibration=calibration.figures(sim, sink),
-        defauts=writer.fault_counts, quarantaine_attendue=writer.expected_quarantine,
+        out=out,
+        seed=seed,
+        scale=scale,
+        debut=debut,
+        fin=fin,
+        files=writer.files,
+        total_bytes=writer.total_bytes,
+        rows=writer.rows,
+        calibration=calibration.figures(sim, sink),
+        defauts=writer.fault_counts,
+        quarantaine_attendue=writer.expected_quarantine,
     )

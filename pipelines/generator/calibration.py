@@ -19,7 +19,7 @@ def _share(num, den) -> float:
     return round(float(num) / float(den), 4) if den else float("nan")
 
 
-def figures(sim: "Simulation", sink: "Output") -> dict[str, float]:
+def figures(sim: Simulation, sink: Output) -> dict[str, float]:
     dm, w, L = sim.dm, sim.world, sim.leases
     t = month_end(sim.fin)
     t12 = month_end(sim.fin - 12)

@@ -27,30 +27,54 @@ import polars as pl
 from . import params
 
 QUARANTINED = {
-    "code_invalide": 1, "date_impossible": 1, "doublon_identique": 0, "doublon_conflictuel": 2,
-    "champs_manquants": 1, "champs_en_trop": 1, "revenu_negatif": 1, "enfants_incoherents": 1,
+    "code_invalide": 1,
+    "date_impossible": 1,
+    "doublon_identique": 0,
+    "doublon_conflictuel": 2,
+    "champs_manquants": 1,
+    "champs_en_trop": 1,
+    "revenu_negatif": 1,
+    "enfants_incoherents": 1,
 }
-COMMON = ("code_invalide", "date_impossible", "doublon_identique", "doublon_conflictuel", "champs_manquants", "champs_en_trop")
+COMMON = (
+    "code_invalide",
+    "date_impossible",
+    "doublon_identique",
+    "doublon_conflictuel",
+    "champs_manquants",
+    "champs_en_trop",
+)
 SNE = COMMON + ("revenu_negatif", "enfants_incoherents")
 
 
 @dataclass(frozen=True)
 class FeedFaults:
     kinds: tuple[str, ...]
-    code: tuple[str, str]          # column, invalid code
-    date: str                      # a date column (or a month column, see ``month``)
-    conflict: tuple[str, str, str] # column, new value, alternative when the row already holds it
+    code: tuple[str, str]  # column, invalid code
+    date: str  # a date column (or a month column, see ``month``)
+    conflict: tuple[str, str, str]  # column, new value, alternative when the row already holds it
     at_least_one: bool = False
     month: bool = False
 
 
 FEEDS = {
     "sne_demandes": FeedFaults(SNE, ("logement_actuel", "PAVILLON"), "date_depot", ("revenu_mensuel", "1", "2"), True),
-    "sne_radiations": FeedFaults(SNE, ("motif_radiation", "RADFIN"), "date_radiation", ("revenu_mensuel", "1", "2"), True),
+    "sne_radiations": FeedFaults(
+        SNE, ("motif_radiation", "RADFIN"), "date_radiation", ("revenu_mensuel", "1", "2"), True
+    ),
     "rpls": FeedFaults(COMMON, ("MODE", "7"), "BAIL", ("LOYERPRINC", "1", "2"), month=True),
-    "mouvements": FeedFaults(COMMON, ("type_evenement", "ARRIVEE"), "date_evenement", ("groupe_immobilier", "GROUPE-MODIFIE", "GROUPE-MODIFIE-2")),
-    "cal": FeedFaults(COMMON, ("decision", "ACCORD"), "date_cal", ("motif_refus_libelle", "Libellé modifié", "Libellé modifié bis")),
-    "positionnements": FeedFaults(COMMON, ("avis_commission", "FAVORABLE"), "date_commission", ("rang_propose", "1", "2")),
+    "mouvements": FeedFaults(
+        COMMON,
+        ("type_evenement", "ARRIVEE"),
+        "date_evenement",
+        ("groupe_immobilier", "GROUPE-MODIFIE", "GROUPE-MODIFIE-2"),
+    ),
+    "cal": FeedFaults(
+        COMMON, ("decision", "ACCORD"), "date_cal", ("motif_refus_libelle", "Libellé modifié", "Libellé modifié bis")
+    ),
+    "positionnements": FeedFaults(
+        COMMON, ("avis_commission", "FAVORABLE"), "date_commission", ("rang_propose", "1", "2")
+    ),
 }
 FAULTY_FEEDS = frozenset(FEEDS)
 
@@ -89,14 +113,12 @@ def inject(frame: pl.DataFrame, feed: str, dialect, rng: np.random.Generator):
     kinds = list(spec.kinds)
     per = np.full(len(kinds), total // len(kinds))
     per[rng.permutation(len(kinds))[: total % len(kinds)]] += 1
-    line_safe = ~frame.select(
-        pl.any_horizontal(pl.all().fill_null("").str.contains(r'[;"]'))
-    ).to_series().to_numpy()
+    line_safe = ~frame.select(pl.any_horizontal(pl.all().fill_null("").str.contains(r'[;"]'))).to_series().to_numpy()
     date_known = frame[spec.date].is_not_null().to_numpy()
     eligible = {"date_impossible": date_known, "champs_manquants": line_safe, "champs_en_trop": line_safe}
     used = np.zeros(n, dtype=bool)
     rows: dict[str, np.ndarray] = {}
-    for kind, k in zip(kinds, per):
+    for kind, k in zip(kinds, per, strict=True):
         ok = ~used & eligible.get(kind, np.ones(n, dtype=bool))
         pick = np.sort(rng.choice(np.flatnonzero(ok), size=min(int(k), int(ok.sum())), replace=False))
         used[pick] = True
@@ -119,7 +141,9 @@ def inject(frame: pl.DataFrame, feed: str, dialect, rng: np.random.Generator):
     ccol, new, alt = spec.conflict
     conflict = base[rows["doublon_conflictuel"]].with_columns(
         pl.when(pl.col(ccol) == new).then(pl.lit(alt)).otherwise(pl.lit(new)).alias(ccol),
-        _dup=pl.lit(1), _tag=pl.lit(0, dtype=pl.Int8))
+        _dup=pl.lit(1),
+        _tag=pl.lit(0, dtype=pl.Int8),
+    )
     out = pl.concat([base, ident, conflict]).sort(["_pos", "_dup"], maintain_order=True)
     tags = out["_tag"].to_numpy()
     n_drop = rng.integers(1, 4, size=int((tags == 1).sum()))

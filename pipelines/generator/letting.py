@@ -36,16 +36,20 @@ class LettingState(Protocol):
 
     def q1_annual(self, yrs: np.ndarray) -> np.ndarray: ...
 
-N_PICK = 4          # candidates read from the pool per dwelling (duplicates across dwellings are dropped)
-N_CAND = 3          # candidates kept per dwelling
+
+N_PICK = 4  # candidates read from the pool per dwelling (duplicates across dwellings are dropped)
+N_CAND = 3  # candidates kept per dwelling
 RES = code_list("reservataire")
 R_PPRIOR = code_index("reservataire", "PPRIOR")
 R_COLTER = code_index("reservataire", "COLTER")
 # Demand type index of a dwelling by rooms (T1 … T5, then T6P for 6 rooms or more).
 TYP_OF_ROOMS = np.array([-1] + [TYPOS.index(f"T{r}") if f"T{r}" in TYPOS else TYPOS.index("T6P") for r in range(1, 10)])
 DWELLING_TYPS = np.unique(TYP_OF_ROOMS[1:])
-MOTIF_DECISIONS = tuple(dict.fromkeys(
-    params.MOTIF_NON_ATTRIBUTION + params.MOTIF_NON_ATTRIBUTION_Q1 + tuple(params.MOTIF_IRRECEVABILITE.values())))
+MOTIF_DECISIONS = tuple(
+    dict.fromkeys(
+        params.MOTIF_NON_ATTRIBUTION + params.MOTIF_NON_ATTRIBUTION_Q1 + tuple(params.MOTIF_IRRECEVABILITE.values())
+    )
+)
 LIBELLES = tuple((code, text) for code in code_list("motif_refus") for text in names.LIBELLES_REFUS.get(code, ()))
 _LIB_START = {code: i for i, (code, _) in reversed(list(enumerate(LIBELLES)))}
 _LIB_COUNT = {code: len(names.LIBELLES_REFUS.get(code, ())) for code in code_list("motif_refus")}
@@ -87,8 +91,9 @@ def _take(ks: np.ndarray, ds: np.ndarray, rkey: np.ndarray) -> np.ndarray:
     return np.where(pos < end[:, None], ds[np.minimum(pos, len(ds) - 1)], -1)
 
 
-def select_candidates(sim: LettingState, pool: np.ndarray, t: int, com: np.ndarray, typ: np.ndarray,
-                      kind: np.ndarray) -> np.ndarray:
+def select_candidates(
+    sim: LettingState, pool: np.ndarray, t: int, com: np.ndarray, typ: np.ndarray, kind: np.ndarray
+) -> np.ndarray:
     """Up to ``N_PICK`` distinct candidates per round, best first; -1 where the pool runs short.
 
     A demand is listed under every (commune of the EPCI, type) it wishes, ordered by a random
@@ -125,7 +130,7 @@ def select_candidates(sim: LettingState, pool: np.ndarray, t: int, com: np.ndarr
     left = ~np.isin(dem, taken)
     need = (kind == 0) | ((cand >= 0).sum(axis=1) < N_CAND)
     second = np.flatnonzero(need)
-    second = second[np.argsort(kind[second], kind="stable")]   # ordinary rounds first, then the short ones
+    second = second[np.argsort(kind[second], kind="stable")]  # ordinary rounds first, then the short ones
     got = _take(keys[left], dem[left], rkey[second])
     merged = _compact(np.concatenate([cand[second], got], axis=1))[:, :N_PICK]
     cand[second] = merged
@@ -191,28 +196,56 @@ def run_rounds(sim: LettingState, d: np.ndarray, s: int, e: int) -> None:
 
     # --- Commission communautaire (positionnements) ---
     motifs = _motifs_positionnement(sim, cc, rd)
-    avis = rng.choice(len(code_list("avis_commission")), size=(n, N_CAND), p=weights("avis_commission", params.AVIS_COMMISSION))
+    avis = rng.choice(
+        len(code_list("avis_commission")), size=(n, N_CAND), p=weights("avis_commission", params.AVIS_COMMISSION)
+    )
     valide = avis == code_index("avis_commission", "VALIDE")
-    rep = rng.choice(len(code_list("reponse_avant_cal")), size=(n, N_CAND), p=weights("reponse_avant_cal", params.REPONSE_AVANT_CAL))
+    rep = rng.choice(
+        len(code_list("reponse_avant_cal")), size=(n, N_CAND), p=weights("reponse_avant_cal", params.REPONSE_AVANT_CAL)
+    )
     rep = np.where(rng.random((n, N_CAND)) < params.REPONSE_AVANT_CAL_UNKNOWN_P, -1, rep)
     rep = np.where(valide, rep, -1)
-    refus_avant = np.isin(rep, [code_index("reponse_avant_cal", "REFUS_VISITE"), code_index("reponse_avant_cal", "DESISTEMENT")])
-    motif_avant = np.where(refus_avant, rng.choice(len(code_list("motif_refus")), size=(n, N_CAND), p=weights("motif_refus", params.MOTIF_REFUS)), -1)
+    refus_avant = np.isin(
+        rep, [code_index("reponse_avant_cal", "REFUS_VISITE"), code_index("reponse_avant_cal", "DESISTEMENT")]
+    )
+    motif_avant = np.where(
+        refus_avant,
+        rng.choice(len(code_list("motif_refus")), size=(n, N_CAND), p=weights("motif_refus", params.MOTIF_REFUS)),
+        -1,
+    )
     maintained = valide & ((rep == -1) | (rep == code_index("reponse_avant_cal", "MAINTIENT")))
     pr, ps = np.nonzero(via[:, None] & has)
     if len(pr):
         sim.positions.append(
-            len(pr), date=rd[pr], dw=d[pr], res=res[pr], res_id=dw["round_resid"][d[pr]], demand=cand[pr, ps],
-            rang=ps + 1, motifs=motifs[pr, ps], avis=avis[pr, ps], rep=rep[pr, ps], motif_refus=motif_avant[pr, ps],
+            len(pr),
+            date=rd[pr],
+            dw=d[pr],
+            res=res[pr],
+            res_id=dw["round_resid"][d[pr]],
+            demand=cand[pr, ps],
+            rang=ps + 1,
+            motifs=motifs[pr, ps],
+            avis=avis[pr, ps],
+            rep=rep[pr, ps],
+            motif_refus=motif_avant[pr, ps],
         )
     examined = has & np.where(via[:, None], maintained, True)
 
     # --- CAL decisions ---
-    date_cal = to_weekday(rd + np.where(via, rng.integers(*params.CAL_AFTER_COMMISSION_DAYS, size=n, endpoint=True),
-                                        rng.integers(*params.CAL_AFTER_READY_DAYS, size=n, endpoint=True)))
+    date_cal = to_weekday(
+        rd
+        + np.where(
+            via,
+            rng.integers(*params.CAL_AFTER_COMMISSION_DAYS, size=n, endpoint=True),
+            rng.integers(*params.CAL_AFTER_READY_DAYS, size=n, endpoint=True),
+        )
+    )
     q1 = dm.under_q1(cc.ravel(), np.repeat(sim.q1_annual(years(date_cal)), N_CAND)).reshape(n, N_CAND)
-    p_non = np.where(q1 & ~qpv[:, None], params.NON_ATTRIBUTION_Q1_OUTSIDE_QPV_P,
-                     np.where(q1 & qpv[:, None], params.NON_ATTRIBUTION_Q1_IN_QPV_P, params.NON_ATTRIBUTION_P))
+    p_non = np.where(
+        q1 & ~qpv[:, None],
+        params.NON_ATTRIBUTION_Q1_OUTSIDE_QPV_P,
+        np.where(q1 & qpv[:, None], params.NON_ATTRIBUTION_Q1_IN_QPV_P, params.NON_ATTRIBUTION_P),
+    )
     u = rng.random((n, N_CAND))
     irr = examined & (u < params.IRRECEVABILITE_P)
     non = examined & ~irr & (u < params.IRRECEVABILITE_P + p_non)
@@ -222,23 +255,46 @@ def run_rounds(sim: LettingState, d: np.ndarray, s: int, e: int) -> None:
     cs = rng.random(n) < params.ATTRIBUTION_CS_P
     dec = np.select(
         [irr, non, (n_att >= 2)[:, None] & att, (cs[:, None] & att)],
-        [code_index("decision_cal", "IRRECEVABILITE"), code_index("decision_cal", "NON_ATTRIBUTION"),
-         code_index("decision_cal", "ATTRIBUTION_RANG"), code_index("decision_cal", "ATTRIBUTION_CS")],
+        [
+            code_index("decision_cal", "IRRECEVABILITE"),
+            code_index("decision_cal", "NON_ATTRIBUTION"),
+            code_index("decision_cal", "ATTRIBUTION_RANG"),
+            code_index("decision_cal", "ATTRIBUTION_CS"),
+        ],
         code_index("decision_cal", "ATTRIBUTION"),
     )
     rang = np.where(dec == code_index("decision_cal", "ATTRIBUTION_RANG"), rank, -1)
-    sous = rng.choice(len(code_list("sous_motif_radiation")), size=(n, N_CAND),
-                      p=weights("sous_motif_radiation", params.IRRECEVABILITE_SOUS_MOTIF))
+    sous = rng.choice(
+        len(code_list("sous_motif_radiation")),
+        size=(n, N_CAND),
+        p=weights("sous_motif_radiation", params.IRRECEVABILITE_SOUS_MOTIF),
+    )
     sous_codes = code_list("sous_motif_radiation")
     irr_motif = np.array([MOTIF_DECISIONS.index(params.MOTIF_IRRECEVABILITE[c]) for c in sous_codes])[sous]
     non_motif = np.where(
-        q1, np.array([MOTIF_DECISIONS.index(m) for m in params.MOTIF_NON_ATTRIBUTION_Q1])[rng.integers(0, len(params.MOTIF_NON_ATTRIBUTION_Q1), size=(n, N_CAND))],
-        np.array([MOTIF_DECISIONS.index(m) for m in params.MOTIF_NON_ATTRIBUTION])[rng.integers(0, len(params.MOTIF_NON_ATTRIBUTION), size=(n, N_CAND))])
+        q1,
+        np.array([MOTIF_DECISIONS.index(m) for m in params.MOTIF_NON_ATTRIBUTION_Q1])[
+            rng.integers(0, len(params.MOTIF_NON_ATTRIBUTION_Q1), size=(n, N_CAND))
+        ],
+        np.array([MOTIF_DECISIONS.index(m) for m in params.MOTIF_NON_ATTRIBUTION])[
+            rng.integers(0, len(params.MOTIF_NON_ATTRIBUTION), size=(n, N_CAND))
+        ],
+    )
     motif_dec = np.where(irr, irr_motif, np.where(non, non_motif, -1))
     n_exam = examined.sum(axis=1)
-    exemption = np.where(n_exam >= N_CAND, -1, np.where(dalo_exempt, code_index("exemption_trois_candidats", "DALO"),
-                         np.where(plai_adapte, code_index("exemption_trois_candidats", "PLAI_ADAPTE"),
-                                  code_index("exemption_trois_candidats", "INSUFFISANCE"))))
+    exemption = np.where(
+        n_exam >= N_CAND,
+        -1,
+        np.where(
+            dalo_exempt,
+            code_index("exemption_trois_candidats", "DALO"),
+            np.where(
+                plai_adapte,
+                code_index("exemption_trois_candidats", "PLAI_ADAPTE"),
+                code_index("exemption_trois_candidats", "INSUFFISANCE"),
+            ),
+        ),
+    )
 
     # --- offers, in rank order ---
     kind_p = np.where(difficult, 1, np.where(kind == 1, 2, 0))
@@ -269,26 +325,46 @@ def run_rounds(sim: LettingState, d: np.ndarray, s: int, e: int) -> None:
         done |= now
         prev = np.where(make, rs, prev)
     refused = answer == ref_code
-    motif_refus = np.where(refused, rng.choice(len(code_list("motif_refus")), size=(n, N_CAND), p=weights("motif_refus", params.MOTIF_REFUS)), -1)
+    motif_refus = np.where(
+        refused,
+        rng.choice(len(code_list("motif_refus")), size=(n, N_CAND), p=weights("motif_refus", params.MOTIF_REFUS)),
+        -1,
+    )
     refus_codes = np.array(code_list("motif_refus"), dtype=object)
     lib_start = np.array([_LIB_START.get(c, -1) for c in refus_codes])
     lib_count = np.array([_LIB_COUNT[c] for c in refus_codes])
     mr = np.maximum(motif_refus, 0)
-    libelle = np.where(refused & (lib_count[mr] > 0) & (rng.random((n, N_CAND)) < params.MOTIF_REFUS_LIBELLE_P),
-                       lib_start[mr] + (rng.random((n, N_CAND)) * np.maximum(lib_count[mr], 1)).astype(np.int64), -1)
+    libelle = np.where(
+        refused & (lib_count[mr] > 0) & (rng.random((n, N_CAND)) < params.MOTIF_REFUS_LIBELLE_P),
+        lib_start[mr] + (rng.random((n, N_CAND)) * np.maximum(lib_count[mr], 1)).astype(np.int64),
+        -1,
+    )
     round_end = prev
 
     cr, cs_ = np.nonzero(examined)
     if len(cr):
         sim.cal.append(
-            len(cr), date=date_cal[cr], dw=d[cr], demand=cand[cr, cs_], res=res[cr], decision=dec[cr, cs_],
-            rang=rang[cr, cs_], motif_dec=motif_dec[cr, cs_], exemption=exemption[cr], offer=offer[cr, cs_],
-            resolve=resolve[cr, cs_], answer=answer[cr, cs_], answered_on=answered_on[cr, cs_],
-            motif_refus=motif_refus[cr, cs_], libelle=libelle[cr, cs_], via=via[cr],
+            len(cr),
+            date=date_cal[cr],
+            dw=d[cr],
+            demand=cand[cr, cs_],
+            res=res[cr],
+            decision=dec[cr, cs_],
+            rang=rang[cr, cs_],
+            motif_dec=motif_dec[cr, cs_],
+            exemption=exemption[cr],
+            offer=offer[cr, cs_],
+            resolve=resolve[cr, cs_],
+            answer=answer[cr, cs_],
+            answered_on=answered_on[cr, cs_],
+            motif_refus=motif_refus[cr, cs_],
+            libelle=libelle[cr, cs_],
+            via=via[cr],
             landlord=w.owner(dw["landlord"][d[cr]], date_cal[cr]),
         )
-    sim.rounds.append(n, dw=d, date=rd, res=res, res_id=dw["round_resid"][d],
-                      landlord=w.owner(dw["landlord"][d], rd), success=done)
+    sim.rounds.append(
+        n, dw=d, date=rd, res=res, res_id=dw["round_resid"][d], landlord=w.owner(dw["landlord"][d], rd), success=done
+    )
 
     # --- candidates: busy during the round; inadmissible ones leave (RADIRR) ---
     flat_c = cand[has]
@@ -308,8 +384,11 @@ def run_rounds(sim: LettingState, d: np.ndarray, s: int, e: int) -> None:
         who = cand[ok, acc_slot[ok]]
         bail = acc_date[ok] + rng.integers(*params.LEASE_AFTER_ACCEPT_DAYS, size=len(ok), endpoint=True)
         bail = not_new_year(bail)
-        keyed = np.where(rng.random(len(ok)) < params.RADATT_KEYED_SAME_DAY_P, 0,
-                         rng.integers(*params.RADATT_KEYING_DAYS, size=len(ok), endpoint=True))
+        keyed = np.where(
+            rng.random(len(ok)) < params.RADATT_KEYED_SAME_DAY_P,
+            0,
+            rng.integers(*params.RADATT_KEYING_DAYS, size=len(ok), endpoint=True),
+        )
         _lease(sim, d[ok], who, bail, bail + keyed, res[ok], kind[ok], dw["round_resid"][d[ok]])
         dw["entree"][d[ok]] = bail
         dw["round_date"][d[ok]] = NA
@@ -329,34 +408,70 @@ def _motifs_positionnement(sim: LettingState, cc: np.ndarray, rd: np.ndarray) ->
     q1 = dm.under_q1(flat, np.repeat(sim.q1_annual(years(rd)), cc.shape[1]))
     mutation = dm["log_act"][flat] == code_index("logement_actuel", "HLM")
     ru = dm["motif"][flat] == code_index("motif_demande", "02")
-    mask = (np.where(dalo, bit["DALO"], 0) | np.where(prio, bit["PRIORITAIRE"], 0) | np.where(q1, bit["PREMIER_QUARTILE"], 0)
-            | np.where(mutation, bit["MUTATION"], 0) | np.where(ru, bit["RELOGEMENT_RU"], 0))
+    mask = (
+        np.where(dalo, bit["DALO"], 0)
+        | np.where(prio, bit["PRIORITAIRE"], 0)
+        | np.where(q1, bit["PREMIER_QUARTILE"], 0)
+        | np.where(mutation, bit["MUTATION"], 0)
+        | np.where(ru, bit["RELOGEMENT_RU"], 0)
+    )
     mask = np.where(mask == 0, bit["DROIT_COMMUN"], mask)
     return mask.reshape(cc.shape)
 
 
-def _lease(sim: LettingState, d: np.ndarray, who: np.ndarray, bail: np.ndarray, rad: np.ndarray,
-           res: np.ndarray, kind: np.ndarray, res_id: np.ndarray) -> None:
+def _lease(
+    sim: LettingState,
+    d: np.ndarray,
+    who: np.ndarray,
+    bail: np.ndarray,
+    rad: np.ndarray,
+    res: np.ndarray,
+    kind: np.ndarray,
+    res_id: np.ndarray,
+) -> None:
     dm, rng, w = sim.dm, sim.rng, sim.world
     n = len(d)
     eligible = dm.priority_eligible(who)
     pprior = res == R_PPRIOR
-    p = np.where(pprior & eligible, params.PRIORITY_RECOGNISED_PPRIOR_P,
-                 np.where(eligible, params.PRIORITY_RECOGNISED_P, params.PRIORITY_UNDECLARED_RECOGNISED_P))
+    p = np.where(
+        pprior & eligible,
+        params.PRIORITY_RECOGNISED_PPRIOR_P,
+        np.where(eligible, params.PRIORITY_RECOGNISED_P, params.PRIORITY_UNDECLARED_RECOGNISED_P),
+    )
     dalo = np.isin(dm["dalo"][who], [code_index("statut_dalo", "ACTIF"), code_index("statut_dalo", "ACTREL")])
     prio_att = dalo | (rng.random(n) < p)
-    src_pprior = rng.choice(len(code_list("source_priorite")), size=n, p=weights("source_priorite", params.SOURCE_PPRIOR))
+    src_pprior = rng.choice(
+        len(code_list("source_priorite")), size=n, p=weights("source_priorite", params.SOURCE_PPRIOR)
+    )
     src_other = rng.choice(len(code_list("source_priorite")), size=n, p=weights("source_priorite", params.SOURCE_OTHER))
-    source = np.where(~prio_att, code_index("source_priorite", "AUCUNE"),
-                      np.where(dalo, code_index("source_priorite", "DALO"), np.where(pprior, src_pprior, src_other)))
+    source = np.where(
+        ~prio_att,
+        code_index("source_priorite", "AUCUNE"),
+        np.where(dalo, code_index("source_priorite", "DALO"), np.where(pprior, src_pprior, src_other)),
+    )
     relog = (dm["motif"][who] == code_index("motif_demande", "02")) & (rng.random(n) < params.RELOGEMENT_RU_P)
     deja = (dm["log_act"][who] == code_index("logement_actuel", "HLM")) & (rng.random(n) < params.INTERNAL_MUTATION_P)
-    accord = np.where(prio_att, rng.choice(len(code_list("accord_collectif")), size=n,
-                                           p=weights("accord_collectif", params.ACCORD_COLLECTIF_PRIORITY)),
-                      code_index("accord_collectif", "AUCUN"))
+    accord = np.where(
+        prio_att,
+        rng.choice(
+            len(code_list("accord_collectif")), size=n, p=weights("accord_collectif", params.ACCORD_COLLECTIF_PRIORITY)
+        ),
+        code_index("accord_collectif", "AUCUN"),
+    )
     ids = sim.leases.append(
-        n, dw=d, demand=who, bail=bail, rad=rad, res=res, res_id=res_id, prio_att=prio_att, source=source,
-        relog_ru=relog, deja=deja, accord=accord, pq_divergent=rng.random(n) < params.PREMIER_QUARTILE_DIVERGENCE_P,
+        n,
+        dw=d,
+        demand=who,
+        bail=bail,
+        rad=rad,
+        res=res,
+        res_id=res_id,
+        prio_att=prio_att,
+        source=source,
+        relog_ru=relog,
+        deja=deja,
+        accord=accord,
+        pq_divergent=rng.random(n) < params.PREMIER_QUARTILE_DIVERGENCE_P,
         landlord=w.owner(w.dw["landlord"][d], bail),
     )
     dm["status"][who] = LEAVING

@@ -13,8 +13,19 @@ import polars as pl
 from expectations.contract import EPCI_SIREN, contract
 
 from . import params
-from .codelists import code_index, code_list, oui_non, optional_columns
-from .dates import NA, date_series, day, day_compact, month_compact, month_end, month_start, nth_weekday, year_start, years
+from .codelists import code_index, code_list, optional_columns, oui_non
+from .dates import (
+    NA,
+    date_series,
+    day,
+    day_compact,
+    month_compact,
+    month_end,
+    month_start,
+    nth_weekday,
+    year_start,
+    years,
+)
 from .population import MOTIFS, _lookup, money, tenths
 from .simulation import Simulation
 from .world import GONE, MODE4, MODE5, OCCUPIED, PLANNED, VACANT, WORKS, World
@@ -22,10 +33,10 @@ from .writer import DIALECTS, Dialect, Writer
 
 SNE_LEGACY = DIALECTS["fr_cp1252"]
 SNE_CURRENT = DIALECTS["iso"]
-CASA_TOOL = DIALECTS["fr_bom"]        # the Commission's own tool (positionnements)
-DDTM_EXPORT = DIALECTS["fr_cp1252"]   # programmes (réunions réservataires)
-STATE_EXPORT = DIALECTS["iso"]        # whole-territory RPLS, referential, CIA
-MONTH_FORMAT = "%m/%Y"               # month-only fields (CONTRACTS.md, common dialect)
+CASA_TOOL = DIALECTS["fr_bom"]  # the Commission's own tool (positionnements)
+DDTM_EXPORT = DIALECTS["fr_cp1252"]  # programmes (réunions réservataires)
+STATE_EXPORT = DIALECTS["iso"]  # whole-territory RPLS, referential, CIA
+MONTH_FORMAT = "%m/%Y"  # month-only fields (CONTRACTS.md, common dialect)
 # Columns of sne_demandes that an extract may carry although the contract does not ask for them.
 NAME_COLUMNS = frozenset({"nom", "prenom"})
 
@@ -54,8 +65,10 @@ class Output:
         self.typo_log = code_list("typologie_logement")
         # Residence ids (groupe_immobilier); empty where the landlord does not know it.
         r = w.res
-        self.groupe = [None if r["unknown"][i] else f"{w.landlords[r['landlord'][i]].prefix}-R{r['num'][i]:04d}"
-                       for i in range(len(r["num"]))]
+        self.groupe = [
+            None if r["unknown"][i] else f"{w.landlords[r['landlord'][i]].prefix}-R{r['num'][i]:04d}"
+            for i in range(len(r["num"]))
+        ]
         self.n_extract = 0
         self.snapshots: dict[int, dict[str, float]] = {}
         self.vacancy: dict[int, float] = {}
@@ -107,8 +120,12 @@ class Output:
         st = dm.static[np.asarray(demand, dtype=np.int64)]
         last = dm["last_ren"][demand]
         birth = date_series("d", st["naissance"].to_numpy()).dt.strftime(dialect.date_format)
-        naissance = pl.select(pl.when(st["naissance_annee"]).then(
-            date_series("d", st["naissance"].to_numpy()).dt.year().cast(pl.String)).otherwise(birth).alias("date_naissance")).to_series()
+        naissance = pl.select(
+            pl.when(st["naissance_annee"])
+            .then(date_series("d", st["naissance"].to_numpy()).dt.year().cast(pl.String))
+            .otherwise(birth)
+            .alias("date_naissance")
+        ).to_series()
         cols = {
             "numero_unique": st["numero_unique"],
             "date_depot": date_series("date_depot", dm["depot"][demand]),
@@ -117,7 +134,8 @@ class Output:
             "canal": st["canal"],
             "communes_souhaitees": st["communes_souhaitees"],
             "typologies_souhaitees": st["typologies_souhaitees"],
-            "nom": st["nom"], "prenom": st["prenom"],
+            "nom": st["nom"],
+            "prenom": st["prenom"],
             "date_naissance": naissance,
             "situation_familiale": st["situation_familiale"],
             "situation_professionnelle": st["situation_professionnelle"],
@@ -187,25 +205,32 @@ class Output:
         under = dm.under_q1(who, np.nan_to_num(q1, nan=0.0))
         under = np.where(is_att & L["pq_divergent"][li], ~under, under)
         carries_flag = self.n_extract >= params.SNE_QUARTILE_FLAG_FROM
-        frame = pl.DataFrame(cols + [
-            date_series("date_radiation", date),
-            _lookup(list(MOTIFS), motif, "motif_radiation"),
-            _codes("sous_motif", "sous_motif_radiation", np.where(motif == code_index("motif_radiation", "RADIRR"), r["sous"][rows], -1)),
-            date_series("date_signature_bail", bail),
-            att(self.siren(L["landlord"][li], "bailleur_siren")),
-            att(self.ident_rep(d)),
-            att(self.commune(d, "commune_logement")),
-            att(self.typologie_logement(d, "typologie_logement")),
-            att(_bool("qpv", qpv_in_force >= 0)),
-            att(_codes("reservataire", "reservataire", L["res"][li])),
-            att(self.reservataire_id(L["res"][li], L["res_id"][li])),
-            att(_bool("deja_locataire_bailleur", L["deja"][li])),
-            att(_bool("prioritaire_attribution", L["prio_att"][li])),
-            att(_codes("source_priorite", "source_priorite", L["source"][li])),
-            att(_bool("relogement_ru", L["relog_ru"][li])),
-            _bool("premier_quartile", under, np.isfinite(q1) & carries_flag),
-            att(_codes("accord_collectif", "accord_collectif", L["accord"][li])),
-        ])
+        frame = pl.DataFrame(
+            cols
+            + [
+                date_series("date_radiation", date),
+                _lookup(list(MOTIFS), motif, "motif_radiation"),
+                _codes(
+                    "sous_motif",
+                    "sous_motif_radiation",
+                    np.where(motif == code_index("motif_radiation", "RADIRR"), r["sous"][rows], -1),
+                ),
+                date_series("date_signature_bail", bail),
+                att(self.siren(L["landlord"][li], "bailleur_siren")),
+                att(self.ident_rep(d)),
+                att(self.commune(d, "commune_logement")),
+                att(self.typologie_logement(d, "typologie_logement")),
+                att(_bool("qpv", qpv_in_force >= 0)),
+                att(_codes("reservataire", "reservataire", L["res"][li])),
+                att(self.reservataire_id(L["res"][li], L["res_id"][li])),
+                att(_bool("deja_locataire_bailleur", L["deja"][li])),
+                att(_bool("prioritaire_attribution", L["prio_att"][li])),
+                att(_codes("source_priorite", "source_priorite", L["source"][li])),
+                att(_bool("relogement_ru", L["relog_ru"][li])),
+                _bool("premier_quartile", under, np.isfinite(q1) & carries_flag),
+                att(_codes("accord_collectif", "accord_collectif", L["accord"][li])),
+            ]
+        )
         self.writer.write(f"sne_radiations_{day_compact(e)}.csv", "sne_radiations", frame.drop(omit), dialect, omit)
 
     # -- stock -------------------------------------------------------------------------------------
@@ -219,28 +244,32 @@ class Output:
         landlord = w.owner(dw["landlord"][d], jan1)
         prefix = _lookup([b.prefix for b in w.landlords], landlord, "p")
         bail = date_series("b", np.where(state == OCCUPIED, dw["bail"][d], NA)).dt.strftime(MONTH_FORMAT)
-        return pl.DataFrame([
-            self.ident_rep(d, "IDENT_REP"),
-            self.siren(landlord, "SIREN") if with_siren else pl.Series("SIREN", [None] * len(d), dtype=pl.String),
-            pl.select((prefix + pl.Series(dw["ident_int"][d]).cast(pl.String).str.zfill(6)).alias("IDENT_INT")).to_series(),
-            self.commune(d, "DEPCOM"),
-            self.qpv_code(d, "QPV"),
-            self.qpv_code(d, "QPV_2015", "qpv2015"),
-            pl.Series("NBPIECE", dw["nbpiece"][d]).cast(pl.String),
-            money("SURFHAB", dw["surf"][d]),
-            _codes("TYPECONST", "typeconst", dw["typeconst"][d]),
-            pl.Series("CONSTRUCT", dw["construct"][d]).cast(pl.String),
-            pl.Series("LOCAT", dw["locat"][d]).cast(pl.String),
-            _codes("FINAN", "finan_rpls", dw["finan"][d]),
-            _bool("CONV", dw["conv"][d] == 1, dw["conv"][d] >= 0),
-            _codes("MODE", "mode_rpls", mode),
-            bail.alias("BAIL"),
-            date_series("REMLOCDATE", np.where(state == VACANT, dw["since"][d], NA)),
-            money("LOYERPRINC", dw["loyer"][d]),
-            _codes("CONTRESLOG", "contreslog", dw["contreslog"][d]),
-            _bool("PMR", dw["pmr"][d] == 1, dw["pmr"][d] >= 0),
-            self.groupe_immobilier(d),
-        ])
+        return pl.DataFrame(
+            [
+                self.ident_rep(d, "IDENT_REP"),
+                self.siren(landlord, "SIREN") if with_siren else pl.Series("SIREN", [None] * len(d), dtype=pl.String),
+                pl.select(
+                    (prefix + pl.Series(dw["ident_int"][d]).cast(pl.String).str.zfill(6)).alias("IDENT_INT")
+                ).to_series(),
+                self.commune(d, "DEPCOM"),
+                self.qpv_code(d, "QPV"),
+                self.qpv_code(d, "QPV_2015", "qpv2015"),
+                pl.Series("NBPIECE", dw["nbpiece"][d]).cast(pl.String),
+                money("SURFHAB", dw["surf"][d]),
+                _codes("TYPECONST", "typeconst", dw["typeconst"][d]),
+                pl.Series("CONSTRUCT", dw["construct"][d]).cast(pl.String),
+                pl.Series("LOCAT", dw["locat"][d]).cast(pl.String),
+                _codes("FINAN", "finan_rpls", dw["finan"][d]),
+                _bool("CONV", dw["conv"][d] == 1, dw["conv"][d] >= 0),
+                _codes("MODE", "mode_rpls", mode),
+                bail.alias("BAIL"),
+                date_series("REMLOCDATE", np.where(state == VACANT, dw["since"][d], NA)),
+                money("LOYERPRINC", dw["loyer"][d]),
+                _codes("CONTRESLOG", "contreslog", dw["contreslog"][d]),
+                _bool("PMR", dw["pmr"][d] == 1, dw["pmr"][d] >= 0),
+                self.groupe_immobilier(d),
+            ]
+        )
 
     def stock(self, sim: Simulation, year: int) -> None:
         """Stock files at 1 January: the whole territory (the State's RPLS file) for the window's
@@ -281,24 +310,28 @@ class Output:
         def only(series: pl.Series, keep: np.ndarray) -> pl.Series:
             return series.scatter(np.flatnonzero(~keep), None) if (~keep).any() else series
 
-        frame = pl.DataFrame([
-            self.ident_rep(d, "IDENT_REP"),
-            date_series("date_evenement", date),
-            _codes("type_evenement", "type_evenement", typ),
-            only(self.numero(ev["demand"][rows]), entree),
-            _codes("motif", "motif_mouvement", ev["motif"][rows]),
-            only(_lookup(list(self.w.prog["id"]), dw["programme"][d], "programme_id"), mes),
-            only(self.commune(d, "DEPCOM"), mes),
-            only(pl.Series("NBPIECE", dw["nbpiece"][d]).cast(pl.String), mes),
-            only(_codes("FINAN", "finan_rpls", dw["finan"][d]), mes),
-            only(self.qpv_code(d, "QPV"), mes),
-            only(_codes("CONTRESLOG", "contreslog", dw["contreslog"][d]), mes),
-            only(self.groupe_immobilier(d), mes),
-        ])
+        frame = pl.DataFrame(
+            [
+                self.ident_rep(d, "IDENT_REP"),
+                date_series("date_evenement", date),
+                _codes("type_evenement", "type_evenement", typ),
+                only(self.numero(ev["demand"][rows]), entree),
+                _codes("motif", "motif_mouvement", ev["motif"][rows]),
+                only(_lookup(list(self.w.prog["id"]), dw["programme"][d], "programme_id"), mes),
+                only(self.commune(d, "DEPCOM"), mes),
+                only(pl.Series("NBPIECE", dw["nbpiece"][d]).cast(pl.String), mes),
+                only(_codes("FINAN", "finan_rpls", dw["finan"][d]), mes),
+                only(self.qpv_code(d, "QPV"), mes),
+                only(_codes("CONTRESLOG", "contreslog", dw["contreslog"][d]), mes),
+                only(self.groupe_immobilier(d), mes),
+            ]
+        )
         for b in self.w.active_landlords(month_start(mi)):
             if b.envoie_mouvements:
                 part = frame.filter(pl.Series(landlord == b.index))
-                self.writer.write(f"mouvements_{b.siren}_{month_compact(mi)}.csv", "mouvements", part, DIALECTS[b.dialect])
+                self.writer.write(
+                    f"mouvements_{b.siren}_{month_compact(mi)}.csv", "mouvements", part, DIALECTS[b.dialect]
+                )
 
     def positionnements(self, mi: int) -> None:
         sim = self.sim
@@ -315,21 +348,23 @@ class Output:
         masks = p["motifs"][rows].astype(np.int64)
         table = np.unique(masks)
         labels = ["|".join(c for i, c in enumerate(motif_codes) if (m >> i) & 1) for m in table]
-        frame = pl.DataFrame([
-            date_series("date_commission", date),
-            self.siren(self.w.owner(self.w.dw["landlord"][d], date), "bailleur_siren"),
-            self.ident_rep(d),
-            self.commune(d, "commune_logement"),
-            self.typologie_logement(d, "typologie_logement"),
-            _codes("reservataire", "reservataire", p["res"][rows]),
-            self.reservataire_id(p["res"][rows], p["res_id"][rows]),
-            self.numero(p["demand"][rows]),
-            pl.Series("rang_propose", p["rang"][rows]).cast(pl.String),
-            _lookup(labels, np.searchsorted(table, masks), "motifs_positionnement"),
-            _codes("avis_commission", "avis_commission", p["avis"][rows]),
-            _codes("reponse_avant_cal", "reponse_avant_cal", p["rep"][rows]),
-            _codes("motif_refus_avant_cal", "motif_refus", p["motif_refus"][rows]),
-        ])
+        frame = pl.DataFrame(
+            [
+                date_series("date_commission", date),
+                self.siren(self.w.owner(self.w.dw["landlord"][d], date), "bailleur_siren"),
+                self.ident_rep(d),
+                self.commune(d, "commune_logement"),
+                self.typologie_logement(d, "typologie_logement"),
+                _codes("reservataire", "reservataire", p["res"][rows]),
+                self.reservataire_id(p["res"][rows], p["res_id"][rows]),
+                self.numero(p["demand"][rows]),
+                pl.Series("rang_propose", p["rang"][rows]).cast(pl.String),
+                _lookup(labels, np.searchsorted(table, masks), "motifs_positionnement"),
+                _codes("avis_commission", "avis_commission", p["avis"][rows]),
+                _codes("reponse_avant_cal", "reponse_avant_cal", p["rep"][rows]),
+                _codes("motif_refus_avant_cal", "motif_refus", p["motif_refus"][rows]),
+            ]
+        )
         self.writer.write(f"positionnements_{month_compact(mi)}.csv", "positionnements", frame, CASA_TOOL)
 
     def cal(self, mi: int) -> None:
@@ -342,7 +377,9 @@ class Output:
         pending = np.flatnonzero(~c["done"] & (c["date"] <= e))
         offer, resolve = c["offer"][pending], c["resolve"][pending]
         in_month = (c["date"][pending] >= s) | ((offer >= s) & (offer <= e)) | ((resolve >= s) & (resolve <= e))
-        last = np.maximum(c["date"][pending], np.maximum(np.where(offer == NA, 0, offer), np.where(resolve == NA, 0, resolve)))
+        last = np.maximum(
+            c["date"][pending], np.maximum(np.where(offer == NA, 0, offer), np.where(resolve == NA, 0, resolve))
+        )
         c["done"][pending[last <= e]] = True
         rows = pending[in_month]
         d = c["dw"][rows].astype(np.int64)
@@ -353,21 +390,23 @@ class Output:
         answer = np.where(known, c["answer"][rows], -1)
         refused = answer == code_index("reponse_candidat", "REFUSE")
         lib = np.where(refused, c["libelle"][rows], -1)
-        frame_all = pl.DataFrame([
-            date_series("date_cal", c["date"][rows]),
-            self.ident_rep(d),
-            self.numero(c["demand"][rows]),
-            _codes("reservataire", "reservataire", c["res"][rows]),
-            _codes("decision", "decision_cal", c["decision"][rows]),
-            _lookup([str(i) for i in range(0, 10)], c["rang"][rows], "rang"),
-            _lookup(list(MOTIF_DECISIONS), c["motif_dec"][rows], "motif_decision"),
-            _codes("exemption_trois_candidats", "exemption_trois_candidats", c["exemption"][rows]),
-            _bool("proposition_faite", offered),
-            _codes("reponse_candidat", "reponse_candidat", answer),
-            date_series("date_reponse", np.where(known, c["answered_on"][rows], NA)),
-            _codes("motif_refus", "motif_refus", np.where(refused, c["motif_refus"][rows], -1)),
-            _lookup([t for _, t in LIBELLES], lib, "motif_refus_libelle"),
-        ])
+        frame_all = pl.DataFrame(
+            [
+                date_series("date_cal", c["date"][rows]),
+                self.ident_rep(d),
+                self.numero(c["demand"][rows]),
+                _codes("reservataire", "reservataire", c["res"][rows]),
+                _codes("decision", "decision_cal", c["decision"][rows]),
+                _lookup([str(i) for i in range(0, 10)], c["rang"][rows], "rang"),
+                _lookup(list(MOTIF_DECISIONS), c["motif_dec"][rows], "motif_decision"),
+                _codes("exemption_trois_candidats", "exemption_trois_candidats", c["exemption"][rows]),
+                _bool("proposition_faite", offered),
+                _codes("reponse_candidat", "reponse_candidat", answer),
+                date_series("date_reponse", np.where(known, c["answered_on"][rows], NA)),
+                _codes("motif_refus", "motif_refus", np.where(refused, c["motif_refus"][rows], -1)),
+                _lookup([t for _, t in LIBELLES], lib, "motif_refus_libelle"),
+            ]
+        )
         # Rows updated after a merger come from the successor.
         landlord = self.w.owner(c["landlord"][rows], s)
         via = c["via"][rows]
@@ -392,18 +431,20 @@ class Output:
         k = k[np.lexsort((rows["res"][k], rows["fin"][k], g[k]))]
         gg = g[k]
         res = rows["res"][k]
-        frame = pl.DataFrame([
-            pl.Series("programme_id", pg["id"][gg].tolist(), dtype=pl.String),
-            pl.Series("nom_programme", pg["nom"][gg].tolist(), dtype=pl.String),
-            self.siren(pg["landlord"][gg], "bailleur_siren"),
-            _lookup(list(self.w.communes), pg["commune"][gg], "commune"),
-            date_series("date_livraison_prevue", pg["planned"][gg]),
-            date_series("date_livraison", np.where(pg["delivered"][gg] <= t, pg["delivered"][gg], NA)),
-            _codes("financement", "financement", rows["fin"][k]),
-            _codes("reservataire", "reservataire", res),
-            self.reservataire_id(res, np.ones(len(k), dtype=bool)),
-            pl.Series("nb_logements", rows["nb"][k]).cast(pl.String),
-        ])
+        frame = pl.DataFrame(
+            [
+                pl.Series("programme_id", pg["id"][gg].tolist(), dtype=pl.String),
+                pl.Series("nom_programme", pg["nom"][gg].tolist(), dtype=pl.String),
+                self.siren(pg["landlord"][gg], "bailleur_siren"),
+                _lookup(list(self.w.communes), pg["commune"][gg], "commune"),
+                date_series("date_livraison_prevue", pg["planned"][gg]),
+                date_series("date_livraison", np.where(pg["delivered"][gg] <= t, pg["delivered"][gg], NA)),
+                _codes("financement", "financement", rows["fin"][k]),
+                _codes("reservataire", "reservataire", res),
+                self.reservataire_id(res, np.ones(len(k), dtype=bool)),
+                pl.Series("nb_logements", rows["nb"][k]).cast(pl.String),
+            ]
+        )
         self.writer.write(f"programmes_{day_compact(t)}.csv", "programmes", frame, DDTM_EXPORT)
 
     def bilan_flux(self, year: int) -> None:
@@ -419,36 +460,50 @@ class Output:
 
         def frame_of(d, res, res_id, landlord, what):
             rooms = np.minimum(dw["nbpiece"][d].astype(np.int64), 6)
-            typo_idx = np.array([-1] + [code_index("typologie_bilan", f"T{i}") for i in range(1, 6)]
-                                + [code_index("typologie_bilan", "T6P")])[rooms]
-            return pl.DataFrame({
-                "landlord": self.w.owner(landlord, report_day).astype(np.int64),
-                "dw": d.astype(np.int64), "res": res.astype(np.int64),
-                "res_id": (res_id & (res == code_index("reservataire", "COLTER"))).astype(np.int64),
-                "commune": dw["commune"][d].astype(np.int64), "typo": typo_idx,
-                "fin": dw["fin_group"][d].astype(np.int64), "qpv": (dw["qpv"][d] >= 0).astype(np.int64),
-                "what": np.full(len(d), what),
-            })
+            typo_idx = np.array(
+                [-1]
+                + [code_index("typologie_bilan", f"T{i}") for i in range(1, 6)]
+                + [code_index("typologie_bilan", "T6P")]
+            )[rooms]
+            return pl.DataFrame(
+                {
+                    "landlord": self.w.owner(landlord, report_day).astype(np.int64),
+                    "dw": d.astype(np.int64),
+                    "res": res.astype(np.int64),
+                    "res_id": (res_id & (res == code_index("reservataire", "COLTER"))).astype(np.int64),
+                    "commune": dw["commune"][d].astype(np.int64),
+                    "typo": typo_idx,
+                    "fin": dw["fin_group"][d].astype(np.int64),
+                    "qpv": (dw["qpv"][d] >= 0).astype(np.int64),
+                    "what": np.full(len(d), what),
+                }
+            )
 
         proposed = frame_of(r["dw"][rr], r["res"][rr], r["res_id"][rr], r["landlord"][rr], 0).unique(
-            ["landlord", "dw", "res", "res_id"], keep="first", maintain_order=True)
+            ["landlord", "dw", "res", "res_id"], keep="first", maintain_order=True
+        )
         let = frame_of(L["dw"][ll], L["res"][ll], L["res_id"][ll], L["landlord"][ll], 1)
         keys = ["landlord", "res", "res_id", "commune", "typo", "fin", "qpv"]
-        agg = (pl.concat([proposed, let]).group_by(keys, maintain_order=True)
-               .agg(proposes=(pl.col("what") == 0).sum(), attribues=(pl.col("what") == 1).sum())
-               .sort(keys))
+        agg = (
+            pl.concat([proposed, let])
+            .group_by(keys, maintain_order=True)
+            .agg(proposes=(pl.col("what") == 0).sum(), attribues=(pl.col("what") == 1).sum())
+            .sort(keys)
+        )
         for b in self.w.active_landlords(report_day):
             part = agg.filter(pl.col("landlord") == b.index)
-            frame = pl.DataFrame([
-                _codes("reservataire", "reservataire", part["res"].to_numpy()),
-                _lookup([EPCI_SIREN], np.where(part["res_id"].to_numpy() == 1, 0, -1), "reservataire_id"),
-                _lookup(list(self.w.communes), part["commune"].to_numpy(), "commune"),
-                _codes("typologie", "typologie_bilan", part["typo"].to_numpy()),
-                _codes("financement", "financement", part["fin"].to_numpy()),
-                _bool("qpv", part["qpv"].to_numpy() == 1),
-                part["proposes"].cast(pl.String).alias("logements_proposes"),
-                part["attribues"].cast(pl.String).alias("logements_attribues"),
-            ])
+            frame = pl.DataFrame(
+                [
+                    _codes("reservataire", "reservataire", part["res"].to_numpy()),
+                    _lookup([EPCI_SIREN], np.where(part["res_id"].to_numpy() == 1, 0, -1), "reservataire_id"),
+                    _lookup(list(self.w.communes), part["commune"].to_numpy(), "commune"),
+                    _codes("typologie", "typologie_bilan", part["typo"].to_numpy()),
+                    _codes("financement", "financement", part["fin"].to_numpy()),
+                    _bool("qpv", part["qpv"].to_numpy() == 1),
+                    part["proposes"].cast(pl.String).alias("logements_proposes"),
+                    part["attribues"].cast(pl.String).alias("logements_attribues"),
+                ]
+            )
             dialect = DIALECTS[b.dialect]
             self.writer.write(f"bilan_flux_{b.siren}_{year}.csv", "bilan_flux", frame, dialect)
 
@@ -468,29 +523,37 @@ class Output:
                 if r != "*":
                     code_index("reservataire", r)
                 code_index("quota", q)
-            frame = pl.DataFrame({
-                "annee": [str(r[0]) for r in rows],
-                "bailleur_siren": [r[1] for r in rows],
-                "reservataire": [r[2] for r in rows],
-                "quota": [r[3] for r in rows],
-                "taux_cible": [f"{r[4]:.2f}".replace(".", ",") for r in rows],
-                "source": [params.CIA_SOURCE.format(art=r[5]) for r in rows],
-            })
+            frame = pl.DataFrame(
+                {
+                    "annee": [str(r[0]) for r in rows],
+                    "bailleur_siren": [r[1] for r in rows],
+                    "reservataire": [r[2] for r in rows],
+                    "quota": [r[3] for r in rows],
+                    "taux_cible": [f"{r[4]:.2f}".replace(".", ",") for r in rows],
+                    "source": [params.CIA_SOURCE.format(art=r[5]) for r in rows],
+                }
+            )
             self.writer.write(f"engagements_cia_{year}.csv", "engagements_cia", frame, STATE_EXPORT)
 
     def bailleurs(self) -> None:
         w = self.w
         lst = w.landlords
-        frame = pl.DataFrame([
-            pl.Series("siren", [b.siren for b in lst]),
-            pl.Series("nom", [b.nom for b in lst]),
-            pl.Series("type", [b.type for b in lst]),
-            pl.Series("date_debut", [dt.date.fromisoformat(b.date_debut) if b.date_debut else None for b in lst], dtype=pl.Date),
-            date_series("date_fin", np.array([b.date_fin for b in lst])),
-            _lookup(self.sirens, np.array([b.successor for b in lst]), "successeur_siren"),
-            _bool("envoie_mouvements", np.array([b.envoie_mouvements for b in lst])),
-            pl.Series("perimetre_cal", [b.perimetre_cal for b in lst]),
-        ])
+        frame = pl.DataFrame(
+            [
+                pl.Series("siren", [b.siren for b in lst]),
+                pl.Series("nom", [b.nom for b in lst]),
+                pl.Series("type", [b.type for b in lst]),
+                pl.Series(
+                    "date_debut",
+                    [dt.date.fromisoformat(b.date_debut) if b.date_debut else None for b in lst],
+                    dtype=pl.Date,
+                ),
+                date_series("date_fin", np.array([b.date_fin for b in lst])),
+                _lookup(self.sirens, np.array([b.successor for b in lst]), "successeur_siren"),
+                _bool("envoie_mouvements", np.array([b.envoie_mouvements for b in lst])),
+                pl.Series("perimetre_cal", [b.perimetre_cal for b in lst]),
+            ]
+        )
         self.writer.write("bailleurs.csv", "bailleurs", frame, STATE_EXPORT)
 
     # -- the sink ----------------------------------------------------------------------------------

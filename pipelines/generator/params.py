@@ -96,36 +96,110 @@ SITUATION_FAMILIALE_SINGLE = {"C": 0.55, "D": 0.20, "S": 0.15, "V": 0.10}
 SITUATION_FAMILIALE_COUPLE = {"M": 0.45, "P": 0.20, "U": 0.35}
 SITUATION_FAMILIALE_UNKNOWN_P = 0.03
 SITUATION_PROFESSIONNELLE = {
-    "CDI": 0.38, "CDD": 0.15, "ART": 0.04, "CHO": 0.17, "APP": 0.01, "ETU": 0.03, "RET": 0.12, "AUT": 0.10,
+    "CDI": 0.38,
+    "CDD": 0.15,
+    "ART": 0.04,
+    "CHO": 0.17,
+    "APP": 0.01,
+    "ETU": 0.03,
+    "RET": 0.12,
+    "AUT": 0.10,
 }
 SITUATION_PROFESSIONNELLE_UNKNOWN_P = 0.05
 LOGEMENT_ACTUEL = {
-    "HLM": 0.185, "LP": 0.315, "CPE": 0.170, "CP": 0.060, "SH": 0.030, "RS": 0.030, "SLHT": 0.030,
-    "LTG": 0.040, "HOT": 0.012, "SD": 0.015, "POCC": 0.020, "FONC": 0.010, "RE": 0.010,
-    "CDEFCM": 0.005, "CAMCAR": 0.008, "SQUAT": 0.004, "RHVS": 0.003,
+    "HLM": 0.185,
+    "LP": 0.315,
+    "CPE": 0.170,
+    "CP": 0.060,
+    "SH": 0.030,
+    "RS": 0.030,
+    "SLHT": 0.030,
+    "LTG": 0.040,
+    "HOT": 0.012,
+    "SD": 0.015,
+    "POCC": 0.020,
+    "FONC": 0.010,
+    "RE": 0.010,
+    "CDEFCM": 0.005,
+    "CAMCAR": 0.008,
+    "SQUAT": 0.004,
+    "RHVS": 0.003,
 }
 # Housing situations counted as "without a home" (priority criteria and motive 01 likelier).
 HOMELESS_LIKE = ("SH", "RS", "SLHT", "HOT", "SD", "SQUAT", "CAMCAR", "CDEFCM", "RHVS")
 # Main motive (ListeMotifDemande) by housing group.
-MOTIF_HLM = {"13": 0.30, "10": 0.08, "09": 0.12, "17": 0.14, "07": 0.08, "08": 0.08, "19": 0.06,
-             "11": 0.05, "20": 0.03, "21": 0.03, "02": 0.02, "23": 0.01}
+MOTIF_HLM = {
+    "13": 0.30,
+    "10": 0.08,
+    "09": 0.12,
+    "17": 0.14,
+    "07": 0.08,
+    "08": 0.08,
+    "19": 0.06,
+    "11": 0.05,
+    "20": 0.03,
+    "21": 0.03,
+    "02": 0.02,
+    "23": 0.01,
+}
 MOTIF_HOMELESS = {"01": 0.70, "06": 0.08, "11": 0.07, "05": 0.05, "08": 0.04, "23": 0.06}
-MOTIF_OTHER = {"09": 0.18, "12": 0.16, "04": 0.08, "13": 0.10, "03": 0.05, "05": 0.03, "06": 0.02,
-               "11": 0.08, "14": 0.04, "15": 0.02, "16": 0.005, "17": 0.03, "18": 0.03, "19": 0.06,
-               "20": 0.02, "21": 0.04, "22": 0.01, "01": 0.03, "02": 0.005, "07": 0.02, "08": 0.02,
-               "10": 0.01, "23": 0.01}
+MOTIF_OTHER = {
+    "09": 0.18,
+    "12": 0.16,
+    "04": 0.08,
+    "13": 0.10,
+    "03": 0.05,
+    "05": 0.03,
+    "06": 0.02,
+    "11": 0.08,
+    "14": 0.04,
+    "15": 0.02,
+    "16": 0.005,
+    "17": 0.03,
+    "18": 0.03,
+    "19": 0.06,
+    "20": 0.02,
+    "21": 0.04,
+    "22": 0.01,
+    "01": 0.03,
+    "02": 0.005,
+    "07": 0.02,
+    "08": 0.02,
+    "10": 0.01,
+    "23": 0.01,
+}
 STATUT_DALO = {"NON": 0.870, "ACTIF": 0.040, "ACTREL": 0.005, "CADUC": 0.015}
 STATUT_DALO_UNKNOWN_P = 0.07
 # Declared priority criteria (publics_prioritaires), by housing group: P(at least one), then codes.
 PRIORITY_P = {"homeless": 0.70, "HLM": 0.10, "LP": 0.17, "other": 0.17}
 PRIORITY_CODES = {
-    "homeless": {"HEBERGE": 0.40, "SANS_LOGEMENT": 0.35, "DEFAVORISE": 0.15, "VIOLENCES": 0.05,
-                 "REPRISE_ACTIVITE": 0.03, "TRAITE_PROSTITUTION": 0.01, "SORTANT_ACT": 0.01},
+    "homeless": {
+        "HEBERGE": 0.40,
+        "SANS_LOGEMENT": 0.35,
+        "DEFAVORISE": 0.15,
+        "VIOLENCES": 0.05,
+        "REPRISE_ACTIVITE": 0.03,
+        "TRAITE_PROSTITUTION": 0.01,
+        "SORTANT_ACT": 0.01,
+    },
     "HLM": {"SUROCCUPATION": 0.45, "HANDICAP": 0.35, "VIOLENCES": 0.10, "DEFAVORISE": 0.10},
-    "LP": {"EXPULSION": 0.25, "HABITAT_INDIGNE": 0.20, "SUROCCUPATION": 0.25, "DEFAVORISE": 0.15,
-           "HANDICAP": 0.10, "VIOLENCES": 0.05},
-    "other": {"DEFAVORISE": 0.30, "HEBERGE": 0.20, "HANDICAP": 0.20, "VIOLENCES": 0.12,
-              "MARIAGE_FORCE": 0.02, "REPRISE_ACTIVITE": 0.08, "SUROCCUPATION": 0.08},
+    "LP": {
+        "EXPULSION": 0.25,
+        "HABITAT_INDIGNE": 0.20,
+        "SUROCCUPATION": 0.25,
+        "DEFAVORISE": 0.15,
+        "HANDICAP": 0.10,
+        "VIOLENCES": 0.05,
+    },
+    "other": {
+        "DEFAVORISE": 0.30,
+        "HEBERGE": 0.20,
+        "HANDICAP": 0.20,
+        "VIOLENCES": 0.12,
+        "MARIAGE_FORCE": 0.02,
+        "REPRISE_ACTIVITE": 0.08,
+        "SUROCCUPATION": 0.08,
+    },
 }
 PRIORITY_EXTRA_CODES = (0.72, 0.23, 0.05)  # 1, 2 or 3 criteria
 HANDICAP_P = 0.08
@@ -133,11 +207,11 @@ HANDICAP_UNKNOWN_P = 0.07
 
 # Scoring grid of the CASA (cotation), in tenths of a point.
 COTATION = {
-    "base_max": 200,          # 0–20 points of situation
-    "per_month": 5,           # 0.5 point per month of seniority ...
-    "months_cap": 120,        # ... up to 10 years
+    "base_max": 200,  # 0–20 points of situation
+    "per_month": 5,  # 0.5 point per month of seniority ...
+    "months_cap": 120,  # ... up to 10 years
     "dalo": 400,
-    "per_priority": 100,      # per declared criterion, up to two
+    "per_priority": 100,  # per declared criterion, up to two
     "homeless": 100,
     "mutation": -50,
 }
@@ -163,7 +237,7 @@ CONTRESLOG = {"1": 0.04, "2": 0.25, "3": 0.25, "4": 0.20, "5": 0.01, "6": 0.02, 
 CONTRESLOG_UNKNOWN_P = 0.05
 PMR_P = 0.06
 PMR_UNKNOWN_P = 0.04
-RESIDENCE_UNKNOWN_P = 0.03   # groupe_immobilier left empty
+RESIDENCE_UNKNOWN_P = 0.03  # groupe_immobilier left empty
 DIFFICULT_RESIDENCE_P = 0.06  # hard-to-let residences (longer vacancy, more refusals)
 PLAI_ADAPTE_P = 0.03
 # QPV (codes invented for the synthetic territory: 2024 list, and the 2015 list).
@@ -173,8 +247,8 @@ QPV = {
     "06152": (("QN00604X", "QP00694X"), 0.18),
 }
 QPV_2024_LIST_START = dt.date(2024, 1, 1)
-QPV_NEW_IN_2024_P = 0.10     # QPV residences absent from the 2015 list
-QPV_LEFT_IN_2024_P = 0.04    # residences of a QPV commune in the 2015 list only
+QPV_NEW_IN_2024_P = 0.10  # QPV residences absent from the 2015 list
+QPV_LEFT_IN_2024_P = 0.04  # residences of a QPV commune in the 2015 list only
 # Occupancy at the start of the simulation.
 INITIAL_STATE = {"occupied": 0.955, "vacant": 0.030, "works": 0.006, "mode4": 0.006, "mode5": 0.003}
 # Yearly departure rate of tenants (rotation), sales to tenants and works after a departure.
@@ -184,8 +258,14 @@ SALE_RATE_YEAR = 0.0015
 WORKS_AFTER_DEPARTURE_P = 0.04
 WORKS_DAYS = (60, 240)
 DEMOLITION_AFTER_WORKS_P = 0.15
-DEPART_MOTIF = {"DEMENAGEMENT": 0.45, "MUTATION_INTERNE": 0.15, "ACHAT": 0.08, "DECES": 0.10,
-                "EXPULSION": 0.02, "AUTRE": 0.10}
+DEPART_MOTIF = {
+    "DEMENAGEMENT": 0.45,
+    "MUTATION_INTERNE": 0.15,
+    "ACHAT": 0.08,
+    "DECES": 0.10,
+    "EXPULSION": 0.02,
+    "AUTRE": 0.10,
+}
 DEPART_MOTIF_UNKNOWN_P = 0.10
 
 # --- programmes (new dwellings) ----------------------------------------------------------------
@@ -211,11 +291,11 @@ PRIORITY_POOL_P = 0.08
 # Legacy contingent (CONTRESLOG) of a new dwelling, from its first letting's réservataire
 # (reference/codes.md, "Mapping to the SNE réservataire", read backwards).
 CONTRESLOG_OF_RESERVATAIRE = {"PFONCT": "1", "PPRIOR": "2", "COLACT": "3", "COLTER": "4", "AUTRES": "6", "AUCUN": "7"}
-PREP_DAYS_MEAN = 60          # between the departure and the dwelling being ready to offer
-PREP_IMMEDIATE_P = 0.25      # offered during the notice period
+PREP_DAYS_MEAN = 60  # between the departure and the dwelling being ready to offer
+PREP_IMMEDIATE_P = 0.25  # offered during the notice period
 DIFFICULT_EXTRA_DAYS = (30, 150)
-COMMISSION_WEEKDAY = 3       # Thursday
-COMMISSION_NTH = 2           # second Thursday of the month
+COMMISSION_WEEKDAY = 3  # Thursday
+COMMISSION_NTH = 2  # second Thursday of the month
 CAL_AFTER_COMMISSION_DAYS = (7, 21)
 CAL_AFTER_READY_DAYS = (3, 20)
 DIRECT_CANDIDATES = {1: 0.06, 2: 0.06, 3: 0.88}
@@ -229,18 +309,31 @@ NON_ATTRIBUTION_P = 0.08
 NON_ATTRIBUTION_Q1_OUTSIDE_QPV_P = 0.40
 NON_ATTRIBUTION_Q1_IN_QPV_P = 0.04
 ATTRIBUTION_CS_P = 0.08
-MOTIF_NON_ATTRIBUTION = ("RESSOURCES_INSUFFISANTES", "TAUX_EFFORT_EXCESSIF", "INADEQUATION_TYPOLOGIE",
-                         "DOSSIER_INCOMPLET", "CANDIDAT_MIEUX_PLACE")
+MOTIF_NON_ATTRIBUTION = (
+    "RESSOURCES_INSUFFISANTES",
+    "TAUX_EFFORT_EXCESSIF",
+    "INADEQUATION_TYPOLOGIE",
+    "DOSSIER_INCOMPLET",
+    "CANDIDAT_MIEUX_PLACE",
+)
 MOTIF_NON_ATTRIBUTION_Q1 = ("RESSOURCES_INSUFFISANTES", "TAUX_EFFORT_EXCESSIF")
 MOTIF_IRRECEVABILITE = {"IRRRES": "RESSOURCES_SUPERIEURES_PLAFONDS", "IRRSEJ": "IRREGULARITE_SEJOUR"}
 # Answers to an offer: (accept, refuse, no answer) for ordinary / hard-to-let / priority-pool offers.
 ANSWER_P = {"ordinary": (0.60, 0.31, 0.09), "difficult": (0.42, 0.45, 0.13), "priority": (0.70, 0.22, 0.08)}
 OFFER_DELAY_DAYS = (1, 4)
 ANSWER_DAYS = (2, 12)
-OFFER_DEADLINE_DAYS = 14      # "at least 10 days" (CCH)
-MOTIF_REFUS = {"TYPOLOGIE": 0.10, "LOCALISATION": 0.24, "LOYER_CHARGES": 0.14, "ETAGE_ACCESSIBILITE": 0.09,
-               "ETAT_LOGEMENT": 0.08, "ENVIRONNEMENT": 0.13, "DELAI": 0.05, "SITUATION_CHANGEE": 0.07,
-               "AUTRE": 0.10}
+OFFER_DEADLINE_DAYS = 14  # "at least 10 days" (CCH)
+MOTIF_REFUS = {
+    "TYPOLOGIE": 0.10,
+    "LOCALISATION": 0.24,
+    "LOYER_CHARGES": 0.14,
+    "ETAGE_ACCESSIBILITE": 0.09,
+    "ETAT_LOGEMENT": 0.08,
+    "ENVIRONNEMENT": 0.13,
+    "DELAI": 0.05,
+    "SITUATION_CHANGEE": 0.07,
+    "AUTRE": 0.10,
+}
 MOTIF_REFUS_LIBELLE_P = 0.70
 LEASE_AFTER_ACCEPT_DAYS = (7, 28)
 RADATT_KEYED_SAME_DAY_P = 0.40
@@ -253,7 +346,7 @@ PRIORITY_UNDECLARED_RECOGNISED_P = 0.02
 SOURCE_PPRIOR = {"LABEL_PREFET": 0.70, "PDALHPD": 0.30}
 SOURCE_OTHER = {"PDALHPD": 0.40, "DECLARATION_BAILLEUR": 0.60}
 INTERNAL_MUTATION_P = 0.50
-RELOGEMENT_RU_P = 0.80       # for demands whose motive is a demolition
+RELOGEMENT_RU_P = 0.80  # for demands whose motive is a demolition
 ACCORD_COLLECTIF_PRIORITY = {"ACD": 0.10, "ACI": 0.03, "AUCUN": 0.87}
 PREMIER_QUARTILE_DIVERGENCE_P = 0.02
 
@@ -263,7 +356,7 @@ CIA_Q1_RESERVATAIRES = ("COLTER", "COLACT", "AUCUN")
 CIA_Q1 = 0.25
 CIA_Q2 = 0.25
 CIA_Q3 = 0.50
-CIA_Q3_REVISED = 0.55       # revised rate from the window's third year on
+CIA_Q3_REVISED = 0.55  # revised rate from the window's third year on
 FLUX_PART = {"PPRIOR": 0.28, "PFONCT": 0.04, "COLTER": 0.22, "COLACT": 0.24, "AUTRES": 0.02, "AUCUN": 0.20}
 
 # --- file dialects -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from .store import Columns
 from .world import World
 
 MAX_CHOICES = len(params.NB_CHOICES)
-TYPOS = code_list("typologie_demande")       # C, T1 … T6P: index = rooms, C = 0
+TYPOS = code_list("typologie_demande")  # C, T1 … T6P: index = rooms, C = 0
 PRIORITY_CODES = code_list("publics_prioritaires")
 # Demand status in the simulation.
 FREE, LEAVING, RADIATED, SUSPENDED = 0, 1, 2, 3
@@ -42,9 +42,12 @@ def money(name: str, cents: np.ndarray, missing: np.ndarray | None = None) -> pl
     """Euros with a decimal comma (``1234,50``, ``-500,00``); null where ``missing``."""
     c = pl.Series(cents.astype(np.int64))
     out = pl.select(
-        (pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-         + (c.abs() // 100).cast(pl.String) + pl.lit(",")
-         + (c.abs() % 100).cast(pl.String).str.zfill(2)).alias(name)
+        (
+            pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+            + (c.abs() // 100).cast(pl.String)
+            + pl.lit(",")
+            + (c.abs() % 100).cast(pl.String).str.zfill(2)
+        ).alias(name)
     ).to_series()
     if missing is not None and missing.any():
         out = out.scatter(np.flatnonzero(missing), None)
@@ -55,8 +58,12 @@ def tenths(name: str, v: np.ndarray) -> pl.Series:
     """A decimal with one digit and a comma (``123,5``)."""
     c = pl.Series(v.astype(np.int64))
     return pl.select(
-        (pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-         + (c.abs() // 10).cast(pl.String) + pl.lit(",") + (c.abs() % 10).cast(pl.String)).alias(name)
+        (
+            pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+            + (c.abs() // 10).cast(pl.String)
+            + pl.lit(",")
+            + (c.abs() % 10).cast(pl.String)
+        ).alias(name)
     ).to_series()
 
 
@@ -71,24 +78,50 @@ class Demands:
     def __init__(self, world: World, capacity: int):
         self.world = world
         i4, i1, i2, i8 = np.int32, np.int8, np.int16, np.int64
-        self.c = Columns({
-            "depot": (i4, NA, ()), "due": (i4, NA, ()), "last_ren": (i4, NA, ()), "rad": (i4, NA, ()),
-            "status": (i1, FREE, ()), "exit_motif": (i1, -1, ()), "sous_motif": (i1, -1, ()),
-            "reinst": (i4, NA, ()), "busy": (i4, NA, ()), "persist": (i1, 0, ()),
-            "choices": (i2, -1, (MAX_CHOICES,)), "tmin": (i1, 0, ()), "tmax": (i1, 0, ()),
-            "nb_pers": (i1, 1, ()), "nb_enf": (i1, 0, ()), "rev": (i8, 0, ()), "log_act": (i1, 0, ()),
-            "motif": (i1, 0, ()), "dalo": (i1, -1, ()), "prio": (i2, 0, ()), "cot_base": (i4, 0, ()),
-            "att": (i4, -1, ()),
-        }, capacity)
+        self.c = Columns(
+            {
+                "depot": (i4, NA, ()),
+                "due": (i4, NA, ()),
+                "last_ren": (i4, NA, ()),
+                "rad": (i4, NA, ()),
+                "status": (i1, FREE, ()),
+                "exit_motif": (i1, -1, ()),
+                "sous_motif": (i1, -1, ()),
+                "reinst": (i4, NA, ()),
+                "busy": (i4, NA, ()),
+                "persist": (i1, 0, ()),
+                "choices": (i2, -1, (MAX_CHOICES,)),
+                "tmin": (i1, 0, ()),
+                "tmax": (i1, 0, ()),
+                "nb_pers": (i1, 1, ()),
+                "nb_enf": (i1, 0, ()),
+                "rev": (i8, 0, ()),
+                "log_act": (i1, 0, ()),
+                "motif": (i1, 0, ()),
+                "dalo": (i1, -1, ()),
+                "prio": (i2, 0, ()),
+                "cot_base": (i4, 0, ()),
+                "att": (i4, -1, ()),
+            },
+            capacity,
+        )
         self.static: pl.DataFrame | None = None
         self._serial = 0
         w = world
         epci_pop = w.population.astype(float)
         out_w = np.array(list(params.OUTSIDE_COMMUNES.values()))
-        self._first_w = np.concatenate([epci_pop / epci_pop.sum() * (1 - params.FIRST_CHOICE_OUTSIDE_P),
-                                        out_w / out_w.sum() * params.FIRST_CHOICE_OUTSIDE_P])
-        self._other_w = np.concatenate([epci_pop / epci_pop.sum() * (1 - params.OTHER_CHOICE_OUTSIDE_P),
-                                        out_w / out_w.sum() * params.OTHER_CHOICE_OUTSIDE_P])
+        self._first_w = np.concatenate(
+            [
+                epci_pop / epci_pop.sum() * (1 - params.FIRST_CHOICE_OUTSIDE_P),
+                out_w / out_w.sum() * params.FIRST_CHOICE_OUTSIDE_P,
+            ]
+        )
+        self._other_w = np.concatenate(
+            [
+                epci_pop / epci_pop.sum() * (1 - params.OTHER_CHOICE_OUTSIDE_P),
+                out_w / out_w.sum() * params.OTHER_CHOICE_OUTSIDE_P,
+            ]
+        )
         boost = np.array([params.WORKPLACE_BOOST.get(c, 1.0) for c in w.communes[: w.n_epci]])
         self._work_w = np.concatenate([epci_pop * boost / (epci_pop * boost).sum() * 0.8, out_w / out_w.sum() * 0.2])
         # Counters (guichet): communes of 2,000 inhabitants or more, the CASA, landlords' agencies.
@@ -108,7 +141,7 @@ class Demands:
         for tmin in range(len(TYPOS)):
             for tmax in range(len(TYPOS)):
                 for desc in (0, 1):
-                    seq = list(TYPOS[tmin: tmax + 1])
+                    seq = list(TYPOS[tmin : tmax + 1])
                     typo.append("|".join(reversed(seq) if desc else seq))
         self._typo_strings = typo
 
@@ -179,7 +212,9 @@ class Demands:
 
         # Age, family and work.
         band = rng.choice(len(params.AGE_BANDS), size=n, p=[b[2] for b in params.AGE_BANDS])
-        age = rng.uniform(np.array([b[0] for b in params.AGE_BANDS])[band], np.array([b[1] for b in params.AGE_BANDS])[band])
+        age = rng.uniform(
+            np.array([b[0] for b in params.AGE_BANDS])[band], np.array([b[1] for b in params.AGE_BANDS])[band]
+        )
         birth = (depot - np.floor(age * 365.25)).astype(np.int64)
         year_only = rng.random(n) < params.BIRTH_YEAR_ONLY_P
         single = weights("situation_familiale", params.SITUATION_FAMILIALE_SINGLE)
@@ -201,12 +236,18 @@ class Demands:
         rfr_missing = rng.random(n) >= params.RFR_KNOWN_P
 
         # Housing, motive, DALO, priority criteria, handicap.
-        log_act = rng.choice(len(code_list("logement_actuel")), size=n, p=weights("logement_actuel", params.LOGEMENT_ACTUEL))
+        log_act = rng.choice(
+            len(code_list("logement_actuel")), size=n, p=weights("logement_actuel", params.LOGEMENT_ACTUEL)
+        )
         homeless = np.isin(log_act, [code_index("logement_actuel", c) for c in params.HOMELESS_LIKE])
         hlm = log_act == code_index("logement_actuel", "HLM")
         lp = log_act == code_index("logement_actuel", "LP")
         motif = np.empty(n, dtype=np.int64)
-        for m, table in ((hlm, params.MOTIF_HLM), (homeless, params.MOTIF_HOMELESS), (~hlm & ~homeless, params.MOTIF_OTHER)):
+        for m, table in (
+            (hlm, params.MOTIF_HLM),
+            (homeless, params.MOTIF_HOMELESS),
+            (~hlm & ~homeless, params.MOTIF_OTHER),
+        ):
             motif[m] = rng.choice(len(code_list("motif_demande")), size=int(m.sum()), p=weights("motif_demande", table))
         dalo = rng.choice(len(code_list("statut_dalo")), size=n, p=weights("statut_dalo", params.STATUT_DALO))
         dalo = np.where(homeless & (rng.random(n) < 0.09), code_index("statut_dalo", "ACTIF"), dalo)
@@ -225,15 +266,24 @@ class Demands:
                 draw = rng.choice(len(PRIORITY_CODES), size=int(m.sum()), p=pw)
                 prio[m] |= np.where(n_codes[m] > j, 1 << draw, 0)
         u = rng.random(n)
-        handicap = np.where(u < params.HANDICAP_P, 1, np.where(u < params.HANDICAP_P + params.HANDICAP_UNKNOWN_P, -1, 0))
-        prio |= np.where((handicap == 1) & (rng.random(n) < 0.4), 1 << code_index("publics_prioritaires", "HANDICAP"), 0)
+        handicap = np.where(
+            u < params.HANDICAP_P, 1, np.where(u < params.HANDICAP_P + params.HANDICAP_UNKNOWN_P, -1, 0)
+        )
+        prio |= np.where(
+            (handicap == 1) & (rng.random(n) < 0.4), 1 << code_index("publics_prioritaires", "HANDICAP"), 0
+        )
 
         # Residence and workplace.
         u = rng.random(n)
         residence = rng.choice(w.n_epci, size=n, p=w.population / w.population.sum())
         residence = np.where(u < params.RESIDENCE_IS_FIRST_CHOICE_P, first, residence)
         outside = rng.integers(w.n_epci, len(w.communes), size=n)
-        residence = np.where((u >= params.RESIDENCE_IS_FIRST_CHOICE_P) & (u < params.RESIDENCE_IS_FIRST_CHOICE_P + params.RESIDENCE_OUTSIDE_P), outside, residence)
+        residence = np.where(
+            (u >= params.RESIDENCE_IS_FIRST_CHOICE_P)
+            & (u < params.RESIDENCE_IS_FIRST_CHOICE_P + params.RESIDENCE_OUTSIDE_P),
+            outside,
+            residence,
+        )
         working = np.isin(sitpro, [code_index("situation_professionnelle", c) for c in ("CDI", "CDD", "ART", "APP")])
         workplace = rng.choice(len(self._work_w), size=n, p=self._work_w)
         workplace = np.where(working & (rng.random(n) < params.WORKPLACE_KNOWN_P), workplace, -1)
@@ -245,24 +295,47 @@ class Demands:
         g_city = rng.random(n) < 0.6
         guichet = np.where(g_city, g_mairie, len(gc) + g_mairie)
         guichet = np.where(rng.random(n) < 0.15, 2 * len(gc), guichet)
-        guichet = np.where(canal == code_index("canal", "BAILLEUR"),
-                           self._g_bailleur + rng.choice(len(w.landlords), size=n, p=np.array([b.share for b in w.landlords])), guichet)
+        guichet = np.where(
+            canal == code_index("canal", "BAILLEUR"),
+            self._g_bailleur + rng.choice(len(w.landlords), size=n, p=np.array([b.share for b in w.landlords])),
+            guichet,
+        )
         guichet = np.where(canal == code_index("canal", "PORTAIL"), self._g_portail, guichet)
-        guichet = np.where(canal == code_index("canal", "AUTRE"), self._g_autre + rng.integers(0, len(names.GUICHETS_AUTRE), size=n), guichet)
+        guichet = np.where(
+            canal == code_index("canal", "AUTRE"),
+            self._g_autre + rng.integers(0, len(names.GUICHETS_AUTRE), size=n),
+            guichet,
+        )
 
         # Score base (tenths of a point).
         g = params.COTATION
         npri = np.zeros(n, dtype=np.int64)
         for j in range(len(PRIORITY_CODES)):
             npri += (prio >> j) & 1
-        cot = (rng.integers(0, g["base_max"], size=n) + np.where(dalo == code_index("statut_dalo", "ACTIF"), g["dalo"], 0)
-               + g["per_priority"] * np.minimum(npri, 2) + np.where(homeless, g["homeless"], 0)
-               + np.where(hlm, g["mutation"], 0))
+        cot = (
+            rng.integers(0, g["base_max"], size=n)
+            + np.where(dalo == code_index("statut_dalo", "ACTIF"), g["dalo"], 0)
+            + g["per_priority"] * np.minimum(npri, 2)
+            + np.where(homeless, g["homeless"], 0)
+            + np.where(hlm, g["mutation"], 0)
+        )
 
         # Validity: one year from the deposit.
         idx = self.c.append(
-            n, depot=depot, due=depot + 365, persist=persist, choices=choices, tmin=tmin, tmax=tmax,
-            nb_pers=nb_pers, nb_enf=nb_enf, rev=rev, log_act=log_act, motif=motif, dalo=dalo, prio=prio,
+            n,
+            depot=depot,
+            due=depot + 365,
+            persist=persist,
+            choices=choices,
+            tmin=tmin,
+            tmax=tmax,
+            nb_pers=nb_pers,
+            nb_enf=nb_enf,
+            rev=rev,
+            log_act=log_act,
+            motif=motif,
+            dalo=dalo,
+            prio=prio,
             cot_base=cot,
         )
 
@@ -279,41 +352,54 @@ class Demands:
             digits //= 10
         check = (dsum + mm + yy) % 26
         letters = pl.Series([chr(65 + i) for i in range(26)])
-        numero = pl.select(pl.concat_str([
-            pl.lit("006"), pl.Series(mm).cast(pl.String).str.zfill(2), pl.Series(yy).cast(pl.String).str.zfill(2),
-            pl.Series(perm).cast(pl.String).str.zfill(10), letters.gather(check),
-        ]).alias("numero_unique")).to_series()
+        numero = pl.select(
+            pl.concat_str(
+                [
+                    pl.lit("006"),
+                    pl.Series(mm).cast(pl.String).str.zfill(2),
+                    pl.Series(yy).cast(pl.String).str.zfill(2),
+                    pl.Series(perm).cast(pl.String).str.zfill(10),
+                    letters.gather(check),
+                ]
+            ).alias("numero_unique")
+        ).to_series()
         communes = list(w.communes)
         cols = [_lookup(communes, choices[:, j], f"c{j}") for j in range(MAX_CHOICES)]
-        wished = pl.select(pl.concat_str(cols, separator="|", ignore_nulls=True).alias("communes_souhaitees")).to_series()
+        wished = pl.select(
+            pl.concat_str(cols, separator="|", ignore_nulls=True).alias("communes_souhaitees")
+        ).to_series()
         mask_table = np.unique(prio)
-        mask_strings = ["|".join(PRIORITY_CODES[j] for j in range(len(PRIORITY_CODES)) if (m >> j) & 1) or None for m in mask_table]
+        mask_strings = [
+            "|".join(PRIORITY_CODES[j] for j in range(len(PRIORITY_CODES)) if (m >> j) & 1) or None for m in mask_table
+        ]
         prio_str = _lookup(mask_strings, np.searchsorted(mask_table, prio), "publics_prioritaires")
         oui, non = oui_non()
-        static = pl.DataFrame([
-            numero,
-            pl.Series("guichet_i", guichet, dtype=pl.Int32),
-            _lookup(list(code_list("canal")), canal, "canal"),
-            wished,
-            _lookup(self._typo_strings, (tmin * len(TYPOS) + tmax) * 2 + desc, "typologies_souhaitees"),
-            _lookup(list(names.NOMS), rng.integers(0, len(names.NOMS), size=n), "nom"),
-            _lookup(list(names.PRENOMS), rng.integers(0, len(names.PRENOMS), size=n), "prenom"),
-            pl.Series("naissance", birth, dtype=pl.Int32),
-            pl.Series("naissance_annee", year_only),
-            _lookup(list(code_list("situation_familiale")), sitfam, "situation_familiale"),
-            _lookup(list(code_list("situation_professionnelle")), sitpro, "situation_professionnelle"),
-            pl.Series("nb_personnes", nb_pers, dtype=pl.Int32).cast(pl.String),
-            pl.Series("nb_enfants_moins_14_ans", nb_enf, dtype=pl.Int32).cast(pl.String),
-            money("revenu_mensuel", rev),
-            money("revenu_fiscal_reference", rfr, rfr_missing),
-            _lookup(list(code_list("logement_actuel")), log_act, "logement_actuel"),
-            _lookup(list(code_list("motif_demande")), motif, "motif_principal"),
-            _lookup(list(code_list("statut_dalo")), dalo, "statut_dalo"),
-            prio_str,
-            _lookup([oui, non], np.where(handicap < 0, -1, 1 - handicap), "handicap"),
-            _lookup(communes, residence, "commune_residence"),
-            _lookup(communes, workplace, "commune_travail"),
-        ])
+        static = pl.DataFrame(
+            [
+                numero,
+                pl.Series("guichet_i", guichet, dtype=pl.Int32),
+                _lookup(list(code_list("canal")), canal, "canal"),
+                wished,
+                _lookup(self._typo_strings, (tmin * len(TYPOS) + tmax) * 2 + desc, "typologies_souhaitees"),
+                _lookup(list(names.NOMS), rng.integers(0, len(names.NOMS), size=n), "nom"),
+                _lookup(list(names.PRENOMS), rng.integers(0, len(names.PRENOMS), size=n), "prenom"),
+                pl.Series("naissance", birth, dtype=pl.Int32),
+                pl.Series("naissance_annee", year_only),
+                _lookup(list(code_list("situation_familiale")), sitfam, "situation_familiale"),
+                _lookup(list(code_list("situation_professionnelle")), sitpro, "situation_professionnelle"),
+                pl.Series("nb_personnes", nb_pers, dtype=pl.Int32).cast(pl.String),
+                pl.Series("nb_enfants_moins_14_ans", nb_enf, dtype=pl.Int32).cast(pl.String),
+                money("revenu_mensuel", rev),
+                money("revenu_fiscal_reference", rfr, rfr_missing),
+                _lookup(list(code_list("logement_actuel")), log_act, "logement_actuel"),
+                _lookup(list(code_list("motif_demande")), motif, "motif_principal"),
+                _lookup(list(code_list("statut_dalo")), dalo, "statut_dalo"),
+                prio_str,
+                _lookup([oui, non], np.where(handicap < 0, -1, 1 - handicap), "handicap"),
+                _lookup(communes, residence, "commune_residence"),
+                _lookup(communes, workplace, "commune_travail"),
+            ]
+        )
         self.static = static if self.static is None else self.static.vstack(static)
         if self.static.n_chunks() > 64:
             self.static = self.static.rechunk()

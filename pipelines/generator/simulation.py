@@ -8,7 +8,8 @@ leases) go into column stores; the output sink writes each month's files from th
 from __future__ import annotations
 
 import csv
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -27,8 +28,8 @@ MOT = {c: code_index("motif_radiation", c) for c in code_list("motif_radiation")
 
 
 class Sink(Protocol):
-    def stock(self, sim: "Simulation", year: int) -> None: ...
-    def month(self, sim: "Simulation", mi: int) -> None: ...
+    def stock(self, sim: Simulation, year: int) -> None: ...
+    def month(self, sim: Simulation, mi: int) -> None: ...
 
 
 def q1_thresholds() -> dict[int, float]:
@@ -60,25 +61,88 @@ class Simulation:
         i4, i1, i2 = np.int32, np.int8, np.int16
         n_target = max(1, round(params.ACTIVE_DEMANDS * scale))
         self.dm = Demands(self.world, capacity=int(n_target * 2.5))
-        self.events = Columns({"dw": (i4, -1, ()), "date": (i4, NA, ()), "type": (i1, -1, ()), "motif": (i1, -1, ()),
-                               "demand": (i4, -1, ()), "done": (bool, False, ())})
-        self.positions = Columns({"date": (i4, NA, ()), "dw": (i4, -1, ()), "res": (i1, -1, ()), "res_id": (bool, False, ()),
-                                  "demand": (i4, -1, ()), "rang": (i1, 0, ()), "motifs": (i2, 0, ()), "avis": (i1, -1, ()),
-                                  "rep": (i1, -1, ()), "motif_refus": (i1, -1, ()), "done": (bool, False, ())})
-        self.cal = Columns({"date": (i4, NA, ()), "dw": (i4, -1, ()), "demand": (i4, -1, ()), "res": (i1, -1, ()),
-                            "decision": (i1, -1, ()), "rang": (i1, -1, ()), "motif_dec": (i1, -1, ()),
-                            "exemption": (i1, -1, ()), "offer": (i4, NA, ()), "resolve": (i4, NA, ()),
-                            "answer": (i1, -1, ()), "answered_on": (i4, NA, ()), "motif_refus": (i1, -1, ()),
-                            "libelle": (i2, -1, ()), "via": (bool, False, ()), "landlord": (i2, -1, ()),
-                            "done": (bool, False, ())})
-        self.leases = Columns({"dw": (i4, -1, ()), "demand": (i4, -1, ()), "bail": (i4, NA, ()), "rad": (i4, NA, ()),
-                               "res": (i1, -1, ()), "res_id": (bool, False, ()), "prio_att": (bool, False, ()),
-                               "source": (i1, -1, ()), "relog_ru": (bool, False, ()), "deja": (bool, False, ()),
-                               "accord": (i1, -1, ()), "pq_divergent": (bool, False, ()), "landlord": (i2, -1, ())})
-        self.rounds = Columns({"dw": (i4, -1, ()), "date": (i4, NA, ()), "res": (i1, -1, ()), "res_id": (bool, False, ()),
-                               "landlord": (i2, -1, ()), "success": (bool, False, ())})
-        self.radiations = Columns({"demand": (i4, -1, ()), "date": (i4, NA, ()), "motif": (i1, -1, ()),
-                                   "sous": (i1, -1, ()), "done": (bool, False, ())})
+        self.events = Columns(
+            {
+                "dw": (i4, -1, ()),
+                "date": (i4, NA, ()),
+                "type": (i1, -1, ()),
+                "motif": (i1, -1, ()),
+                "demand": (i4, -1, ()),
+                "done": (bool, False, ()),
+            }
+        )
+        self.positions = Columns(
+            {
+                "date": (i4, NA, ()),
+                "dw": (i4, -1, ()),
+                "res": (i1, -1, ()),
+                "res_id": (bool, False, ()),
+                "demand": (i4, -1, ()),
+                "rang": (i1, 0, ()),
+                "motifs": (i2, 0, ()),
+                "avis": (i1, -1, ()),
+                "rep": (i1, -1, ()),
+                "motif_refus": (i1, -1, ()),
+                "done": (bool, False, ()),
+            }
+        )
+        self.cal = Columns(
+            {
+                "date": (i4, NA, ()),
+                "dw": (i4, -1, ()),
+                "demand": (i4, -1, ()),
+                "res": (i1, -1, ()),
+                "decision": (i1, -1, ()),
+                "rang": (i1, -1, ()),
+                "motif_dec": (i1, -1, ()),
+                "exemption": (i1, -1, ()),
+                "offer": (i4, NA, ()),
+                "resolve": (i4, NA, ()),
+                "answer": (i1, -1, ()),
+                "answered_on": (i4, NA, ()),
+                "motif_refus": (i1, -1, ()),
+                "libelle": (i2, -1, ()),
+                "via": (bool, False, ()),
+                "landlord": (i2, -1, ()),
+                "done": (bool, False, ()),
+            }
+        )
+        self.leases = Columns(
+            {
+                "dw": (i4, -1, ()),
+                "demand": (i4, -1, ()),
+                "bail": (i4, NA, ()),
+                "rad": (i4, NA, ()),
+                "res": (i1, -1, ()),
+                "res_id": (bool, False, ()),
+                "prio_att": (bool, False, ()),
+                "source": (i1, -1, ()),
+                "relog_ru": (bool, False, ()),
+                "deja": (bool, False, ()),
+                "accord": (i1, -1, ()),
+                "pq_divergent": (bool, False, ()),
+                "landlord": (i2, -1, ()),
+            }
+        )
+        self.rounds = Columns(
+            {
+                "dw": (i4, -1, ()),
+                "date": (i4, NA, ()),
+                "res": (i1, -1, ()),
+                "res_id": (bool, False, ()),
+                "landlord": (i2, -1, ()),
+                "success": (bool, False, ()),
+            }
+        )
+        self.radiations = Columns(
+            {
+                "demand": (i4, -1, ()),
+                "date": (i4, NA, ()),
+                "motif": (i1, -1, ()),
+                "sous": (i1, -1, ()),
+                "done": (bool, False, ()),
+            }
+        )
         self.active_history: dict[int, int] = {}
         self._init_demands(n_target)
         vac = np.flatnonzero(dw["state"] == VACANT)
@@ -121,7 +185,9 @@ class Simulation:
     def _prep(self, d: np.ndarray) -> np.ndarray:
         rng = self.rng
         n = len(d)
-        prep = np.where(rng.random(n) < params.PREP_IMMEDIATE_P, 0, rng.exponential(params.PREP_DAYS_MEAN, n).astype(np.int64))
+        prep = np.where(
+            rng.random(n) < params.PREP_IMMEDIATE_P, 0, rng.exponential(params.PREP_DAYS_MEAN, n).astype(np.int64)
+        )
         extra = rng.integers(*params.DIFFICULT_EXTRA_DAYS, size=n, endpoint=True)
         return prep + np.where(self.world.dw["difficult"][d], extra, 0)
 
@@ -189,7 +255,9 @@ class Simulation:
         works = rng.random(len(dep)) < params.WORKS_AFTER_DEPARTURE_P
         # Works start after the departure, within the month (a same-day start would come first).
         date = np.where(works, np.minimum(date, e - 1), date)
-        motif = rng.choice(len(code_list("motif_mouvement")), size=len(dep), p=weights("motif_mouvement", params.DEPART_MOTIF))
+        motif = rng.choice(
+            len(code_list("motif_mouvement")), size=len(dep), p=weights("motif_mouvement", params.DEPART_MOTIF)
+        )
         motif = np.where(rng.random(len(dep)) < params.DEPART_MOTIF_UNKNOWN_P, -1, motif)
         self._event(dep, date, "DEPART", motif)
         wd, wdate = dep[works], np.minimum(date[works] + rng.integers(1, 11, int(works.sum())), e)
@@ -225,7 +293,9 @@ class Simulation:
             p = np.where(motif == MOT[m], pm, p)
         back = rng.random(len(who)) < p
         dm["status"][who] = np.where(back, SUSPENDED, RADIATED)
-        dm["reinst"][who] = np.where(back, date + rng.integers(*params.DERADIATION_DELAY_DAYS, size=len(who), endpoint=True), NA)
+        dm["reinst"][who] = np.where(
+            back, date + rng.integers(*params.DERADIATION_DELAY_DAYS, size=len(who), endpoint=True), NA
+        )
         dm["exit_motif"][who] = motif
         dm["rad"][who] = date
 
@@ -266,11 +336,19 @@ class Simulation:
         h = np.array(params.EXIT_HAZARD_YEAR)[dm["persist"][cand]]
         out = cand[rng.random(len(cand)) < 1 - np.exp(-h / 12)]
         split = params.EXIT_SPLIT
-        motif = np.array([MOT[m] for m in split])[rng.choice(len(split), size=len(out), p=np.array(list(split.values())))]
+        motif = np.array([MOT[m] for m in split])[
+            rng.choice(len(split), size=len(out), p=np.array(list(split.values())))
+        ]
         date = rng.integers(np.maximum(s, dm["depot"][out]), e + 1)
-        sous = np.where(motif == MOT["RADIRR"],
-                        rng.choice(len(code_list("sous_motif_radiation")), size=len(out),
-                                   p=weights("sous_motif_radiation", params.IRRECEVABILITE_SOUS_MOTIF)), -1)
+        sous = np.where(
+            motif == MOT["RADIRR"],
+            rng.choice(
+                len(code_list("sous_motif_radiation")),
+                size=len(out),
+                p=weights("sous_motif_radiation", params.IRRECEVABILITE_SOUS_MOTIF),
+            ),
+            -1,
+        )
         self._radiate(out, date, motif, sous)
         self._maybe_suspend(out, date, motif)
         dm["sous_motif"][out] = sous
@@ -294,6 +372,3 @@ class Simulation:
     # -- what the files will be judged on ------------------------------------------------------
     def active(self) -> np.ndarray:
         return np.flatnonzero(self.dm["status"] <= LEAVING)
-
-
-

@@ -46,22 +46,22 @@ class Landlord:
     dialect: str
     prefix: str
     date_debut: str | None
-    date_fin: int = int(NA)         # day number, NA = active
+    date_fin: int = int(NA)  # day number, NA = active
     successor: int = -1
 
 
 @dataclass
 class World:
-    communes: tuple[str, ...]        # INSEE codes: the EPCI's first, then outside communes
+    communes: tuple[str, ...]  # INSEE codes: the EPCI's first, then outside communes
     commune_names: tuple[str, ...]
     n_epci: int
     population: np.ndarray
     landlords: list[Landlord]
     merger_day: int | None
-    dw: dict[str, np.ndarray]        # dwellings (initial stock then programme dwellings)
-    res: dict[str, np.ndarray]       # residences
-    prog: dict[str, np.ndarray]      # programmes
-    prog_rows: dict[str, np.ndarray] # programme × financing × réservataire
+    dw: dict[str, np.ndarray]  # dwellings (initial stock then programme dwellings)
+    res: dict[str, np.ndarray]  # residences
+    prog: dict[str, np.ndarray]  # programmes
+    prog_rows: dict[str, np.ndarray]  # programme × financing × réservataire
     qpv_codes: tuple[str, ...]
     qpv2015_codes: tuple[str, ...]
     commission_days: dict[int, int] = field(default_factory=dict)  # month index -> day
@@ -100,8 +100,11 @@ def commune_stock_weights(pop: np.ndarray) -> np.ndarray:
     """Share of the social stock per EPCI commune (see params)."""
     w = np.where(pop >= params.LARGE_COMMUNE_MIN_POP, pop.astype(float) ** params.COMMUNE_STOCK_EXPONENT, 0.0)
     large = w / w.sum()
-    small = np.where((pop >= params.SMALL_COMMUNE_MIN_POP) & (pop < params.LARGE_COMMUNE_MIN_POP),
-                     pop / params.SMALL_COMMUNE_POP_PER_DWELLING, 0.0)
+    small = np.where(
+        (pop >= params.SMALL_COMMUNE_MIN_POP) & (pop < params.LARGE_COMMUNE_MIN_POP),
+        pop / params.SMALL_COMMUNE_POP_PER_DWELLING,
+        0.0,
+    )
     small_share = small / params.DWELLINGS_START
     return large * (1 - small_share.sum()) + small_share
 
@@ -111,8 +114,20 @@ def build_landlords(merger_day: int | None) -> list[Landlord]:
     for i, (nom, typ, share, envoie, perim, dialect) in enumerate(names.LANDLORDS):
         code_index("type_bailleur", typ)
         code_index("perimetre_cal", perim)
-        out.append(Landlord(i, fictitious_siren(i), nom, typ, share, envoie, perim, dialect,
-                            names.INTERNAL_PREFIX[i], names.DATE_DEBUT.get(i)))
+        out.append(
+            Landlord(
+                i,
+                fictitious_siren(i),
+                nom,
+                typ,
+                share,
+                envoie,
+                perim,
+                dialect,
+                names.INTERNAL_PREFIX[i],
+                names.DATE_DEBUT.get(i),
+            )
+        )
     if merger_day is not None:
         a, s = names.MERGER
         out[a].date_fin = merger_day - 1
@@ -120,8 +135,9 @@ def build_landlords(merger_day: int | None) -> list[Landlord]:
     return out
 
 
-def build_world(rng: np.random.Generator, scale: float, sim_start_mi: int, sim_end_mi: int,
-                window: tuple[int, int]) -> World:
+def build_world(
+    rng: np.random.Generator, scale: float, sim_start_mi: int, sim_end_mi: int, window: tuple[int, int]
+) -> World:
     seed = seed_communes()
     epci = [r["code_insee"] for r in seed]
     codes_all = tuple(epci) + tuple(params.OUTSIDE_COMMUNES)
@@ -159,12 +175,12 @@ def build_world(rng: np.random.Generator, scale: float, sim_start_mi: int, sim_e
         if per_commune[c] == 0:
             continue
         cells = _largest_remainder(int(per_commune[c]), cell_w[c])
-        for l in np.flatnonzero(cells):
-            n = int(cells[l])
+        for cell in np.flatnonzero(cells):
+            n = int(cells[cell])
             k = max(1, round(n / params.RESIDENCE_MEAN_SIZE))
             sizes = rng.multinomial(n, np.full(k, 1.0 / k))
             sizes = sizes[sizes > 0]
-            res_l.append(np.full(len(sizes), l))
+            res_l.append(np.full(len(sizes), cell))
             res_c.append(np.full(len(sizes), c))
             res_n.append(sizes)
     r_land = np.concatenate(res_l)
@@ -270,8 +286,9 @@ def build_world(rng: np.random.Generator, scale: float, sim_start_mi: int, sim_e
     if n_prog:
         r_locat = np.where(r_prog >= 0, years(delivered[np.maximum(r_prog, 0)]), r_locat)
     r_construct = r_locat - (rng.random(n_res) < 0.4)
-    r_typeconst = np.where(rng.random(n_res) < params.TYPECONST_I_P,
-                           code_index("typeconst", "I"), code_index("typeconst", "C"))
+    r_typeconst = np.where(
+        rng.random(n_res) < params.TYPECONST_I_P, code_index("typeconst", "I"), code_index("typeconst", "C")
+    )
     r_difficult = rng.random(n_res) < params.DIFFICULT_RESIDENCE_P
     r_plai_adapte = rng.random(n_res) < params.PLAI_ADAPTE_P
     r_unknown = rng.random(n_res) < params.RESIDENCE_UNKNOWN_P
@@ -297,10 +314,11 @@ def build_world(rng: np.random.Generator, scale: float, sim_start_mi: int, sim_e
         d_fin_group[is_prog] = prog_rows["fin"][row_of_dw]
         d_first_res[is_prog] = prog_rows["res"][row_of_dw]
     nbp = np.array(list(params.NBPIECE))
-    d_nbpiece = nbp[rng.choice(len(nbp), size=n_dw, p=np.array(list(params.NBPIECE.values())) / sum(params.NBPIECE.values()))]
+    d_nbpiece = nbp[
+        rng.choice(len(nbp), size=n_dw, p=np.array(list(params.NBPIECE.values())) / sum(params.NBPIECE.values()))
+    ]
     d_surf = np.round((18 + 14.5 * d_nbpiece + rng.normal(0, 4, n_dw)) * 100).astype(np.int64)
     groups = finan_groups()
-    finan_list = code_list("finan_rpls")
     d_locat = r_locat[d_res]
     d_finan = np.empty(n_dw, dtype=np.int64)
     pre77 = (d_locat < 1977) & ~is_prog
@@ -386,8 +404,24 @@ def build_world(rng: np.random.Generator, scale: float, sim_start_mi: int, sim_e
         "demolish": np.zeros(n_dw, dtype=bool),
     }
     res = {
-        "landlord": r_land, "commune": r_comm, "num": r_num, "unknown": r_unknown, "qpv": r_qpv,
+        "landlord": r_land,
+        "commune": r_comm,
+        "num": r_num,
+        "unknown": r_unknown,
+        "qpv": r_qpv,
         "difficult": r_difficult,
     }
-    return World(codes_all, names_all, n_epci, pop, landlords, merger_day, dw, res, prog, prog_rows,
-                 tuple(qpv_codes), tuple(qpv15_codes))
+    return World(
+        codes_all,
+        names_all,
+        n_epci,
+        pop,
+        landlords,
+        merger_day,
+        dw,
+        res,
+        prog,
+        prog_rows,
+        tuple(qpv_codes),
+        tuple(qpv15_codes),
+    )

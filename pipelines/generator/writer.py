@@ -20,11 +20,11 @@ CHUNK_ROWS = 200_000
 class Dialect:
     """How a source writes its files (all within CONTRACTS.md's common dialect)."""
 
-    encoding: str = "utf-8"           # "utf-8" or "cp1252"
+    encoding: str = "utf-8"  # "utf-8" or "cp1252"
     bom: bool = False
-    date_format: str = "%Y-%m-%d"     # or "%d/%m/%Y"
+    date_format: str = "%Y-%m-%d"  # or "%d/%m/%Y"
     crlf: bool = False
-    decimal_point: bool = False       # "1234.50" instead of "1234,50" (accepted when there is no comma)
+    decimal_point: bool = False  # "1234.50" instead of "1234,50" (accepted when there is no comma)
 
 
 DIALECTS = {
@@ -46,7 +46,9 @@ class Writer:
     fault_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     expected_quarantine: dict[str, int] = field(default_factory=dict)
 
-    def write(self, name: str, feed: str, frame: pl.DataFrame, dialect: Dialect, omit: frozenset[str] = frozenset()) -> Path:
+    def write(
+        self, name: str, feed: str, frame: pl.DataFrame, dialect: Dialect, omit: frozenset[str] = frozenset()
+    ) -> Path:
         cols = [c for c in columns(feed) if c not in omit]
         got = set(frame.columns)
         if got != set(cols):
@@ -71,8 +73,13 @@ class Writer:
             # In slices, so that a scale-250 snapshot never sits in memory as one string.
             for start in range(0, max(frame.height, 1), CHUNK_ROWS):
                 part = frame.slice(start, CHUNK_ROWS)
-                text = part.write_csv(include_header=start == 0, separator=";", line_terminator=eol,
-                                      null_value="", quote_style="necessary")
+                text = part.write_csv(
+                    include_header=start == 0,
+                    separator=";",
+                    line_terminator=eol,
+                    null_value="",
+                    quote_style="necessary",
+                )
                 first_line = start - (1 if start == 0 else 0)  # text line i holds row first_line + i
                 ops = {r - first_line: op for r, op in line_ops.items() if start <= r < start + part.height}
                 if ops:

@@ -42,8 +42,14 @@ def run_all(home, monkeypatch):
 def test_checks_pass_on_an_intact_territory(territory, tmp_path, monkeypatch):
     shutil.copytree(territory, tmp_path / "inbox")
     checks = run_all(tmp_path, monkeypatch)
-    assert set(checks) >= {"completude_flux", "attributions_rapprochees", "logements_connus_du_parc",
-                           "rapprochement_stock_demandes", "ecarts_millesimes", "quartile_sne_recalcule"}
+    assert set(checks) >= {
+        "completude_flux",
+        "attributions_rapprochees",
+        "logements_connus_du_parc",
+        "rapprochement_stock_demandes",
+        "ecarts_millesimes",
+        "quartile_sne_recalcule",
+    }
     assert checks["completude_flux"].passed
     assert checks["logements_connus_du_parc"].passed
     assert checks["rapprochement_stock_demandes"].passed
@@ -55,8 +61,12 @@ def test_checks_catch_deliberately_broken_links(territory, tmp_path, monkeypatch
     shutil.copytree(territory, inbox)
     # 1. a landlord's monthly events file goes missing, with the ENTREE of its attributions
     files = sorted(p.name for p in inbox.glob("mouvements_*_202512.csv"))
-    victim = next(n for n in files if "ENTREE" in (inbox / n).read_bytes().decode("utf-8", "replace")
-                  or "ENTREE" in (inbox / n).read_bytes().decode("cp1252", "replace"))
+    victim = next(
+        n
+        for n in files
+        if "ENTREE" in (inbox / n).read_bytes().decode("utf-8", "replace")
+        or "ENTREE" in (inbox / n).read_bytes().decode("cp1252", "replace")
+    )
     siren = victim.split("_")[1]
     os.remove(inbox / victim)
     # 2. a positioning names a dwelling no stock file knows
@@ -91,10 +101,14 @@ def test_every_cross_feed_check_runs_after_its_dbt_model():
     from assets.checks import CROSS_FEED_CHECKS, quality_model
     from assets.transform import dbt_models
 
-    models = {"completude_flux": "int_envois_attendus", "attributions_rapprochees": "int_attributions_rapprochees",
-              "logements_connus_du_parc": "int_logements_cites",
-              "rapprochement_stock_demandes": "int_extractions_rapprochees",
-              "ecarts_millesimes": "int_millesimes_rapproches", "quartile_sne_recalcule": "int_quartiles_compares"}
+    models = {
+        "completude_flux": "int_envois_attendus",
+        "attributions_rapprochees": "int_attributions_rapprochees",
+        "logements_connus_du_parc": "int_logements_cites",
+        "rapprochement_stock_demandes": "int_extractions_rapprochees",
+        "ecarts_millesimes": "int_millesimes_rapproches",
+        "quartile_sne_recalcule": "int_quartiles_compares",
+    }
     for check in CROSS_FEED_CHECKS:
         (spec,) = check.check_specs
         deps = {d.asset_key for d in spec.additional_deps}
@@ -117,12 +131,24 @@ def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_pat
     ]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         con.execute("create schema intermediate")
-        frame = pl.DataFrame(rows, orient="row", schema=["id_demande", "date_signature_bail", "bailleur_siren",
-                                                          "nom_bailleur", "premier_quartile_sne",
-                                                          "premier_quartile_calcule"])
-        con.execute("create table intermediate.int_quartiles_compares as select * replace "
-                    "(date_signature_bail::date as date_signature_bail), year(date_signature_bail::date) as annee_bail, "
-                    "premier_quartile_sne <> premier_quartile_calcule as desaccord from frame")
+        frame = pl.DataFrame(
+            rows,
+            orient="row",
+            schema=[
+                "id_demande",
+                "date_signature_bail",
+                "bailleur_siren",
+                "nom_bailleur",
+                "premier_quartile_sne",
+                "premier_quartile_calcule",
+            ],
+        )
+        con.register("frame", frame)
+        con.execute(
+            "create table intermediate.int_quartiles_compares as select * replace "
+            "(date_signature_bail::date as date_signature_bail), year(date_signature_bail::date) as annee_bail, "
+            "premier_quartile_sne <> premier_quartile_calcule as desaccord from frame"
+        )
     parametres = SettingsResource(home=str(tmp_path))
 
     result = quartile_sne_recalcule(parametres=parametres)
@@ -132,14 +158,17 @@ def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_pat
     # annee_bail | comparees | desaccords | sne_oui_calcul_non | sne_non_calcul_oui
     assert {"|2025|3|2|1|1|", "|2026|2|1|1|0|"} <= _rows(result.metadata["par_annee_de_bail"].value)
     assert {"|900000001|Office A|3|2|1|1|", "|900000002|Société B|2|1|1|0|"} <= _rows(
-        result.metadata["par_bailleur"].value)
+        result.metadata["par_bailleur"].value
+    )
     listed = result.metadata["attributions_en_desaccord"].value
     assert all(p * 6 in listed for p in ("a1", "a2", "b1"))  # 12-character pseudonym prefixes
     assert "a1" * 7 not in listed and "a3" not in listed and "b2" not in listed
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        con.execute("update intermediate.int_quartiles_compares set premier_quartile_calcule = premier_quartile_sne, "
-                    "desaccord = false")
+        con.execute(
+            "update intermediate.int_quartiles_compares set premier_quartile_calcule = premier_quartile_sne, "
+            "desaccord = false"
+        )
     result = quartile_sne_recalcule(parametres=parametres)
     assert result.passed and result.metadata["desaccords"].value == 0
     assert result.metadata["par_bailleur"].value == "_aucune ligne_"

@@ -18,12 +18,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _holder(home: Path, seconds: float) -> subprocess.Popen:
     """Another process that takes the lock, says so, and keeps it `seconds`."""
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time; from pathlib import Path
         from assets.warehouse import writer_lock
         with writer_lock(Path({str(home)!r})):
             print("held", flush=True); time.sleep({seconds})
-        """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.stdout.readline().strip() == "held"
     return proc
 
@@ -34,8 +43,9 @@ def test_the_waiting_message_names_the_holders_pid(tmp_path):
     with writer_lock(tmp_path, say=said.append):
         assert (tmp_path / "warehouse.lock.pid").read_text() == str(os.getpid())
     holder.wait()
-    assert said == [f"L'entrepôt est en cours d'écriture par un autre traitement (processus {holder.pid}) : "
-                    "attente de sa fin…"]
+    assert said == [
+        f"L'entrepôt est en cours d'écriture par un autre traitement (processus {holder.pid}) : attente de sa fin…"
+    ]
 
 
 def test_a_killed_holder_does_not_block_the_next_writer(tmp_path):
@@ -65,9 +75,19 @@ def test_the_lock_is_reentrant_within_a_process_threads_included(tmp_path):
         assert done.wait(5)
     assert entered == ["nested", "thread"] and said == []
     # released once the outermost hold ends: another process takes it at once
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         from pathlib import Path; from assets.warehouse import writer_lock
         with writer_lock(Path({str(tmp_path)!r}), say=print):
             print("taken")
-        """)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+        """),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert out.stdout.strip() == "taken"

@@ -21,9 +21,24 @@ def dbt(home: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]
     """Run dbt on `home`'s warehouse; returns the process and its run results."""
     target = home / "dbt_target"
     env = {**os.environ, "OBSERVATOIRE_HOME": str(home)}
-    out = subprocess.run([str(BIN / "dbt"), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                          "--target-path", str(target), "--log-path", str(home / "dbt_logs")],
-                         env=env, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            *args,
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(home / "dbt_logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     results = target / "run_results.json"
     return out, (json.loads(results.read_text())["results"] if results.exists() else [])
 

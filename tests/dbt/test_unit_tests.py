@@ -39,8 +39,12 @@ def test_every_indicator_of_the_catalogue_has_a_unit_test():
     unit test on hand-computed rows."""
     ensure_manifest()
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    tested = {row["indicateur"] for u in manifest["unit_tests"].values()
-              for row in (u["expect"].get("rows") or []) if "indicateur" in row}
+    tested = {
+        row["indicateur"]
+        for u in manifest["unit_tests"].values()
+        for row in (u["expect"].get("rows") or [])
+        if "indicateur" in row
+    }
     assert sorted({i.indicateur for i in catalogue()} - tested) == []
 
 
@@ -48,7 +52,10 @@ def test_every_model_and_seed_has_a_data_test():
     """Keys, accepted values or relationships guard every model and seed (data tests, run in production)."""
     ensure_manifest()
     nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
-    guarded = {n.get("attached_node") or n["depends_on"]["nodes"][0]
-               for n in nodes.values() if n["resource_type"] == "test" and n["depends_on"]["nodes"]}
+    guarded = {
+        n.get("attached_node") or n["depends_on"]["nodes"][0]
+        for n in nodes.values()
+        if n["resource_type"] == "test" and n["depends_on"]["nodes"]
+    }
     unguarded = [n["name"] for k, n in nodes.items() if n["resource_type"] in ("model", "seed") and k not in guarded]
     assert unguarded == []

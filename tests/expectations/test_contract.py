@@ -13,18 +13,38 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_feed_of_the_contract_is_declared():
     assert [c.feed for c in all_contracts()][0] == "bailleurs"
     assert {c.feed for c in all_contracts()} == {
-        "bailleurs", "sne_demandes", "sne_radiations", "rpls", "mouvements", "programmes", "positionnements",
-        "cal", "bilan_flux", "engagements_cia"}
+        "bailleurs",
+        "sne_demandes",
+        "sne_radiations",
+        "rpls",
+        "mouvements",
+        "programmes",
+        "positionnements",
+        "cal",
+        "bilan_flux",
+        "engagements_cia",
+    }
 
 
-@pytest.mark.parametrize("name, feed", [
-    ("sne_demandes_20251031.csv", "sne_demandes"), ("sne_radiations_20251031.csv", "sne_radiations"),
-    ("rpls_2025.csv", "rpls"), ("rpls_900000001_2025.csv", "rpls"), ("mouvements_900000001_202510.csv", "mouvements"),
-    ("programmes_20251015.csv", "programmes"), ("positionnements_202510.csv", "positionnements"),
-    ("cal_900000001_202510.csv", "cal"), ("bilan_flux_900000001_2025.csv", "bilan_flux"),
-    ("engagements_cia_2025.csv", "engagements_cia"), ("bailleurs.csv", "bailleurs"),
-    ("sne_demandes_2025103.csv", None), ("SNE_DEMANDES_20251031.csv", None), ("notes.txt", None),
-])
+@pytest.mark.parametrize(
+    "name, feed",
+    [
+        ("sne_demandes_20251031.csv", "sne_demandes"),
+        ("sne_radiations_20251031.csv", "sne_radiations"),
+        ("rpls_2025.csv", "rpls"),
+        ("rpls_900000001_2025.csv", "rpls"),
+        ("mouvements_900000001_202510.csv", "mouvements"),
+        ("programmes_20251015.csv", "programmes"),
+        ("positionnements_202510.csv", "positionnements"),
+        ("cal_900000001_202510.csv", "cal"),
+        ("bilan_flux_900000001_2025.csv", "bilan_flux"),
+        ("engagements_cia_2025.csv", "engagements_cia"),
+        ("bailleurs.csv", "bailleurs"),
+        ("sne_demandes_2025103.csv", None),
+        ("SNE_DEMANDES_20251031.csv", None),
+        ("notes.txt", None),
+    ],
+)
 def test_file_names_dispatch_to_their_feed(name, feed):
     found = feed_for(name)
     assert (found.feed if found else None) == feed
@@ -62,17 +82,21 @@ def test_communes_seed_has_the_24_communes_with_their_sector():
 
 
 def test_generated_contract_doc_is_current():
-    assert (ROOT / "docs" / "contrats.md").read_text(encoding="utf-8") == render(), \
+    assert (ROOT / "docs" / "contrats.md").read_text(encoding="utf-8") == render(), (
         "regenerate with: python -m expectations.contract_doc > docs/contrats.md"
+    )
 
 
-@pytest.mark.parametrize("predicate, french", [
-    ("decision = 'ATTRIBUTION_RANG'", "decision vaut ATTRIBUTION_RANG"),
-    ("reponse_candidat in ('ACCEPTE', 'REFUSE')", "reponse_candidat vaut ACCEPTE ou REFUSE"),
-    ("c in ('A', 'B', 'C')", "c vaut A, B ou C"),
-    ("_siren_fichier is null", "le nom du fichier ne donne pas le SIREN du bailleur"),
-    ("a = 'X' and b = 'Y'", "a = 'X' and b = 'Y'"),  # no plain wording: given as written
-])
+@pytest.mark.parametrize(
+    "predicate, french",
+    [
+        ("decision = 'ATTRIBUTION_RANG'", "decision vaut ATTRIBUTION_RANG"),
+        ("reponse_candidat in ('ACCEPTE', 'REFUSE')", "reponse_candidat vaut ACCEPTE ou REFUSE"),
+        ("c in ('A', 'B', 'C')", "c vaut A, B ou C"),
+        ("_siren_fichier is null", "le nom du fichier ne donne pas le SIREN du bailleur"),
+        ("a = 'X' and b = 'Y'", "a = 'X' and b = 'Y'"),  # no plain wording: given as written
+    ],
+)
 def test_conditional_requirements_read_in_french(predicate, french):
     assert condition_fr(predicate) == french
 

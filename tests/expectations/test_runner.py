@@ -28,8 +28,11 @@ def test_appendix_a_list_is_kept_in_one_place():
     """The structural suite lists the catalogue seed's indicators, in its order."""
     indicateurs = [i.indicateur for i in catalogue()]
     suite = runner.load_suite("fct_indicateurs")
-    in_set = [e for e in suite["expectations"] if e["kwargs"].get("column") == "indicateur"
-              and e["type"] == "expect_column_values_to_be_in_set"]
+    in_set = [
+        e
+        for e in suite["expectations"]
+        if e["kwargs"].get("column") == "indicateur" and e["type"] == "expect_column_values_to_be_in_set"
+    ]
     assert in_set[0]["kwargs"]["value_set"] == indicateurs
     assert len(indicateurs) == 71 and {"D1", "I2_q3", "R1_alerte", "S1_part_ytd"} <= set(indicateurs)
 
@@ -38,8 +41,21 @@ def test_catalogue_rows_are_complete_and_in_their_vocabularies():
     """Every indicator has its French label and definition, a nature of the one vocabulary, and cuts whose
     levels and dimensions the encoder knows."""
     levels = {"epci", "secteur", "commune", "bailleur", "reservataire", "residence"}
-    dims = {"mois", "bailleur", "reservataire", "typologie", "financement", "qpv", "mutation", "prioritaire",
-            "motif", "decision", "avis", "tranche", "choix"}
+    dims = {
+        "mois",
+        "bailleur",
+        "reservataire",
+        "typologie",
+        "financement",
+        "qpv",
+        "mutation",
+        "prioritaire",
+        "motif",
+        "decision",
+        "avis",
+        "tranche",
+        "choix",
+    }
     for i in catalogue():
         assert i.libelle and i.definition, i.indicateur
         assert i.nature in {"compte", "part", "ratio", "duree", "score", "drapeau"}, i.indicateur
@@ -50,23 +66,25 @@ def test_catalogue_rows_are_complete_and_in_their_vocabularies():
 
 def demandes(**overrides) -> pd.DataFrame:
     """100 plausible active demands (warehouse columns of raw.sne_demandes)."""
-    frame = pd.DataFrame({
-        "id_demande": [f"{i:064x}" for i in range(N)],
-        "date_depot": pd.to_datetime(["2023-05-01"] * N),
-        "canal": ["GUICHET"] * N,
-        "communes_souhaitees": [["06004"]] * N,
-        "typologies_souhaitees": [["T2"]] * N,
-        "age": [40] * N,
-        "situation_familiale": ["C"] * N,
-        "situation_professionnelle": ["CDI"] * N,
-        "nb_personnes": [2] * N,
-        "nb_enfants_moins_14_ans": [0] * N,
-        "revenu_mensuel": [1800.0] * N,
-        "logement_actuel": ["HLM"] * 30 + ["LP"] * 70,
-        "motif_principal": ["01"] * N,
-        "statut_dalo": ["NON"] * 95 + ["ACTIF"] * 5,
-        "commune_residence": ["06004"] * N,
-    })
+    frame = pd.DataFrame(
+        {
+            "id_demande": [f"{i:064x}" for i in range(N)],
+            "date_depot": pd.to_datetime(["2023-05-01"] * N),
+            "canal": ["GUICHET"] * N,
+            "communes_souhaitees": [["06004"]] * N,
+            "typologies_souhaitees": [["T2"]] * N,
+            "age": [40] * N,
+            "situation_familiale": ["C"] * N,
+            "situation_professionnelle": ["CDI"] * N,
+            "nb_personnes": [2] * N,
+            "nb_enfants_moins_14_ans": [0] * N,
+            "revenu_mensuel": [1800.0] * N,
+            "logement_actuel": ["HLM"] * 30 + ["LP"] * 70,
+            "motif_principal": ["01"] * N,
+            "statut_dalo": ["NON"] * 95 + ["ACTIF"] * 5,
+            "commune_residence": ["06004"] * N,
+        }
+    )
     for col, values in overrides.items():
         frame[col] = values
     return frame
@@ -82,13 +100,13 @@ def test_a_plausible_snapshot_passes():
 
 def test_each_kind_of_distribution_expectation_catches_its_fault():
     bad = demandes(
-        id_demande=[None] + [f"{i:064x}" for i in range(1, N)],           # not null (contract)
-        canal=["FAX"] + ["GUICHET"] * (N - 1),                             # value set (contract)
-        logement_actuel=["HLM"] * 80 + ["LP"] * 20,                        # share above its max
-        statut_dalo=["ACTIF"] * 30 + ["NON"] * 70,                         # share above its max
-        revenu_mensuel=[90000.0] * 5 + [100.0] * (N - 5),                   # range, and the median
-        age=[3] * 10 + [40] * (N - 10),                                    # range
-        nb_personnes=[9] * N,                                              # mean
+        id_demande=[None] + [f"{i:064x}" for i in range(1, N)],  # not null (contract)
+        canal=["FAX"] + ["GUICHET"] * (N - 1),  # value set (contract)
+        logement_actuel=["HLM"] * 80 + ["LP"] * 20,  # share above its max
+        statut_dalo=["ACTIF"] * 30 + ["NON"] * 70,  # share above its max
+        revenu_mensuel=[90000.0] * 5 + [100.0] * (N - 5),  # range, and the median
+        age=[3] * 10 + [40] * (N - 10),  # range
+        nb_personnes=[9] * N,  # mean
         nb_enfants_moins_14_ans=[0] * N,
         date_depot=pd.to_datetime(["1990-01-01"] * 10 + ["2023-05-01"] * (N - 10)),  # dates
     )
@@ -119,10 +137,12 @@ def test_the_lower_bound_of_a_share_and_missing_parameters():
     few = demandes(logement_actuel=["LP"] * N)  # no mutation at all: below the 15 % floor
     result = runner.validate(few, "sne_demandes")  # no previous file: no volume bound
     assert [(e.type, e.column, e.observed) for e in result.failures] == [
-        ("expect_column_values_to_be_in_set", "logement_actuel", 0.0)]
+        ("expect_column_values_to_be_in_set", "logement_actuel", 0.0)
+    ]
 
 
 # --- the structural suite of fct_indicateurs ------------------------------------------------------------
+
 
 def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
     """A small long table: D1 and D5 by commune and EPCI (EPCI = Σ communes), a share Q1 at EPCI level."""
@@ -130,14 +150,28 @@ def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
     for annee, trimestre in quarters:
         for ind, per_commune in (("D1", 10.0), ("D5", 2.0)):
             for i, c in enumerate(COMMUNES):
-                rows.append((annee, trimestre, "COMMUNE", c, f"commune {c}", ind, "ensemble", per_commune + i,
-                             per_commune + i, None, "ok"))
+                rows.append(
+                    (
+                        annee,
+                        trimestre,
+                        "COMMUNE",
+                        c,
+                        f"commune {c}",
+                        ind,
+                        "ensemble",
+                        per_commune + i,
+                        per_commune + i,
+                        None,
+                        "ok",
+                    )
+                )
             total = sum(per_commune + i for i in range(len(COMMUNES)))
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "ensemble", total, total, None, "ok"))
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "typologie=T2", 5.0, 5.0, None, "ok"))
         rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "Q1", "reservataire=COLTER", 0.25, 3.0, 12.0, "ok"))
-        rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "D9", "ensemble", None, None, None,
-                     "non_calculable"))
+        rows.append(
+            (annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "D9", "ensemble", None, None, None, "non_calculable")
+        )
     return pd.DataFrame(rows, columns=suites_gen.FCT_COLUMNS)
 
 
@@ -145,15 +179,19 @@ def test_a_sound_indicator_table_passes():
     result = runner.validate(indicateurs(), "fct_indicateurs")
     assert result.success, result.markdown()
     controls = [e for e in result.expectations if e.type.startswith("controle:")]
-    assert [e.type for e in controls] == ["controle:communes_presentes", "controle:epci_somme_communes",
-                                          "controle:trimestres_continus"]
+    assert [e.type for e in controls] == [
+        "controle:communes_presentes",
+        "controle:epci_somme_communes",
+        "controle:trimestres_continus",
+    ]
 
 
 def test_structural_faults_are_each_caught():
     frame = indicateurs(quarters=((2025, 3), (2026, 1)))  # 2025T4 missing
     frame.loc[frame["indicateur"] == "Q1", "valeur"] = 25.0  # a percent, not a fraction
-    frame = frame.drop(frame.index[(frame["code_geo"] == COMMUNES[3]) & (frame["indicateur"] == "D1")
-                                   & (frame["annee"] == 2026)])  # a commune missing (and EPCI ≠ Σ)
+    frame = frame.drop(
+        frame.index[(frame["code_geo"] == COMMUNES[3]) & (frame["indicateur"] == "D1") & (frame["annee"] == 2026)]
+    )  # a commune missing (and EPCI ≠ Σ)
     epci_d5 = (frame["niveau_geo"] == "EPCI") & (frame["indicateur"] == "D5") & (frame["modalite"] == "ensemble")
     frame.loc[epci_d5 & (frame["annee"] == 2025), "valeur"] += 1  # EPCI ≠ Σ communes
     t2 = frame.index[frame["modalite"] == "typologie=T2"]

@@ -48,7 +48,7 @@ class ParsedFile:
     contract: Contract
     encoding: str
     header: list[str]
-    frame: pl.DataFrame             # well-formed rows, strings (empty = null), with ``_line``
+    frame: pl.DataFrame  # well-formed rows, strings (empty = null), with ``_line``
     bad_field_count: list[int] = field(default_factory=list)  # lines of rows with too few / many fields
     crlf: bool = False
 
@@ -91,8 +91,9 @@ def parse(path: Path) -> ParsedFile:
 
 
 def _date(col: pl.Expr) -> pl.Expr:
-    return pl.coalesce(col.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
-                       col.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    return pl.coalesce(
+        col.str.strptime(pl.Date, "%d/%m/%Y", strict=False), col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    )
 
 
 def typed(df: pl.DataFrame, c: Contract) -> pl.DataFrame:
@@ -130,8 +131,13 @@ def check(files: list[ParsedFile]) -> list[tuple[str, int, str, str]]:
         assert pf.contract.feed == c.feed
         problems += [(pf.path.name, ln, "", "nombre de champs") for ln in pf.bad_field_count]
         info = c.file_info(pf.path.name)
-        parts.append(pf.frame.with_columns(_file=pl.lit(pf.path.name), _siren_fichier=pl.lit(info.siren, dtype=pl.String),
-                                           _date_fichier=pl.lit(info.date, dtype=pl.Date)))
+        parts.append(
+            pf.frame.with_columns(
+                _file=pl.lit(pf.path.name),
+                _siren_fichier=pl.lit(info.siren, dtype=pl.String),
+                _date_fichier=pl.lit(info.date, dtype=pl.Date),
+            )
+        )
     df = pl.concat(parts, how="diagonal")
     epci = communes_epci()
     for col in c.columns:
@@ -174,7 +180,9 @@ def check(files: list[ParsedFile]) -> list[tuple[str, int, str, str]]:
             m = df.filter(x.str.contains(PATTERNS["month"]) & pl.col("_date_fichier").is_not_null())
             ym = m[col.name].str.slice(3, 4).cast(pl.Int64) * 12 + m[col.name].str.slice(0, 2).cast(pl.Int64)
             limit = m["_date_fichier"].dt.year().cast(pl.Int64) * 12 + m["_date_fichier"].dt.month().cast(pl.Int64)
-            problems += [(f, ln, col.name, "futur") for f, ln in m.filter(ym > limit).select("_file", "_line").iter_rows()]
+            problems += [
+                (f, ln, col.name, "futur") for f, ln in m.filter(ym > limit).select("_file", "_line").iter_rows()
+            ]
     t = typed(df, c).hstack(df.select("_file", "_siren_fichier", "_date_fichier"))
     con = duckdb.connect()
     try:
@@ -220,8 +228,10 @@ def parse_folder(folder: Path) -> dict[str, list[ParsedFile]]:
 
 def rows_by_feed(parsed: dict[str, list[ParsedFile]]) -> dict[str, pl.DataFrame]:
     """Every well-formed row, by feed, with ``_file`` and ``_line`` (strings, null = empty)."""
-    return {k: pl.concat([pf.frame.with_columns(_file=pl.lit(pf.path.name)) for pf in v], how="diagonal")
-            for k, v in parsed.items()}
+    return {
+        k: pl.concat([pf.frame.with_columns(_file=pl.lit(pf.path.name)) for pf in v], how="diagonal")
+        for k, v in parsed.items()
+    }
 
 
 def day_of(col: str) -> pl.Expr:

@@ -21,7 +21,9 @@ EPCI = [r["code_insee"] for r in communes()]
 
 def _q1(year: int) -> float:
     with open(SEEDS_DIR / "seuils_quartiles.csv", encoding="utf-8", newline="") as f:
-        return next(float(r["q1"]) for r in csv.DictReader(f) if r["epci_siren"] == EPCI_SIREN and int(r["annee"]) == year)
+        return next(
+            float(r["q1"]) for r in csv.DictReader(f) if r["epci_siren"] == EPCI_SIREN and int(r["annee"]) == year
+        )
 
 
 def _snapshot(feeds, name: str) -> pl.DataFrame:
@@ -91,7 +93,9 @@ def test_tension_between_8_and_14(feeds):
 
 def test_offer_refusals_between_30_and_45_percent(feeds):
     cal = feeds["cal"].with_columns(bailleur=pl.col("_file").str.slice(4, 9))
-    final = cal.sort("_file").unique(["bailleur", "date_cal", "ident_rep", "numero_unique"], keep="last", maintain_order=True)
+    final = cal.sort("_file").unique(
+        ["bailleur", "date_cal", "ident_rep", "numero_unique"], keep="last", maintain_order=True
+    )
     answered = final.filter(pl.col("reponse_candidat").is_not_null())
     refused = answered.filter(pl.col("reponse_candidat").is_in(["REFUSE", "SANS_REPONSE"])).height
     assert 0.30 <= refused / answered.height <= 0.45
@@ -109,12 +113,18 @@ def test_vacancy_between_2_and_4_percent(feeds, year):
 def test_rotation_between_7_and_10_percent(feeds):
     """P2 on 2025: entries during the year into the dwellings offered at 1 January (landlords sending events)."""
     senders = set(feeds["bailleurs"].filter(pl.col("envoie_mouvements") == "OUI")["siren"])
-    rpls = feeds["rpls"].filter(pl.col("_file").str.ends_with("2025.csv")).with_columns(
-        siren=pl.col("_file").str.slice(5, 9))
+    rpls = (
+        feeds["rpls"]
+        .filter(pl.col("_file").str.ends_with("2025.csv"))
+        .with_columns(siren=pl.col("_file").str.slice(5, 9))
+    )
     offered = rpls.filter(pl.col("siren").is_in(senders) & pl.col("MODE").is_in(["1", "2"]))
     mv = feeds["mouvements"].with_columns(d=day_of("date_evenement"))
-    entries = mv.filter((pl.col("type_evenement") == "ENTREE") & (pl.col("d").dt.year() == 2025)
-                        & pl.col("IDENT_REP").is_in(offered["IDENT_REP"].implode()))
+    entries = mv.filter(
+        (pl.col("type_evenement") == "ENTREE")
+        & (pl.col("d").dt.year() == 2025)
+        & pl.col("IDENT_REP").is_in(offered["IDENT_REP"].implode())
+    )
     assert 0.07 <= entries.height / offered.height <= 0.10
 
 
@@ -149,8 +159,11 @@ def test_renewals_keep_demands_valid(feeds):
     assert (last_valid >= T_LAST - dt.timedelta(days=365 + 32)).all()
     old = df.filter(pl.col("depot") < T_LAST - dt.timedelta(days=400))
     assert old["ren"].null_count() == 0
-    rad = feeds["sne_radiations"].filter(pl.col("motif_radiation") == "RADREN").with_columns(
-        depot=day_of("date_depot"), ren=day_of("date_renouvellement"), rad=day_of("date_radiation"))
+    rad = (
+        feeds["sne_radiations"]
+        .filter(pl.col("motif_radiation") == "RADREN")
+        .with_columns(depot=day_of("date_depot"), ren=day_of("date_renouvellement"), rad=day_of("date_radiation"))
+    )
     gap = rad.select((pl.col("rad") - pl.max_horizontal("depot", "ren")).dt.total_days())["rad"]
     assert gap.min() >= 365 and gap.max() <= 365 + 62
 
@@ -173,7 +186,7 @@ def test_radiation_mix_and_deradiations(feeds):
     assert set(later["numero_unique"]) <= set(j["numero_unique"])
     snaps = feeds["sne_demandes"].select("numero_unique", "_file")
     row = back.filter(pl.col("_file") != "sne_radiations_20260930.csv").row(0, named=True)
-    nxt = "sne_demandes_" + row["_file"][len("sne_radiations_"):]
+    nxt = "sne_demandes_" + row["_file"][len("sne_radiations_") :]
     assert snaps.filter((pl.col("_file") == nxt) & (pl.col("numero_unique") == row["numero_unique"])).height == 1
 
 
@@ -185,7 +198,7 @@ def test_attribution_mix_and_quotas(feeds):
     for r in ("COLTER", "COLACT", "AUCUN"):
         assert 0.12 <= share[r] <= 0.32
     y25 = _with_uc(_radatt(feeds).filter(pl.col("bail").dt.year() == 2025))
-    q1 = (pl.col("rev") * 12 / pl.col("uc") < _q1(2025))
+    q1 = pl.col("rev") * 12 / pl.col("uc") < _q1(2025)
     outside = y25.filter(pl.col("qpv") == "NON")
     q2 = outside.filter(q1 | (pl.col("relogement_ru") == "OUI")).height / outside.height
     assert 0.15 <= q2 <= 0.27

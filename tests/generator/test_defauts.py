@@ -26,8 +26,16 @@ def test_the_report_says_where_the_faults_are(runs):
     sne = {n for n in names if n.startswith(("sne_demandes_", "sne_radiations_"))}
     assert sne <= set(faulty.defauts)  # at least one fault in every SNE file
     kinds = {k for counts in faulty.defauts.values() for k in counts}
-    assert kinds == {"code_invalide", "date_impossible", "doublon_identique", "doublon_conflictuel",
-                     "champs_manquants", "champs_en_trop", "revenu_negatif", "enfants_incoherents"}
+    assert kinds == {
+        "code_invalide",
+        "date_impossible",
+        "doublon_identique",
+        "doublon_conflictuel",
+        "champs_manquants",
+        "champs_en_trop",
+        "revenu_negatif",
+        "enfants_incoherents",
+    }
     for name in faulty.defauts:
         assert name.split("_")[0] in ("sne", "rpls", "mouvements", "cal", "positionnements")
     # About 0.5 % of the rows of a large SNE file.
@@ -57,7 +65,7 @@ def test_an_independent_reader_finds_exactly_the_reported_faults(runs):
 
 def test_faults_leave_headers_and_other_files_alone(runs):
     clean, faulty = runs
-    for a, b in zip(clean.files, faulty.files):
+    for a, b in zip(clean.files, faulty.files, strict=True):
         assert a.name == b.name
         ra, rb = a.read_bytes(), b.read_bytes()
         if b.name not in faulty.defauts:

@@ -41,7 +41,9 @@ def test_every_file_matches_a_feed_and_the_expected_names_are_there(territory, f
         assert f"positionnements_{y}{m:02d}.csv" in names
     b = _landlords(feeds)
     assert b.height == 17
-    ended = {r["siren"]: parse_date(r["date_fin"]) for r in b.filter(pl.col("date_fin").is_not_null()).iter_rows(named=True)}
+    ended = {
+        r["siren"]: parse_date(r["date_fin"]) for r in b.filter(pl.col("date_fin").is_not_null()).iter_rows(named=True)
+    }
     for r in b.iter_rows(named=True):
         siren = r["siren"]
         for y, m in MONTHS:
@@ -53,7 +55,7 @@ def test_every_file_matches_a_feed_and_the_expected_names_are_there(territory, f
     # Stock: the whole territory's file for the first year, one file per landlord afterwards.
     assert "rpls_2024.csv" in names and not any(re.match(r"rpls_\d{9}_2024\.csv", n) for n in names)
     for y in (2025, 2026):
-        assert "rpls_%d.csv" % y not in names
+        assert f"rpls_{y}.csv" not in names
         expected = {f"rpls_{s}_{y}.csv" for s in b["siren"] if s not in ended or ended[s] >= dt.date(y, 1, 1)}
         assert expected == {n for n in names if re.match(rf"rpls_\d{{9}}_{y}\.csv", n)}
     # Complete years only for the flux report; every year for the CIA.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from expectations.contract import codes
-
 from pipelines.generator import names, params
 from pipelines.generator.world import fictitious_siren, siren_check_digit
 

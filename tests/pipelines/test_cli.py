@@ -12,22 +12,25 @@ from pathlib import Path
 import dagster as dg
 
 from assets.warehouse import writer_lock
-from tests.conftest import TEST_KEY_HEX, dump
+from tests.conftest import dump
 
 BIN = Path(sys.executable).parent
 
 
 def observatoire(*args: str, env_extra: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **(env_extra or {})}
-    return subprocess.run([str(BIN / "observatoire"), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([str(BIN / "observatoire"), *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_help_is_in_french():
     out = observatoire("--help")
     assert out.returncode == 0
-    for words in ("ingère les nouveaux fichiers", "reconstruit les tables brutes depuis l'archive",
-                  "écrit un territoire synthétique", "lance l'interface Dagster"):
+    for words in (
+        "ingère les nouveaux fichiers",
+        "reconstruit les tables brutes depuis l'archive",
+        "écrit un territoire synthétique",
+        "lance l'interface Dagster",
+    ):
         assert words in out.stdout
 
 
@@ -68,12 +71,21 @@ def test_rejouer_rebuilds_from_the_archive(home, key_env):
 
 
 def test_writers_wait_for_the_lock(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time; from pathlib import Path
         from assets.warehouse import writer_lock
         with writer_lock(Path({str(tmp_path)!r})):
             print("held", flush=True); time.sleep(2)
-        """)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert holder.stdout.readline().strip() == "held"
     said = []
     start = time.monotonic()
@@ -97,8 +109,14 @@ def test_runs_of_a_vanished_cli_process_are_marked_failed(tmp_path, monkeypatch)
     dead.wait()
     instance = dg.DagsterInstance.ephemeral()
     for run_id, pid in (("orphan", dead.pid), ("alive", os.getpid())):
-        instance.add_run(dg.DagsterRun(job_name="observatoire", run_id=run_id, status=dg.DagsterRunStatus.STARTED,
-                                       tags={"observatoire/pid": str(pid)}))
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="observatoire",
+                run_id=run_id,
+                status=dg.DagsterRunStatus.STARTED,
+                tags={"observatoire/pid": str(pid)},
+            )
+        )
     _fail_orphan_runs(instance)
     assert instance.get_run_by_id("orphan").status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("alive").status == dg.DagsterRunStatus.STARTED

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from assets.ingest.feeds import FEED_ASSETS, asset_key
 from assets.settings import SettingsResource
@@ -19,13 +18,20 @@ from tests.conftest import FIXTURE_NAMES, FIXTURE_NUMEROS, drop
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = {"ingestion", "staging", "intermediate", "publication"} | {
-    f"marts_{a}" for a in ("demande", "attributions", "commission", "parc", "indicateurs")}
+    f"marts_{a}" for a in ("demande", "attributions", "commission", "parc", "indicateurs")
+}
 
 
 def test_dagster_definitions_validate():
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    out = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w",
-                          "workspace.yaml"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "All code locations passed validation" in out.stdout + out.stderr
 
@@ -43,18 +49,18 @@ def test_every_asset_has_a_description_a_group_and_kinds():
 
 def test_feed_assets_materialize_on_the_fixture_drop(home, key_env):
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(FEED_ASSETS, resources={"parametres": SettingsResource(home=str(home))},
-                            instance=instance)
+    result = dg.materialize(FEED_ASSETS, resources={"parametres": SettingsResource(home=str(home))}, instance=instance)
     assert result.success
-    meta = {m.asset_key: m.metadata for m in
-            (e.event_specific_data.materialization for e in result.get_asset_materialization_events())}
+    meta = {
+        m.asset_key: m.metadata
+        for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
+    }
     assert meta[asset_key("sne_demandes")]["dagster/row_count"].value == 6
     assert meta[asset_key("sne_radiations")]["dagster/row_count"].value == 4
     assert meta[asset_key("bailleurs")]["fichiers_traites"].value == 1
     assert "id_demande" in meta[asset_key("sne_demandes")]["apercu"].value
     # nothing personal in the run's logs or metadata
-    logs = "\n".join(str(e.dagster_event or "") + (e.user_message or "")
-                     for e in instance.all_logs(result.run_id))
+    logs = "\n".join(str(e.dagster_event or "") + (e.user_message or "") for e in instance.all_logs(result.run_id))
     for secret in FIXTURE_NUMEROS + FIXTURE_NAMES:
         assert secret not in logs
 
@@ -102,7 +108,7 @@ def test_dbt_runs_get_the_settings_as_vars():
     args = dbt_build_args(settings.dbt_vars())
     assert args[0] == "build" and args[args.index("--exclude") + 1] == "test_type:unit"
     i = args.index("--vars")
-    assert args[i:i + 2] == vars_args(settings.dbt_vars())
+    assert args[i : i + 2] == vars_args(settings.dbt_vars())
     assert '"seuil_secret_public": 12' in args[i + 1]
     assert "vars:" not in (ROOT / "dbt_project" / "dbt_project.yml").read_text()  # no copy of the settings
 
@@ -119,10 +125,26 @@ def test_the_background_parse_of_a_first_run_is_reused_by_the_next_dbt_command(t
     target = tmp_path / "dbt" / "target"
     assert (target / PARTIAL_PARSE).exists(), (target / "parse.log").read_text()
     start_parse(tmp_path, vars_, HOME_ENV)  # a parse to reuse: nothing started
-    out = subprocess.run([DBT, "parse", *dbt_build_args(vars_)[1:3], "--project-dir", str(DBT_DIR), "--profiles-dir",
-                          str(DBT_DIR), "--target-path", str(target), "--log-path", str(target)],
-                         cwd=DBT_DIR, env={**os.environ, HOME_ENV: str(tmp_path)}, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [
+            DBT,
+            "parse",
+            *dbt_build_args(vars_)[1:3],
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
+        cwd=DBT_DIR,
+        env={**os.environ, HOME_ENV: str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Unable to do partial parsing" not in out.stdout, out.stdout
 

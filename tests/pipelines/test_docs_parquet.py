@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
@@ -64,9 +64,17 @@ def test_marts_are_written_as_parquet(ran):
     home, _ = ran
     folder = home / "published" / "donnees"
     assert {p.name for p in folder.glob("*.parquet")} >= {
-        "fct_indicateurs.parquet", "fct_demandes.parquet", "fct_attributions.parquet", "fct_examens_cal.parquet",
-        "fct_positionnements.parquet", "fct_logements_trimestres.parquet", "dim_communes.parquet",
-        "dim_bailleurs.parquet", "int_logements_etats.parquet", "int_flux_completude.parquet"}
+        "fct_indicateurs.parquet",
+        "fct_demandes.parquet",
+        "fct_attributions.parquet",
+        "fct_examens_cal.parquet",
+        "fct_positionnements.parquet",
+        "fct_logements_trimestres.parquet",
+        "dim_communes.parquet",
+        "dim_bailleurs.parquet",
+        "int_logements_etats.parquet",
+        "int_flux_completude.parquet",
+    }
     assert not list(folder.glob(".*tmp"))
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
@@ -121,8 +129,10 @@ def test_a_structural_fault_fails_the_blocking_check(ran, tmp_path):
     shutil.copy(home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     try:  # a share written as a percent
-        con.execute("insert into marts.fct_indicateurs values (2026, 1, 'EPCI', '240600585', 'CASA', 'Q1', "
-                    "'reservataire=TEST', 25, 25, 1, 'ok')")
+        con.execute(
+            "insert into marts.fct_indicateurs values (2026, 1, 'EPCI', '240600585', 'CASA', 'Q1', "
+            "'reservataire=TEST', 25, 25, 1, 'ok')"
+        )
     finally:
         con.close()
     result = structure_fct_indicateurs(parametres=SettingsResource(home=str(tmp_path)))
@@ -171,8 +181,18 @@ def test_quality_models_are_not_published(ran):
 
     with connect(home, read_only=True) as con:
         tables = exported_tables(con)
-        built = {r[0] for r in con.sql("select table_name from information_schema.tables "
-                                       "where table_schema = 'intermediate'").fetchall()}
-    assert {"int_envois_attendus", "int_attributions_rapprochees", "int_logements_cites",
-            "int_extractions_rapprochees", "int_millesimes_rapproches", "int_quartiles_compares"} <= built
+        built = {
+            r[0]
+            for r in con.sql(
+                "select table_name from information_schema.tables where table_schema = 'intermediate'"
+            ).fetchall()
+        }
+    assert {
+        "int_envois_attendus",
+        "int_attributions_rapprochees",
+        "int_logements_cites",
+        "int_extractions_rapprochees",
+        "int_millesimes_rapproches",
+        "int_quartiles_compares",
+    } <= built
     assert not any(t.endswith(("_rapprochees", "_rapproches", "_cites", "_compares", "_attendus")) for _, t in tables)

@@ -34,7 +34,9 @@ def test_generated_drop_loads_and_quarantines_exactly_the_injected_faults(tmp_pa
         assert sum(expected.values()) > 10
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     try:
-        loaded = con.execute("select sum(lignes_chargees + lignes_ignorees) from raw.journal_ingestion").fetchall()[0][0]
+        loaded = con.execute("select sum(lignes_chargees + lignes_ignorees) from raw.journal_ingestion").fetchall()[0][
+            0
+        ]
     finally:
         con.close()
     assert loaded > 2000

@@ -12,12 +12,18 @@ CHECKS = {
     "completude_flux": {
         "recus_par_bailleur": [
             {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "flux": "cal", "recus": 3, "attendus": 3},
-            {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "flux": "mouvements", "recus": 2,
-             "attendus": 3},
+            {
+                "bailleur_siren": "900000001",
+                "nom_bailleur": "Office Un",
+                "flux": "mouvements",
+                "recus": 2,
+                "attendus": 3,
+            },
             {"bailleur_siren": "900000002", "nom_bailleur": None, "flux": "rpls", "recus": 1, "attendus": 1},
         ],
         "premiers_manquants": [
-            {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "mois": "2025-02", "flux": "mouvements"}],
+            {"bailleur_siren": "900000001", "nom_bailleur": "Office Un", "mois": "2025-02", "flux": "mouvements"}
+        ],
     },
     "attributions_rapprochees": {"attributions": 40, "taux_entree": 0.975, "taux_offre_acceptee": 1.0},
     "logements_connus_du_parc": {"hors_parc": 2},
@@ -43,10 +49,12 @@ def test_quality_lines_say_what_the_checks_found():
 
 
 def test_no_attribution_and_no_comparison_leave_their_lines_out():
-    checks = {**CHECKS, "attributions_rapprochees": {"attributions": 0, "taux_entree": 0.0,
-                                                     "taux_offre_acceptee": 0.0},
-              "quartile_sne_recalcule": {"desaccords": 0, "comparees": 0},
-              "completude_flux": {"recus_par_bailleur": [], "premiers_manquants": []}}
+    checks = {
+        **CHECKS,
+        "attributions_rapprochees": {"attributions": 0, "taux_entree": 0.0, "taux_offre_acceptee": 0.0},
+        "quartile_sne_recalcule": {"desaccords": 0, "comparees": 0},
+        "completude_flux": {"recus_par_bailleur": [], "premiers_manquants": []},
+    }
     assert quality_lines(checks) == []
 
 
@@ -60,8 +68,11 @@ def test_checks_that_did_not_run_are_said_so():
 
 def test_check_metadata_reads_the_values_of_dagster_evaluations():
     evaluation = dg.AssetCheckEvaluation(
-        asset_key=dg.AssetKey(["intermediate", "int_logements_etats"]), check_name="ecarts_millesimes", passed=True,
-        metadata={"ecarts": dg.MetadataValue.int(3), "par_bailleur": dg.MetadataValue.md("_aucune ligne_")})
+        asset_key=dg.AssetKey(["intermediate", "int_logements_etats"]),
+        check_name="ecarts_millesimes",
+        passed=True,
+        metadata={"ecarts": dg.MetadataValue.int(3), "par_bailleur": dg.MetadataValue.md("_aucune ligne_")},
+    )
     assert check_metadata([evaluation]) == {"ecarts_millesimes": {"ecarts": 3, "par_bailleur": "_aucune ligne_"}}
 
 

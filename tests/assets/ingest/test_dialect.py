@@ -16,11 +16,11 @@ def records(text: str) -> list[tuple[int, list[str] | None, str | None]]:
 
 
 def test_utf8_is_detected():
-    assert decode("a;b\nété;œuvre\n".encode("utf-8")) == ("a;b\nété;œuvre\n", "utf-8")
+    assert decode("a;b\nété;œuvre\n".encode()) == ("a;b\nété;œuvre\n", "utf-8")
 
 
 def test_utf8_bom_is_allowed_and_removed():
-    text, enc = decode(BOM + "numero;ville\n1;Valbonne\n".encode("utf-8"))
+    text, enc = decode(BOM + b"numero;ville\n1;Valbonne\n")
     assert text == "numero;ville\n1;Valbonne\n"
     assert enc == "utf-8-sig"
 

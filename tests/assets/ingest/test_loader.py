@@ -16,8 +16,16 @@ from assets.ingest.pseudonym import Key, KeyProblem, hmac_python
 from assets.ingest.replay import replay
 from assets.settings import load_settings
 from assets.warehouse import connect
-from tests.conftest import (DEPOT, FIXTURE_NAMES, FIXTURE_NUMEROS, PERSONAL_COLUMNS, TEST_KEY_HEX, drop, dump,
-                            warehouse_text)
+from tests.conftest import (
+    DEPOT,
+    FIXTURE_NAMES,
+    FIXTURE_NUMEROS,
+    PERSONAL_COLUMNS,
+    TEST_KEY_HEX,
+    drop,
+    dump,
+    warehouse_text,
+)
 
 
 def ingest(home, **kw):
@@ -36,8 +44,11 @@ def query(home, sql, params=None):
 
 
 def quarantine(home, name):
-    return query(home, "select ligne, colonne, regle, raison from raw.quarantaine where fichier = ? "
-                       "order by ligne, colonne", [name])
+    return query(
+        home,
+        "select ligne, colonne, regle, raison from raw.quarantaine where fichier = ? order by ligne, colonne",
+        [name],
+    )
 
 
 def pid(numero: str) -> str:
@@ -48,27 +59,45 @@ def test_fixture_drop_loads_with_known_counts(home, key_env):
     reports = {r.fichier: r for r in ingest(home)}
     assert [r.statut for r in reports.values()] == [LOADED] * 5
     # bailleurs first, then demands and radiations in date order
-    assert list(reports) == ["bailleurs.csv", "sne_demandes_20250131.csv", "sne_demandes_20250228.csv",
-                             "sne_radiations_20250228.csv", "sne_radiations_20250331.csv"]
+    assert list(reports) == [
+        "bailleurs.csv",
+        "sne_demandes_20250131.csv",
+        "sne_demandes_20250228.csv",
+        "sne_radiations_20250228.csv",
+        "sne_radiations_20250331.csv",
+    ]
     feb = reports["sne_demandes_20250228.csv"]
     assert (feb.encodage, feb.lignes_lues, feb.lignes_chargees, feb.lignes_quarantaine) == ("windows-1252", 5, 3, 2)
     assert query(home, "select _date_fichier, count(*) from raw.sne_demandes group by 1 order by 1") == [
-        (dt.date(2025, 1, 31), 3), (dt.date(2025, 2, 28), 3)]
+        (dt.date(2025, 1, 31), 3),
+        (dt.date(2025, 2, 28), 3),
+    ]
     assert query(home, "select count(*) from raw.bailleurs") == [(2,)]
     assert not list((home / "inbox").iterdir())
 
 
 def test_quarantine_names_file_line_column_rule_and_french_reason(home, key_env):
     ingest(home)
-    rows = query(home, "select fichier, ligne, colonne, regle, raison from raw.quarantaine "
-                       "where fichier = 'sne_demandes_20250228.csv' order by ligne, colonne")
+    rows = query(
+        home,
+        "select fichier, ligne, colonne, regle, raison from raw.quarantaine "
+        "where fichier = 'sne_demandes_20250228.csv' order by ligne, colonne",
+    )
     assert ("sne_demandes_20250228.csv", 6, "date_depot", "date_impossible", "date impossible « 31/02/2025 »") in rows
-    assert ("sne_demandes_20250228.csv", 6, "logement_actuel", "code_inconnu",
-            "code inconnu de la liste logement_actuel « ZZ »") in rows
+    assert (
+        "sne_demandes_20250228.csv",
+        6,
+        "logement_actuel",
+        "code_inconnu",
+        "code inconnu de la liste logement_actuel « ZZ »",
+    ) in rows
     # the multi-line record occupies lines 2-3, so the truncated record starts on physical line 7
     assert ("sne_demandes_20250228.csv", 7, None, "nombre_de_champs", "nombre de champs : 10 au lieu de 22") in rows
-    future = query(home, "select ligne, regle from raw.quarantaine where fichier = 'sne_radiations_20250228.csv' "
-                         "and colonne = 'date_radiation'")
+    future = query(
+        home,
+        "select ligne, regle from raw.quarantaine where fichier = 'sne_radiations_20250228.csv' "
+        "and colonne = 'date_radiation'",
+    )
     assert future == [(6, "date_future")]
     report = home / "rapports" / "quarantaine" / "sne_demandes_20250228.quarantaine.csv"
     text = report.read_bytes().decode("utf-8-sig")
@@ -100,22 +129,28 @@ def test_resent_file_with_new_hash_replaces_its_rows(home, key_env):
 
 def test_deradiation_cancels_the_latest_earlier_radiation(home, key_env):
     ingest(home)
-    rows = query(home, "select date_radiation, motif_radiation, _annulee from raw.sne_radiations "
-                       "where id_demande = ? order by 1", [pid(FIXTURE_NUMEROS[5])])
+    rows = query(
+        home,
+        "select date_radiation, motif_radiation, _annulee from raw.sne_radiations where id_demande = ? order by 1",
+        [pid(FIXTURE_NUMEROS[5])],
+    )
     assert rows == [(dt.date(2025, 2, 10), "RADREN", True), (dt.date(2025, 2, 25), None, False)]
-    assert query(home, "select _annulee from raw.sne_radiations where id_demande = ?",
-                 [pid(FIXTURE_NUMEROS[1])]) == [(False,)]
+    assert query(home, "select _annulee from raw.sne_radiations where id_demande = ?", [pid(FIXTURE_NUMEROS[1])]) == [
+        (False,)
+    ]
 
 
 def test_event_keys_are_unique_across_files(home, key_env):
     reports = {r.fichier: r for r in ingest(home)}
     march = reports["sne_radiations_20250331.csv"]
     assert (march.lignes_lues, march.lignes_chargees, march.lignes_ignorees, march.lignes_quarantaine) == (3, 1, 1, 1)
-    assert query(home, "select ligne, regle, raison from raw.quarantaine where fichier = 'sne_radiations_20250331.csv'") == [
-        (2, "conflit", "conflit avec sne_radiations_20250228.csv : même clé, valeurs différentes")]
+    assert query(
+        home, "select ligne, regle, raison from raw.quarantaine where fichier = 'sne_radiations_20250331.csv'"
+    ) == [(2, "conflit", "conflit avec sne_radiations_20250228.csv : même clé, valeurs différentes")]
     # the earlier radiation stands
-    assert query(home, "select motif_radiation from raw.sne_radiations where id_demande = ?",
-                 [pid(FIXTURE_NUMEROS[1])]) == [("RADATT",)]
+    assert query(
+        home, "select motif_radiation from raw.sne_radiations where id_demande = ?", [pid(FIXTURE_NUMEROS[1])]
+    ) == [("RADATT",)]
 
 
 def test_failed_load_leaves_the_warehouse_as_it_was(home, key_env, monkeypatch):
@@ -142,12 +177,16 @@ def test_failed_load_leaves_the_warehouse_as_it_was(home, key_env, monkeypatch):
 def test_pseudonym_is_stable_across_files_and_feeds(home, key_env):
     ingest(home)
     first = pid(FIXTURE_NUMEROS[0])
-    assert query(home, "select count(distinct _date_fichier) from raw.sne_demandes where id_demande = ?",
-                 [first]) == [(2,)]
+    assert query(home, "select count(distinct _date_fichier) from raw.sne_demandes where id_demande = ?", [first]) == [
+        (2,)
+    ]
     assert query(home, "select motif_radiation from raw.sne_radiations where id_demande = ?", [first]) == [("RADATT",)]
     # an attributed demand joins its earlier snapshot
-    assert query(home, "select count(*) from raw.sne_radiations r join raw.sne_demandes d using (id_demande) "
-                       "where r.motif_radiation = 'RADATT'") == [(3,)]
+    assert query(
+        home,
+        "select count(*) from raw.sne_radiations r join raw.sne_demandes d using (id_demande) "
+        "where r.motif_radiation = 'RADATT'",
+    ) == [(3,)]
 
 
 def test_no_personal_data_reaches_the_warehouse(home, key_env):
@@ -220,10 +259,10 @@ def test_archive_keeps_files_unchanged_with_their_hash(home, key_env):
 def test_retention_purges_only_old_personal_files(home, key_env):
     ingest(home)
     root = home / "archive"
-    later = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(days=100)
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=100)
     purged = archive.purge(root, {"sne_demandes", "sne_radiations"}, 3, later)
     assert sorted(e.fichier for e in purged) == sorted(n for n in os.listdir(DEPOT) if n.startswith("sne_"))
-    assert (root / "bailleurs" ).exists() and any((root / "bailleurs").iterdir())
+    assert (root / "bailleurs").exists() and any((root / "bailleurs").iterdir())
     assert not any((root / "sne_demandes").iterdir())
     assert all(e.purge_le for e in archive.entries(root) if e.flux.startswith("sne_"))
     assert archive.purge(root, {"sne_demandes"}, 3, later) == []
@@ -252,10 +291,14 @@ def test_unknown_file_names_stay_in_the_inbox(home):
 
 def test_replay_rebuilds_the_same_raw_tables(home, key_env):
     ingest(home)
-    before = dump(home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le"))
+    before = dump(
+        home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")
+    )
     reports, purged = replay(load_settings(home), say=lambda m: None)
     assert len(reports) == 5 and purged == []
-    after = dump(home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le"))
+    after = dump(
+        home / "warehouse.duckdb", exclude_columns=("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")
+    )
     assert after == before
 
 
@@ -287,11 +330,15 @@ def test_a_feed_batch_read_ahead_loads_as_file_by_file(tmp_path, monkeypatch, ke
             if how == "one_by_one":
                 reports = [ing.ingest_inbox_file(p, c) for p, c in files]
             else:
-                reports = [r for feed in dict.fromkeys(c.feed for _, c in files)
-                           for r in ing.ingest_inbox([(p, c) for p, c in files if c.feed == feed])]
-        homes[how] = ([(r.fichier, r.statut, r.lignes_lues, r.lignes_chargees, r.lignes_quarantaine, r.message)
-                       for r in reports],
-                      dump(h / "warehouse.duckdb", ("_charge_le", "debut", "duree_s", "recu_le", "enregistree_le")))
+                reports = [
+                    r
+                    for feed in dict.fromkeys(c.feed for _, c in files)
+                    for r in ing.ingest_inbox([(p, c) for p, c in files if c.feed == feed])
+                ]
+        homes[how] = (
+            [(r.fichier, r.statut, r.lignes_lues, r.lignes_chargees, r.lignes_quarantaine, r.message) for r in reports],
+            dump(h / "warehouse.duckdb", ("_charge_le", "debut", "duree_s", "recu_le", "enregistree_le")),
+        )
     assert homes["batch"] == homes["one_by_one"]
     statuses = {name: statut for name, statut, *_ in homes["batch"][0]}
     assert statuses["sne_demandes_20250331.csv"] == REJECTED and statuses["sne_demandes_20250228.csv"] == LOADED

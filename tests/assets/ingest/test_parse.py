@@ -192,17 +192,17 @@ def test_year_alone_of_the_file_is_not_future_but_the_next_year_is():
 
 
 def test_personal_value_is_never_quoted_in_a_reason():
-    (_, rules, reasons), = decode(NAISSANCE, ["31/02/1980"])
+    ((_, rules, reasons),) = decode(NAISSANCE, ["31/02/1980"])
     assert rules == {"date_impossible"}
     assert all("1980" not in r for r in reasons)
     numero = DEMANDES.column("numero_unique")
-    (_, rules, reasons), = decode(numero, ["0610124ABC"])
+    ((_, rules, reasons),) = decode(numero, ["0610124ABC"])
     assert rules == {"format"}
     assert all("0610124" not in r for r in reasons)
 
 
 def test_other_values_are_quoted_in_the_reason():
-    (_, rules, reasons), = decode(DEMANDES.column("canal"), ["WEB"])
+    ((_, rules, reasons),) = decode(DEMANDES.column("canal"), ["WEB"])
     assert rules == {"code_inconnu"}
     assert reasons == ["code inconnu de la liste canal « WEB »"]
 
@@ -276,7 +276,9 @@ def test_required_integer_missing():
 HANDICAP = DEMANDES.column("handicap")
 
 
-@pytest.mark.parametrize("text, expected", [("OUI", True), ("oui", True), ("Oui", True), ("NON", False), ("non", False)])
+@pytest.mark.parametrize(
+    "text, expected", [("OUI", True), ("oui", True), ("Oui", True), ("NON", False), ("non", False)]
+)
 def test_oui_non_is_a_boolean_whatever_its_case(text, expected):
     assert one(HANDICAP, text) == (expected, set())
 
@@ -423,7 +425,11 @@ def test_text_is_kept_as_is_and_empty_is_null():
 def test_column_built_directly():
     col = Column(name="x", type="int", required=True, min=2, max=4)
     assert [(v, r) for v, r, _ in decode(col, ["2", "5", None, "x"])] == [
-        (2, set()), (5, {"maximum"}), (None, {"obligatoire"}), (None, {"nombre_entier"})]
+        (2, set()),
+        (5, {"maximum"}),
+        (None, {"obligatoire"}),
+        (None, {"nombre_entier"}),
+    ]
 
 
 def test_wildcard_is_accepted_where_the_contract_allows_it():

@@ -334,9 +334,19 @@ def test_attribution_without_lease_date_is_quarantined():
 
 
 def test_other_radiation_needs_no_lease_fields():
-    attribution_only = ["date_signature_bail", "bailleur_siren", "ident_rep", "commune_logement",
-                        "typologie_logement", "qpv", "reservataire", "deja_locataire_bailleur",
-                        "prioritaire_attribution", "source_priorite", "relogement_ru"]
+    attribution_only = [
+        "date_signature_bail",
+        "bailleur_siren",
+        "ident_rep",
+        "commune_logement",
+        "typologie_logement",
+        "qpv",
+        "reservataire",
+        "deja_locataire_bailleur",
+        "prioritaire_attribution",
+        "source_priorite",
+        "relogement_ru",
+    ]
     row = {**RADIATION, "motif_radiation": "RADREN", **{c: "" for c in attribution_only}}
     r = radiations(row)
     assert r.quarantine.height == 0 and r.rows.height == 1
@@ -370,7 +380,8 @@ def test_more_children_than_persons_besides_the_applicant_is_quarantined():
     r = demandes(*rows)
     assert rules(r) == [(2, "nb_enfants_moins_14_ans", "enfants_et_personnes")]
     assert r.quarantine["raison"].to_list() == [
-        "plus d'enfants de moins de 14 ans que de personnes à loger hors demandeur"]
+        "plus d'enfants de moins de 14 ans que de personnes à loger hors demandeur"
+    ]
     assert r.rows["_ligne"].to_list() == [3, 4]
 
 
@@ -401,8 +412,13 @@ def test_identical_duplicate_rows_keep_one_copy():
 
 
 def test_duplicate_written_differently_but_equal_once_decoded_is_identical():
-    same = {**DEMANDE, "numero_unique": f"  {NUMERO.lower()}  ", "date_depot": "15/03/2022",
-            "revenu_mensuel": "1234,5", "nom": "MARTIN"}
+    same = {
+        **DEMANDE,
+        "numero_unique": f"  {NUMERO.lower()}  ",
+        "date_depot": "15/03/2022",
+        "revenu_mensuel": "1234,5",
+        "nom": "MARTIN",
+    }
     r = demandes(DEMANDE, same)
     assert r.identical_duplicates == 1
     assert r.rows.height == 1 and r.quarantine.height == 0
@@ -416,8 +432,11 @@ def test_conflicting_duplicates_are_all_quarantined():
         DEMANDE,
     ]
     r = demandes(*rows)
-    assert rules(r) == [(2, "numero_unique", "doublon_conflictuel"), (4, "numero_unique", "doublon_conflictuel"),
-                        (5, "numero_unique", "doublon_conflictuel")]
+    assert rules(r) == [
+        (2, "numero_unique", "doublon_conflictuel"),
+        (4, "numero_unique", "doublon_conflictuel"),
+        (5, "numero_unique", "doublon_conflictuel"),
+    ]
     assert "lignes 2, 4, 5" in r.quarantine["raison"][0]
     assert r.rows["_ligne"].to_list() == [3]
     assert r.identical_duplicates == 0
@@ -449,7 +468,7 @@ def test_quarantine_values_hold_the_pseudonym_never_the_personal_fields():
     ]
     r = demandes(*rows)
     assert [x[1] for x in rules(r)] == ["revenu_mensuel", "date_naissance"]
-    for q, numero in zip(r.quarantine.iter_rows(named=True), [NUMERO, NUMERO_2]):
+    for q, numero in zip(r.quarantine.iter_rows(named=True), [NUMERO, NUMERO_2], strict=True):
         valeurs = json.loads(q["valeurs"])
         assert valeurs["id_demande"] == hmac_python(KEY, numero)
         assert not FORBIDDEN & set(valeurs)
@@ -539,7 +558,7 @@ def test_small_and_large_batches_pseudonymize_alike():
     key = Key(bytes(range(32)), "test")
     numeros = pl.Series([f"{i:018d}" for i in range(pseudonym.SMALL + 5)] + [None])
     large = Pseudonymizer(key)(numeros)
-    small = pl.concat([Pseudonymizer(key)(numeros[i:i + 100]) for i in range(0, len(numeros), 100)])
+    small = pl.concat([Pseudonymizer(key)(numeros[i : i + 100]) for i in range(0, len(numeros), 100)])
     assert large.to_list() == small.to_list()
     assert large[3] == hmac_python(key, numeros[3]) and large[-1] is None
 
