@@ -35,7 +35,8 @@
     {%- if delais is mapping -%}
         {%- for typo, mois in delais.items() -%}
             {%- if mois is not none and (mois | string | trim) != '' -%}
-                {%- do lignes.append("select '" ~ typo ~ "' as typologie, " ~ (mois | float) ~ "::double as delai_mois") -%}
+                {%- set ligne = "select '" ~ typo ~ "' as typologie, " ~ (mois | float) ~ "::double as delai_mois" -%}
+                {%- do lignes.append(ligne) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

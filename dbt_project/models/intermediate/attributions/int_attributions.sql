@@ -17,8 +17,8 @@ calcul as (
         r.revenu_mensuel * 12 / {{ unites_consommation('r.nb_personnes', 'r.nb_enfants_moins_14_ans') }}
             as ressources_annuelles_uc,
         s.q1 as seuil_q1
-    from radiations r
-    left join seuils s on s.annee = year(r.date_signature_bail)
+    from radiations as r
+    left join seuils as s on s.annee = year(r.date_signature_bail)
 ),
 
 final as (
@@ -48,10 +48,14 @@ final as (
         {{ mois_entre('date_depot', 'date_signature_bail') }} as attente_mois,
         ressources_annuelles_uc,
         premier_quartile as premier_quartile_sne,
-        case when seuil_q1 is not null and ressources_annuelles_uc is not null
-             then ressources_annuelles_uc < seuil_q1 end as premier_quartile_calcule,
-        coalesce(premier_quartile, case when seuil_q1 is not null and ressources_annuelles_uc is not null
-                                        then ressources_annuelles_uc < seuil_q1 end) as premier_quartile
+        case
+            when seuil_q1 is not null and ressources_annuelles_uc is not null
+                then ressources_annuelles_uc < seuil_q1
+        end as premier_quartile_calcule,
+        coalesce(premier_quartile, case
+            when seuil_q1 is not null and ressources_annuelles_uc is not null
+                then ressources_annuelles_uc < seuil_q1
+        end) as premier_quartile
     from calcul
 )
 

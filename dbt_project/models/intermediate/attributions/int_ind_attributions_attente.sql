@@ -8,7 +8,7 @@ with attributions as (
 faits as (
     select annee, trimestre, i.indicateur, commune_logement as commune, typologie, attente_mois as x
     from attributions
-    cross join (select unnest(['D8_median', 'D8_moyenne']) as indicateur) i
+    cross join unnest(['D8_median', 'D8_moyenne']) as i (indicateur)
     where dans_r4q
 ),
 

@@ -8,24 +8,28 @@ with attributions as (
 ),
 
 faits as (
-    select annee, trimestre, i.indicateur, commune_logement as commune, bailleur_siren as bailleur, reservataire,
+    select
+        annee, trimestre, i.indicateur, commune_logement as commune, bailleur_siren as bailleur, reservataire,
         typologie, {{ dem_oui_non('qpv') }} as qpv, {{ dem_oui_non('mutation') }} as mutation,
         {{ dem_oui_non('prioritaire_attribution') }} as prioritaire, 1 as num, null as den
     from attributions
-    cross join (select unnest(['D5', 'D5_r4q']) as indicateur) i
+    cross join unnest(['D5', 'D5_r4q']) as i (indicateur)
     where (i.indicateur = 'D5' and dans_trimestre) or (i.indicateur = 'D5_r4q' and dans_r4q)
     union all
-    select annee, trimestre, 'D10_attributions', commune_logement, null, null, null, null, null, null,
+    select
+        annee, trimestre, 'D10_attributions', commune_logement, null, null, null, null, null, null,
         coalesce(mutation, false)::int, 1
     from attributions
     where dans_trimestre
     union all
-    select annee, trimestre, 'D10_internes', commune_logement, null, null, null, null, null, null,
+    select
+        annee, trimestre, 'D10_internes', commune_logement, null, null, null, null, null, null,
         coalesce(mutation_interne, false)::int, coalesce(mutation, false)::int
     from attributions
     where dans_trimestre
     union all
-    select annee, trimestre, 'D12', commune_logement, null, null, null, null, null, null,
+    select
+        annee, trimestre, 'D12', commune_logement, null, null, null, null, null, null,
         coalesce(sortie_hebergement_rue, false)::int, null
     from attributions
     where dans_trimestre
@@ -38,10 +42,11 @@ domaines as (
     union all
     {{ domaine_codes('typologie', 'typologie_bilan') }}
     union all
-    {% for d in ['qpv', 'mutation', 'prioritaire'] -%}
-    {{ domaine_codes(d, 'oui_non') }}
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
+    {{ domaine_codes('qpv', 'oui_non') }}
+    union all
+    {{ domaine_codes('mutation', 'oui_non') }}
+    union all
+    {{ domaine_codes('prioritaire', 'oui_non') }}
 ),
 
 {{ encoder_indicateurs(['D5', 'D5_r4q', 'D10_attributions', 'D10_internes', 'D12'],

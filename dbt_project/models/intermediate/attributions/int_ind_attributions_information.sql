@@ -8,11 +8,13 @@ with demandes as (
 ),
 
 attributions as (
-    select * from ({{ att_par_trimestre() }}) where dans_r4q
+    select * from ({{ att_par_trimestre() }})
+    where dans_r4q
 ),
 
 faits as (
-    select annee, trimestre, 'I1_demandes' as indicateur, commune, code_secteur as secteur, typologie,
+    select
+        annee, trimestre, 'I1_demandes' as indicateur, commune, code_secteur as secteur, typologie,
         1 as num, null as den, null as x
     from demandes
     union all
@@ -36,13 +38,17 @@ domaines as (
     -- a commune grouped in a sector is published through its sector only
     select indicateur, dimension, valeur, libelle, raison, annee, trimestre
     from ({{ domaines_territoires() }})
-    where dimension <> 'commune'
-        or valeur in (select code_geo from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE' and code_secteur = code_geo)
+    where
+        dimension <> 'commune'
+        or valeur in (
+            select code_geo from {{ ref('int_geographies') }}
+            where niveau_geo = 'COMMUNE' and code_secteur = code_geo
+        )
     union all
     {{ domaine_codes('typologie', 'typologie_demande', raison_si=("code = 'C'", 'typologie_sans_logement')) }}
     {% for i in ['I1_demandes', 'I1_part_5ans'] -%}
-    union all
-    {{ domaine_codes('typologie', 'typologie_demande', indicateur=i) }}
+        union all
+        {{ domaine_codes('typologie', 'typologie_demande', indicateur=i) }}
     {% endfor %}
 ),
 

@@ -6,26 +6,31 @@
 -- Q3 in QPV, households not in the 1st quartile ÷ attributions whose quartile is known.
 -- EPCI, landlord and (Q2) réservataire rows.
 with attributions as (
-    select * from ({{ att_par_trimestre() }}) where dans_ytd
+    select * from ({{ att_par_trimestre() }})
+    where dans_ytd
 ),
 
 faits as (
-    select annee, trimestre, 'Q1' as indicateur, bailleur_siren as bailleur, reservataire,
+    select
+        annee, trimestre, 'Q1' as indicateur, bailleur_siren as bailleur, reservataire,
         coalesce(prioritaire_attribution, false)::int as num, 1 as den
     from attributions
     union all
-    select annee, trimestre, 'Q2', bailleur_siren, reservataire,
+    select
+        annee, trimestre, 'Q2', bailleur_siren, reservataire,
         (coalesce(relogement_ru, false) or coalesce(premier_quartile, false))::int,
         (coalesce(relogement_ru, false) or premier_quartile is not null)::int
     from attributions
     where not qpv
     union all
-    select annee, trimestre, 'Q2_hors_ru', bailleur_siren, reservataire,
+    select
+        annee, trimestre, 'Q2_hors_ru', bailleur_siren, reservataire,
         coalesce(premier_quartile, false)::int, (premier_quartile is not null)::int
     from attributions
     where not qpv
     union all
-    select annee, trimestre, 'Q3', bailleur_siren, reservataire,
+    select
+        annee, trimestre, 'Q3', bailleur_siren, reservataire,
         coalesce(not premier_quartile, false)::int, (premier_quartile is not null)::int
     from attributions
     where qpv
@@ -37,7 +42,8 @@ domaines as (
     {{ att_domaine_bailleurs_inconnus() }}
     union all
     -- the 25 % target binds COLTER, COLACT, AUCUN and the prefect's PPRIOR; PFONCT and AUTRES have none
-    select 'Q1', 'reservataire', code_geo, libelle_geo,
+    select
+        'Q1', 'reservataire', code_geo, libelle_geo,
         case when code_geo in ('PFONCT', 'AUTRES') then 'sans_objet' end, null, null
     from {{ ref('int_geographies') }}
     where niveau_geo = 'RESERVATAIRE'

@@ -13,7 +13,8 @@ attributions as (
 ),
 
 typologies as (
-    select code as typo from {{ ref('stg_observatoire__codes') }} where liste = 'typologie_demande'
+    select code as typo from {{ ref('stg_observatoire__codes') }}
+    where liste = 'typologie_demande'
 ),
 
 faits as (
@@ -36,17 +37,18 @@ faits as (
     -- a share by type: every demand (attribution) is in the denominator of every type
     select annee, trimestre, 'X1_demandes', commune, t.typo, null, (typologie = t.typo)::int, 1
     from demandes
-    cross join typologies t
+    cross join typologies as t
     union all
     select annee, trimestre, 'X1_attributions', commune_logement, t.typo, null, (typologie = t.typo)::int, 1
     from attributions
-    cross join typologies t
+    cross join typologies as t
     where dans_trimestre
     union all
     select annee, trimestre, 'X2_demandes', commune, null, null, coalesce(prioritaire_declare, false)::int, 1
     from demandes
     union all
-    select annee, trimestre, 'X2_attributions', commune_logement, null, reservataire,
+    select
+        annee, trimestre, 'X2_attributions', commune_logement, null, reservataire,
         coalesce(prioritaire_attribution, false)::int, 1
     from attributions
     where dans_trimestre

@@ -21,7 +21,8 @@ bailleurs as (
 ),
 
 reservataires as (
-    select code as reservataire from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+    select code as reservataire from {{ ref('stg_observatoire__codes') }}
+    where liste = 'reservataire'
 ),
 
 quotas as (
@@ -36,10 +37,10 @@ annees as (
 
 cellules as (
     select a.annee, b.bailleur_siren, r.reservataire, q.quota
-    from annees a
-    cross join bailleurs b
-    cross join reservataires r
-    cross join quotas q
+    from annees as a
+    cross join bailleurs as b
+    cross join reservataires as r
+    cross join quotas as q
 ),
 
 cia as (
@@ -51,12 +52,13 @@ cia as (
             partition by c.annee, c.bailleur_siren, c.reservataire, c.quota
             order by (e.bailleur_siren <> '*')::int * 2 + (e.reservataire <> '*')::int desc
         ) as rang
-    from cellules c
-    inner join engagements e
-        on e.annee = c.annee
-        and e.quota = c.quota
-        and e.bailleur_siren in (c.bailleur_siren, '*')
-        and e.reservataire in (c.reservataire, '*')
+    from cellules as c
+    inner join engagements as e
+        on
+            c.annee = e.annee
+            and c.quota = e.quota
+            and e.bailleur_siren in (c.bailleur_siren, '*')
+            and e.reservataire in (c.reservataire, '*')
 ),
 
 defauts as (
@@ -68,10 +70,11 @@ defauts as (
             partition by c.annee, c.bailleur_siren, c.reservataire, c.quota
             order by (l.reservataire <> '*')::int desc
         ) as rang
-    from cellules c
-    inner join legaux l
-        on l.quota = c.quota
-        and l.reservataire in (c.reservataire, '*')
+    from cellules as c
+    inner join legaux as l
+        on
+            c.quota = l.quota
+            and l.reservataire in (c.reservataire, '*')
 ),
 
 final as (
@@ -90,13 +93,15 @@ final as (
             when cia.taux_cible is not null then 'part_conventionnelle'
             else 'plafond'
         end as nature_objectif
-    from cellules c
+    from cellules as c
     left join cia
-        on cia.annee = c.annee and cia.bailleur_siren = c.bailleur_siren
-        and cia.reservataire = c.reservataire and cia.quota = c.quota and cia.rang = 1
+        on
+            c.annee = cia.annee and c.bailleur_siren = cia.bailleur_siren
+            and c.reservataire = cia.reservataire and c.quota = cia.quota and cia.rang = 1
     left join defauts
-        on defauts.annee = c.annee and defauts.bailleur_siren = c.bailleur_siren
-        and defauts.reservataire = c.reservataire and defauts.quota = c.quota and defauts.rang = 1
+        on
+            c.annee = defauts.annee and c.bailleur_siren = defauts.bailleur_siren
+            and c.reservataire = defauts.reservataire and c.quota = defauts.quota and defauts.rang = 1
 )
 
 select * from final

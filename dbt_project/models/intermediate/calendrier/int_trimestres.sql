@@ -10,8 +10,11 @@ bornes as (
         date_trunc('quarter', min(date_extraction))::date as premier,
         (
             select max(date_trunc('quarter', e.date_extraction))::date
-            from extractions e
-            where e.date_extraction > (date_trunc('quarter', e.date_extraction) + interval 3 month - interval 1 day)::date - interval 1 month
+            from extractions as e
+            where
+                e.date_extraction
+                > (date_trunc('quarter', e.date_extraction) + interval 3 month - interval 1 day)::date
+                - interval 1 month
         ) as dernier
     from extractions
 ),
@@ -32,11 +35,12 @@ final as (
         make_date(year(t.debut), 1, 1) as debut_ytd,
         (t.debut + interval 3 month - interval 36 month)::date as debut_36_mois,
         (
-            select max(e.date_extraction) from extractions e
-            where e.date_extraction <= (t.debut + interval 3 month - interval 1 day)::date
-              and e.date_extraction > (t.debut + interval 3 month - interval 1 day)::date - interval 1 month
+            select max(e.date_extraction) from extractions as e
+            where
+                e.date_extraction <= (t.debut + interval 3 month - interval 1 day)::date
+                and e.date_extraction > (t.debut + interval 3 month - interval 1 day)::date - interval 1 month
         ) as date_extraction
-    from trimestres t
+    from trimestres as t
 )
 
 select * from final

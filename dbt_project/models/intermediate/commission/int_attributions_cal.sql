@@ -21,20 +21,22 @@ demandes as (
 
 positionnement_choisi as (
     select e.bailleur_siren, e.date_cal, e.ident_rep, e.id_demande, p.motifs_positionnement
-    from examens e
-    join positionnements p
-        on p.bailleur_siren = e.bailleur_siren and p.ident_rep = e.ident_rep and p.id_demande = e.id_demande
-       and p.date_commission <= e.date_cal
+    from examens as e
+    inner join positionnements as p
+        on
+            e.bailleur_siren = p.bailleur_siren and e.ident_rep = p.ident_rep and e.id_demande = p.id_demande
+            and e.date_cal >= p.date_commission
     qualify row_number() over (
         partition by e.bailleur_siren, e.date_cal, e.ident_rep, e.id_demande order by p.date_commission desc
     ) = 1
 ),
 
 demande_choisie as (
-    select e.bailleur_siren, e.date_cal, e.ident_rep, e.id_demande, d.dalo, d.prioritaire_declare,
-           d.premier_quartile, d.mutation
-    from examens e
-    join demandes d on d.id_demande = e.id_demande and d.date_extraction <= e.date_cal
+    select
+        e.bailleur_siren, e.date_cal, e.ident_rep, e.id_demande, d.dalo, d.prioritaire_declare,
+        d.premier_quartile, d.mutation
+    from examens as e
+    inner join demandes as d on e.id_demande = d.id_demande and e.date_cal >= d.date_extraction
     qualify row_number() over (
         partition by e.bailleur_siren, e.date_cal, e.ident_rep, e.id_demande order by d.date_extraction desc
     ) = 1
@@ -50,23 +52,37 @@ final as (
         e.reservataire,
         e.qpv,
         p.motifs_positionnement is not null as positionne,
-        coalesce(case when p.motifs_positionnement is not null then list_contains(p.motifs_positionnement, 'DALO') end,
-                 d.dalo, false) as dalo,
-        coalesce(case when p.motifs_positionnement is not null
-                      then list_contains(p.motifs_positionnement, 'PRIORITAIRE') or list_contains(p.motifs_positionnement, 'DALO') end,
-                 d.prioritaire_declare or d.dalo, false) as prioritaire,
-        coalesce(case when p.motifs_positionnement is not null then list_contains(p.motifs_positionnement, 'PREMIER_QUARTILE') end,
-                 d.premier_quartile, false) as premier_quartile,
-        coalesce(case when p.motifs_positionnement is not null then list_contains(p.motifs_positionnement, 'MUTATION') end,
-                 d.mutation, false) as mutation,
+        coalesce(
+            case when p.motifs_positionnement is not null then list_contains(p.motifs_positionnement, 'DALO') end,
+            d.dalo, false
+        ) as dalo,
+        coalesce(case
+            when p.motifs_positionnement is not null
+                then
+                    list_contains(p.motifs_positionnement, 'PRIORITAIRE')
+                    or list_contains(p.motifs_positionnement, 'DALO')
+        end,
+        d.prioritaire_declare or d.dalo, false) as prioritaire,
+        coalesce(
+            case
+                when p.motifs_positionnement is not null then list_contains(p.motifs_positionnement, 'PREMIER_QUARTILE')
+            end,
+            d.premier_quartile, false
+        ) as premier_quartile,
+        coalesce(
+            case when p.motifs_positionnement is not null then list_contains(p.motifs_positionnement, 'MUTATION') end,
+            d.mutation, false
+        ) as mutation,
         coalesce(list_contains(p.motifs_positionnement, 'RELOGEMENT_RU'), false) as relogement_ru
-    from examens e
-    left join positionnement_choisi p
-        on p.bailleur_siren = e.bailleur_siren and p.date_cal = e.date_cal
-       and p.ident_rep = e.ident_rep and p.id_demande = e.id_demande
-    left join demande_choisie d
-        on d.bailleur_siren = e.bailleur_siren and d.date_cal = e.date_cal
-       and d.ident_rep = e.ident_rep and d.id_demande = e.id_demande
+    from examens as e
+    left join positionnement_choisi as p
+        on
+            e.bailleur_siren = p.bailleur_siren and e.date_cal = p.date_cal
+            and e.ident_rep = p.ident_rep and e.id_demande = p.id_demande
+    left join demande_choisie as d
+        on
+            e.bailleur_siren = d.bailleur_siren and e.date_cal = d.date_cal
+            and e.ident_rep = d.ident_rep and e.id_demande = d.id_demande
 )
 
 select * from final

@@ -22,13 +22,14 @@ stock_choisi as (
     select
         c.bailleur_siren, c.date_cal, c.ident_rep, c.id_demande,
         r.commune, {{ typologie_de_pieces('r.nbpiece') }} as typologie, r.qpv_code is not null as qpv
-    from cal c
-    join rpls r on r.bailleur_siren = c.bailleur_siren and r.ident_rep = c.ident_rep
+    from cal as c
+    inner join rpls as r on c.bailleur_siren = r.bailleur_siren and c.ident_rep = r.ident_rep
     qualify row_number() over (
         partition by c.bailleur_siren, c.date_cal, c.ident_rep, c.id_demande
-        order by (r.millesime <= c.date_cal) desc,
-                 case when r.millesime <= c.date_cal then r.millesime end desc,
-                 r.millesime
+        order by
+            (r.millesime <= c.date_cal) desc,
+            case when r.millesime <= c.date_cal then r.millesime end desc,
+            r.millesime
     ) = 1
 ),
 
@@ -36,13 +37,14 @@ positionnement_choisi as (
     select
         c.bailleur_siren, c.date_cal, c.ident_rep, c.id_demande,
         p.commune_logement as commune, {{ typologie_logement('p.typologie_logement') }} as typologie
-    from cal c
-    join positionnements p on p.bailleur_siren = c.bailleur_siren and p.ident_rep = c.ident_rep
+    from cal as c
+    inner join positionnements as p on c.bailleur_siren = p.bailleur_siren and c.ident_rep = p.ident_rep
     qualify row_number() over (
         partition by c.bailleur_siren, c.date_cal, c.ident_rep, c.id_demande
-        order by (p.date_commission <= c.date_cal) desc,
-                 case when p.date_commission <= c.date_cal then p.date_commission end desc,
-                 p.date_commission
+        order by
+            (p.date_commission <= c.date_cal) desc,
+            case when p.date_commission <= c.date_cal then p.date_commission end desc,
+            p.date_commission
     ) = 1
 ),
 
@@ -62,8 +64,10 @@ final as (
         c.rang,
         c.exemption_trois_candidats,
         coalesce(c.proposition_faite, false) as est_offre,
-        case when c.proposition_faite then
-            case when c.decision = 'ATTRIBUTION_RANG' then c.rang else 1 end
+        case
+            when c.proposition_faite
+                then
+                    case when c.decision = 'ATTRIBUTION_RANG' then c.rang else 1 end
         end as rang_offre,
         coalesce(c.proposition_faite and c.reponse_candidat in ('REFUSE', 'SANS_REPONSE'), false) as offre_refusee,
         coalesce(c.proposition_faite and c.reponse_candidat is not null, false) as offre_repondue,
@@ -72,13 +76,15 @@ final as (
         c.reponse_candidat,
         c.date_reponse,
         c.motif_refus
-    from cal c
-    left join stock_choisi s
-        on s.bailleur_siren = c.bailleur_siren and s.date_cal = c.date_cal
-       and s.ident_rep = c.ident_rep and s.id_demande = c.id_demande
-    left join positionnement_choisi p
-        on p.bailleur_siren = c.bailleur_siren and p.date_cal = c.date_cal
-       and p.ident_rep = c.ident_rep and p.id_demande = c.id_demande
+    from cal as c
+    left join stock_choisi as s
+        on
+            c.bailleur_siren = s.bailleur_siren and c.date_cal = s.date_cal
+            and c.ident_rep = s.ident_rep and c.id_demande = s.id_demande
+    left join positionnement_choisi as p
+        on
+            c.bailleur_siren = p.bailleur_siren and c.date_cal = p.date_cal
+            and c.ident_rep = p.ident_rep and c.id_demande = p.id_demande
 )
 
 select * from final

@@ -35,37 +35,43 @@ logements_examines as (
 
 faits as (
     -- every candidate counts once in the denominator of every decision
-    select e.annee, e.trimestre, 'C1' as indicateur, e.bailleur_siren as bailleur, e.reservataire, e.commune,
+    select
+        e.annee, e.trimestre, 'C1' as indicateur, e.bailleur_siren as bailleur, e.reservataire, e.commune,
         e.typologie, c.code as decision, null as motif, (e.decision = c.code)::int as num, 1 as den
-    from examens e
-    inner join codes c on c.liste = 'decision_cal'
+    from examens as e
+    inner join codes as c on c.liste = 'decision_cal'
     union all
-    select annee, trimestre, 'C1_candidats_par_logement', bailleur_siren, reservataire, commune, typologie, null,
+    select
+        annee, trimestre, 'C1_candidats_par_logement', bailleur_siren, reservataire, commune, typologie, null,
         exemption, candidats, 1
     from logements_examines
     union all
-    select annee, trimestre, 'C2', bailleur_siren, reservataire, commune, typologie, null, null,
+    select
+        annee, trimestre, 'C2', bailleur_siren, reservataire, commune, typologie, null, null,
         offre_refusee::int, 1
     from examens
     where est_offre and offre_repondue
     union all
-    select annee, trimestre, 'C2_rang1', bailleur_siren, reservataire, commune, typologie, null, null,
+    select
+        annee, trimestre, 'C2_rang1', bailleur_siren, reservataire, commune, typologie, null, null,
         offre_rang1_refusee::int, 1
     from logements_examines
     where offre_rang1_repondue
     union all
     -- an expired offer has no motive: C3 counts the refusals that give one
-    select e.annee, e.trimestre, 'C3', e.bailleur_siren, e.reservataire, e.commune, e.typologie, null, c.code,
+    select
+        e.annee, e.trimestre, 'C3', e.bailleur_siren, e.reservataire, e.commune, e.typologie, null, c.code,
         (e.motif_refus = c.code)::int, 1
-    from examens e
-    inner join codes c on c.liste = 'motif_refus'
+    from examens as e
+    inner join codes as c on c.liste = 'motif_refus'
     where e.est_offre and e.reponse_candidat = 'REFUSE' and e.motif_refus is not null
     union all
-    select year(p.date_commission), quarter(p.date_commission), 'C3_avant_cal', p.bailleur_siren, p.reservataire,
+    select
+        year(p.date_commission), quarter(p.date_commission), 'C3_avant_cal', p.bailleur_siren, p.reservataire,
         p.commune_logement, {{ typologie_logement('p.typologie_logement') }}, null, c.code,
         (p.motif_refus_avant_cal = c.code)::int, 1
-    from positionnements p
-    inner join codes c on c.liste = 'motif_refus'
+    from positionnements as p
+    inner join codes as c on c.liste = 'motif_refus'
     where p.motif_refus_avant_cal is not null
 ),
 
@@ -80,12 +86,13 @@ domaines as (
     union all by name
     {{ domaine_codes('motif', 'exemption_trois_candidats', indicateur='C1_candidats_par_logement') }}
     {% for i in ['C1', 'C1_candidats_par_logement', 'C2', 'C2_rang1', 'C3'] -%}
-    union all by name
-    -- a landlord that sends no CAL returns has no CAL figure
-    select '{{ i }}' as indicateur, 'bailleur' as dimension, b.bailleur_siren as valeur, g.libelle_geo as libelle,
-        case when b.perimetre_cal = 'AUCUN' then 'sans_objet' end as raison
-    from {{ ref('stg_bailleurs__bailleurs') }} b
-    inner join {{ ref('int_geographies') }} g on g.niveau_geo = 'BAILLEUR' and g.code_geo = b.bailleur_siren
+        union all by name
+        -- a landlord that sends no CAL returns has no CAL figure
+        select
+            '{{ i }}' as indicateur, 'bailleur' as dimension, b.bailleur_siren as valeur, g.libelle_geo as libelle,
+            case when b.perimetre_cal = 'AUCUN' then 'sans_objet' end as raison
+        from {{ ref('stg_bailleurs__bailleurs') }} as b
+        inner join {{ ref('int_geographies') }} as g on g.niveau_geo = 'BAILLEUR' and b.bailleur_siren = g.code_geo
     {% endfor %}
 ),
 

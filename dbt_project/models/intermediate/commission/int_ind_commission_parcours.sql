@@ -7,7 +7,8 @@ with parcours as (
 ),
 
 faits as (
-    select annee, trimestre, 'C4_examines' as indicateur, reservataire, commune, examine::int as num, 1 as den,
+    select
+        annee, trimestre, 'C4_examines' as indicateur, reservataire, commune, examine::int as num, 1 as den,
         null as x
     from parcours
     union all

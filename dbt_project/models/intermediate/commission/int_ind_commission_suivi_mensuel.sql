@@ -29,9 +29,9 @@ codes as (
 ),
 
 mois as (
-    select t.annee, t.trimestre, (t.debut + to_months(m))::date as mois
-    from trimestres t
-    cross join (values (0), (1), (2)) as m (m)
+    select t.annee, t.trimestre, (t.debut + to_months(decalage.mois_du_trimestre))::date as mois
+    from trimestres as t
+    cross join unnest([0, 1, 2]) as decalage (mois_du_trimestre)
 ),
 
 -- the household categories: the positioning motives but DROIT_COMMUN (1st quartile: outside QPV)
@@ -41,13 +41,21 @@ categories as (
     where liste = 'motif_positionnement' and code <> 'DROIT_COMMUN'
 ),
 
+-- the categories, and none (the cuts without a category)
+categories_ou_ensemble as (
+    select motif, qpv_cle from categories
+    union all
+    select null, null
+),
+
 -- a lease once overall (motif null) and once per category, with whether it is in the category and in the
 -- category's denominator (the 1st quartile is read outside QPV, among the leases whose quartile is known)
 baux_categories as (
     select b.*, null as motif, null as qpv_cle, true as dans_categorie, true as dans_denominateur
-    from baux b
+    from baux as b
     union all
-    select b.*, c.motif, c.qpv_cle,
+    select
+        b.*, c.motif, c.qpv_cle,
         coalesce(case c.motif
             when 'DALO' then b.dalo
             when 'PRIORITAIRE' then b.prioritaire_attribution
@@ -56,38 +64,45 @@ baux_categories as (
             when 'MUTATION' then b.mutation
         end, false),
         case when c.motif = 'PREMIER_QUARTILE' then b.qpv = false and b.premier_quartile is not null else true end
-    from baux b
-    cross join categories c
+    from baux as b
+    cross join categories as c
 ),
 
 faits as (
-    select year(date_commission) as annee, quarter(date_commission) as trimestre, 'S1_positionnements' as indicateur,
-        strftime(date_commission, '%Y-%m') as mois, reservataire, avis_commission as avis, m.motif, null as qpv,
-        1 as num, null as den
-    from positionnements
-    cross join (select unnest(motifs_positionnement) as motif union all select null) as m
+    select
+        year(p.date_commission) as annee, quarter(p.date_commission) as trimestre,
+        'S1_positionnements' as indicateur, strftime(p.date_commission, '%Y-%m') as mois, p.reservataire,
+        p.avis_commission as avis, m.motif, null as qpv, 1 as num, null as den
+    from positionnements as p
+    -- once per motive, and once without (the cuts without a motive)
+    cross join unnest(list_append(p.motifs_positionnement, null)) as m (motif)
     union all
-    select year(a.mois), quarter(a.mois), 'S1_attributions_cal', strftime(a.mois, '%Y-%m'), a.reservataire, null,
+    select
+        year(a.mois), quarter(a.mois), 'S1_attributions_cal', strftime(a.mois, '%Y-%m'), a.reservataire, null,
         c.motif, c.qpv_cle, 1, null
-    from attributions_cal a
-    inner join (select * from categories union all select null, null) as c on c.motif is null or case c.motif
-        when 'DALO' then a.dalo
-        when 'PRIORITAIRE' then a.prioritaire
-        when 'PREMIER_QUARTILE' then a.premier_quartile and a.qpv = false
-        when 'RELOGEMENT_RU' then a.relogement_ru
-        when 'MUTATION' then a.mutation
-    end
+    from attributions_cal as a
+    inner join categories_ou_ensemble as c
+        on
+            c.motif is null or case c.motif
+                when 'DALO' then a.dalo
+                when 'PRIORITAIRE' then a.prioritaire
+                when 'PREMIER_QUARTILE' then a.premier_quartile and a.qpv = false
+                when 'RELOGEMENT_RU' then a.relogement_ru
+                when 'MUTATION' then a.mutation
+            end
     union all
-    select year(date_signature_bail), quarter(date_signature_bail), 'S1_baux', strftime(date_signature_bail, '%Y-%m'),
+    select
+        year(date_signature_bail), quarter(date_signature_bail), 'S1_baux', strftime(date_signature_bail, '%Y-%m'),
         reservataire, null, motif, qpv_cle, 1, null
     from baux_categories
     where dans_categorie and dans_denominateur
     union all
     -- year to date: the leases from 1 January to the end of the month, in the category's denominator
-    select m.annee, m.trimestre, 'S1_part_ytd', strftime(m.mois, '%Y-%m'), b.reservataire, null, b.motif, b.qpv_cle,
+    select
+        m.annee, m.trimestre, 'S1_part_ytd', strftime(m.mois, '%Y-%m'), b.reservataire, null, b.motif, b.qpv_cle,
         b.dans_categorie::int, 1
-    from mois m
-    inner join baux_categories b
+    from mois as m
+    inner join baux_categories as b
         on date_trunc('month', b.date_signature_bail) between make_date(year(m.mois), 1, 1) and m.mois
     where b.motif is not null and b.dans_denominateur
 ),
@@ -100,16 +115,18 @@ domaines as (
     select 'mois' as dimension, strftime(mois, '%Y-%m') as valeur, annee, trimestre
     from mois
     union all by name
-    select 'avis' as dimension, code as valeur from codes where liste = 'avis_commission'
+    select 'avis' as dimension, code as valeur from codes
+    where liste = 'avis_commission'
     union all by name
     select 'S1_positionnements' as indicateur, 'motif' as dimension, code as valeur
     from codes
     where liste = 'motif_positionnement'
     union all by name
     -- the categories of the leases: PREMIER_QUARTILE only outside QPV, the others without a QPV cut
-    select i.indicateur, n.niveau || ':mois+motif' || case when c.qpv_cle is not null then '+qpv' else '' end
-        as decoupage, d.dimension, case d.dimension when 'motif' then c.motif else c.qpv_cle end as valeur
-    from categories c
+    select
+        i.indicateur, n.niveau || ':mois+motif' || case when c.qpv_cle is not null then '+qpv' else '' end
+            as decoupage, d.dimension, case d.dimension when 'motif' then c.motif else c.qpv_cle end as valeur
+    from categories as c
     cross join (values ('S1_attributions_cal'), ('S1_baux'), ('S1_part_ytd')) as i (indicateur)
     cross join (values ('epci'), ('reservataire')) as n (niveau)
     cross join (values ('motif'), ('qpv')) as d (dimension)

@@ -25,18 +25,19 @@ attributions as (
 
 suivis as (
     select p.*
-    from positionnements p
-    join bailleurs b on b.bailleur_siren = p.bailleur_siren
+    from positionnements as p
+    inner join bailleurs as b on p.bailleur_siren = b.bailleur_siren
 ),
 
 premier_examen as (
     select
         s.date_commission, s.bailleur_siren, s.ident_rep, s.id_demande,
         e.date_cal, e.est_offre, e.offre_acceptee, e.date_reponse
-    from suivis s
-    join examens e
-        on e.bailleur_siren = s.bailleur_siren and e.ident_rep = s.ident_rep and e.id_demande = s.id_demande
-       and e.date_cal >= s.date_commission and e.date_cal <= s.date_commission + interval 90 day
+    from suivis as s
+    inner join examens as e
+        on
+            s.bailleur_siren = e.bailleur_siren and s.ident_rep = e.ident_rep and s.id_demande = e.id_demande
+            and s.date_commission <= e.date_cal and e.date_cal <= s.date_commission + interval 90 day
     qualify row_number() over (
         partition by s.date_commission, s.bailleur_siren, s.ident_rep, s.id_demande order by e.date_cal
     ) = 1
@@ -46,11 +47,12 @@ bail as (
     select
         e.date_commission, e.bailleur_siren, e.ident_rep, e.id_demande,
         a.date_signature_bail
-    from premier_examen e
-    join attributions a
-        on a.id_demande = e.id_demande and a.bailleur_siren = e.bailleur_siren and a.ident_rep = e.ident_rep
-       and e.offre_acceptee
-       and abs(date_diff('day', e.date_reponse, a.date_signature_bail)) <= 31
+    from premier_examen as e
+    inner join attributions as a
+        on
+            e.id_demande = a.id_demande and e.bailleur_siren = a.bailleur_siren and e.ident_rep = a.ident_rep
+            and e.offre_acceptee
+            and abs(date_diff('day', e.date_reponse, a.date_signature_bail)) <= 31
     qualify row_number() over (
         partition by e.date_commission, e.bailleur_siren, e.ident_rep, e.id_demande
         order by abs(date_diff('day', e.date_reponse, a.date_signature_bail)), a.date_signature_bail
@@ -76,13 +78,15 @@ final as (
         b.date_signature_bail,
         b.date_signature_bail is not null as bail_signe,
         date_diff('day', s.date_commission, b.date_signature_bail) as delai_commission_bail_jours
-    from suivis s
-    left join premier_examen e
-        on e.date_commission = s.date_commission and e.bailleur_siren = s.bailleur_siren
-       and e.ident_rep = s.ident_rep and e.id_demande = s.id_demande
-    left join bail b
-        on b.date_commission = s.date_commission and b.bailleur_siren = s.bailleur_siren
-       and b.ident_rep = s.ident_rep and b.id_demande = s.id_demande
+    from suivis as s
+    left join premier_examen as e
+        on
+            s.date_commission = e.date_commission and s.bailleur_siren = e.bailleur_siren
+            and s.ident_rep = e.ident_rep and s.id_demande = e.id_demande
+    left join bail as b
+        on
+            s.date_commission = b.date_commission and s.bailleur_siren = b.bailleur_siren
+            and s.ident_rep = b.ident_rep and s.id_demande = b.id_demande
 )
 
 select * from final

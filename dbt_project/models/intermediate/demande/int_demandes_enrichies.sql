@@ -26,7 +26,7 @@ final as (
         {{ plus_petite_typologie('d.typologies_souhaitees') }} as typologie,
         d.logement_actuel = 'HLM' as mutation,
         coalesce(d.statut_dalo in ('ACTIF', 'ACTREL'), false)
-            or coalesce(len(d.publics_prioritaires) > 0, false) as prioritaire_declare,
+        or coalesce(len(d.publics_prioritaires) > 0, false) as prioritaire_declare,
         d.statut_dalo in ('ACTIF', 'ACTREL') as dalo,
         d.handicap,
         d.motif_principal,
@@ -43,8 +43,8 @@ final as (
         end as premier_quartile,
         d.cotation,
         {{ mois_entre('d.date_depot', 'd.date_extraction') }} as anciennete_mois
-    from demandes d
-    left join seuils s on s.annee = year(d.date_extraction)
+    from demandes as d
+    left join seuils as s on s.annee = year(d.date_extraction)
 )
 
 select * from final

@@ -64,7 +64,7 @@ derniere_radiation as (
     select id_demande, date_radiation, motif_radiation
     from radiations
     where not est_deradiation and not coalesce(annulee, false)
-    qualify row_number() over (partition by id_demande order by date_radiation desc, motif_radiation) = 1
+    qualify row_number() over (partition by id_demande order by date_radiation desc, motif_radiation asc) = 1
 ),
 
 final as (
@@ -96,11 +96,11 @@ final as (
         {{ mois_entre('s.date_depot', 'coalesce(f.date_radiation, s.derniere_extraction)') }} as duree_mois
     from (
         select s.*, coalesce(s.derniere_extraction > r.date_radiation, false) as radiation_contredite
-        from suivi s
-        left join derniere_radiation r on r.id_demande = s.id_demande
-    ) s
-    cross join derniere_extraction x
-    left join derniere_radiation f on f.id_demande = s.id_demande and not s.radiation_contredite
+        from suivi as s
+        left join derniere_radiation as r on s.id_demande = r.id_demande
+    ) as s
+    cross join derniere_extraction as x
+    left join derniere_radiation as f on s.id_demande = f.id_demande and not s.radiation_contredite
 )
 
 select * from final

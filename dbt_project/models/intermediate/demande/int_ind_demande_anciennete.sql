@@ -7,7 +7,8 @@ with actives as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 demandes as (
@@ -16,12 +17,13 @@ demandes as (
         {{ mois_entre('a.date_depot', 'a.fin') }} as mois,
         a.date_depot <= a.fin - interval 5 year as plus_5ans,
         {{ dem_tranche('a.date_depot', 'a.fin') }} as tranche
-    from actives a
+    from actives as a
     where a.commune in (select commune from communes)
 ),
 
 faits as (
-    select annee, trimestre, 'D7_median' as indicateur, commune, typologie, null as tranche,
+    select
+        annee, trimestre, 'D7_median' as indicateur, commune, typologie, null as tranche,
         null as num, null as den, mois as x
     from demandes
     union all

@@ -5,7 +5,8 @@ with actives as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 notees as (
@@ -16,7 +17,7 @@ notees as (
 faits as (
     select annee, trimestre, i.indicateur, commune, typologie, cotation as x
     from notees
-    cross join (select unnest(['I2_q1', 'I2_mediane', 'I2_q3']) as indicateur) i
+    cross join unnest(['I2_q1', 'I2_mediane', 'I2_q3']) as i (indicateur)
 ),
 
 domaines as (

@@ -8,7 +8,8 @@ with actives as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 delais as (
@@ -21,8 +22,8 @@ faits as (
         ({{ mois_entre('a.date_depot', 'a.fin') }} > dl.delai_mois)::int as num,
         case when dl.delai_mois is not null then 1 end as den,
         case when dl.delai_mois is null then 'delai_non_fixe' end as raison
-    from actives a
-    left join delais dl on dl.typologie = a.typologie
+    from actives as a
+    left join delais as dl on a.typologie = dl.typologie
     where a.commune in (select commune from communes)
 ),
 

@@ -12,7 +12,8 @@ with trimestres as (
 ),
 
 communes as (
-    select code_geo as code_insee from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as code_insee from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 demandes as (
@@ -24,18 +25,21 @@ radiations as (
 ),
 
 observations as (
-    select id_demande, date_extraction as date_observation, 0 as source, date_depot, date_renouvellement,
+    select
+        id_demande, date_extraction as date_observation, 0 as source, date_depot, date_renouvellement,
         commune_choix1 as commune, typologie
     from demandes
     union all
-    select id_demande, date_radiation, 1, date_depot, date_renouvellement,
+    select
+        id_demande, date_radiation, 1, date_depot, date_renouvellement,
         communes_souhaitees[1], {{ plus_petite_typologie('typologies_souhaitees') }}
     from radiations
 ),
 
 -- first observation of each demand (date, then snapshot before radiation on the same day)
 premieres as (
-    select id_demande,
+    select
+        id_demande,
         arg_min(date_depot, (date_observation, source)) as date_depot,
         arg_min(commune, (date_observation, source)) as commune,
         arg_min(typologie, (date_observation, source)) as typologie
@@ -45,31 +49,33 @@ premieres as (
 
 nouvelles as (
     select t.annee, t.trimestre, p.id_demande, p.commune, p.typologie
-    from premieres p
-    inner join trimestres t on p.date_depot between t.debut and t.fin
+    from premieres as p
+    inner join trimestres as t on p.date_depot between t.debut and t.fin
     where p.commune in (select code_insee from communes)
 ),
 
 renouvellements as (
     select t.annee, t.trimestre, r.id_demande, r.commune
     from (
-        select id_demande, date_renouvellement,
+        select
+            id_demande, date_renouvellement,
             arg_min(commune, (date_observation, source)) as commune
         from observations
         where date_renouvellement > date_depot
         group by id_demande, date_renouvellement
-    ) r
-    inner join trimestres t on r.date_renouvellement between t.debut and t.fin
+    ) as r
+    inner join trimestres as t on r.date_renouvellement between t.debut and t.fin
     where r.commune in (select code_insee from communes)
 ),
 
 radiations_trimestre as (
     select t.annee, t.trimestre, r.id_demande, r.communes_souhaitees[1] as commune, r.motif_radiation
-    from radiations r
-    inner join trimestres t on r.date_radiation between t.debut and t.fin
-    where not r.est_deradiation
-      and not coalesce(r.annulee, false)
-      and r.communes_souhaitees[1] in (select code_insee from communes)
+    from radiations as r
+    inner join trimestres as t on r.date_radiation between t.debut and t.fin
+    where
+        not r.est_deradiation
+        and not coalesce(r.annulee, false)
+        and r.communes_souhaitees[1] in (select code_insee from communes)
 ),
 
 faits as (

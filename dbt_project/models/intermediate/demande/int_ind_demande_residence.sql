@@ -8,11 +8,13 @@ with actives as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 actives_epci as (
-    select * from actives where commune in (select commune from communes)
+    select * from actives
+    where commune in (select commune from communes)
 ),
 
 -- only the EPCI's communes of residence and work: the EPCI row counts those living (working) in the EPCI

@@ -7,22 +7,25 @@ with actives as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 actives_epci as (
-    select * from actives where commune in (select commune from communes)
+    select * from actives
+    where commune in (select commune from communes)
 ),
 
 -- every EPCI commune a demand wishes, once (a commune listed twice counts once)
 voeux as (
     select distinct a.annee, a.trimestre, a.id_demande, a.typologie, v.commune
-    from actives a, unnest(a.communes_souhaitees) as v(commune)
+    from actives as a, unnest(a.communes_souhaitees) as v (commune)
     where v.commune in (select commune from communes)
 ),
 
 faits as (
-    select annee, trimestre, 'D1' as indicateur, commune, typologie, {{ dem_oui_non('mutation') }} as mutation,
+    select
+        annee, trimestre, 'D1' as indicateur, commune, typologie, {{ dem_oui_non('mutation') }} as mutation,
         1 as num, null as den
     from actives_epci
     union all

@@ -15,7 +15,8 @@ bailleurs as (
 ),
 
 reservataires as (
-    select code, libelle from {{ ref('stg_observatoire__codes') }} where liste = 'reservataire'
+    select code, libelle from {{ ref('stg_observatoire__codes') }}
+    where liste = 'reservataire'
 ),
 
 geographies as (

@@ -33,11 +33,13 @@ referentiel as (
 ),
 
 communes as (
-    select code_geo as commune from geographies where niveau_geo = 'COMMUNE'
+    select code_geo as commune from geographies
+    where niveau_geo = 'COMMUNE'
 ),
 
 reservataires as (
-    select code_geo as reservataire from geographies where niveau_geo = 'RESERVATAIRE'
+    select code_geo as reservataire from geographies
+    where niveau_geo = 'RESERVATAIRE'
 ),
 
 -- the landlords whose report of the year has arrived
@@ -47,34 +49,42 @@ rapports as (
 
 attributions_ytd as (
     select tr.annee, tr.trimestre, a.bailleur_siren, a.reservataire
-    from trimestres tr
-    join attributions a
+    from trimestres as tr
+    inner join attributions as a
         on a.date_signature_bail between tr.debut_ytd and tr.t
     where a.commune_logement in (select commune from communes)
 ),
 
 faits as (
     -- oriented dwellings of the year's report
-    select tr.annee, tr.trimestre, 'P5_proposes' as indicateur, f.bailleur_siren as bailleur, f.reservataire,
+    select
+        tr.annee, tr.trimestre, 'P5_proposes' as indicateur, f.bailleur_siren as bailleur, f.reservataire,
         f.logements_proposes as num, null as den
-    from trimestres tr
-    join bilan_flux f on f.annee = tr.annee
+    from trimestres as tr
+    inner join bilan_flux as f on tr.annee = f.annee
     where f.commune in (select commune from communes)
     union all
     select annee, trimestre, 'P5_attribues', bailleur_siren, reservataire, 1, null
     from attributions_ytd
     union all
     -- each attribution counts in its landlord's denominator for every réservataire
-    select a.annee, a.trimestre, 'P5_part_flux', a.bailleur_siren, r.reservataire,
+    select
+        a.annee, a.trimestre, 'P5_part_flux', a.bailleur_siren, r.reservataire,
         (a.reservataire = r.reservataire)::int, 1
-    from attributions_ytd a
-    cross join reservataires r
+    from attributions_ytd as a
+    cross join reservataires as r
 ),
 
 bailleurs as (
-    select code_geo as bailleur, libelle_geo as libelle from geographies where niveau_geo = 'BAILLEUR'
+    select code_geo as bailleur, libelle_geo as libelle from geographies
+    where niveau_geo = 'BAILLEUR'
     union
-    select bailleur, bailleur from faits where bailleur not in (select code_geo from geographies where niveau_geo = 'BAILLEUR')
+    select bailleur, bailleur as libelle
+    from faits
+    where bailleur not in (
+        select code_geo from geographies
+        where niveau_geo = 'BAILLEUR'
+    )
 ),
 
 domaines as (
@@ -86,19 +96,20 @@ domaines as (
     from bailleurs
     union all
     -- a landlord whose report of the year has not arrived: its P5_proposes rows are not computable
-    select 'P5_proposes', 'bailleur', b.bailleur, b.libelle,
+    select
+        'P5_proposes', 'bailleur', b.bailleur, b.libelle,
         case when r.bailleur_siren is null then 'sans_bilan_flux' end, tr.annee, tr.trimestre
-    from trimestres tr
-    cross join bailleurs b
-    left join rapports r on r.bailleur_siren = b.bailleur and r.annee = tr.annee
+    from trimestres as tr
+    cross join bailleurs as b
+    left join rapports as r on b.bailleur = r.bailleur_siren and tr.annee = r.annee
 ),
 
 -- a landlord not active in the year has rows only where it has figures
 observes as (
     select null::varchar as indicateur, 'bailleur' as dimension, b.bailleur as valeur, tr.annee, tr.trimestre
-    from trimestres tr
-    cross join bailleurs b
-    left join referentiel f on f.bailleur_siren = b.bailleur
+    from trimestres as tr
+    cross join bailleurs as b
+    left join referentiel as f on b.bailleur = f.bailleur_siren
     where f.bailleur_siren is null or f.date_fin < tr.debut_ytd
 ),
 

@@ -19,19 +19,22 @@ programmes as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 finan as (
-    select code, libelle as financement from {{ ref('stg_observatoire__codes') }} where liste = 'finan_rpls'
+    select code, libelle as financement from {{ ref('stg_observatoire__codes') }}
+    where liste = 'finan_rpls'
 ),
 
 programmes_a_t as (
     select tr.annee, tr.trimestre, tr.debut_trimestre, tr.t, p.*
-    from trimestres tr
-    join programmes p
+    from trimestres as tr
+    inner join programmes as p
         on p.date_photographie = (
-            select max(p2.date_photographie) from programmes p2 where p2.date_photographie <= tr.t
+            select max(p2.date_photographie) from programmes as p2
+            where p2.date_photographie <= tr.t
         )
 ),
 
@@ -47,14 +50,16 @@ livraisons as (
         tr.annee, tr.trimestre, m.commune,
         coalesce(f.financement, 'AUTRE') as financement,
         coalesce({{ reservataire_de_contreslog('m.contreslog') }}, rp.reservataire, 'AUCUN') as reservataire
-    from trimestres tr
-    join mouvements m
-        on m.type_evenement = 'MISE_EN_SERVICE'
-       and m.date_evenement between tr.debut_trimestre and tr.t
-    left join finan f on f.code = m.finan
-    left join reservataire_programme rp
-        on rp.annee = tr.annee and rp.trimestre = tr.trimestre and rp.programme_id = m.programme_id
-       and rp.financement = coalesce(f.financement, 'AUTRE')
+    from trimestres as tr
+    inner join mouvements as m
+        on
+            m.type_evenement = 'MISE_EN_SERVICE'
+            and m.date_evenement between tr.debut_trimestre and tr.t
+    left join finan as f on m.finan = f.code
+    left join reservataire_programme as rp
+        on
+            tr.annee = rp.annee and tr.trimestre = rp.trimestre and m.programme_id = rp.programme_id
+            and rp.financement = coalesce(f.financement, 'AUTRE')
 ),
 
 faits as (
@@ -67,7 +72,7 @@ faits as (
         select annee, trimestre, 'P3_prevus', commune, financement, reservataire, nb_logements
         from programmes_a_t
         where date_livraison_prevue between debut_trimestre and t
-    )
+    ) as logements
     where commune in (select commune from communes)
 ),
 
@@ -76,7 +81,8 @@ domaines as (
     union all
     -- the financing groups of the RPLS codes
     select distinct
-        null::varchar, 'financement', financement, financement, null::varchar, null::integer, null::integer
+        null::varchar, 'financement', financement as valeur, financement as libelle, null::varchar, null::integer,
+        null::integer
     from finan
 ),
 

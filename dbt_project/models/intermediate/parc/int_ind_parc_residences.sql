@@ -48,11 +48,13 @@ geographies as (
 
 -- the EPCI's communes
 communes as (
-    select code_geo as code_insee, libelle_geo as nom from geographies where niveau_geo = 'COMMUNE'
+    select code_geo as code_insee, libelle_geo as nom from geographies
+    where niveau_geo = 'COMMUNE'
 ),
 
 bailleurs as (
-    select code_geo as bailleur_siren, libelle_geo as nom_bailleur from geographies where niveau_geo = 'BAILLEUR'
+    select code_geo as bailleur_siren, libelle_geo as nom_bailleur from geographies
+    where niveau_geo = 'BAILLEUR'
 ),
 
 logements as (
@@ -60,20 +62,21 @@ logements as (
         p.*,
         p.bailleur_siren || ':' || coalesce(p.groupe_immobilier, 'COMMUNE-' || p.commune) as residence,
         coalesce(b.nom_bailleur, p.bailleur_siren) || ' – '
-            || coalesce(p.groupe_immobilier, 'logements sans résidence, ' || c.nom) as libelle_residence
-    from parc p
-    join communes c on c.code_insee = p.commune
-    left join bailleurs b on b.bailleur_siren = p.bailleur_siren
+        || coalesce(p.groupe_immobilier, 'logements sans résidence, ' || c.nom) as libelle_residence
+    from parc as p
+    inner join communes as c on p.commune = c.code_insee
+    left join bailleurs as b on p.bailleur_siren = b.bailleur_siren
 ),
 
 tr_logements as (
     select l.*, tr.debut_36_mois
-    from logements l
-    join trimestres tr using (annee, trimestre)
+    from logements as l
+    inner join trimestres as tr using (annee, trimestre)
 ),
 
 entrees as (
-    select ident_rep, date_evenement from mouvements where type_evenement = 'ENTREE'
+    select ident_rep, date_evenement from mouvements
+    where type_evenement = 'ENTREE'
 ),
 
 offres as (
@@ -92,49 +95,56 @@ faits_logements as (
         (l.etat = 'vacant')::integer as vacant,
         case
             when l.etat not in ('occupe', 'vacant') then 0
-            when l.suivi_par_mouvements then (
-                -- the 12-month periods of the window (ending at t) in which the dwelling was let
-                select count(distinct case
-                    when e.date_evenement > l.t - interval 12 month then 1
-                    when e.date_evenement > l.t - interval 24 month then 2
-                    else 3
-                end)
-                from entrees e
-                where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_36_mois and e.date_evenement <= l.t
-            )
+            when l.suivi_par_mouvements
+                then (
+                    -- the 12-month periods of the window (ending at t) in which the dwelling was let
+                    select
+                        count(distinct case
+                            when e.date_evenement > l.t - interval 12 month then 1
+                            when e.date_evenement > l.t - interval 24 month then 2
+                            else 3
+                        end)
+                    from entrees as e
+                    where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_36_mois and e.date_evenement <= l.t
+                )
             when l.debut_bail >= l.millesime_stock - interval 36 month and l.debut_bail < l.millesime_stock then 1
             else 0
         end as locations,
         (
-            select count(*) from offres o
-            where o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
-              and o.reponse_candidat in ('REFUSE', 'SANS_REPONSE')
+            select count(*) from offres as o
+            where
+                o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
+                and o.reponse_candidat in ('REFUSE', 'SANS_REPONSE')
         ) as refus,
         (
-            select count(*) from offres o
-            where o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
-              and o.reponse_candidat is not null
+            select count(*) from offres as o
+            where
+                o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
+                and o.reponse_candidat is not null
         ) as reponses,
         (
-            select count(*) from attributions a
+            select count(*) from attributions as a
             where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
         ) as attributions,
         (
-            select count(*) from attributions a
-            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
-              and a.premier_quartile is not null
+            select count(*) from attributions as a
+            where
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+                and a.premier_quartile is not null
         ) as attributions_quartile_connu,
         (
-            select count(*) from attributions a
-            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
-              and a.premier_quartile
+            select count(*) from attributions as a
+            where
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+                and a.premier_quartile
         ) as attributions_q1,
         (
-            select count(*) from attributions a
-            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
-              and a.prioritaire_attribution
+            select count(*) from attributions as a
+            where
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+                and a.prioritaire_attribution
         ) as attributions_prioritaires
-    from tr_logements l
+    from tr_logements as l
 ),
 
 residences as (
@@ -180,8 +190,8 @@ motifs as (
         m.annee, m.trimestre, m.residence,
         case m.indicateur when 'R1_vacance' then 'VACANCE' when 'R1_refus' then 'REFUS' else 'PREMIER_QUARTILE' end
             as motif
-    from mesures m
-    join seuils s using (annee, trimestre, indicateur)
+    from mesures as m
+    inner join seuils as s using (annee, trimestre, indicateur)
     where m.den >= 5 and m.num / m.den >= s.seuil and m.num > 0
 ),
 
@@ -201,13 +211,14 @@ domaines as (
         min(libelle_residence) over (partition by residence) as libelle, null::varchar as raison, annee, trimestre
     from logements
     union all
-    select distinct 'R1_alerte', 'motif', motif, motif, null, null, null
+    select distinct 'R1_alerte', 'motif', motif as valeur, motif as libelle, null, null, null
     from motifs
 ),
 
 -- a reason has a row only where the residence is flagged for it
 observes as (
-    select 'R1_alerte' as indicateur, 'motif' as dimension, null::varchar as valeur, null::integer as annee,
+    select
+        'R1_alerte' as indicateur, 'motif' as dimension, null::varchar as valeur, null::integer as annee,
         null::integer as trimestre
 ),
 

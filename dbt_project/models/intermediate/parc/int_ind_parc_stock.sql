@@ -21,7 +21,8 @@ demandes as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 codes as (
@@ -29,11 +30,13 @@ codes as (
 ),
 
 financements as (
-    select distinct libelle as financement from codes where liste = 'finan_rpls'
+    select distinct libelle as financement from codes
+    where liste = 'finan_rpls'
 ),
 
 typologies_logement as (
-    select code as typologie from codes where liste = 'typologie_bilan'
+    select code as typologie from codes
+    where liste = 'typologie_bilan'
 ),
 
 -- a demand's typologies, with those without a dwelling counterpart
@@ -45,7 +48,8 @@ typologies_demande as (
 ),
 
 parc_epci as (
-    select * from parc where commune in (select commune from communes)
+    select * from parc
+    where commune in (select commune from communes)
 ),
 
 faits as (
@@ -56,8 +60,8 @@ faits as (
     union all
     -- the demand side counts in the numerator only, the dwelling side in the denominator only
     select tr.annee, tr.trimestre, 'P4_demandes_pour_100', d.commune_choix1, d.typologie, null, null, 1, null
-    from trimestres tr
-    join demandes d on d.date_extraction = tr.date_extraction
+    from trimestres as tr
+    inner join demandes as d on tr.date_extraction = d.date_extraction
     where d.commune_choix1 in (select commune from communes)
     union all
     select annee, trimestre, 'P4_demandes_pour_100', commune, typologie, null, null, null, 1
@@ -72,21 +76,23 @@ domaines as (
     union all
     {{ domaine_codes('qpv', 'oui_non') }}
     union all
-    select i.indicateur, 'financement', f.financement, f.financement, null, null, null
-    from financements f
-    cross join (select unnest(['P4', 'P4_hors_l441']) as indicateur) i
+    select i.indicateur, 'financement', f.financement as valeur, f.financement as libelle, null, null, null
+    from financements as f
+    cross join unnest(['P4', 'P4_hors_l441']) as i (indicateur)
     union all
-    select 'P4_demandes_pour_100', 'typologie', typologie, typologie,
+    select
+        'P4_demandes_pour_100', 'typologie', typologie as valeur, typologie as libelle,
         case when sans_logement then 'typologie_sans_logement' end, null, null
     from typologies_demande
 ),
 
 observes as (
     -- PLI is outside the L.441-1 regime: under P4, and a conventioned group under P4_hors_l441, exceptions
-    select i.indicateur, 'financement' as dimension, f.financement as valeur, null::integer as annee,
+    select
+        i.indicateur, 'financement' as dimension, f.financement as valeur, null::integer as annee,
         null::integer as trimestre
-    from financements f
-    cross join (select unnest(['P4', 'P4_hors_l441']) as indicateur) i
+    from financements as f
+    cross join unnest(['P4', 'P4_hors_l441']) as i (indicateur)
     where (f.financement = 'PLI') = (i.indicateur = 'P4')
     union all
     select 'P4_demandes_pour_100', 'typologie', typologie, null, null

@@ -19,7 +19,8 @@ mouvements as (
 ),
 
 communes as (
-    select code_geo as commune from {{ ref('int_geographies') }} where niveau_geo = 'COMMUNE'
+    select code_geo as commune from {{ ref('int_geographies') }}
+    where niveau_geo = 'COMMUNE'
 ),
 
 -- dwellings offered for letting in the EPCI's communes
@@ -30,22 +31,25 @@ offerts as (
 ),
 
 entrees as (
-    select ident_rep, date_evenement from mouvements where type_evenement = 'ENTREE'
+    select ident_rep, date_evenement from mouvements
+    where type_evenement = 'ENTREE'
 ),
 
 rotation as (
     select
         o.annee, o.trimestre, o.commune, o.bailleur_siren, o.typologie,
         case
-            when o.suivi_par_mouvements then (
-                select least(count(*), 1) from entrees e
-                where e.ident_rep = o.ident_rep
-                  and e.date_evenement > o.t - interval 12 month and e.date_evenement <= o.t
-            )
+            when o.suivi_par_mouvements
+                then (
+                    select least(count(*), 1) from entrees as e
+                    where
+                        e.ident_rep = o.ident_rep
+                        and e.date_evenement > o.t - interval 12 month and e.date_evenement <= o.t
+                )
             when o.debut_bail >= o.millesime_stock - interval 12 month and o.debut_bail < o.millesime_stock then 1
             else 0
         end as loue
-    from offerts o
+    from offerts as o
     where o.mise_en_service <= o.t - interval 12 month
 ),
 

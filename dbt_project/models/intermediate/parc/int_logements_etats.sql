@@ -32,7 +32,7 @@ millesimes as (
         bailleur_siren,
         millesime,
         lead(millesime) over (partition by bailleur_siren order by millesime) as millesime_suivant
-    from (select distinct bailleur_siren, millesime from stock)
+    from (select distinct bailleur_siren, millesime from stock) as millesimes_recus
 ),
 
 depart_stock as (
@@ -53,7 +53,7 @@ depart_stock as (
         case when s.mode = '2' then coalesce(s.remlocdate, s.millesime) end as vacant_depuis,
         s.mode = '2' and s.remlocdate is null as debut_inconnu,
         'stock' as origine
-    from stock s
+    from stock as s
 ),
 
 evenements as (
@@ -81,8 +81,8 @@ evenements as (
             as vacant_depuis,
         false as debut_inconnu,
         lower(m.type_evenement) as origine
-    from mouvements m
-    asof join millesimes v
+    from mouvements as m
+    asof join millesimes as v
         on m.bailleur_siren = v.bailleur_siren and m.date_evenement > v.millesime
 ),
 
@@ -96,8 +96,8 @@ transitions_propres as (
 vintage_a_la_cessation as (
     -- the ceased landlord's stock vintage in force on its last day
     select c.*, v.millesime
-    from cessations c
-    asof join millesimes v
+    from cessations as c
+    asof join millesimes as v
         on c.bailleur_siren = v.bailleur_siren and c.date_reprise > v.millesime
 ),
 
@@ -110,9 +110,9 @@ etats_a_la_cessation as (
         t.etat,
         t.vacant_depuis,
         t.debut_inconnu
-    from transitions_propres t
-    join vintage_a_la_cessation c
-        on c.bailleur_siren = t.bailleur_siren and c.millesime = t.millesime and t.date_etat < c.date_reprise
+    from transitions_propres as t
+    inner join vintage_a_la_cessation as c
+        on t.bailleur_siren = c.bailleur_siren and t.millesime = c.millesime and t.date_etat < c.date_reprise
     qualify row_number() over (
         partition by t.bailleur_siren, t.ident_rep order by t.date_etat desc, t.rang_jour desc
     ) = 1
@@ -130,8 +130,8 @@ reprises as (
         e.vacant_depuis,
         e.debut_inconnu,
         'fusion' as origine
-    from etats_a_la_cessation e
-    asof join millesimes v
+    from etats_a_la_cessation as e
+    asof join millesimes as v
         on e.successeur_siren = v.bailleur_siren and e.date_reprise > v.millesime
     where e.etat <> 'hors_parc'
 ),
@@ -146,7 +146,7 @@ intervalles as (
     select
         t.*,
         lead(t.date_etat) over w as prochaine_date
-    from transitions t
+    from transitions as t
     window w as (partition by t.bailleur_siren, t.ident_rep, t.millesime order by t.date_etat, t.rang_jour)
 ),
 
@@ -163,17 +163,17 @@ final as (
         i.debut_inconnu,
         i.origine,
         coalesce(b.envoie_mouvements, false) as suivi_par_mouvements
-    from intervalles i
-    join millesimes v using (bailleur_siren, millesime)
-    left join bailleurs b using (bailleur_siren)
-    left join cessations c using (bailleur_siren)
+    from intervalles as i
+    inner join millesimes as v using (bailleur_siren, millesime)
+    left join bailleurs as b using (bailleur_siren)
+    left join cessations as c using (bailleur_siren)
     -- several events the same day: only the last one's state lasts
     where (i.prochaine_date is null or i.prochaine_date > i.date_etat)
-        -- nothing of a ceased landlord from the takeover on
-        and (c.date_reprise is null or i.date_etat < c.date_reprise)
-        -- an interval ending where it starts holds no state (e.g. a takeover on the successor's 1 January:
-        -- its stock file wins)
-        and (v.millesime_suivant is null or i.date_etat < v.millesime_suivant)
+    -- nothing of a ceased landlord from the takeover on
+    and (c.date_reprise is null or i.date_etat < c.date_reprise)
+    -- an interval ending where it starts holds no state (e.g. a takeover on the successor's 1 January:
+    -- its stock file wins)
+    and (v.millesime_suivant is null or i.date_etat < v.millesime_suivant)
 )
 
 select * from final

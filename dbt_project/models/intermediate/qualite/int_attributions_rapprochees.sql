@@ -40,29 +40,31 @@ attributions as (
         r.date_signature_bail,
         coalesce(b.envoie_mouvements and r.date_signature_bail >= c.debut_mouvements, false) as entree_attendue,
         coalesce(b.perimetre_cal = 'TOUS' or (b.perimetre_cal = 'CANDIDATS_CASA' and exists (
-            select 1 from positionnements p
+            select 1 from positionnements as p
             where p.bailleur_siren = r.bailleur_siren and p.ident_rep = r.ident_rep and p.id_demande = r.id_demande
         )), false) as offre_attendue
-    from radiations r
-    inner join bailleurs b on b.bailleur_siren = r.bailleur_siren
-    left join couverture c on c.bailleur_siren = r.bailleur_siren
+    from radiations as r
+    inner join bailleurs as b on r.bailleur_siren = b.bailleur_siren
+    left join couverture as c on r.bailleur_siren = c.bailleur_siren
     where r.motif_radiation = 'RADATT' and not r.annulee
 ),
 
 final as (
     select
         a.*,
-        exists (
-            select 1 from mouvements m
-            where m.bailleur_siren = a.bailleur_siren and m.ident_rep = a.ident_rep and m.id_demande = a.id_demande
-              and m.type_evenement = 'ENTREE' and abs(date_diff('day', m.date_evenement, a.date_signature_bail)) <= 31
+        exists(
+            select 1 from mouvements as m
+            where
+                m.bailleur_siren = a.bailleur_siren and m.ident_rep = a.ident_rep and m.id_demande = a.id_demande
+                and m.type_evenement = 'ENTREE' and abs(date_diff('day', m.date_evenement, a.date_signature_bail)) <= 31
         ) as entree_trouvee,
-        exists (
-            select 1 from cal c
-            where c.bailleur_siren = a.bailleur_siren and c.ident_rep = a.ident_rep and c.id_demande = a.id_demande
-              and c.reponse_candidat = 'ACCEPTE'
+        exists(
+            select 1 from cal as c
+            where
+                c.bailleur_siren = a.bailleur_siren and c.ident_rep = a.ident_rep and c.id_demande = a.id_demande
+                and c.reponse_candidat = 'ACCEPTE'
         ) as offre_acceptee
-    from attributions a
+    from attributions as a
 )
 
 select * from final

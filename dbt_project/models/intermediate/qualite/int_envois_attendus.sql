@@ -15,8 +15,8 @@ final as (
         c.mois,
         c.flux,
         c.recu
-    from completude c
-    left join bailleurs b using (bailleur_siren)
+    from completude as c
+    left join bailleurs as b using (bailleur_siren)
 )
 
 select * from final

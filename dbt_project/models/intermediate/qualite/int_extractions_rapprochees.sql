@@ -28,8 +28,8 @@ deposees as (
 
 depots as (
     select e.date_extraction, count(distinct d.id_demande) as depots
-    from extractions e
-    inner join deposees d on d.date_depot > e.extraction_precedente and d.date_depot <= e.date_extraction
+    from extractions as e
+    inner join deposees as d on e.extraction_precedente < d.date_depot and e.date_extraction >= d.date_depot
     group by 1
 ),
 
@@ -38,8 +38,8 @@ radiees as (
         e.date_extraction,
         count(*) filter (where r.motif_radiation is not null and not r.annulee) as radiations,
         count(*) filter (where r.motif_radiation is null) as deradiations
-    from extractions e
-    inner join radiations r on r.date_radiation > e.extraction_precedente and r.date_radiation <= e.date_extraction
+    from extractions as e
+    inner join radiations as r on e.extraction_precedente < r.date_radiation and e.date_extraction >= r.date_radiation
     group by 1
 ),
 
@@ -51,9 +51,9 @@ bilan as (
         coalesce(r.radiations, 0) as radiations,
         coalesce(r.deradiations, 0) as deradiations,
         e.stock
-    from extractions e
-    left join depots p using (date_extraction)
-    left join radiees r using (date_extraction)
+    from extractions as e
+    left join depots as p using (date_extraction)
+    left join radiees as r using (date_extraction)
     where e.extraction_precedente is not null
 ),
 

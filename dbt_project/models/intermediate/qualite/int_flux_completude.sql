@@ -10,24 +10,26 @@ journal as (
 ),
 
 mois as (
-    select unnest(generate_series(
-        date_trunc('month', min(date_extraction)), date_trunc('month', max(date_extraction)), interval 1 month
-    ))::date as mois
+    select
+        unnest(generate_series(
+            date_trunc('month', min(date_extraction)), date_trunc('month', max(date_extraction)), interval 1 month
+        ))::date as mois
     from {{ ref('stg_sne__demandes') }}
 ),
 
 attendus as (
     select b.bailleur_siren, m.mois, f.flux
-    from bailleurs b
-    cross join mois m
+    from bailleurs as b
+    cross join mois as m
     cross join (values ('mouvements'), ('cal'), ('rpls')) as f (flux)
-    where (b.date_debut is null or m.mois >= date_trunc('month', b.date_debut))
-      and (b.date_fin is null or m.mois <= b.date_fin)
-      and case f.flux
+    where
+        (b.date_debut is null or m.mois >= date_trunc('month', b.date_debut))
+        and (b.date_fin is null or m.mois <= b.date_fin)
+        and case f.flux
             when 'mouvements' then b.envoie_mouvements
             when 'cal' then b.perimetre_cal <> 'AUCUN'
             when 'rpls' then month(m.mois) = 1
-          end
+        end
 ),
 
 recus_bailleur as (
@@ -36,7 +38,7 @@ recus_bailleur as (
         regexp_extract(fichier, '^[a-z]+_([0-9]{9})_', 1) as bailleur_siren,
         flux,
         case
-            when flux = 'rpls' then make_date(cast(regexp_extract(fichier, '_([0-9]{4})\.csv$', 1) as integer), 1, 1)
+            when flux = 'rpls' then make_date((regexp_extract(fichier, '_([0-9]{4})\.csv$', 1))::integer, 1, 1)
             else strptime(regexp_extract(fichier, '_([0-9]{6})\.csv$', 1), '%Y%m')::date
         end as mois,
         fichier
@@ -47,7 +49,7 @@ recus_bailleur as (
 recus_territoire as (
     -- a whole-territory stock file covers every landlord it lists
     select distinct r.bailleur_siren, 'rpls' as flux, r.millesime as mois, r.fichier
-    from {{ ref('stg_bailleurs__rpls') }} r
+    from {{ ref('stg_bailleurs__rpls') }} as r
     where regexp_matches(r.fichier, '^rpls_[0-9]{4}\.csv$')
 ),
 
@@ -64,8 +66,8 @@ final as (
         a.flux,
         count(r.fichier) > 0 as recu,
         string_agg(r.fichier, ', ' order by r.fichier) as fichiers
-    from attendus a
-    left join recus r using (bailleur_siren, flux, mois)
+    from attendus as a
+    left join recus as r using (bailleur_siren, flux, mois)
     group by all
 )
 

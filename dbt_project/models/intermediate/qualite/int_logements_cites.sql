@@ -23,7 +23,8 @@ radiations as (
 parc as (
     select bailleur_siren, ident_rep from rpls
     union
-    select bailleur_siren, ident_rep from mouvements where type_evenement = 'MISE_EN_SERVICE'
+    select bailleur_siren, ident_rep from mouvements
+    where type_evenement = 'MISE_EN_SERVICE'
 ),
 
 cites as (
@@ -41,8 +42,8 @@ final as (
         c.bailleur_siren,
         c.ident_rep,
         p.ident_rep is not null as connu_du_parc
-    from cites c
-    left join parc p on p.bailleur_siren = c.bailleur_siren and p.ident_rep = c.ident_rep
+    from cites as c
+    left join parc as p on c.bailleur_siren = p.bailleur_siren and c.ident_rep = p.ident_rep
 )
 
 select * from final

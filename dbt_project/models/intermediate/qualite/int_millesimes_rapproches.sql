@@ -30,9 +30,9 @@ final as (
         f.millesime_suivant as millesime,
         count(*) as logements,
         count(*) filter (where d.etat is distinct from f.etat) as ecarts
-    from dernier_etat f
-    inner join millesimes m using (bailleur_siren, millesime_suivant)
-    left join depart d using (bailleur_siren, ident_rep, millesime_suivant)
+    from dernier_etat as f
+    inner join millesimes using (bailleur_siren, millesime_suivant)
+    left join depart as d using (bailleur_siren, ident_rep, millesime_suivant)
     where not (f.etat = 'hors_parc' and d.etat is null)  -- left the stock, absent from the next file
     group by 1, 2
 )

@@ -19,8 +19,8 @@ final as (
         a.premier_quartile_sne,
         a.premier_quartile_calcule,
         a.premier_quartile_sne <> a.premier_quartile_calcule as desaccord
-    from attributions a
-    left join bailleurs b using (bailleur_siren)
+    from attributions as a
+    left join bailleurs as b using (bailleur_siren)
     where a.premier_quartile_sne is not null and a.premier_quartile_calcule is not null
 )
 

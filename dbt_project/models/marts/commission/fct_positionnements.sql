@@ -34,10 +34,11 @@ final as (
         s.date_signature_bail,
         s.bail_signe,
         s.delai_commission_bail_jours
-    from positionnements p
-    left join parcours s
-        on s.date_commission = p.date_commission and s.bailleur_siren = p.bailleur_siren
-       and s.ident_rep = p.ident_rep and s.id_demande = p.id_demande
+    from positionnements as p
+    left join parcours as s
+        on
+            p.date_commission = s.date_commission and p.bailleur_siren = s.bailleur_siren
+            and p.ident_rep = s.ident_rep and p.id_demande = s.id_demande
 )
 
 select * from final

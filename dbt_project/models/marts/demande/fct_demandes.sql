@@ -35,8 +35,10 @@ final as (
         a.commune_logement as commune_attribution,
         a.typologie as typologie_attribuee,
         a.reservataire as reservataire_attribution
-    from periodes p
-    left join attributions a on a.id_demande = p.id_demande and a.date_radiation = p.date_fin and p.statut = 'attribuee'
+    from periodes as p
+    left join
+        attributions as a
+        on p.id_demande = a.id_demande and p.date_fin = a.date_radiation and p.statut = 'attribuee'
 )
 
 select * from final

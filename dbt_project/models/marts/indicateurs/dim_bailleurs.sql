@@ -23,8 +23,8 @@ final as (
         b.perimetre_cal,
         s.millesime as dernier_millesime,
         coalesce(s.logements, 0) as logements_dernier_millesime
-    from bailleurs b
-    left join stock s on s.bailleur_siren = b.bailleur_siren
+    from bailleurs as b
+    left join stock as s on b.bailleur_siren = s.bailleur_siren
 )
 
 select * from final
