@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets.ingest.feeds import FEED_ASSETS, asset_key
 from assets.settings import SettingsResource
+from expectations.suites_gen import FCT_COLUMNS
 from pipelines.definitions import defs
 from pipelines.sensors import boite_de_depot
 from tests.conftest import FIXTURE_NAMES, FIXTURE_NUMEROS, drop
@@ -34,6 +35,17 @@ def test_dagster_definitions_validate():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "All code locations passed validation" in out.stdout + out.stderr
+
+
+def test_the_long_table_shows_its_columns_with_types_and_french_descriptions():
+    """The analyst reads fct_indicateurs' columns in the Dagster UI: the contract's names, order and types,
+    each with its French description."""
+    spec = next(s for s in defs.resolve_all_asset_specs() if s.key.path[-1] == "fct_indicateurs")
+    columns = spec.metadata["dagster/column_schema"].columns
+    assert [c.name for c in columns] == FCT_COLUMNS
+    assert [c.type for c in columns] == ["integer"] * 2 + ["varchar"] * 5 + ["double"] * 3 + ["varchar"]
+    french = {"le", "la", "les", "de", "du", "des", "une", "un"}
+    assert all(french & set(c.description.split()) for c in columns), [c.description for c in columns]
 
 
 def test_every_asset_has_a_description_a_group_and_kinds():
