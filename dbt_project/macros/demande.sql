@@ -1,8 +1,8 @@
 {#- Demand-side indicators (INDICATORS.md D1-D11, I2): shared pieces of the int_ind_demande_* models. -#}
 
-{#- Active demands of each quarter's snapshot (the quarter's date_extraction), 1st choice in the EPCI,
-    with t = the quarter's last day. -#}
-{% macro dem_actives() -%}
+{#- Active demands of each quarter's snapshot (the quarter's date_extraction), with t = the quarter's last
+    day; `dans_epci`: only those whose 1st choice is one of the EPCI's communes. -#}
+{% macro dem_actives(dans_epci=false) -%}
     select
         t.annee,
         t.trimestre,
@@ -18,6 +18,9 @@
         d.cotation
     from {{ ref('int_trimestres') }} t
     inner join {{ ref('int_demandes_enrichies') }} d on d.date_extraction = t.date_extraction
+    {%- if dans_epci %}
+    inner join {{ ref('int_geographies') }} g on g.niveau_geo = 'COMMUNE' and g.code_geo = d.commune_choix1
+    {%- endif %}
 {%- endmacro %}
 
 {#- Boolean as a modalite value (contract spelling OUI / NON). -#}

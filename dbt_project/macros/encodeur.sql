@@ -61,6 +61,16 @@
     {%- endfor %} as incomplet
 {%- endmacro %}
 
+{#- Facts `f` joined to every cut of their indicator (enc_catalogue); a unit with several values of a
+    multi-valued dimension comes once per value, for the cuts by that dimension, and once without, for the
+    others. -#}
+{% macro encoder_decoupages(dimensions_multiples) -%}
+    inner join enc_catalogue as c on f.indicateur = c.indicateur
+    {%- for d in dimensions_multiples %}
+        and (f.{{ d }} is null) = not list_contains(c.dims, '{{ d }}')
+    {%- endfor %}
+{%- endmacro %}
+
 {% macro encoder_indicateurs(indicateurs, faits='faits', domaines='domaines', raisons=none, observes=none,
                              dimensions=[], mesures=[], dimensions_multiples=[]) -%}
     {%- set axes = encoder_axes() -%}
@@ -88,32 +98,57 @@
         from {{ faits }}
     ),
 
-    -- each fact under the row key of every cut of its indicator; a unit with several values of a multi-valued
-    -- dimension comes once per value, for the cuts by that dimension, and once without, for the others
-    enc_faits_cles as (
-        select f.*, c.niveau, c.dims
-        from enc_faits f
-        inner join enc_catalogue c on c.indicateur = f.indicateur
-        {%- for d in dimensions_multiples %}
-            and (f.{{ d }} is null) = not list_contains(c.dims, '{{ d }}')
-        {%- endfor %}
+    -- facts summed by their own dimensions first (few rows), then under the row key of every cut of their
+    -- indicator: the string keys are built on sums, not on every observation
+    enc_sommes_faits as (
+        select
+            annee, trimestre, indicateur, {{ axes | join(', ') }},
+            sum(num) as num, max(num) as num_max, sum(den) as den, min(raison) as raison
+        from enc_faits
+        group by all
+    ),
+
+    enc_sommes as (
+        select
+            annee, trimestre, indicateur, niveau_geo, code_geo, modalite,
+            sum(num) as num, max(num_max) as num_max, sum(den) as den, min(raison) as raison
+        from (
+            select f.*, {{ encoder_cle() }}
+            from (select f.*, c.niveau, c.dims from enc_sommes_faits as f {{ encoder_decoupages(dimensions_multiples) }}) as f
+        ) as cles
+        where not incomplet
+        group by all
+    ),
+
+    -- statistics only on the observed values, each computed for the indicators that publish it: sorting for
+    -- quantiles and means is the costly part
+    enc_statistiques as (
+        select
+            annee, trimestre, indicateur, niveau_geo, code_geo, modalite,
+            count(*) as n_obs,
+            quantile_cont(x, 0.5) filter (where agregat = 'mediane') as mediane,
+            quantile_cont(x, 0.25) filter (where agregat = 'q1') as q1,
+            quantile_cont(x, 0.75) filter (where agregat = 'q3') as q3,
+            {{ moyenne('x') }} filter (where agregat = 'moyenne') as moyenne
+        from (
+            select f.*, {{ encoder_cle() }}
+            from (
+                select f.*, c.niveau, c.dims, c.agregat
+                from enc_faits as f {{ encoder_decoupages(dimensions_multiples) }}
+                where f.x is not null
+            ) as f
+        ) as cles
+        where not incomplet
+        group by all
     ),
 
     enc_agregats as (
-        select
-            annee, trimestre, indicateur, niveau_geo, code_geo, modalite,
-            sum(num) as num,
-            max(num) as num_max,
-            sum(den) as den,
-            count(x) as n_obs,
-            quantile_cont(x, 0.5) as mediane,
-            quantile_cont(x, 0.25) as q1,
-            quantile_cont(x, 0.75) as q3,
-            {{ moyenne('x') }} as moyenne,
-            min(raison) as raison
-        from (select *, {{ encoder_cle() }} from enc_faits_cles)
-        where not incomplet
-        group by all
+        select s.*, st.n_obs, st.mediane, st.q1, st.q3, st.moyenne
+        from enc_sommes as s
+        left join enc_statistiques as st
+            on
+                s.annee = st.annee and s.trimestre = st.trimestre and s.indicateur = st.indicateur
+                and s.niveau_geo = st.niveau_geo and s.code_geo = st.code_geo and s.modalite = st.modalite
     ),
 
     -- the units and modalities of each cut: the rows naming the cut, else those naming its indicator, else
@@ -182,7 +217,8 @@
             g.annee, g.trimestre, g.niveau_geo, g.code_geo, g.libelle_geo, g.indicateur, g.modalite, g.agregat,
             g.seuil_denominateur, g.facteur,
             coalesce(a.num, 0) as num, a.num_max, coalesce(a.den, 0) as den, coalesce(a.n_obs, 0) as n_obs,
-            a.num as num_observe, a.den as den_observe, a.n_obs as n_observe,
+            a.num as num_observe, a.den as den_observe,
+            case when a.annee is not null then coalesce(a.n_obs, 0) end as n_observe,
             case g.agregat
                 when 'mediane' then a.mediane when 'moyenne' then a.moyenne when 'q1' then a.q1 when 'q3' then a.q3
             end as statistique,

@@ -17,6 +17,27 @@ typologies as (
     where liste = 'typologie_demande'
 ),
 
+-- X1, a share by type (EPCI): each type's count over the quarter's total, counted once per type
+comptes_par_typologie as (
+    select annee, trimestre, 'X1_demandes' as indicateur, typologie, count(*) as n
+    from demandes
+    group by all
+    union all
+    select annee, trimestre, 'X1_attributions', typologie, count(*)
+    from attributions
+    where dans_trimestre
+    group by all
+),
+
+parts_par_typologie as (
+    select
+        c.annee, c.trimestre, c.indicateur, t.typo as typologie,
+        coalesce(sum(c.n) filter (where c.typologie = t.typo), 0) as num, sum(c.n) as den
+    from comptes_par_typologie as c
+    cross join typologies as t
+    group by all
+),
+
 faits as (
     -- the demand side counts in the numerator only, the attribution side in the denominator only
     select annee, trimestre, 'D6' as indicateur, commune, typologie, null as reservataire, 1 as num, null as den
@@ -34,15 +55,8 @@ faits as (
     from attributions
     where dans_r4q and not coalesce(mutation, false)
     union all
-    -- a share by type: every demand (attribution) is in the denominator of every type
-    select annee, trimestre, 'X1_demandes', commune, t.typo, null, (typologie = t.typo)::int, 1
-    from demandes
-    cross join typologies as t
-    union all
-    select annee, trimestre, 'X1_attributions', commune_logement, t.typo, null, (typologie = t.typo)::int, 1
-    from attributions
-    cross join typologies as t
-    where dans_trimestre
+    select annee, trimestre, indicateur, null, typologie, null, num, den
+    from parts_par_typologie
     union all
     select annee, trimestre, 'X2_demandes', commune, null, null, coalesce(prioritaire_declare, false)::int, 1
     from demandes

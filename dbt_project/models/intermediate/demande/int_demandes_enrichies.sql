@@ -14,6 +14,13 @@ seuils as (
     select annee, q1 from {{ ref('seuils_quartiles') }}
 ),
 
+-- the smallest type of each distinct list of wished types: a few hundred lists for hundreds of thousands of
+-- demand-snapshots (computed per row, this lookup was two thirds of the model's time)
+plus_petites as (
+    select listes.typologies_souhaitees, {{ plus_petite_typologie('listes.typologies_souhaitees') }} as typologie
+    from (select distinct typologies_souhaitees from demandes) as listes
+),
+
 final as (
     select
         d.date_extraction,
@@ -23,7 +30,7 @@ final as (
         d.communes_souhaitees[1] as commune_choix1,
         d.communes_souhaitees[1] in (select code_insee from communes) as dans_epci,
         d.communes_souhaitees,
-        {{ plus_petite_typologie('d.typologies_souhaitees') }} as typologie,
+        p.typologie,
         d.logement_actuel = 'HLM' as mutation,
         coalesce(d.statut_dalo in ('ACTIF', 'ACTREL'), false)
         or coalesce(len(d.publics_prioritaires) > 0, false) as prioritaire_declare,
@@ -45,6 +52,7 @@ final as (
         {{ mois_entre('d.date_depot', 'd.date_extraction') }} as anciennete_mois
     from demandes as d
     left join seuils as s on s.annee = year(d.date_extraction)
+    left join plus_petites as p on d.typologies_souhaitees = p.typologies_souhaitees
 )
 
 select * from final

@@ -3,12 +3,7 @@
 -- on calendar years the same way (codes 0-1, 1-2, 2-3, 3-5, 5+); D7_tranche is the band's count of demands
 -- (a count, summable over bands to D1).
 with actives as (
-    {{ dem_actives() }}
-),
-
-communes as (
-    select code_geo as commune from {{ ref('int_geographies') }}
-    where niveau_geo = 'COMMUNE'
+    {{ dem_actives(dans_epci=true) }}
 ),
 
 demandes as (
@@ -18,7 +13,6 @@ demandes as (
         a.date_depot <= a.fin - interval 5 year as plus_5ans,
         {{ dem_tranche('a.date_depot', 'a.fin') }} as tranche
     from actives as a
-    where a.commune in (select commune from communes)
 ),
 
 faits as (

@@ -1,17 +1,12 @@
 -- Scores of similar demands (INDICATORS.md I2): quartiles (continuous) of the cotation of the active demands
 -- of the quarter's snapshot, on the 1st-choice commune x typology; denominateur = demands with a score.
 with actives as (
-    {{ dem_actives() }}
-),
-
-communes as (
-    select code_geo as commune from {{ ref('int_geographies') }}
-    where niveau_geo = 'COMMUNE'
+    {{ dem_actives(dans_epci=true) }}
 ),
 
 notees as (
     select * from actives
-    where commune in (select commune from communes) and cotation is not null
+    where cotation is not null
 ),
 
 faits as (

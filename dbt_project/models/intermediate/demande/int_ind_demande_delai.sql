@@ -4,12 +4,7 @@
 -- demand whose typology has no délai (var unset, or typology missing from it) is non_calculable: no value
 -- is ever assumed. So with a délai for T2 only, the T2 rows are computed and the overall rows are not.
 with actives as (
-    {{ dem_actives() }}
-),
-
-communes as (
-    select code_geo as commune from {{ ref('int_geographies') }}
-    where niveau_geo = 'COMMUNE'
+    {{ dem_actives(dans_epci=true) }}
 ),
 
 delais as (
@@ -24,7 +19,6 @@ faits as (
         case when dl.delai_mois is null then 'delai_non_fixe' end as raison
     from actives as a
     left join delais as dl on a.typologie = dl.typologie
-    where a.commune in (select commune from communes)
 ),
 
 domaines as (

@@ -3,18 +3,13 @@
 -- restricted to EPCI communes (EPCI row = those living / working in the EPCI); D11_flux the residence ->
 -- 1st-choice matrix (code_geo = residence, modalite choix=<INSEE of the 1st choice>; the EPCI row per
 -- choice = demands for it living in the EPCI, so exogenous demand = D1 of the commune − that row).
-with actives as (
-    {{ dem_actives() }}
+with actives_epci as (
+    {{ dem_actives(dans_epci=true) }}
 ),
 
 communes as (
     select code_geo as commune from {{ ref('int_geographies') }}
     where niveau_geo = 'COMMUNE'
-),
-
-actives_epci as (
-    select * from actives
-    where commune in (select commune from communes)
 ),
 
 -- only the EPCI's communes of residence and work: the EPCI row counts those living (working) in the EPCI
