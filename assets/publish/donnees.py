@@ -2,8 +2,8 @@
 
 Any tool (Excel through Power Query, DBeaver, an older DuckDB that cannot open a DuckDB 2.0 file) reads
 them while the warehouse is locked. Every table of schema `marts` is written, plus two intermediate
-tables the analyst works with and the run summary already reads: the dwelling state timeline
-(`int_logements_etats`) and the feed completeness matrix (`int_flux_completude`). None of them holds a
+tables the analyst works with: the dwelling state timeline (`int_logements_etats`) and the feed
+completeness matrix (`int_flux_completude`). None of them holds a
 direct identifier (households appear only as `id_demande` pseudonyms, if at all).
 """
 
