@@ -29,9 +29,15 @@
     with a denominator of 0, or under the catalogue's threshold, and a statistic with no observation are
     non_calculable. Values stay unrounded. Output: the long table's columns and `raison` (null when ok). -#}
 
+{#- The levels below the EPCI (niveau_geo of INDICATORS.md); a level's unit is an axis of its cuts. -#}
+{% macro encoder_niveaux() -%}
+    {{ return(['secteur', 'commune', 'bailleur', 'reservataire', 'residence']) }}
+{%- endmacro %}
+
+{#- Every axis a fact may carry: the levels' units, then the modalite's other dimensions. -#}
 {% macro encoder_axes() -%}
-    {{ return(['secteur', 'commune', 'bailleur', 'reservataire', 'residence', 'mois', 'typologie', 'financement',
-               'qpv', 'mutation', 'prioritaire', 'motif', 'decision', 'avis', 'tranche', 'choix']) }}
+    {%- set niveaux = encoder_niveaux() -%}
+    {{ return(niveaux + (encoder_dimensions_modalite() | reject('in', niveaux) | list)) }}
 {%- endmacro %}
 
 {#- Key order of the modalite (INDICATORS.md). -#}
@@ -46,7 +52,7 @@
     upper(niveau) as niveau_geo,
     case niveau
         when 'epci' then {{ epci_siren() }}
-        {% for n in ['secteur', 'commune', 'bailleur', 'reservataire', 'residence'] -%}
+        {% for n in encoder_niveaux() -%}
         when '{{ n }}' then {{ n }}
         {% endfor -%}
     end as code_geo,
@@ -55,7 +61,7 @@
         case when list_contains(dims, '{{ d }}') then '{{ d }}=' || {{ d }} end
         {%- endfor %}
     ), ''), 'ensemble') as modalite,
-    (niveau <> 'epci' and case niveau {% for n in ['secteur', 'commune', 'bailleur', 'reservataire', 'residence'] %}when '{{ n }}' then {{ n }} {% endfor %}end is null)
+    (niveau <> 'epci' and case niveau {% for n in encoder_niveaux() %}when '{{ n }}' then {{ n }} {% endfor %}end is null)
     {%- for d in encoder_dimensions_modalite() %}
         or (list_contains(dims, '{{ d }}') and {{ d }} is null)
     {%- endfor %} as incomplet
@@ -184,7 +190,7 @@
             {% endfor -%}
             case c.niveau
                 when 'epci' then (select nom from {{ ref('epci') }})
-                {% for n in ['secteur', 'commune', 'bailleur', 'reservataire', 'residence'] -%}
+                {% for n in encoder_niveaux() -%}
                 when '{{ n }}' then a_{{ n }}.libelle
                 {% endfor -%}
             end as libelle_geo,
