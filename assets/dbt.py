@@ -65,6 +65,22 @@ def run_target(home: Path) -> Path:
     return target
 
 
+def dbt_command(*args: str, target: Path, log: Path | None = None) -> list[str]:
+    """A dbt command on this project, with its target folder (and log folder: the target by default)."""
+    return [
+        DBT,
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(log or target),
+    ]
+
+
 def start_parse(home: Path, vars_: dict, home_env: str) -> None:
     """When the home has no parse to reuse (its first run), parse in the background, with the run's
     vars and the home in `home_env` as the profile reads it; the dbt build waits for it."""
@@ -73,19 +89,7 @@ def start_parse(home: Path, vars_: dict, home_env: str) -> None:
         return
     with open(target / "parse.log", "w", encoding="utf-8") as log:
         _parsing[target] = subprocess.Popen(
-            [
-                DBT,
-                "parse",
-                *vars_args(vars_),
-                "--project-dir",
-                str(DBT_DIR),
-                "--profiles-dir",
-                str(DBT_DIR),
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(target),
-            ],
+            dbt_command("parse", *vars_args(vars_), target=target),
             cwd=DBT_DIR,
             env={**os.environ, home_env: str(home)},
             stdout=log,

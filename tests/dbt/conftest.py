@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from assets.dbt import DBT_DIR, ensure_manifest
+from assets.dbt import dbt_command, ensure_manifest
 from assets.warehouse import connect
-
-BIN = Path(sys.executable).parent
 
 
 def dbt(home: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
@@ -22,18 +19,7 @@ def dbt(home: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]
     target = home / "dbt_target"
     env = {**os.environ, "OBSERVATOIRE_HOME": str(home)}
     out = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            *args,
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(home / "dbt_logs"),
-        ],
+        dbt_command(*args, target=target, log=home / "dbt_logs"),
         env=env,
         capture_output=True,
         text=True,

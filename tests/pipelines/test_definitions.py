@@ -127,7 +127,7 @@ def test_dbt_runs_get_the_settings_as_vars():
 
 def test_the_background_parse_of_a_first_run_is_reused_by_the_next_dbt_command(tmp_path):
     """A home's first run parses beside the ingestion; the dbt build then parses partially (7 s saved)."""
-    from assets.dbt import DBT, DBT_DIR, PARTIAL_PARSE, start_parse, wait_parse
+    from assets.dbt import DBT_DIR, PARTIAL_PARSE, dbt_command, start_parse, wait_parse
     from assets.settings import HOME_ENV, Settings
     from assets.transform import dbt_build_args
 
@@ -138,19 +138,7 @@ def test_the_background_parse_of_a_first_run_is_reused_by_the_next_dbt_command(t
     assert (target / PARTIAL_PARSE).exists(), (target / "parse.log").read_text()
     start_parse(tmp_path, vars_, HOME_ENV)  # a parse to reuse: nothing started
     out = subprocess.run(
-        [
-            DBT,
-            "parse",
-            *dbt_build_args(vars_)[1:3],
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
+        dbt_command("parse", *dbt_build_args(vars_)[1:3], target=target),
         cwd=DBT_DIR,
         env={**os.environ, HOME_ENV: str(tmp_path)},
         capture_output=True,
