@@ -22,6 +22,7 @@ WARN = dg.AssetCheckSeverity.WARN
 COMPLETUDE_KEY = dg.AssetKey(["intermediate", "int_flux_completude"])
 ETATS_KEY = dg.AssetKey(["intermediate", "int_logements_etats"])
 ATTRIBUTIONS_KEY = dg.AssetKey(["intermediate", "int_attributions"])
+FCT_KEY = dg.AssetKey(["marts", "fct_indicateurs"])
 # Month-to-month demand stock reconciliation: a gap above this share of the stock is flagged.
 RECONCILIATION_TOLERANCE = 0.01
 MAX_LISTED = 30
@@ -119,6 +120,16 @@ def quartile_comparison(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                count(*) filter (where not premier_quartile_sne and premier_quartile_calcule) as sne_non_calcul_oui
         from intermediate.int_quartiles_compares group by all order by 1, 2""",
     )
+
+
+def quartile_unknown(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Attributions whose 1st-quartile status is unknown (left out of Q2 and Q3), and those of them in a
+    lease year without a threshold (which make Q2 and Q3 not computable)."""
+    return con.execute(
+        "select count(*) filter (where premier_quartile is null), "
+        "count(*) filter (where premier_quartile is null and not seuil_quartile_connu) "
+        "from intermediate.int_attributions"
+    ).fetchone()
 
 
 def quartile_disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -282,6 +293,7 @@ def quartile_sne_recalcule(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         comparison = quartile_comparison(con)
         listed = quartile_disagreements(con)
+        unknown, without_threshold = quartile_unknown(con)
     n = int(comparison["desaccords"].sum()) if comparison.height else 0
     compared = int(comparison["comparees"].sum()) if comparison.height else 0
     per_year, per_landlord = _quartile_tables(comparison)
@@ -293,10 +305,43 @@ def quartile_sne_recalcule(parametres: SettingsResource) -> dg.AssetCheckResult:
         metadata={
             "desaccords": dg.MetadataValue.int(n),
             "comparees": dg.MetadataValue.int(compared),
+            "quartile_inconnu": dg.MetadataValue.int(unknown),
+            "quartile_inconnu_sans_seuil": dg.MetadataValue.int(without_threshold),
             "par_annee_de_bail": _md(per_year),
             "par_bailleur": _md(per_landlord),
             "attributions_en_desaccord": _md(listed),
         },
+    )
+
+
+def non_computable_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Rows of the long table that are not computable, per indicator family and reason."""
+    return _select(
+        con,
+        """
+        select c.famille, i.raison, count(*) as lignes
+        from intermediate.int_indicateurs as i
+        inner join referentiels.indicateurs as c using (indicateur)
+        where i.statut = 'non_calculable'
+        group by all order by c.famille, i.raison""",
+    )
+
+
+@_check(
+    FCT_KEY,
+    "lignes_non_calculables",
+    "Combien de lignes trimestre × territoire de chaque famille d'indicateurs sont non calculables, et "
+    "pourquoi (fenêtre non couverte, cohorte ouverte, dénominateur sous son seuil, pas de seuil…) ?",
+    "int_indicateurs",
+)
+def lignes_non_calculables(parametres: SettingsResource) -> dg.AssetCheckResult:
+    with connect(parametres.get().home) as con:
+        rows = non_computable_rows(con)
+    return dg.AssetCheckResult(
+        passed=True,
+        severity=WARN,
+        description=f"{int(rows['lignes'].sum()) if rows.height else 0} lignes non calculables",
+        metadata={"par_famille": dg.MetadataValue.json(rows.to_dicts()), "tableau": _md(rows)},
     )
 
 
@@ -307,6 +352,7 @@ CROSS_FEED_CHECKS = [
     rapprochement_stock_demandes,
     ecarts_millesimes,
     quartile_sne_recalcule,
+    lignes_non_calculables,
 ]
 
 
@@ -317,7 +363,6 @@ CROSS_FEED_CHECKS = [
 # (expectations.runner imports it lazily).
 
 ERROR = dg.AssetCheckSeverity.ERROR
-FCT_KEY = dg.AssetKey(["marts", "fct_indicateurs"])
 DISTRIBUTION_FEEDS = ("sne_demandes", "sne_radiations", "rpls", "cal", "positionnements")
 
 

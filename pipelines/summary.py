@@ -19,6 +19,7 @@ CROSS_FEED_CHECKS = (
     "rapprochement_stock_demandes",
     "ecarts_millesimes",
     "quartile_sne_recalcule",
+    "lignes_non_calculables",
 )
 COHERENCE_CHECKS = (
     "attributions_rapprochees",
@@ -105,6 +106,8 @@ def quality_lines(checks: CheckMetadata) -> list[str]:
         out += coherence_lines(checks)
     if "quartile_sne_recalcule" in checks:
         out += quartile_lines(checks["quartile_sne_recalcule"])
+    if "lignes_non_calculables" in checks:
+        out += non_computable_lines(checks["lignes_non_calculables"])
     skipped = [name for name in CROSS_FEED_CHECKS if name not in checks]
     if skipped:
         out.append(f"(contrôles non exécutés par ce traitement : {', '.join(skipped)})")
@@ -151,11 +154,34 @@ def coherence_lines(checks: CheckMetadata) -> list[str]:
     ]
 
 
-def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
-    if not meta.get("comparees"):
+def non_computable_lines(meta: Mapping[str, Any]) -> list[str]:
+    """Per indicator family, its rows not computable and why, in the words of the contract's code list."""
+    from expectations.contract import codes
+
+    labels = codes()["raison_non_calculable"]
+    per_family: dict[str, list[str]] = {}
+    for r in meta.get("par_famille") or []:
+        reason = labels.get(r["raison"], r["raison"] or "raison non précisée")
+        per_family.setdefault(r["famille"], []).append(f"{thousands(r['lignes'])} {reason}")
+    if not per_family:
         return []
-    return [
-        f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {thousands(meta['desaccords'])} "
-        f"attributions sur {thousands(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
-        "contrôle quartile_sne_recalcule)"
+    return ["Lignes non calculables (trimestre × territoire), par famille d'indicateurs :"] + [
+        f"  {famille} : {' ; '.join(parts)}" for famille, parts in per_family.items()
     ]
+
+
+def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
+    out = []
+    if meta.get("comparees"):
+        out.append(
+            f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {thousands(meta['desaccords'])} "
+            f"attributions sur {thousands(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
+            "contrôle quartile_sne_recalcule)"
+        )
+    if meta.get("quartile_inconnu"):
+        out.append(
+            f"1er quartile inconnu : {thousands(meta['quartile_inconnu'])} attributions laissées hors de Q2 et "
+            f"Q3, dont {thousands(meta.get('quartile_inconnu_sans_seuil') or 0)} une année sans seuil de "
+            "quartile (Q2 et Q3 y sont non calculables)"
+        )
+    return out

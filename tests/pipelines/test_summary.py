@@ -29,7 +29,19 @@ CHECKS = {
     "logements_connus_du_parc": {"hors_parc": 2},
     "rapprochement_stock_demandes": {"ecart_relatif_max": 0.0012},
     "ecarts_millesimes": {"ecarts": 0},
-    "quartile_sne_recalcule": {"desaccords": 31, "comparees": 1590},
+    "quartile_sne_recalcule": {
+        "desaccords": 31,
+        "comparees": 1590,
+        "quartile_inconnu": 12,
+        "quartile_inconnu_sans_seuil": 3,
+    },
+    "lignes_non_calculables": {
+        "par_famille": [
+            {"famille": "C4", "raison": "cohorte_ouverte", "lignes": 310},
+            {"famille": "D6", "raison": "denominateur_insuffisant", "lignes": 1185},
+            {"famille": "D6", "raison": "fenetre_non_couverte", "lignes": 128},
+        ]
+    },
 }
 
 
@@ -45,6 +57,12 @@ def test_quality_lines_say_what_the_checks_found():
         "entre état rejoué et millésime suivant : 0",
         f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour 31 attributions sur 1{NNBSP}590 (le drapeau "
         "du SNE est retenu ; détail dans le contrôle quartile_sne_recalcule)",
+        "1er quartile inconnu : 12 attributions laissées hors de Q2 et Q3, dont 3 une année sans seuil de quartile "
+        "(Q2 et Q3 y sont non calculables)",
+        "Lignes non calculables (trimestre × territoire), par famille d'indicateurs :",
+        "  C4 : 310 cohorte dont le suivi n'est pas terminé à la dernière extraction",
+        f"  D6 : 1{NNBSP}185 dénominateur sous son seuil ; 128 fenêtre commençant avant le premier fichier reçu "
+        "du flux",
     ]
 
 
@@ -53,6 +71,7 @@ def test_no_attribution_and_no_comparison_leave_their_lines_out():
         **CHECKS,
         "attributions_rapprochees": {"attributions": 0, "taux_entree": 0.0, "taux_offre_acceptee": 0.0},
         "quartile_sne_recalcule": {"desaccords": 0, "comparees": 0},
+        "lignes_non_calculables": {"par_famille": []},
         "completude_flux": {"recus_par_bailleur": [], "premiers_manquants": []},
     }
     assert quality_lines(checks) == []

@@ -55,7 +55,8 @@ final as (
         coalesce(premier_quartile, case
             when seuil_q1 is not null and ressources_annuelles_uc is not null
                 then ressources_annuelles_uc < seuil_q1
-        end) as premier_quartile
+        end) as premier_quartile,
+        seuil_q1 is not null as seuil_quartile_connu
     from calcul
 )
 

@@ -2,7 +2,7 @@
 -- 1st-choice commune and smallest wished type; an attribution on the dwelling's commune and type let.
 -- D6 tension: D1 at t ÷ attributions of the four quarters ending at t (D6_hors_mutation: both without
 --    mutations), only from 10 attributions; chambre C has no dwelling counterpart: non_calculable.
--- X1: share of D1 by type wished vs share of D5 by type let (EPCI x typology).
+-- X1: share of D1 by type wished vs share of D5 by type let (EPCI x typology; C non_calculable on both sides).
 -- X2: declared priority share in D1 (EPCI, commune) vs recognised priority share in D5 (+ réservataire).
 with demandes as (
     {{ att_demandes_par_trimestre() }}
@@ -17,10 +17,12 @@ typologies as (
     where liste = 'typologie_demande'
 ),
 
--- X1, a share by type (EPCI): each type's count over the quarter's total, counted once per type
+-- X1, a share by type (EPCI): each type's count over the quarter's total, counted once per type; a chambre
+-- (C) has no dwelling to compare with: left out of the demand side too, so that both sides sum to 1
 comptes_par_typologie as (
     select annee, trimestre, 'X1_demandes' as indicateur, typologie, count(*) as n
     from demandes
+    where typologie <> 'C'
     group by all
     union all
     select annee, trimestre, 'X1_attributions', typologie, count(*)
@@ -72,9 +74,6 @@ domaines as (
     {{ domaines_territoires() }}
     union all
     {{ domaine_codes('typologie', 'typologie_demande', raison_si=("code = 'C'", 'typologie_sans_logement')) }}
-    union all
-    -- the demand side of X1 has its chambres
-    {{ domaine_codes('typologie', 'typologie_demande', indicateur='X1_demandes') }}
 ),
 
 raisons as (
