@@ -125,11 +125,10 @@ def quartile_comparison(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def quartile_unknown(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Attributions whose 1st-quartile status is unknown (left out of Q2 and Q3), and those of them in a
     lease year without a threshold (which make Q2 and Q3 not computable)."""
-    return con.execute(
-        "select count(*) filter (where premier_quartile is null), "
-        "count(*) filter (where premier_quartile is null and not seuil_quartile_connu) "
-        "from intermediate.int_attributions"
+    unknown, without_threshold = con.execute(
+        "select sum(quartile_inconnu), sum(quartile_inconnu_sans_seuil) from intermediate.int_quartiles_inconnus"
     ).fetchone()
+    return int(unknown or 0), int(without_threshold or 0)
 
 
 def quartile_disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -144,10 +143,14 @@ def quartile_disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def _check(key, name, description, model):
-    # The check reads its dbt model: it runs after the run's `dbt build`, whatever asset it is shown on.
+def _check(key, name, description, *models):
+    # The check reads its dbt models: it runs after the run's `dbt build`, whatever asset it is shown on.
     return dg.asset_check(
-        asset=key, name=name, description=description, blocking=False, additional_deps=[quality_model(model)]
+        asset=key,
+        name=name,
+        description=description,
+        blocking=False,
+        additional_deps=[quality_model(m) for m in models],
     )
 
 
@@ -288,6 +291,7 @@ def _quartile_tables(comparison: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     "Le drapeau 1er quartile du SNE (retenu par les indicateurs) concorde-t-il avec le recalcul à partir "
     "des ressources par unité de consommation et du seuil de l'année du bail ?",
     "int_quartiles_compares",
+    "int_quartiles_inconnus",
 )
 def quartile_sne_recalcule(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
@@ -319,11 +323,7 @@ def non_computable_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return _select(
         con,
         """
-        select c.famille, i.raison, count(*) as lignes
-        from intermediate.int_indicateurs as i
-        inner join referentiels.indicateurs as c using (indicateur)
-        where i.statut = 'non_calculable'
-        group by all order by c.famille, i.raison""",
+        select famille, raison, lignes from intermediate.int_lignes_non_calculables order by famille, raison""",
     )
 
 
@@ -332,7 +332,7 @@ def non_computable_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     "lignes_non_calculables",
     "Combien de lignes trimestre × territoire de chaque famille d'indicateurs sont non calculables, et "
     "pourquoi (fenêtre non couverte, cohorte ouverte, dénominateur sous son seuil, pas de seuil…) ?",
-    "int_indicateurs",
+    "int_lignes_non_calculables",
 )
 def lignes_non_calculables(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:

@@ -107,13 +107,14 @@ def test_every_cross_feed_check_runs_after_its_dbt_model():
         "logements_connus_du_parc": "int_logements_cites",
         "rapprochement_stock_demandes": "int_extractions_rapprochees",
         "ecarts_millesimes": "int_millesimes_rapproches",
-        "quartile_sne_recalcule": "int_quartiles_compares",
+        "quartile_sne_recalcule": "int_quartiles_compares int_quartiles_inconnus",
+        "lignes_non_calculables": "int_lignes_non_calculables",
     }
     for check in CROSS_FEED_CHECKS:
         (spec,) = check.check_specs
         deps = {d.asset_key for d in spec.additional_deps}
-        assert deps == {quality_model(models[spec.name])}, spec.name
-        assert quality_model(models[spec.name]) in dbt_models.keys
+        assert deps == {quality_model(m) for m in models[spec.name].split()}, spec.name
+        assert deps <= set(dbt_models.keys)
 
 
 def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_path):
@@ -149,12 +150,17 @@ def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_pat
             "(date_signature_bail::date as date_signature_bail), year(date_signature_bail::date) as annee_bail, "
             "premier_quartile_sne <> premier_quartile_calcule as desaccord from frame"
         )
+        con.execute(
+            "create table intermediate.int_quartiles_inconnus as select * from (values (2025, 40, 4, 0), "
+            "(2026, 30, 3, 3)) as t (annee_bail, attributions, quartile_inconnu, quartile_inconnu_sans_seuil)"
+        )
     parametres = SettingsResource(home=str(tmp_path))
 
     result = quartile_sne_recalcule(parametres=parametres)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
     assert result.description.startswith("3 attributions sur 5 ")
     assert result.metadata["desaccords"].value == 3 and result.metadata["comparees"].value == 5
+    assert result.metadata["quartile_inconnu"].value == 7 and result.metadata["quartile_inconnu_sans_seuil"].value == 3
     # annee_bail | comparees | desaccords | sne_oui_calcul_non | sne_non_calcul_oui
     assert {"|2025|3|2|1|1|", "|2026|2|1|1|0|"} <= _rows(result.metadata["par_annee_de_bail"].value)
     assert {"|900000001|Office A|3|2|1|1|", "|900000002|Société B|2|1|1|0|"} <= _rows(
