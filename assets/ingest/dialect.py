@@ -143,8 +143,10 @@ def _lines(text: str) -> pl.DataFrame:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    return pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)}).with_row_index("ligne", offset=1).cast(
-        {"ligne": pl.Int64}
+    return (
+        pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)})
+        .with_row_index("ligne", offset=1)
+        .cast({"ligne": pl.Int64})
     )
 
 
@@ -205,7 +207,11 @@ def _join_spans(body: pl.DataFrame, spans: list[tuple[int, int]]) -> pl.DataFram
     return (
         body.with_columns(record=(~follows).cum_sum())
         .group_by("record", maintain_order=True)
-        .agg(pl.col("ligne", "quoted").first(), pl.col("raw").str.join("\n"), simple=pl.col("simple").all() & (pl.len() == 1))
+        .agg(
+            pl.col("ligne", "quoted").first(),
+            pl.col("raw").str.join("\n"),
+            simple=pl.col("simple").all() & (pl.len() == 1),
+        )
         .drop("record")
     )
 
@@ -227,7 +233,9 @@ def _records(body: pl.DataFrame, width: int) -> pl.DataFrame:
         body = _join_spans(body, spans)
     body = body.filter(filled)
     unwrap = split.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
-    plain = body.filter("simple").select("ligne", fields=pl.when("quoted").then(unwrap).otherwise(split), error=no_error)
+    plain = body.filter("simple").select(
+        "ligne", fields=pl.when("quoted").then(unwrap).otherwise(split), error=no_error
+    )
     rest = body.filter(~pl.col("simple")).select("ligne", "raw")
     parsed = [(None, UNCLOSED) if n in unclosed else _split_quoted(r) for n, r in rest.iter_rows()]
     rest = pl.DataFrame(
