@@ -6,7 +6,6 @@ import pytest
 
 from assets.ingest.dialect import BOM, FileRejected, decode, split_records
 
-
 UNCLOSED = "guillemet ouvert jamais refermé"
 
 
