@@ -177,20 +177,23 @@ def _multiline(raw: pl.Series, complex_: list[int], closers: list[int], width: i
     holding a quote change the state: `complex_` (their fields are not all wrapped whole in quotes) go
     through Python, and `closers` (the other quoted lines) close any open field.
     """
+    text = dict(zip(complex_, raw.gather(complex_).to_list(), strict=True))  # Series indexing is slow
     spans, unclosed, j = [], [], 0
     while j < len(complex_):
         start = complex_[j]
-        if not _ends_open(raw[start], False):
+        if not _ends_open(text[start], False):
             j += 1
             continue
-        closer = closers[bisect.bisect(closers, start)] if closers and closers[-1] > start else len(raw) - 1
-        end, k = closer, j + 1
-        while k < len(complex_) and complex_[k] < closer:
-            if not _ends_open(raw[complex_[k]], True):
+        end = closers[bisect.bisect(closers, start)] if closers and closers[-1] > start else None
+        for k in range(j + 1, len(complex_)):
+            if end is not None and complex_[k] > end:
+                break
+            if not _ends_open(text[complex_[k]], True):
                 end = complex_[k]
                 break
-            k += 1
-        fields, error = _split_quoted("\n".join(raw[start : end + 1]))
+        # Still open at the end of the file: no record to try (and no join of the whole rest).
+        lines = raw.slice(start, end - start + 1).to_list() if end is not None else None
+        fields, error = _split_quoted("\n".join(lines)) if lines else (None, UNCLOSED)
         if error is None and len(fields) == width:
             spans.append((start, end))
             j = bisect.bisect(complex_, end)
@@ -203,7 +206,7 @@ def _multiline(raw: pl.Series, complex_: list[int], closers: list[int], width: i
 def _join_spans(body: pl.DataFrame, spans: list[tuple[int, int]]) -> pl.DataFrame:
     """The lines of each multi-line record joined into one row, at the line where it starts."""
     inner = [i for start, end in spans for i in range(start + 1, end + 1)]
-    follows = pl.Series([False] * body.height).scatter(inner, True)
+    follows = pl.repeat(False, body.height, eager=True).scatter(inner, True)
     return (
         body.with_columns(record=(~follows).cum_sum())
         .group_by("record", maintain_order=True)
