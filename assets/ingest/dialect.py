@@ -16,6 +16,7 @@ import polars as pl
 
 DELIMITER = ";"
 BOM = b"\xef\xbb\xbf"
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls signatures
 MALFORMED = "guillemets mal formés"
 UNCLOSED = "guillemet ouvert jamais refermé"
 
@@ -59,6 +60,12 @@ def _is_utf16(data: bytes) -> bool:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a file per the dialect; returns (text, encoding name)."""
+    if data.startswith(_WORKBOOKS):
+        raise FileRejected(
+            "encodage",
+            "classeur Excel et non fichier CSV : enregistrez-le au format CSV UTF-8 (séparateur point-virgule)",
+            "spreadsheet workbook, not a CSV file",
+        )
     if _is_utf16(data):
         raise FileRejected(
             "encodage",

@@ -80,6 +80,13 @@ def test_utf16_is_reported_as_utf16(codec):
     assert "ré-enregistrez" in exc.value.reason and "UTF-8" in exc.value.reason
 
 
+@pytest.mark.parametrize("signature", [b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
+def test_an_excel_workbook_renamed_csv_is_reported_as_such(signature):
+    with pytest.raises(FileRejected) as exc:
+        decode(signature + bytes(range(256)) * 8)
+    assert "classeur Excel" in exc.value.reason and "CSV UTF-8" in exc.value.reason
+
+
 def test_rejection_message_does_not_quote_the_data():
     with pytest.raises(FileRejected) as exc:
         decode(b"numero\n061012400000000001\x81\n")
