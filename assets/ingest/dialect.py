@@ -1,7 +1,9 @@
 """The common CSV dialect of CONTRACTS.md: encoding detection, records with physical line numbers.
 
 Vectorized with Polars: a file becomes a frame of records (line where the record starts, its fields).
-Only records that hold a double quote go through Python's csv module, one by one.
+Only records that hold a double quote go through Python's csv module, one by one. Lines end with LF,
+CRLF or CR alone; a quoted field may span lines only into a record of the header's width, so that a
+stray quote sets aside its own line and no other.
 """
 
 from __future__ import annotations
@@ -191,13 +193,7 @@ def _multiline(raw: pl.Series, complex_: list[int], closers: list[int], width: i
         if not _ends_open(text[start], False):
             j += 1
             continue
-        end = closers[bisect.bisect(closers, start)] if closers and closers[-1] > start else None
-        for k in range(j + 1, len(complex_)):
-            if end is not None and complex_[k] > end:
-                break
-            if not _ends_open(text[complex_[k]], True):
-                end = complex_[k]
-                break
+        end = _closing_line(text, complex_, closers, j)
         # Still open at the end of the file: no record to try (and no join of the whole rest).
         lines = raw.slice(start, end - start + 1).to_list() if end is not None else None
         fields, error = _split_quoted("\n".join(lines)) if lines else (None, UNCLOSED)
@@ -208,6 +204,19 @@ def _multiline(raw: pl.Series, complex_: list[int], closers: list[int], width: i
             unclosed.append(start)
             j += 1
     return spans, unclosed
+
+
+def _closing_line(text: dict[int, str], complex_: list[int], closers: list[int], j: int) -> int | None:
+    """The line that closes the field left open by line `complex_[j]` (None: none does): the first
+    later complex line that closes it, or else the next closer."""
+    start = complex_[j]
+    closer = closers[bisect.bisect(closers, start)] if closers and closers[-1] > start else None
+    for k in range(j + 1, len(complex_)):
+        if closer is not None and complex_[k] > closer:
+            break
+        if not _ends_open(text[complex_[k]], True):
+            return complex_[k]
+    return closer
 
 
 def _join_spans(body: pl.DataFrame, spans: list[tuple[int, int]]) -> pl.DataFrame:
