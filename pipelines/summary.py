@@ -8,6 +8,7 @@ here: the evaluations arrive as objects with `check_name` and `metadata`, or as 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -79,7 +80,16 @@ def ingestion_lines(settings, since: dt.datetime) -> list[str]:
             "order by fichier",
             [since],
         ).fetchall()
-    return ingestion_table(rows) + [f"  fichier rejeté {name} : {message}" for name, message in rejected]
+        warned = con.execute(
+            "select fichier, avertissements from raw.journal_ingestion where debut >= ? "
+            "and avertissements not in ('', '[]') order by fichier",
+            [since],
+        ).fetchall()
+    return (
+        ingestion_table(rows)
+        + [f"  fichier rejeté {name} : {message}" for name, message in rejected]
+        + [f"  avertissement {name} : {w}" for name, ws in warned for w in json.loads(ws)]
+    )
 
 
 def ingestion_table(rows: list[tuple]) -> list[str]:

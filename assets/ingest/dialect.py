@@ -1,11 +1,14 @@
 """The common CSV dialect of CONTRACTS.md: encoding detection, records with physical line numbers.
 
 Vectorized with Polars: a file becomes a frame of records (line where the record starts, its fields).
-Only records that hold a double quote go through Python's csv module, one by one.
+Only records that hold a double quote go through Python's csv module, one by one. Lines end with LF,
+CRLF or CR alone; a quoted field may span lines only into a record of the header's width, so that a
+stray quote sets aside its own line and no other.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
@@ -15,6 +18,9 @@ import polars as pl
 
 DELIMITER = ";"
 BOM = b"\xef\xbb\xbf"
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls signatures
+MALFORMED = "guillemets mal formés"
+UNCLOSED = "guillemet ouvert jamais refermé"
 
 # A well-formed UTF-8 multibyte sequence: its presence in a file that does not decode as UTF-8
 # means a damaged UTF-8 file, not a Windows-1252 one.
@@ -42,11 +48,33 @@ class FileRejected(Exception):
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    """The line of a byte offset, CR alone ending a line as LF and CRLF do."""
+    return data.count(b"\n", 0, offset) + data.count(b"\r", 0, offset) - data.count(b"\r\n", 0, offset) + 1
+
+
+def _is_utf16(data: bytes) -> bool:
+    """A UTF-16 BOM, or text whose every other byte is mostly zero (ASCII in UTF-16 without BOM)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = data[:4096]
+    return len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a file per the dialect; returns (text, encoding name)."""
+    if data.startswith(_WORKBOOKS):
+        raise FileRejected(
+            "encodage",
+            "classeur Excel et non fichier CSV : enregistrez-le au format CSV UTF-8 (séparateur point-virgule)",
+            "spreadsheet workbook, not a CSV file",
+        )
+    if _is_utf16(data):
+        raise FileRejected(
+            "encodage",
+            "fichier encodé en UTF-16 (« Texte Unicode ») : ré-enregistrez-le en UTF-8 (CSV UTF-8, séparateur "
+            "point-virgule)",
+            "UTF-16 file",
+        )
     body, enc = (data[len(BOM) :], "utf-8-sig") if data.startswith(BOM) else (data, "utf-8")
     try:
         return body.decode("utf-8"), enc
@@ -85,9 +113,9 @@ def _split_quoted(raw: str) -> tuple[list[str] | None, str | None]:
     try:
         rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=DELIMITER, quotechar='"', strict=True))
     except csv.Error:
-        return None, "guillemets mal formés"
+        return None, MALFORMED
     if len(rows) != 1:
-        return None, "guillemets mal formés"
+        return None, MALFORMED
     return rows[0], None
 
 
@@ -116,85 +144,133 @@ def _simple(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def _open_after(frame: pl.DataFrame) -> pl.Series:
-    """Whether a quoted field is still open at the end of each line.
+def _lines(text: str) -> pl.DataFrame:
+    """Physical lines (ligne, raw): universal newlines, so CRLF, LF and CR alone (old Mac files, some
+    spreadsheet exports) all end a line; a line break inside a quoted field becomes LF."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return (
+        pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)})
+        .with_row_index("ligne", offset=1)
+        .cast({"ligne": pl.Int64})
+    )
 
-    Only lines holding a quote can change that state, and simple lines always close it, so only the
-    other quoted lines go through Python; a stray quote cannot swallow the records after it.
+
+def _header(first: str) -> list[str]:
+    """The header's names; a header is one line, separated by `;`."""
+    for sep, name in ((",", "virgules"), ("\t", "tabulations")):
+        if first.count(sep) > first.count(DELIMITER):
+            raise FileRejected(
+                "separateur",
+                f"fichier séparé par des {name} et non par des points-virgules : ré-enregistrez-le en CSV "
+                "avec le séparateur point-virgule (;)",
+                f"file separated by {name!r} instead of semicolons",
+                line=1,
+            )
+    fields, error = _split_quoted(first) if '"' in first else (first.split(DELIMITER), None)
+    if error or not first.strip():
+        raise FileRejected("entete", "en-tête illisible en ligne 1", "unreadable header at line 1", line=1)
+    return fields
+
+
+def _multiline(raw: pl.Series, complex_: list[int], closers: list[int], width: int) -> tuple[list, list]:
+    """Records that span lines: (first, last) line index of each, and the lines whose quote opens a
+    field that never closes into a record of `width` fields.
+
+    A quoted field may hold line breaks (CONTRACTS.md), but a stray quote must not swallow the lines
+    after it: a record opened on a line is kept only if it closes and has the header's field count;
+    otherwise its first line is set aside and reading resumes, closed, on the next line. Only lines
+    holding a quote change the state: `complex_` (their fields are not all wrapped whole in quotes) go
+    through Python, and `closers` (the other quoted lines) close any open field.
     """
-    complex_ = frame.with_row_index("i").filter(pl.col("has_quote") & ~pl.col("simple"))
-    # Was a simple line met since the previous complex line? Then that complex line starts closed.
-    simple_seen = frame.select((pl.col("has_quote") & pl.col("simple")).cum_sum()).to_series()
-    states, inside, last = [], False, None
-    for i, line in complex_.select("i", "raw").iter_rows():
-        if last is not None and simple_seen[i] != simple_seen[last]:
-            inside = False
-        inside = _ends_open(line, inside)
-        states.append(inside)
-        last = i
-    state = pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True)
-    state = state.scatter(frame["has_quote"].arg_true(), False)
-    if states:
-        state = state.scatter(complex_["i"], states)
-    return state.forward_fill().fill_null(False)
+    text = dict(zip(complex_, raw.gather(complex_).to_list(), strict=True))  # Series indexing is slow
+    spans, unclosed, j = [], [], 0
+    while j < len(complex_):
+        start = complex_[j]
+        if not _ends_open(text[start], False):
+            j += 1
+            continue
+        end = _closing_line(text, complex_, closers, j)
+        # Still open at the end of the file: no record to try (and no join of the whole rest).
+        lines = raw.slice(start, end - start + 1).to_list() if end is not None else None
+        fields, error = _split_quoted("\n".join(lines)) if lines else (None, UNCLOSED)
+        if error is None and len(fields) == width:
+            spans.append((start, end))
+            j = bisect.bisect(complex_, end)
+        else:
+            unclosed.append(start)
+            j += 1
+    return spans, unclosed
+
+
+def _closing_line(text: dict[int, str], complex_: list[int], closers: list[int], j: int) -> int | None:
+    """The line that closes the field left open by line `complex_[j]` (None: none does): the first
+    later complex line that closes it, or else the next closer."""
+    start = complex_[j]
+    closer = closers[bisect.bisect(closers, start)] if closers and closers[-1] > start else None
+    for k in range(j + 1, len(complex_)):
+        if closer is not None and complex_[k] > closer:
+            break
+        if not _ends_open(text[complex_[k]], True):
+            return complex_[k]
+    return closer
+
+
+def _join_spans(body: pl.DataFrame, spans: list[tuple[int, int]]) -> pl.DataFrame:
+    """The lines of each multi-line record joined into one row, at the line where it starts."""
+    inner = [i for start, end in spans for i in range(start + 1, end + 1)]
+    follows = pl.repeat(False, body.height, eager=True).scatter(inner, True)
+    return (
+        body.with_columns(record=(~follows).cum_sum())
+        .group_by("record", maintain_order=True)
+        .agg(
+            pl.col("ligne", "quoted").first(),
+            pl.col("raw").str.join("\n"),
+            simple=pl.col("simple").all() & (pl.len() == 1),
+        )
+        .drop("record")
+    )
+
+
+def _records(body: pl.DataFrame, width: int) -> pl.DataFrame:
+    """The records after the header: (ligne, fields, error); blank lines outside quotes are skipped."""
+    split = pl.col("raw").str.split(DELIMITER)
+    filled = pl.col("raw").str.strip_chars() != ""
+    no_error = pl.lit(None, pl.String)
+    if not body["raw"].str.contains('"', literal=True).any():
+        return body.filter(filled).select("ligne", fields=split, error=no_error)
+    quoted = pl.col("raw").str.contains('"', literal=True)
+    body = body.with_columns(quoted=quoted, simple=~quoted | _simple(pl.col("raw")))
+    complex_ = body.select(pl.col("quoted") & ~pl.col("simple")).to_series().arg_true().to_list()
+    closers = body.select(pl.col("quoted") & pl.col("simple")).to_series().arg_true().to_list()
+    spans, unclosed = _multiline(body["raw"], complex_, closers, width)
+    unclosed = set(body["ligne"].gather(unclosed).to_list())
+    if spans:
+        body = _join_spans(body, spans)
+    body = body.filter(filled)
+    unwrap = split.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
+    plain = body.filter("simple").select(
+        "ligne", fields=pl.when("quoted").then(unwrap).otherwise(split), error=no_error
+    )
+    rest = body.filter(~pl.col("simple")).select("ligne", "raw")
+    parsed = [(None, UNCLOSED) if n in unclosed else _split_quoted(r) for n, r in rest.iter_rows()]
+    rest = pl.DataFrame(
+        {
+            "ligne": rest["ligne"],
+            "fields": pl.Series([p[0] for p in parsed], dtype=pl.List(pl.String)),
+            "error": pl.Series([p[1] for p in parsed], dtype=pl.String),
+        }
+    )
+    return pl.concat([plain, rest]).sort("ligne")
 
 
 def split_records(text: str) -> Records:
-    """Split decoded text into records; a quoted field may hold `;` and line breaks."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    df = pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)}).with_row_index("ligne", offset=1)
-    df = df.with_columns(pl.col("raw").str.strip_suffix("\r"), pl.col("ligne").cast(pl.Int64))
-    quotes = '"' in text
-    if quotes:
-        df = df.with_columns(has_quote=pl.col("raw").str.contains('"', literal=True))
-        df = df.with_columns(simple=pl.when(pl.col("has_quote")).then(_simple(pl.col("raw"))).otherwise(True))
-        # A line continues the previous record while a quoted field is open before it.
-        open_after = _open_after(df)
-        if open_after.any():
-            df = (
-                df.with_columns(start=(~open_after.shift(1, fill_value=False)).cum_sum())
-                .group_by("start", maintain_order=True)
-                .agg(
-                    pl.col("ligne").first(),
-                    pl.col("raw").str.join("\n"),
-                    pl.len().alias("n"),
-                    pl.col("has_quote").first(),
-                    pl.col("simple").first(),
-                )
-                .with_columns(simple=pl.col("simple") & (pl.col("n") == 1))
-                .drop("start", "n")
-            )
-    # Blank lines (outside quotes) hold nothing: skipped.
-    df = df.filter(pl.col("raw").str.strip_chars() != "")
-    if df.height == 0:
+    """Split decoded text into records; a quoted field may hold `;` and line breaks (not the header)."""
+    if not text or text.isspace():
         raise FileRejected("entete", "fichier vide (pas d'en-tête)", "empty file (no header)", line=1)
-    split = pl.col("raw").str.split(DELIMITER)
-    if quotes:
-        unwrap = split.list.eval(pl.element().str.strip_prefix('"').str.strip_suffix('"'))
-        plain = df.filter(pl.col("simple")).select(
-            "ligne",
-            fields=pl.when(pl.col("has_quote")).then(unwrap).otherwise(split),
-            error=pl.lit(None, dtype=pl.String),
-        )
-        quoted = df.filter(~pl.col("simple"))
-    else:
-        plain = df.select("ligne", fields=split, error=pl.lit(None, dtype=pl.String))
-        quoted = df.clear()
-    if quoted.height:
-        parsed = [_split_quoted(r) for r in quoted["raw"].to_list()]
-        quoted = pl.DataFrame(
-            {
-                "ligne": quoted["ligne"],
-                "fields": pl.Series([p[0] for p in parsed], dtype=pl.List(pl.String)),
-                "error": pl.Series([p[1] for p in parsed], dtype=pl.String),
-            }
-        )
-        frame = pl.concat([plain, quoted]).sort("ligne")
-    else:
-        frame = plain
-    first = frame.row(0, named=True)
-    if first["ligne"] != 1 or first["fields"] is None:
-        raise FileRejected("entete", "en-tête illisible en ligne 1", "unreadable header at line 1", line=1)
-    return Records(header=list(first["fields"]), frame=frame.slice(1))
+    lines = _lines(text)
+    header = _header(lines["raw"][0])
+    return Records(header=header, frame=_records(lines.slice(1), len(header)))

@@ -30,6 +30,7 @@ QUARANTINE_SCHEMA = {
     "valeurs": pl.String,
 }
 LANDLORD = "bailleur_siren"
+EXCERPT_NAMES, EXCERPT_CHARS = 8, 32  # header names quoted in a message
 
 
 @dataclass
@@ -125,16 +126,13 @@ def _choose_header(
 
 
 def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict[str, int], list[str]]:
-    """Position of each contract column present; rejects a header with duplicated or missing columns."""
+    """Position of each contract column present; rejects a header with missing or duplicated columns.
+
+    Missing columns are checked first and named from the contract: a file without header (its first
+    line is data, maybe personal) is rejected before any of its cells could be quoted. The header's
+    own names are quoted only once it holds every required column, and then shortened (`_excerpt`).
+    """
     names = [h.strip().lower() for h in header]
-    dupes = sorted({n for n in names if names.count(n) > 1 and n})
-    if dupes:
-        raise FileRejected(
-            "entete",
-            f"colonnes en double dans l'en-tête : {', '.join(dupes)}",
-            f"duplicate header columns: {', '.join(dupes)}",
-            line=1,
-        )
     position = {n: i for i, n in enumerate(names)}
     missing, absent_optional = _absent_columns(contract, position, info)
     if missing:
@@ -144,6 +142,14 @@ def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict
             f"required columns missing from the header: {', '.join(missing)}",
             line=1,
         )
+    dupes = sorted({n for n in names if names.count(n) > 1 and n})
+    if dupes:
+        raise FileRejected(
+            "entete",
+            f"colonnes en double dans l'en-tête : {_excerpt(dupes)}",
+            f"duplicate header columns: {len(dupes)}",
+            line=1,
+        )
     warnings = []
     if absent_optional:
         warnings.append(f"colonnes facultatives absentes, lues vides : {', '.join(absent_optional)}")
@@ -151,8 +157,15 @@ def _header(contract: Contract, header: list[str], info: FileInfo) -> tuple[dict
     known = {c.name.lower() for c in contract.columns}
     unknown = [h.strip() or f"(sans nom, n° {i + 1})" for i, h in enumerate(header) if h.strip().lower() not in known]
     if unknown:
-        warnings.append(f"colonnes inconnues ignorées : {', '.join(unknown)}")
+        warnings.append(f"colonnes inconnues ignorées : {_excerpt(unknown)}")
     return {c.name: position[c.name.lower()] for c in contract.columns if c.name.lower() in position}, warnings
+
+
+def _excerpt(names: list[str]) -> str:
+    """Header names as quoted in a message: the first few, each cut short (a message is no copy of the file)."""
+    shown = [n if len(n) <= EXCERPT_CHARS else n[: EXCERPT_CHARS - 1] + "…" for n in names[:EXCERPT_NAMES]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" et {more} autres" if more else "")
 
 
 def _absent_columns(contract: Contract, position: dict[str, int], info: FileInfo) -> tuple[list[str], list[str]]:
@@ -176,15 +189,18 @@ def _by_field_count(frame: pl.DataFrame, width: int) -> tuple[pl.DataFrame, pl.D
     that could not be split)."""
     recs = frame.with_columns(n=pl.col("fields").list.len())
     fits = pl.col("error").is_null() & (pl.col("n") == width)
+    quotes = pl.col("error").is_not_null()
     miscounted = recs.filter(~fits).select(
         "ligne",
         colonne=pl.lit(None, pl.String),
-        regle=pl.lit("nombre_de_champs"),
+        regle=pl.when(quotes).then(pl.lit("guillemets")).otherwise(pl.lit("nombre_de_champs")),
         raison=pl.coalesce(
             pl.col("error"),
             pl.format("nombre de champs : {} au lieu de {}", pl.col("n"), pl.lit(width)),
         ),
-        reason_en=pl.lit("field count differs from the header"),
+        reason_en=pl.when(quotes)
+        .then(pl.lit("badly formed quotes"))
+        .otherwise(pl.lit("field count differs from the header")),
         valeurs=pl.lit(None, pl.String),
     )
     return recs.filter(fits), miscounted

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 
-from pipelines.summary import UNAVAILABLE, check_metadata, ingestion_table, quality_lines
+from assets.ingest.loader import Ingestor, pending
+from assets.settings import load_settings
+from assets.warehouse import connect
+from pipelines.summary import UNAVAILABLE, check_metadata, ingestion_lines, ingestion_table, quality_lines
 
 NNBSP = "\u202f"
 
@@ -100,3 +105,23 @@ def test_ingestion_table_aligns_the_journal_figures():
     lines = ingestion_table([("sne_demandes", 33, 350023, 350023, 0, 0), ("cal", 2, 10, 8, 2, 1)])
     assert lines[1] == f"sne_demandes{33:>15}{'350' + NNBSP + '023':>12}{'350' + NNBSP + '023':>12}{0:>13}{0:>9}"
     assert lines[2].split() == ["cal", "2", "10", "8", "2", "1"]
+
+
+def test_column_warnings_of_the_run_are_in_the_summary(home, key_env):
+    # One of the run's files has an unknown column and lacks an optional one: the analyst reads it in
+    # the summary, not only in the Dagster log.
+    path = home / "inbox" / "sne_demandes_20250131.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line.replace(";commune_travail", ";remarque_interne") for line in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = load_settings(home)
+    since = dt.datetime.now()
+    with connect(settings.home) as con:
+        ingestor = Ingestor(con, settings, say=lambda m: None)
+        ingestor.ingest_inbox(pending(settings.inbox)[0])
+    summary = ingestion_lines(settings, since)
+    assert "  avertissement sne_demandes_20250131.csv : colonnes inconnues ignorées : remarque_interne" in summary
+    assert (
+        "  avertissement sne_demandes_20250131.csv : colonnes facultatives absentes, lues vides : commune_travail"
+        in summary
+    )

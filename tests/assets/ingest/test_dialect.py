@@ -6,6 +6,8 @@ import pytest
 
 from assets.ingest.dialect import BOM, FileRejected, decode, split_records
 
+UNCLOSED = "guillemet ouvert jamais refermé"
+
 
 def records(text: str) -> list[tuple[int, list[str] | None, str | None]]:
     """(ligne, fields, error) of every record after the header."""
@@ -68,6 +70,23 @@ def test_bytes_undefined_in_windows_1252_are_rejected(byte):
     assert "ligne 3" in exc.value.reason
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_reported_as_utf16(codec):
+    # Excel's "Texte Unicode" writes UTF-16 (with a BOM); some tools write it without.
+    with pytest.raises(FileRejected) as exc:
+        decode("numero_unique;date_depot\n1;2025-01-31\n".encode(codec))
+    assert exc.value.rule == "encodage"
+    assert "UTF-16" in exc.value.reason
+    assert "ré-enregistrez" in exc.value.reason and "UTF-8" in exc.value.reason
+
+
+@pytest.mark.parametrize("signature", [b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
+def test_an_excel_workbook_renamed_csv_is_reported_as_such(signature):
+    with pytest.raises(FileRejected) as exc:
+        decode(signature + bytes(range(256)) * 8)
+    assert "classeur Excel" in exc.value.reason and "CSV UTF-8" in exc.value.reason
+
+
 def test_rejection_message_does_not_quote_the_data():
     with pytest.raises(FileRejected) as exc:
         decode(b"numero\n061012400000000001\x81\n")
@@ -83,6 +102,18 @@ def test_lf_and_crlf_give_the_same_records():
     assert lf.header == crlf.header == ["a", "b"]
     assert lf.frame.to_dicts() == crlf.frame.to_dicts()
     assert records("a;b\r\n1;2\r\n3;4\r\n") == [(2, ["1", "2"], None), (3, ["3", "4"], None)]
+
+
+def test_lines_ending_with_cr_alone_are_lines():
+    # Old Mac files and some spreadsheet exports end lines with CR alone.
+    assert records("a;b\r1;2\r\r3;4\r") == [(2, ["1", "2"], None), (4, ["3", "4"], None)]
+    assert records('a;b\r1;"x\ry"\r5;6') == [(2, ["1", "x\ny"], None), (4, ["5", "6"], None)]
+
+
+def test_damaged_byte_line_counts_cr_alone_as_a_line_end():
+    with pytest.raises(FileRejected) as exc:
+        decode("a;b\r\xe9t\xe9;1\r".encode() + b"\xff;2\r")
+    assert exc.value.line == 3
 
 
 def test_last_line_without_line_break_is_read():
@@ -110,7 +141,7 @@ def test_crlf_inside_a_quoted_field():
 
 
 def test_continuation_line_may_hold_doubled_quotes():
-    text = 'a;b\n1;"il dit\n""bonjour""\npuis part";2\n3;4\n'
+    text = 'a;b;c\n1;"il dit\n""bonjour""\npuis part";2\n3;4\n'
     assert records(text) == [(2, ["1", 'il dit\n"bonjour"\npuis part', "2"], None), (5, ["3", "4"], None)]
 
 
@@ -154,8 +185,35 @@ def test_text_after_a_closing_quote_is_badly_formed():
     assert records('a;b;c\n1;"2"x;3\n4;5;6\n') == [(2, None, "guillemets mal formés"), (3, ["4", "5", "6"], None)]
 
 
-def test_unterminated_quote_at_the_end_of_the_file_is_badly_formed():
-    assert records('a;b\n1;2\n3;"ouvert\n4;5\n') == [(2, ["1", "2"], None), (3, None, "guillemets mal formés")]
+def test_a_quote_never_closed_loses_only_its_own_line():
+    # The field opened on line 3 never closes: line 3 is set aside, lines 4 and 5 are records.
+    assert records('a;b\n1;2\n3;"ouvert\n4;5\n6;7\n') == [
+        (2, ["1", "2"], None),
+        (3, None, UNCLOSED),
+        (4, ["4", "5"], None),
+        (5, ["6", "7"], None),
+    ]
+
+
+def test_a_stray_quote_before_a_quoted_line_does_not_swallow_it():
+    text = 'a;b;c\n1;"ouvert;2\n3;4;5\n"x";"y";"z"\n6;"p;q";7\n'
+    assert records(text) == [
+        (2, None, UNCLOSED),
+        (3, ["3", "4", "5"], None),
+        (4, ["x", "y", "z"], None),
+        (5, ["6", "p;q", "7"], None),
+    ]
+
+
+def test_a_multiline_record_is_kept_only_when_it_has_the_header_fields():
+    # Line 2's quote closes on line 4, but lines 2-4 would make a 3-field record: a stray quote.
+    text = 'a;b\n1;"x\n2;3\n4";5\n6;7\n'
+    assert records(text) == [
+        (2, None, UNCLOSED),
+        (3, ["2", "3"], None),
+        (4, ['4"', "5"], None),
+        (5, ["6", "7"], None),
+    ]
 
 
 def test_quote_inside_an_unquoted_field_is_a_literal():
@@ -172,7 +230,12 @@ def test_badly_formed_multiline_record_does_not_swallow_the_next_records():
     # The quoted field opened on line 2 closes on line 3 followed by stray text: that record is
     # badly formed, the records after it are read normally.
     text = 'a;b\n1;"un\ndeux"x\n3;4\n5;"six"\n'
-    assert records(text) == [(2, None, "guillemets mal formés"), (4, ["3", "4"], None), (5, ["5", "six"], None)]
+    assert records(text) == [
+        (2, None, UNCLOSED),
+        (3, ['deux"x'], None),
+        (4, ["3", "4"], None),
+        (5, ["5", "six"], None),
+    ]
 
 
 # --- empty files and headers ----------------------------------------------------------------------
@@ -198,6 +261,19 @@ def test_header_only_file_has_no_records():
     assert r.header == ["numero_unique", "date_depot"]
     assert r.frame.height == 0
     assert split_records("numero_unique;date_depot").frame.height == 0
+
+
+@pytest.mark.parametrize("sep, name", [(",", "virgules"), ("\t", "tabulations")])
+def test_a_file_separated_by_commas_or_tabs_is_reported_as_such(sep, name):
+    with pytest.raises(FileRejected) as exc:
+        split_records(f'numero_unique{sep}"date_depot"{sep}nom\n1{sep}2{sep}3\n')
+    assert exc.value.rule == "separateur"
+    assert f"séparé par des {name}" in exc.value.reason
+    assert "point-virgule" in exc.value.reason
+
+
+def test_a_comma_inside_a_semicolon_header_is_not_a_separator():
+    assert split_records("a;b,c;d\n1;2;3\n").header == ["a", "b,c", "d"]
 
 
 def test_header_must_be_on_line_1():

@@ -250,6 +250,27 @@ def test_duplicate_header_column_rejects_the_file():
     assert "revenu_mensuel" in exc.value.reason
 
 
+def test_a_file_without_header_is_rejected_without_quoting_its_first_line():
+    # Its first line is data: two members of a family share a name, which must not be quoted as a
+    # "duplicate column".
+    first = {**DEMANDE, "nom": "SENTINELLE", "prenom": "SENTINELLE"}
+    second = {**DEMANDE, "numero_unique": NUMERO_2}
+    with pytest.raises(FileRejected) as exc:
+        read_file(csv_bytes(list(first.values()), [second]))
+    assert "colonnes obligatoires absentes" in exc.value.reason
+    for value in ("SENTINELLE", NUMERO, NUMERO_2, "Martin"):
+        assert value.lower() not in (exc.value.reason + exc.value.reason_en).lower()
+
+
+def test_unknown_column_names_are_quoted_short_and_few():
+    extra = [f"colonne_en_trop_numero_{i}_avec_un_nom_tres_long" for i in range(12)]
+    r = demandes({**DEMANDE}, header=list(DEMANDE) + extra)
+    (warning,) = r.warnings
+    assert "colonne_en_trop_numero_0_avec_u…" in warning
+    assert "avec_un_nom_tres_long" not in warning
+    assert warning.endswith(" et 4 autres")
+
+
 # --- records ------------------------------------------------------------------------------------
 
 
@@ -274,8 +295,39 @@ def test_wrong_field_count_is_quarantined_at_its_physical_line():
 def test_badly_formed_quotes_are_quarantined_and_the_next_rows_read():
     rows = [{**DEMANDE, "guichet": '"Mairie"x'}, {**DEMANDE, "numero_unique": NUMERO_2}]
     r = demandes(*rows)
-    assert rules(r) == [(2, None, "nombre_de_champs")]
+    assert rules(r) == [(2, None, "guillemets")]
     assert r.quarantine["raison"].to_list() == ["guillemets mal formés"]
+    assert r.rows["_ligne"].to_list() == [3]
+
+
+@pytest.mark.parametrize(
+    "stray",
+    ['"Mairie', 'Mairie";x', '"Mairie;x'],
+    ids=["opened-never-closed", "closed-without-opening", "opened-over-a-delimiter"],
+)
+def test_a_stray_quote_loses_no_row(stray):
+    # Line 3's guichet opens (or ends) a quoted field by mistake; a later line holds a legitimate
+    # quoted field with a `;` and one spans two lines: every line is loaded or quarantined.
+    numeros = [f"06101240000000010{i}" for i in range(7)]
+    rows = [{**DEMANDE, "numero_unique": n} for n in numeros]
+    rows[1]["guichet"] = stray
+    rows[4]["guichet"] = '"Mairie; annexe"'
+    rows[5]["guichet"] = '"Mairie\nannexe"'  # lines 7-8
+    r = read_file(csv_bytes(list(DEMANDE), rows))
+    loaded, quarantined = set(r.rows["_ligne"]), set(r.quarantine["ligne"])
+    assert 3 in quarantined
+    assert loaded | quarantined == {2, 3, 4, 5, 6, 7, 9}
+    assert not loaded & quarantined
+    assert r.rows.height == 6
+    assert set(r.rows["guichet"]) >= {"Mairie; annexe", "Mairie\nannexe"}
+
+
+def test_an_unclosed_quote_is_quarantined_with_its_line_and_reason():
+    rows = [{**DEMANDE, "guichet": '"Mairie'}, {**DEMANDE, "numero_unique": NUMERO_2}]
+    r = demandes(*rows)
+    assert [(q["ligne"], q["regle"], q["raison"]) for q in r.quarantine.iter_rows(named=True)] == [
+        (2, "guillemets", "guillemet ouvert jamais refermé")
+    ]
     assert r.rows["_ligne"].to_list() == [3]
 
 
