@@ -15,6 +15,7 @@ import polars as pl
 
 from .ingest.feeds import asset_key
 from .markdown import markdown_table
+from .private import private_dir, private_file
 from .settings import Settings, SettingsResource
 from .warehouse import connect
 
@@ -322,8 +323,11 @@ DISTRIBUTION_FEEDS = ("sne_demandes", "sne_radiations", "rpls", "cal", "position
 
 
 def gx_results_dir(settings: Settings) -> Path:
-    """Where the last validation of each suite is kept (the GX data docs are built from them)."""
-    return settings.reports / "gx"
+    """Where the last validation of each suite is kept (the GX data docs are built from them): with the
+    rows' figures, private like the rest of rapports/."""
+    folder = settings.reports / "gx"
+    private_dir(settings.reports, folder)
+    return folder
 
 
 def gx_docs_dir(settings: Settings) -> Path:
@@ -361,6 +365,15 @@ def run_rows(con: duckdb.DuckDBPyConnection, feed: str, since: dt.datetime | Non
             params={"d": latest},
         ).fetchall()[0][0]
     return rows, latest, previous or None
+
+
+def save_result(result, settings: Settings) -> Path:
+    """Keep the suite's last validation under rapports/gx/ (0600: it names files and figures)."""
+    from expectations import runner
+
+    saved = runner.save(result, gx_results_dir(settings))
+    private_file(saved)
+    return saved
 
 
 def volume_parameters(suite: dict, previous: int | None) -> dict:
@@ -417,7 +430,7 @@ def distribution_check(feed: str) -> dg.AssetChecksDefinition:
                 metadata={"lignes_validees": dg.MetadataValue.int(0)},
             )
         result = runner.validate(rows.to_pandas(), suite, volume_parameters(suite, previous))
-        saved = runner.save(result, gx_results_dir(settings))
+        saved = save_result(result, settings)
         meta = _gx_metadata(result, settings, saved)
         meta["date_fichier"] = dg.MetadataValue.text(str(date_fichier))
         meta["volume_precedent"] = dg.MetadataValue.int(previous or 0)
@@ -446,7 +459,7 @@ def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResu
     with connect(settings.home) as con:
         frame = con.sql("select * from marts.fct_indicateurs").pl()
     result = runner.validate(frame.to_pandas(), "fct_indicateurs")
-    saved = runner.save(result, gx_results_dir(settings))
+    saved = save_result(result, settings)
     failed = "; ".join(e.description + (f" ({e.details})" if e.details else "") for e in result.failures)
     description = (
         result.summary()

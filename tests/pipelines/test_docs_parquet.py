@@ -196,3 +196,30 @@ def test_quality_models_are_not_published(ran):
         "int_quartiles_compares",
     } <= built
     assert not any(t.endswith(("_rapprochees", "_rapproches", "_cites", "_compares", "_attendus")) for _, t in tables)
+
+
+def _mode(path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_warehouse_reports_and_parquet_copies_are_private_like_the_archive(ran):
+    """They hold pseudonymized event-grain data: folders 0700, files 0600, as archive/."""
+    home, _ = ran
+    assert _mode(home / "archive") == 0o700
+    assert _mode(home / "warehouse.duckdb") == 0o600
+    for folder in (home / "published" / "donnees", home / "rapports", home / "rapports" / "gx"):
+        assert _mode(folder) == 0o700, folder
+        files = [p for p in folder.iterdir() if p.is_file()]
+        assert all(_mode(p) == 0o600 for p in files), folder
+    assert list((home / "published" / "donnees").glob("*.parquet")) and list((home / "rapports" / "gx").glob("*.json"))
+
+
+def test_quarantine_reports_are_private(tmp_path):
+    from assets.ingest.loader import write_quarantine_report
+    from assets.ingest.reader import QUARANTINE_SCHEMA
+
+    row = {"ligne": 3, "colonne": "canal", "regle": "code", "raison": "code inconnu", "reason_en": "x", "valeurs": None}
+    path = write_quarantine_report(tmp_path / "rapports", "cal_1_202501.csv", pl.DataFrame([row], QUARANTINE_SCHEMA))
+    assert _mode(tmp_path / "rapports") == 0o700 and _mode(path.parent) == 0o700 and _mode(path) == 0o600
