@@ -305,7 +305,14 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--defauts", action="store_true", help="ajoute des lignes défectueuses réalistes")
     g.set_defaults(func=cmd_generate)
 
-    r = sub.add_parser("run", help="ingère les nouveaux fichiers et reconstruit les indicateurs")
+    r = sub.add_parser(
+        "run",
+        help="ingère les nouveaux fichiers et reconstruit les indicateurs",
+        description="Traite les fichiers déposés dans la boîte de dépôt, le dossier inbox/ du dossier de travail "
+        "(par défaut ./data/inbox/, ou $OBSERVATOIRE_HOME/inbox/, ou D/inbox/ avec --home D). Chaque fichier "
+        "traité quitte la boîte de dépôt pour archive/ (copie inchangée) ; un fichier au nom non reconnu y "
+        "reste. Un résumé en français liste les lignes chargées, la quarantaine et les avertissements.",
+    )
     r.add_argument("--home", help=home_help)
     r.set_defaults(func=cmd_run)
 

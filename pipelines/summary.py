@@ -28,7 +28,6 @@ COHERENCE_CHECKS = (
 )
 UNAVAILABLE = "(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"
 MISSING_LISTED = 10
-LABEL_CHARS = 32  # a landlord's name in the completeness grid (its SIREN follows)
 
 CheckMetadata = Mapping[str, Mapping[str, Any]]
 
@@ -122,13 +121,14 @@ def completeness_lines(meta: Mapping[str, Any]) -> list[str]:
         cells.setdefault((r["bailleur_siren"], r["nom_bailleur"] or ""), {})[r["flux"]] = (
             f"{r['recus']}/{r['attendus']}"
         )
+    labels = {key: f"{key[1]} ({key[0]})" for key in cells}  # the whole name: landlords differ by a word
+    width = max(44, *(len(label) + 2 for label in labels.values()))
     out = [
         "Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :",
-        f"  {'bailleur':<44}" + "".join(f"{FEED_LABELS.get(f, f):>22}" for f in feeds),
+        f"  {'bailleur':<{width}}" + "".join(f"{FEED_LABELS.get(f, f):>22}" for f in feeds),
     ]
-    for (siren, nom), row in sorted(cells.items()):
-        label = f"{nom[:LABEL_CHARS]} ({siren})"
-        out.append(f"  {label:<44}" + "".join(f"{row.get(f, '-'):>22}" for f in feeds))
+    for key, row in sorted(cells.items()):
+        out.append(f"  {labels[key]:<{width}}" + "".join(f"{row.get(f, '-'):>22}" for f in feeds))
     for r in (meta.get("premiers_manquants") or [])[:MISSING_LISTED]:
         out.append(
             f"  manquant : {FEED_LABELS.get(r['flux'], r['flux'])} {r['mois']} de "
