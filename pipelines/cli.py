@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.summary import check_metadata, run_summary, thousands
+from pipelines.summary import run_summary, thousands
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MARK = ".demo"
@@ -155,7 +155,7 @@ def cmd_run(args) -> int:
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
     result = run_pipeline(settings)
     ok = result.success
-    say(run_summary(settings, start, check_metadata(result.get_asset_check_evaluations())))
+    say(run_summary(settings, start, result.get_asset_check_evaluations()))
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
     return 0 if ok else 1
 

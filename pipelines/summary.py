@@ -28,6 +28,7 @@ COHERENCE_CHECKS = (
 )
 UNAVAILABLE = "(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"
 MISSING_LISTED = 10
+NAMED = 10  # files or lines named per failed expectation (the rest: in the check's metadata, Dagster UI)
 
 CheckMetadata = Mapping[str, Mapping[str, Any]]
 
@@ -45,14 +46,17 @@ def check_metadata(evaluations: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return {e.check_name: {k: getattr(v, "value", v) for k, v in e.metadata.items()} for e in evaluations}
 
 
-def run_summary(settings, since: dt.datetime, checks: CheckMetadata) -> str:
-    """The whole summary: files of the run, quality of the warehouse, unknown files, quarantine reports."""
+def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any]) -> str:
+    """The whole summary: files of the run, quality of the warehouse, the checks that warned or failed,
+    unknown files, quarantine reports. `evaluations`: the run's asset check evaluations."""
     from assets.ingest.loader import pending
 
+    evaluations = list(evaluations)
     lines = []
     if settings.warehouse.exists():
         lines += ingestion_lines(settings, since)
-        lines += quality_lines(checks)
+        lines += quality_lines(check_metadata(evaluations))
+        lines += warning_lines(evaluations)
     _, unknown = pending(settings.inbox)
     lines += [f"  {p.name} : nom de fichier non reconnu, laissé dans la boîte de dépôt" for p in unknown]
     reports = settings.reports / "quarantaine"
@@ -159,3 +163,54 @@ def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
         f"attributions sur {thousands(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
         "contrôle quartile_sne_recalcule)"
     ]
+
+
+# --- the checks that warned or failed -----------------------------------------------------------------
+
+
+def warning_lines(evaluations: Iterable[Any]) -> list[str]:
+    """Every check of the run that warned or failed, with its figure (its French description); for a
+    distribution check, each expectation missed with the files, or the lines, that missed it."""
+    failed = sorted((e for e in evaluations if not e.passed), key=lambda e: e.check_name)
+    if not failed:
+        return []
+    out = [f"Contrôles en avertissement ou en échec ({len(failed)}) :"]
+    for e in failed:
+        blocking = getattr(getattr(e, "severity", None), "value", None) == "ERROR"
+        out.append(f"  {e.check_name} ({'échec bloquant' if blocking else 'avertissement'}) : {e.description}")
+        findings = getattr(e.metadata.get("constats"), "value", None) or []
+        for finding in findings:
+            out += finding_lines(finding)
+    return out
+
+
+def finding_lines(finding: Mapping[str, Any]) -> list[str]:
+    """One missed expectation: what was expected, then each file (its measure) or line (its value)."""
+    named, column, count = finding["constats"], finding["colonne"], finding["nombre"]
+    by_line = any("ligne" in c for c in named)
+    if by_line:
+        out = [f"    {finding['attente']} : {thousands(count)} ligne{'s' if count > 1 else ''}"]
+        out += [f"      {c['fichier']}, ligne {c['ligne']} : {figure(c['valeur'], column)}" for c in named[:NAMED]]
+    elif named:
+        out = [f"    {finding['attente']} :"]
+        out += [f"      {c['fichier']} : {figure(c['valeur'], column)}" for c in named[:NAMED]]
+    else:
+        return [f"    {finding['attente']} : {figure(count, None)}"]
+    if isinstance(count, int) and count > min(len(named), NAMED):
+        out.append(f"      … et {thousands(count - min(len(named), NAMED))} autres (détail dans l'interface Dagster)")
+    return out
+
+
+def figure(value: Any, column: str | None) -> str:
+    """A measure or a value as the analyst reads it: shares in %, a volume's change signed, numbers grouped."""
+    if value is None:
+        return "aucune valeur"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if column == "variation_volume":
+        return f"{value * 100:+.1f}\u202f% par rapport au fichier précédent".replace(".", ",")
+    if column and column.startswith("part_"):
+        return pct(value)
+    if value == int(value):
+        return thousands(int(value))
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")

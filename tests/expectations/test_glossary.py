@@ -23,4 +23,3 @@ def test_glossary_defines_every_indicator_code_once_in_french():
     assert sorted(codes) == sorted(i.indicateur for i in catalogue())
     d1 = next(i for i in catalogue() if i.indicateur == "D1")
     assert f"| `D1` | **{d1.libelle}** — {d1.definition} |" in text
-
