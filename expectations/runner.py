@@ -217,7 +217,17 @@ def validate_files(rows, feed: str, previous: dict[str, int | None]) -> list[Res
     measures = file_measures(rows, load_suite(files_suite(feed)), previous)
     per_file = validate(measures.to_pandas(), files_suite(feed), index_columns=["_fichier"])
     per_file.unit = "fichiers"
-    return [validate(rows.to_pandas(), feed, index_columns=["_fichier", "_ligne"]), per_file]
+    return [validate(_lists_as_text(rows).to_pandas(), feed, index_columns=["_fichier", "_ligne"]), per_file]
+
+
+def _lists_as_text(rows):
+    """List columns as `a|b` text (the files' own notation): the suites only ask whether they are filled,
+    and GX on pandas spends ~30 µs a row on a column of Python lists (11 s for 350 000 demands, measured;
+    0,3 s as text)."""
+    import polars as pl
+
+    lists = [name for name, dtype in rows.schema.items() if isinstance(dtype, pl.List)]
+    return rows.with_columns(pl.col(c).list.eval(pl.element().cast(pl.String)).list.join("|") for c in lists)
 
 
 def _measure_expr(name: str, m: dict):

@@ -197,7 +197,8 @@ def finding_lines(finding: Mapping[str, Any]) -> list[str]:
     else:
         return [f"    {finding['attente']} : {figure(count, None)}"]
     if isinstance(count, int) and count > min(len(named), NAMED):
-        out.append(f"      … et {thousands(count - min(len(named), NAMED))} autres (détail dans l'interface Dagster)")
+        rest = count - min(len(named), NAMED)
+        out.append(f"      … et {thousands(rest)} autre{'s' * (rest > 1)} (détail dans l'interface Dagster)")
     return out
 
 
