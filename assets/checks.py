@@ -426,6 +426,7 @@ def distribution_check(feed: str) -> dg.AssetChecksDefinition:
         meta["resultats"] = dg.MetadataValue.md("\n\n".join(f"**{r.summary()}**\n\n{r.markdown()}" for r in results))
         meta["fichiers_valides"] = dg.MetadataValue.int(len(files))
         meta["fichiers_sans_ligne"] = dg.MetadataValue.int(len(set(files) - set(rows["_fichier"])))
+        meta["attentes"] = dg.MetadataValue.int(sum(len(r.expectations) for r in results))
         meta["echecs"] = dg.MetadataValue.int(len(failed))
         meta["constats"] = dg.MetadataValue.json([_finding(e) for e in failed])  # for the run summary
         return dg.AssetCheckResult(
