@@ -13,8 +13,12 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from expectations.contract import all_contracts
+from expectations.suites_gen import distribution_feeds
+
 from .ingest.feeds import asset_key
 from .markdown import markdown_table
+from .private import private_dir, private_file
 from .settings import Settings, SettingsResource
 from .warehouse import connect
 
@@ -357,18 +361,21 @@ CROSS_FEED_CHECKS = [
 
 
 # --- Great Expectations suites (DESIGN.md, "Data quality roles") ----------------------------------------
-# Distribution suites (expectations/suites/<feed>.json) on the rows loaded by this run: they warn.
+# Distribution suites (expectations/suites/<feed>.json, <feed>_fichiers.json) on every file loaded by this
+# run, an empty one included: they warn, naming the file (and the line of an absurd value).
 # The structural suite (expectations/suites/fct_indicateurs.json) on the long indicator table: it blocks
 # what depends on the marts (the Parquet copies, publication). GX is imported inside the checks only
 # (expectations.runner imports it lazily).
 
 ERROR = dg.AssetCheckSeverity.ERROR
-DISTRIBUTION_FEEDS = ("sne_demandes", "sne_radiations", "rpls", "cal", "positionnements")
 
 
 def gx_results_dir(settings: Settings) -> Path:
-    """Where the last validation of each suite is kept (the GX data docs are built from them)."""
-    return settings.reports / "gx"
+    """Where the last validation of each suite is kept (the GX data docs are built from them): with the
+    rows' figures, private like the rest of rapports/."""
+    folder = settings.reports / "gx"
+    private_dir(settings.reports, folder)
+    return folder
 
 
 def gx_docs_dir(settings: Settings) -> Path:
@@ -376,47 +383,43 @@ def gx_docs_dir(settings: Settings) -> Path:
     return settings.home / "docs" / "gx"
 
 
-def run_rows(con: duckdb.DuckDBPyConnection, feed: str, since: dt.datetime | None, columns: list[str] | None = None):
-    """The rows of `raw.<feed>` loaded by this run: those of the files the journal says were loaded since
-    the run started (all loaded files when `since` is None), restricted to the latest file date among them
-    (a monthly update: that month or snapshot; a first load of the whole history: its last month, the rest
-    being past). Only `columns` are read when given (what the suite looks at: less memory at scale).
-    Returns (rows, that file date, the table's row count at the previous file date or None)."""
-    params = {"flux": feed, "since": since or dt.datetime.min}
-    files = con.sql(
-        "select list(distinct fichier) from raw.journal_ingestion "
-        "where flux = $flux and statut = 'chargé' and debut >= $since",
-        params=params,
-    ).fetchall()[0][0]
-    if not files:
-        return pl.DataFrame(), None, None
-    latest = con.sql(
-        f"select max(_date_fichier) from raw.{feed} where list_contains($f, _fichier)", params={"f": files}
-    ).fetchall()[0][0]
-    select = ", ".join(f'"{c}"' for c in columns) if columns else "* exclude (_sha256)"
-    rows = con.sql(
-        f"select {select} from raw.{feed} where list_contains($f, _fichier) and _date_fichier is not distinct from $d",
-        params={"f": files, "d": latest},
-    ).pl()
-    previous = None
-    if latest is not None:
-        previous = con.sql(
-            f"select count(*) from raw.{feed} where _date_fichier = (select max(_date_fichier) "
-            f"from raw.{feed} where _date_fichier < $d)",
-            params={"d": latest},
-        ).fetchall()[0][0]
-    return rows, latest, previous or None
+def run_files(con: duckdb.DuckDBPyConnection, feed: str, since: dt.datetime | None) -> dict[str, int | None]:
+    """Every file of `feed` the journal says this run loaded (since it started; all when `since` is None),
+    an empty one included, with the row count of the file before it: the latest earlier file of the same
+    landlord (the same SIREN in the name, or none) that left rows in `raw.<feed>`, None when there is none."""
+    contract = next(c for c in all_contracts() if c.feed == feed)
+    loaded = con.sql(
+        "select distinct fichier from raw.journal_ingestion where flux = $flux and statut = 'chargé' "
+        "and debut >= $since order by fichier",
+        params={"flux": feed, "since": since or dt.datetime.min},
+    ).fetchall()
+    earlier: dict[str | None, list[tuple[dt.date, int]]] = {}
+    for name, n in con.sql(f"select _fichier, count(*) from raw.{feed} group by 1").fetchall():
+        info = contract.file_info(name)
+        if info.date is not None:
+            earlier.setdefault(info.siren, []).append((info.date, n))
+
+    def previous(name: str) -> int | None:
+        info = contract.file_info(name)
+        before = [d for d in earlier.get(info.siren, []) if info.date is not None and d[0] < info.date]
+        return max(before)[1] if before else None
+
+    return {name: previous(name) for (name,) in loaded}
 
 
-def volume_parameters(suite: dict, previous: int | None) -> dict:
-    """The bounds of `volume_precedent_*` from the previous file's volume and the suite's variation."""
-    variation = next((e["meta"]["variation"] for e in suite["expectations"] if "variation" in e.get("meta", {})), None)
-    if variation is None or previous is None:
-        return {}
-    return {
-        "volume_precedent_min": int(previous * (1 - variation)),
-        "volume_precedent_max": int(previous * (1 + variation)) + 1,
-    }
+def run_rows(con: duckdb.DuckDBPyConnection, feed: str, files: list[str], columns: list[str]) -> pl.DataFrame:
+    """The rows of `files` in `raw.<feed>`, only `columns` (what the suites read: less memory at scale)."""
+    select = ", ".join(f'"{c}"' for c in columns)
+    return con.sql(f"select {select} from raw.{feed} where list_contains($f, _fichier)", params={"f": files}).pl()
+
+
+def save_result(result, settings: Settings) -> Path:
+    """Keep the suite's last validation under rapports/gx/ (0600: it names files and figures)."""
+    from expectations import runner
+
+    saved = runner.save(result, gx_results_dir(settings))
+    private_file(saved)
+    return saved
 
 
 def _run_start(context) -> dt.datetime | None:
@@ -443,37 +446,51 @@ def distribution_check(feed: str) -> dg.AssetChecksDefinition:
         asset=asset_key(feed),
         name=f"distribution_{feed}",
         blocking=False,
-        description=f"Suite GX de distribution (expectations/suites/{feed}.json) sur les lignes chargées "
-        "par ce traitement : parts de codes, plages de revenus, d'âges et de dates, volumes. "
-        "Avertit, ne bloque pas.",
+        description=f"Suites GX de distribution (expectations/suites/{feed}.json et {feed}_fichiers.json) sur "
+        "chaque fichier chargé par ce traitement, même vide : valeurs invraisemblables (fichier et ligne), "
+        "mois vides, parts de codes, plages de revenus, d'âges et de dates, volumes. Avertit, ne bloque pas.",
     )
     def _check(context: dg.AssetCheckExecutionContext, parametres: SettingsResource) -> dg.AssetCheckResult:
         from expectations import runner
 
         settings = parametres.get()
-        suite = runner.load_suite(feed)
         with connect(settings.home) as con:
-            rows, date_fichier, previous = run_rows(con, feed, _run_start(context), runner.suite_columns(suite))
-        if rows.height == 0:
+            files = run_files(con, feed, _run_start(context))
+            rows = run_rows(con, feed, list(files), runner.feed_columns(feed)) if files else None
+        if not files:
             return dg.AssetCheckResult(
                 passed=True,
                 severity=WARN,
-                description="aucune ligne chargée par ce traitement : rien à valider",
-                metadata={"lignes_validees": dg.MetadataValue.int(0)},
+                description="aucun fichier chargé par ce traitement : rien à valider",
+                metadata={"lignes_validees": dg.MetadataValue.int(0), "fichiers_valides": dg.MetadataValue.int(0)},
             )
-        result = runner.validate(rows.to_pandas(), suite, volume_parameters(suite, previous))
-        saved = runner.save(result, gx_results_dir(settings))
-        meta = _gx_metadata(result, settings, saved)
-        meta["date_fichier"] = dg.MetadataValue.text(str(date_fichier))
-        meta["volume_precedent"] = dg.MetadataValue.int(previous or 0)
+        results = runner.validate_files(rows, feed, files)
+        saved = [save_result(r, settings) for r in results]
+        failed = [e for r in results for e in r.failures]
+        meta = _gx_metadata(results[0], settings, saved[0])
+        meta["resultats"] = dg.MetadataValue.md("\n\n".join(f"**{r.summary()}**\n\n{r.markdown()}" for r in results))
+        meta["fichiers_valides"] = dg.MetadataValue.int(len(files))
+        meta["fichiers_sans_ligne"] = dg.MetadataValue.int(len(set(files) - set(rows["_fichier"])))
+        meta["attentes"] = dg.MetadataValue.int(sum(len(r.expectations) for r in results))
+        meta["echecs"] = dg.MetadataValue.int(len(failed))
+        meta["constats"] = dg.MetadataValue.json([_finding(e) for e in failed])  # for the run summary
         return dg.AssetCheckResult(
-            passed=result.success,
+            passed=not failed,
             severity=WARN,
             metadata=meta,
-            description=f"{result.summary()} (fichiers du {date_fichier})",
+            description=f"{len(failed)} attente{'s' * (len(failed) > 1)} non satisfaite{'s' * (len(failed) > 1)} "
+            f"sur {len(files)} fichier{'s' * (len(files) > 1)} ({rows.height} lignes)"
+            if failed
+            else f"{results[0].summary()} ; {results[1].summary()}",
         )
 
     return _check
+
+
+def _finding(e) -> dict:
+    """A failed expectation for the run summary: what was expected, how many rows or files missed it, and
+    the first of them (file, line, value)."""
+    return {"attente": e.description, "colonne": e.column, "nombre": e.observed, "constats": e.constats}
 
 
 @dg.asset_check(
@@ -491,7 +508,7 @@ def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResu
     with connect(settings.home) as con:
         frame = con.sql("select * from marts.fct_indicateurs").pl()
     result = runner.validate(frame.to_pandas(), "fct_indicateurs")
-    saved = runner.save(result, gx_results_dir(settings))
+    saved = save_result(result, settings)
     failed = "; ".join(e.description + (f" ({e.details})" if e.details else "") for e in result.failures)
     description = (
         result.summary()
@@ -503,4 +520,4 @@ def structure_fct_indicateurs(parametres: SettingsResource) -> dg.AssetCheckResu
     )
 
 
-GX_CHECKS = [*(distribution_check(f) for f in DISTRIBUTION_FEEDS), structure_fct_indicateurs]
+GX_CHECKS = [*(distribution_check(f) for f in distribution_feeds()), structure_fct_indicateurs]

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from .private import private_file
+
 _guard = threading.Lock()  # one thread at a time takes or gives back the process's hold
 
 
@@ -76,11 +78,14 @@ def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb
         return
     with writer_lock(home, say=say):
         con = duckdb.connect(str(path))
+        wal = path.with_name(path.name + ".wal")
+        private_file(path, wal)
         try:
             con.execute("set enable_progress_bar = false")
             yield con
         finally:
             con.close()
+            private_file(path, wal)
 
 
 @contextmanager

@@ -48,6 +48,9 @@ TYPES = {
     "list",
 }
 FILE_DATES = {"none", "day", "month_end", "year_start", "year_end"}
+# How often a feed's files come (CONTRACTS.md, "File naming"): a monthly feed's file that loads no row is
+# an empty month, itself a warning (expectations/suites_gen.py).
+CADENCES = {"mensuelle", "annuelle", "ponctuelle"}
 # Merge policies (CONTRACTS.md, "Dates, periods and re-sent files"):
 # replace_period: a file replaces the rows of its period (snapshot date, year), and of its landlord
 #   when its name carries one; replace_key: a later row replaces the row with the same key;
@@ -91,6 +94,10 @@ class Column:
     ref: str | None = None
     min: float | None = None
     max: float | None = None
+    # Plausibility: a value beyond is absurd but may be true; the row loads and the run warns, naming the
+    # file and the line (the feed's distribution suite).
+    plausible_min: float | None = None
+    plausible_max: float | None = None
     personal: str | None = None
     not_after_file_date: bool = False
     open_codes: bool = False
@@ -135,6 +142,7 @@ class Contract:
     title: str
     file_pattern: str
     file_date: str
+    cadence: str
     merge: str
     personal: bool
     order: int
@@ -147,6 +155,10 @@ class Contract:
     @property
     def table(self) -> str:
         return f"raw.{self.feed}"
+
+    @property
+    def monthly(self) -> bool:
+        return self.cadence == "mensuelle"
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -257,6 +269,7 @@ def contract(feed: str) -> Contract:
         title=spec["title"],
         file_pattern=spec["file_pattern"],
         file_date=spec["file_date"],
+        cadence=spec["cadence"],
         merge=spec["merge"],
         personal=bool(spec["personal"]),
         order=int(spec["order"]),
@@ -266,8 +279,8 @@ def contract(feed: str) -> Contract:
         landlord_from_file=bool(spec.get("landlord_from_file", False)),
         landlord_column=spec.get("landlord_column"),
     )
-    if c.feed != feed or c.file_date not in FILE_DATES or c.merge not in MERGES:
-        raise ValueError(f"contract {feed}: bad feed name, file_date or merge")
+    if c.feed != feed or c.file_date not in FILE_DATES or c.merge not in MERGES or c.cadence not in CADENCES:
+        raise ValueError(f"contract {feed}: bad feed name, file_date, cadence or merge")
     names = [col.name for col in c.columns]
     if len(set(n.lower() for n in names)) != len(names):
         raise ValueError(f"contract {feed}: duplicate column")

@@ -47,6 +47,11 @@ def _requirement(c: Column) -> str:
     return "non"
 
 
+def number_fr(x: float) -> str:
+    """A bound as the analyst reads it: 100 000, 2,5."""
+    return f"{x:,.0f}".replace(",", "\u202f") if x == int(x) else f"{x:g}".replace(".", ",")
+
+
 def _type(c: Column) -> str:
     label = TYPE_LABELS[c.type]
     if c.codes:
@@ -61,6 +66,12 @@ def _type(c: Column) -> str:
         )
     if c.wildcard:
         label += f" ou `{c.wildcard}`"
+    if c.plausible_min is not None or c.plausible_max is not None:
+        bounds = [
+            f"sous {number_fr(c.plausible_min)}" if c.plausible_min is not None else "",
+            f"au-delà de {number_fr(c.plausible_max)}" if c.plausible_max is not None else "",
+        ]
+        label += f" ; invraisemblable {' ou '.join(b for b in bounds if b)} (chargé, avec un avertissement)"
     return label
 
 
@@ -71,6 +82,8 @@ def _feed(c: Contract) -> list[str]:
         f"- fichier : `{c.file_pattern}`",
         f"- clé : {', '.join(f'`{k}`' for k in c.keys)}"
         + (" (avec le SIREN du bailleur)" if c.landlord_from_file else ""),
+        f"- cadence : {c.cadence}"
+        + (" (un fichier sans aucune ligne chargée est signalé comme mois vide)" if c.monthly else ""),
         f"- fusion : {MERGE_LABELS[c.merge]}",
         f"- données personnelles : {'oui (archive soumise à la durée de conservation)' if c.personal else 'non'}",
         "",

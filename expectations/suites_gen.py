@@ -1,8 +1,10 @@
 """Write the GX suites of expectations/suites/ from their sources: `python -m expectations.suites_gen`.
 
-- `<feed>.json` (distribution suites, they warn): what the contract says of the warehouse columns
-  (required columns filled, codes in their list) and the hand-written bounds of `distributions.yml`
-  (shares of codes, ranges of incomes, ages and dates, volumes).
+- `<feed>.json` and `<feed>_fichiers.json` (distribution suites, they warn), run on every file of a run:
+  the first on its rows, what the contract says of the warehouse columns (required columns filled, codes
+  in their list, values within their plausibility bounds); the second on one row of measures per file
+  (rows loaded, an empty month for a monthly feed, and the hand-written bounds of `distributions.yml`:
+  shares of codes, ranges of incomes, ages and dates, medians, volume against the previous file).
 - `fct_indicateurs.json` (structural suite, it blocks publication): Appendix A's list and natures from the
   catalogue seed (`expectations.catalogue`), statuses and geographic levels of the long table; the controls
   GX has no expectation for (every commune present, EPCI = Σ communes, no quarter missing) are declared in
@@ -22,12 +24,14 @@ import yaml
 
 from .catalogue import catalogue
 from .contract import all_contracts
+from .contract_doc import number_fr
 
 HERE = Path(__file__).parent
 SUITES_DIR = HERE / "suites"
 DISTRIBUTIONS = HERE / "distributions.yml"
 GX_VERSION = "1.24.1"
 STRUCTURE_SUITE = "fct_indicateurs"
+FILES_SUFFIX = "_fichiers"  # the per-file suite of a feed
 FCT_COLUMNS = [
     "annee",
     "trimestre",
@@ -81,9 +85,8 @@ def _contract_expectations(feed: str) -> list[dict]:
     warehouse after mappings, replays and merges)."""
     from .contract import codes
 
-    c = next(c for c in all_contracts() if c.feed == feed)
     out = []
-    for col in c.columns:
+    for col in _contract(feed).columns:
         name = col.warehouse_name
         if name is None:
             continue
@@ -109,104 +112,120 @@ def _contract_expectations(feed: str) -> list[dict]:
     return out
 
 
-def _distribution_expectations(rules: list[dict]) -> list[dict]:
+def _plausibility_expectations(feed: str) -> list[dict]:
+    """A value beyond the contract's plausibility bounds is absurd but may be true: the row is loaded and
+    the line named (the check asks GX for each unexpected row's file and line)."""
     out = []
+    for col in _contract(feed).columns:
+        low, high = col.plausible_min, col.plausible_max
+        if (low is None and high is None) or col.warehouse_name is None:
+            continue
+        bounds = (
+            f"de {number_fr(low)} à {number_fr(high)}"
+            if low is not None and high is not None
+            else (f"au plus {number_fr(high)}" if low is None else f"au moins {number_fr(low)}")
+        )
+        out.append(
+            _exp(
+                "expect_column_values_to_be_between",
+                f"« {col.warehouse_name} » vraisemblable ({bounds} ; au-delà, valeur chargée mais à vérifier)",
+                "plausibilite",
+                column=col.warehouse_name,
+                min_value=low,
+                max_value=high,
+            )
+        )
+    return out
+
+
+def _measure(column: str, fr: str, mesure: dict, low, high) -> dict:
+    """An expectation on one measure of each file (a column of the per-file frame the runner computes
+    from `meta.mesure`)."""
+    e = _exp("expect_column_values_to_be_between", fr, "distribution", column=column, min_value=low, max_value=high)
+    e["meta"]["mesure"] = mesure
+    return e
+
+
+def _file_expectations(feed: str, rules: list[dict]) -> list[dict]:
+    """Each file's measures: an empty month for a monthly feed, then the bounds of distributions.yml."""
+    out = []
+    if _contract(feed).monthly:
+        out.append(
+            _measure(
+                "lignes",
+                "au moins une ligne chargée (flux mensuel : sinon le mois est vide)",
+                {"kind": "lignes"},
+                1,
+                None,
+            )
+        )
     for r in rules:
-        kind, fr = r["kind"], r["fr"]
-        col = r.get("colonne")
+        kind, fr, col = r["kind"], r["fr"], r.get("colonne")
         if kind == "lignes":
-            out.append(
-                _exp("expect_table_row_count_to_be_between", fr, "distribution", min_value=r["min"], max_value=r["max"])
-            )
+            out.append(_measure("lignes", fr, {"kind": "lignes"}, r.get("min"), r["max"]))
             if "variation" in r:
+                v = r["variation"]
                 out.append(
-                    _exp(
-                        "expect_table_row_count_to_be_between",
-                        f"volume à ±{r['variation']:.0%} du fichier précédent".replace("%", " %"),
-                        "distribution",
-                        min_value={"$PARAMETER": "volume_precedent_min"},
-                        max_value={"$PARAMETER": "volume_precedent_max"},
+                    _measure(
+                        "variation_volume",
+                        f"volume à ±{v:.0%} du fichier précédent".replace("%", "\u202f%"),
+                        {"kind": "variation"},
+                        -v,
+                        v,
                     )
                 )
-                out[-1]["meta"]["variation"] = r["variation"]
         elif kind == "part":
-            # share of non-null values in the set >= min: "in set" for at least `min` of them;
-            # share <= max: "not in set" for at least 1 - max of them.
-            if r["min"] > 0:
-                out.append(
-                    _exp(
-                        "expect_column_values_to_be_in_set",
-                        fr,
-                        "distribution",
-                        column=col,
-                        value_set=r["valeurs"],
-                        mostly=r["min"],
-                    )
+            values = [str(v) for v in r["valeurs"]]
+            out.append(
+                _measure(
+                    f"part_{col}_{'_'.join(values)}",
+                    fr,
+                    {"kind": "part", "colonne": col, "valeurs": r["valeurs"]},
+                    r["min"],
+                    r["max"],
                 )
-                out[-1]["meta"]["borne"] = "min"
-            if r["max"] < 1:
-                out.append(
-                    _exp(
-                        "expect_column_values_to_not_be_in_set",
-                        fr,
-                        "distribution",
-                        column=col,
-                        value_set=r["valeurs"],
-                        mostly=round(1 - r["max"], 6),
-                    )
-                )
-                out[-1]["meta"]["borne"] = "max"
+            )
         elif kind in ("valeurs", "dates"):
-            out.append(
-                _exp(
-                    "expect_column_values_to_be_between",
-                    fr,
-                    "distribution",
-                    column=col,
-                    min_value=r["min"],
-                    max_value=r["max"],
-                    mostly=r.get("mostly"),
-                )
-            )
-            if kind == "dates":
-                out[-1]["meta"]["dates"] = True  # ISO strings: the runner compares them as datetimes
-        elif kind == "mediane":
-            out.append(
-                _exp(
-                    "expect_column_median_to_be_between",
-                    fr,
-                    "distribution",
-                    column=col,
-                    min_value=r["min"],
-                    max_value=r["max"],
-                )
-            )
-        elif kind == "moyenne":
-            out.append(
-                _exp(
-                    "expect_column_mean_to_be_between",
-                    fr,
-                    "distribution",
-                    column=col,
-                    min_value=r["min"],
-                    max_value=r["max"],
-                )
-            )
+            mesure = {"kind": "entre", "colonne": col, "min": r["min"], "max": r["max"]}
+            out.append(_measure(f"part_{col}_entre_{r['min']}_{r['max']}", fr, mesure, r.get("mostly", 1.0), None))
+        elif kind in ("mediane", "moyenne"):
+            out.append(_measure(f"{kind}_{col}", fr, {"kind": kind, "colonne": col}, r["min"], r["max"]))
         else:
             raise ValueError(f"distributions.yml : genre inconnu {kind}")
     return out
 
 
-def distribution_suites() -> dict[str, dict]:
+def _contract(feed: str):
+    return next(c for c in all_contracts() if c.feed == feed)
+
+
+def distribution_feeds() -> list[str]:
+    """Feeds with distribution suites: bounds in distributions.yml, monthly (empty months), or values with
+    plausibility bounds."""
     spec = yaml.safe_load(DISTRIBUTIONS.read_text(encoding="utf-8"))
-    return {
-        feed: _suite(
-            feed,
-            _contract_expectations(feed) + _distribution_expectations(rules),
-            {"role": "distribution", "flux": feed, "table": f"raw.{feed}"},
+    return [
+        c.feed
+        for c in all_contracts()
+        if c.feed in spec
+        or c.monthly
+        or any(col.plausible_min is not None or col.plausible_max is not None for col in c.columns)
+    ]
+
+
+def distribution_suites() -> dict[str, dict]:
+    """Per feed, `<feed>` on the rows of the run's files (contract, plausibility; GX names the file and
+    line of each unexpected row) and `<feed>_fichiers` on one row of measures per file of the run."""
+    spec = yaml.safe_load(DISTRIBUTIONS.read_text(encoding="utf-8"))
+    suites = {}
+    for feed in distribution_feeds():
+        meta = {"role": "distribution", "flux": feed, "table": f"raw.{feed}"}
+        suites[feed] = _suite(
+            feed, _contract_expectations(feed) + _plausibility_expectations(feed), {**meta, "grain": "ligne"}
         )
-        for feed, rules in spec.items()
-    }
+        suites[feed + FILES_SUFFIX] = _suite(
+            feed + FILES_SUFFIX, _file_expectations(feed, spec.get(feed, [])), {**meta, "grain": "fichier"}
+        )
+    return suites
 
 
 def structure_suite() -> dict:

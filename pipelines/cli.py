@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.summary import check_metadata, run_summary, thousands
+from pipelines.summary import run_summary, thousands
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MARK = ".demo"
@@ -155,7 +155,7 @@ def cmd_run(args) -> int:
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
     result = run_pipeline(settings)
     ok = result.success
-    say(run_summary(settings, start, check_metadata(result.get_asset_check_evaluations())))
+    say(run_summary(settings, start, result.get_asset_check_evaluations()))
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
     return 0 if ok else 1
 
@@ -305,7 +305,14 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--defauts", action="store_true", help="ajoute des lignes défectueuses réalistes")
     g.set_defaults(func=cmd_generate)
 
-    r = sub.add_parser("run", help="ingère les nouveaux fichiers et reconstruit les indicateurs")
+    r = sub.add_parser(
+        "run",
+        help="ingère les nouveaux fichiers et reconstruit les indicateurs",
+        description="Traite les fichiers déposés dans la boîte de dépôt, le dossier inbox/ du dossier de travail "
+        "(par défaut ./data/inbox/, ou $OBSERVATOIRE_HOME/inbox/, ou D/inbox/ avec --home D). Chaque fichier "
+        "traité quitte la boîte de dépôt pour archive/ (copie inchangée) ; un fichier au nom non reconnu y "
+        "reste. Un résumé en français liste les lignes chargées, la quarantaine et les avertissements.",
+    )
     r.add_argument("--home", help=home_help)
     r.set_defaults(func=cmd_run)
 

@@ -30,7 +30,7 @@ COHERENCE_CHECKS = (
 )
 UNAVAILABLE = "(contrôles de complétude et de cohérence indisponibles : modèles dbt non construits)"
 MISSING_LISTED = 10
-LABEL_CHARS = 32  # a landlord's name in the completeness grid (its SIREN follows)
+NAMED = 10  # files or lines named per failed expectation (the rest: in the check's metadata, Dagster UI)
 
 CheckMetadata = Mapping[str, Mapping[str, Any]]
 
@@ -48,14 +48,17 @@ def check_metadata(evaluations: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return {e.check_name: {k: getattr(v, "value", v) for k, v in e.metadata.items()} for e in evaluations}
 
 
-def run_summary(settings, since: dt.datetime, checks: CheckMetadata) -> str:
-    """The whole summary: files of the run, quality of the warehouse, unknown files, quarantine reports."""
+def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any]) -> str:
+    """The whole summary: files of the run, quality of the warehouse, the checks that warned or failed,
+    unknown files, quarantine reports. `evaluations`: the run's asset check evaluations."""
     from assets.ingest.loader import pending
 
+    evaluations = list(evaluations)
     lines = []
     if settings.warehouse.exists():
         lines += ingestion_lines(settings, since)
-        lines += quality_lines(checks)
+        lines += quality_lines(check_metadata(evaluations))
+        lines += warning_lines(evaluations)
     _, unknown = pending(settings.inbox)
     lines += [f"  {p.name} : nom de fichier non reconnu, laissé dans la boîte de dépôt" for p in unknown]
     reports = settings.reports / "quarantaine"
@@ -135,13 +138,14 @@ def completeness_lines(meta: Mapping[str, Any]) -> list[str]:
         cells.setdefault((r["bailleur_siren"], r["nom_bailleur"] or ""), {})[r["flux"]] = (
             f"{r['recus']}/{r['attendus']}"
         )
+    labels = {key: f"{key[1]} ({key[0]})" for key in cells}  # the whole name: landlords differ by a word
+    width = max(44, *(len(label) + 2 for label in labels.values()))
     out = [
         "Complétude des envois attendus des bailleurs (reçus/attendus sur la période) :",
-        f"  {'bailleur':<44}" + "".join(f"{FEED_LABELS.get(f, f):>22}" for f in feeds),
+        f"  {'bailleur':<{width}}" + "".join(f"{FEED_LABELS.get(f, f):>22}" for f in feeds),
     ]
-    for (siren, nom), row in sorted(cells.items()):
-        label = f"{nom[:LABEL_CHARS]} ({siren})"
-        out.append(f"  {label:<44}" + "".join(f"{row.get(f, '-'):>22}" for f in feeds))
+    for key, row in sorted(cells.items()):
+        out.append(f"  {labels[key]:<{width}}" + "".join(f"{row.get(f, '-'):>22}" for f in feeds))
     for r in (meta.get("premiers_manquants") or [])[:MISSING_LISTED]:
         out.append(
             f"  manquant : {FEED_LABELS.get(r['flux'], r['flux'])} {r['mois']} de "
@@ -195,3 +199,55 @@ def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
             "quartile (Q2 et Q3 y sont non calculables)"
         )
     return out
+
+
+# --- the checks that warned or failed -----------------------------------------------------------------
+
+
+def warning_lines(evaluations: Iterable[Any]) -> list[str]:
+    """Every check of the run that warned or failed, with its figure (its French description); for a
+    distribution check, each expectation missed with the files, or the lines, that missed it."""
+    failed = sorted((e for e in evaluations if not e.passed), key=lambda e: e.check_name)
+    if not failed:
+        return []
+    out = [f"Contrôles en avertissement ou en échec ({len(failed)}) :"]
+    for e in failed:
+        blocking = getattr(getattr(e, "severity", None), "value", None) == "ERROR"
+        out.append(f"  {e.check_name} ({'échec bloquant' if blocking else 'avertissement'}) : {e.description}")
+        findings = getattr(e.metadata.get("constats"), "value", None) or []
+        for finding in findings:
+            out += finding_lines(finding)
+    return out
+
+
+def finding_lines(finding: Mapping[str, Any]) -> list[str]:
+    """One missed expectation: what was expected, then each file (its measure) or line (its value)."""
+    named, column, count = finding["constats"], finding["colonne"], finding["nombre"]
+    by_line = any("ligne" in c for c in named)
+    if by_line:
+        out = [f"    {finding['attente']} : {thousands(count)} ligne{'s' if count > 1 else ''}"]
+        out += [f"      {c['fichier']}, ligne {c['ligne']} : {figure(c['valeur'], column)}" for c in named[:NAMED]]
+    elif named:
+        out = [f"    {finding['attente']} :"]
+        out += [f"      {c['fichier']} : {figure(c['valeur'], column)}" for c in named[:NAMED]]
+    else:
+        return [f"    {finding['attente']} : {figure(count, None)}"]
+    if isinstance(count, int) and count > min(len(named), NAMED):
+        rest = count - min(len(named), NAMED)
+        out.append(f"      … et {thousands(rest)} autre{'s' * (rest > 1)} (détail dans l'interface Dagster)")
+    return out
+
+
+def figure(value: Any, column: str | None) -> str:
+    """A measure or a value as the analyst reads it: shares in %, a volume's change signed, numbers grouped."""
+    if value is None:
+        return "aucune valeur"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if column == "variation_volume":
+        return f"{value * 100:+.1f}\u202f% par rapport au fichier précédent".replace(".", ",")
+    if column and column.startswith("part_"):
+        return pct(value)
+    if value == int(value):
+        return thousands(int(value))
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")

@@ -14,6 +14,8 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..private import private_dir, private_file
+
 MANIFEST = "manifeste.csv"
 
 
@@ -31,11 +33,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _mkdir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-
-
 def entries(root: Path) -> list[Entry]:
     path = root / MANIFEST
     if not path.exists():
@@ -50,18 +47,18 @@ def _write(root: Path, items: list[Entry]) -> None:
         w = csv.DictWriter(f, fieldnames=[x.name for x in fields(Entry)], delimiter=";")
         w.writeheader()
         w.writerows(asdict(e) for e in items)
-    os.chmod(tmp, 0o600)
+    private_file(tmp)
     os.replace(tmp, root / MANIFEST)
 
 
 def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.datetime) -> str:
     """Archive the bytes unless this (name, hash) is already there; returns the path in the archive."""
-    _mkdir(root)
+    private_dir(root)
     rel = f"{feed}/{digest[:16]}_{name}"
     dest = root / rel
     if dest.exists() and sha256(dest.read_bytes()) == digest:
         return rel
-    _mkdir(root / feed)
+    private_dir(root / feed)
     tmp = dest.with_name(dest.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:

@@ -23,6 +23,7 @@ import polars as pl
 from expectations.contract import Contract, FileInfo, all_contracts, communes_epci, feed_for
 from expectations.mapping import all_mappings
 
+from ..private import private_dir, private_file
 from ..settings import Settings
 from ..warehouse import scalar, transaction
 from . import archive
@@ -359,7 +360,7 @@ def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -
     if quarantine.height == 0:
         path.unlink(missing_ok=True)
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(folder, path.parent)
     out = quarantine.sort("ligne", nulls_last=False).select(
         pl.col("ligne").alias("ligne"),
         pl.col("colonne"),
@@ -368,6 +369,7 @@ def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -
         pl.col("valeurs").alias("valeurs (hors données personnelles)"),
     )
     path.write_bytes(b"\xef\xbb\xbf" + out.write_csv(separator=";").encode("utf-8"))
+    private_file(path)
     return path
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from ..private import private_dir, private_file
 from ..settings import Settings, SettingsResource
 from ..transform import dbt_models
 from ..warehouse import connect
@@ -42,11 +43,12 @@ def exported_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def write_parquet(con: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path) -> tuple[Path, int]:
     """`<folder>/<table>.parquet`, written to a temporary file then renamed (a reader never sees half a
     file); returns the path and the row count."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     target = folder / f"{table}.parquet"
     tmp = folder / f".{table}.parquet.tmp"
     path_sql = str(tmp).replace("'", "''")
     con.execute(f'copy (select * from "{schema}"."{table}") to \'{path_sql}\' (format parquet, compression zstd)')
+    private_file(tmp)
     os.replace(tmp, target)
     rows = con.sql(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
     return target, rows

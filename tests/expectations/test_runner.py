@@ -1,11 +1,13 @@
-"""The GX suites on hand-made pandas frames: distribution suites (warn) and the structural suite of
-fct_indicateurs (blocks publication); the committed suites equal their generator's output."""
+"""The GX suites on hand-made frames: distribution suites on the files of a run (warn) and the structural
+suite of fct_indicateurs (blocks publication); the committed suites equal their generator's output."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from expectations import runner, suites_gen
@@ -64,81 +66,116 @@ def test_catalogue_rows_are_complete_and_in_their_vocabularies():
             assert level in levels and set(filter(None, rest.split("+"))) <= dims, (i.indicateur, cut)
 
 
-def demandes(**overrides) -> pd.DataFrame:
-    """100 plausible active demands (warehouse columns of raw.sne_demandes)."""
-    frame = pd.DataFrame(
-        {
-            "id_demande": [f"{i:064x}" for i in range(N)],
-            "date_depot": pd.to_datetime(["2023-05-01"] * N),
-            "canal": ["GUICHET"] * N,
-            "communes_souhaitees": [["06004"]] * N,
-            "typologies_souhaitees": [["T2"]] * N,
-            "age": [40] * N,
-            "situation_familiale": ["C"] * N,
-            "situation_professionnelle": ["CDI"] * N,
-            "nb_personnes": [2] * N,
-            "nb_enfants_moins_14_ans": [0] * N,
-            "revenu_mensuel": [1800.0] * N,
-            "logement_actuel": ["HLM"] * 30 + ["LP"] * 70,
-            "motif_principal": ["01"] * N,
-            "statut_dalo": ["NON"] * 95 + ["ACTIF"] * 5,
-            "commune_residence": ["06004"] * N,
-        }
+def demandes(fichier: str = "sne_demandes_20250131.csv", **overrides) -> pl.DataFrame:
+    """100 plausible active demands of one file (warehouse columns of raw.sne_demandes)."""
+    columns = {
+        "_fichier": [fichier] * N,
+        "_ligne": list(range(2, N + 2)),
+        "id_demande": [f"{i:064x}" for i in range(N)],
+        "date_depot": [dt.date(2023, 5, 1)] * N,
+        "canal": ["GUICHET"] * N,
+        "communes_souhaitees": [["06004"]] * N,
+        "typologies_souhaitees": [["T2"]] * N,
+        "age": [40] * N,
+        "situation_familiale": ["C"] * N,
+        "situation_professionnelle": ["CDI"] * N,
+        "nb_personnes": [2] * N,
+        "nb_enfants_moins_14_ans": [0] * N,
+        "revenu_mensuel": [1800.0] * N,
+        "revenu_fiscal_reference": [21000.0] * N,
+        "logement_actuel": ["HLM"] * 30 + ["LP"] * 70,
+        "motif_principal": ["01"] * N,
+        "statut_dalo": ["NON"] * 95 + ["ACTIF"] * 5,
+        "commune_residence": ["06004"] * N,
+    }
+    return pl.DataFrame(columns | overrides)
+
+
+def failures(results) -> dict[str, list[dict]]:
+    """{description of each missed expectation: the files or lines GX named}."""
+    return {e.description: e.constats for r in results for e in r.failures}
+
+
+def test_plausible_files_pass_both_suites():
+    rows = pl.concat([demandes(), demandes("sne_demandes_20250228.csv")])
+    results = runner.validate_files(
+        rows, "sne_demandes", {"sne_demandes_20250131.csv": 95, "sne_demandes_20250228.csv": N}
     )
-    for col, values in overrides.items():
-        frame[col] = values
-    return frame
+    assert [r.suite for r in results] == ["sne_demandes", "sne_demandes_fichiers"]
+    assert all(r.success for r in results), [r.markdown() for r in results]
+    assert results[0].summary().endswith("sur 200 lignes") and results[1].summary().endswith("sur 2 fichiers")
 
 
-def test_a_plausible_snapshot_passes():
-    result = runner.validate(demandes(), "sne_demandes", {"volume_precedent_min": 90, "volume_precedent_max": 110})
-    assert result.success, result.markdown()
-    hlm = [e for e in result.expectations if e.column == "logement_actuel" and "mutation" in e.description]
-    assert [round(e.observed, 4) for e in hlm] == [0.3, 0.3]  # observed share, reported for both bounds
-    assert result.rows == N and "attentes satisfaites" in result.summary()
-
-
-def test_each_kind_of_distribution_expectation_catches_its_fault():
+def test_each_file_of_the_run_is_measured_not_only_the_last():
+    """The first file's faults are found though the second, later one is sound."""
     bad = demandes(
-        id_demande=[None] + [f"{i:064x}" for i in range(1, N)],  # not null (contract)
-        canal=["FAX"] + ["GUICHET"] * (N - 1),  # value set (contract)
         logement_actuel=["HLM"] * 80 + ["LP"] * 20,  # share above its max
         statut_dalo=["ACTIF"] * 30 + ["NON"] * 70,  # share above its max
-        revenu_mensuel=[90000.0] * 5 + [100.0] * (N - 5),  # range, and the median
+        revenu_mensuel=[90000.0] * 5 + [100.0] * (N - 5),  # range for 99 %, and the median
         age=[3] * 10 + [40] * (N - 10),  # range
         nb_personnes=[9] * N,  # mean
-        nb_enfants_moins_14_ans=[0] * N,
-        date_depot=pd.to_datetime(["1990-01-01"] * 10 + ["2023-05-01"] * (N - 10)),  # dates
+        date_depot=[dt.date(1990, 1, 1)] * 10 + [dt.date(2023, 5, 1)] * (N - 10),  # dates
     )
-    result = runner.validate(bad, "sne_demandes", {"volume_precedent_min": 200, "volume_precedent_max": 300})
-    assert not result.success
-    failed = {(e.type, e.column) for e in result.failures}
-    assert failed == {
-        ("expect_column_values_to_not_be_null", "id_demande"),
-        ("expect_column_values_to_be_in_set", "canal"),
-        ("expect_column_values_to_not_be_in_set", "logement_actuel"),
-        ("expect_column_values_to_not_be_in_set", "statut_dalo"),
-        ("expect_column_values_to_be_between", "revenu_mensuel"),
-        ("expect_column_median_to_be_between", "revenu_mensuel"),
-        ("expect_column_values_to_be_between", "age"),
-        ("expect_column_mean_to_be_between", "nb_personnes"),
-        ("expect_column_values_to_be_between", "date_depot"),
-        ("expect_table_row_count_to_be_between", None),  # volume vs the previous file
-    }
-    volume = next(e for e in result.expectations if "du fichier précédent" in e.description)
-    assert volume.observed == N and not volume.success
-    mutation = next(e for e in result.failures if e.column == "logement_actuel")
-    assert mutation.observed == pytest.approx(0.8) and "mutation" in mutation.description
-    assert next(e for e in result.failures if e.type.startswith("expect_column_median")).observed == 100.0
-    assert "❌" in result.markdown()
-
-
-def test_the_lower_bound_of_a_share_and_missing_parameters():
-    few = demandes(logement_actuel=["LP"] * N)  # no mutation at all: below the 15 % floor
-    result = runner.validate(few, "sne_demandes")  # no previous file: no volume bound
-    assert [(e.type, e.column, e.observed) for e in result.failures] == [
-        ("expect_column_values_to_be_in_set", "logement_actuel", 0.0)
+    rows = pl.concat([bad, demandes("sne_demandes_20250228.csv")])
+    previous = {"sne_demandes_20250131.csv": 250, "sne_demandes_20250228.csv": N}
+    found = failures(runner.validate_files(rows, "sne_demandes", previous))
+    first = [
+        {"fichier": "sne_demandes_20250131.csv", "valeur": pytest.approx(v)}
+        for v in (0.8, 0.3, 0.95, 100.0, 0.9, 9.0, 0.9, -0.6)
     ]
+    assert found == {
+        "part des demandes de mutation (logement actuel HLM) entre 15 % et 55 %": [first[0]],
+        "part des demandes DALO actives au plus 15 %": [first[1]],
+        "revenus mensuels entre 0 et 15 000 € pour au moins 99 % des demandes": [first[2]],
+        "revenu mensuel médian entre 500 et 4 000 €": [first[3]],
+        "âge du demandeur entre 16 et 105 ans": [first[4]],
+        "taille moyenne des ménages entre 1,3 et 4 personnes": [first[5]],
+        "dates de dépôt postérieures à 2000": [first[6]],
+        "volume à ±20\u202f% du fichier précédent": [first[7]],
+    }
+
+
+def test_an_absurd_value_is_named_by_file_and_line():
+    """An income of 10¹² € a month: the row is there (loaded), the suite names its file and line."""
+    rows = pl.concat(
+        [demandes(), demandes("sne_demandes_20250228.csv", revenu_mensuel=[1800.0] * 40 + [1e12] + [1800.0] * 59)]
+    )
+    results = runner.validate_files(rows, "sne_demandes", dict.fromkeys(rows["_fichier"].unique().sort()))
+    plausibility = next(e for e in results[0].failures if e.column == "revenu_mensuel")
+    assert plausibility.description.startswith("« revenu_mensuel » vraisemblable (au plus 100\u202f000")
+    assert plausibility.observed == 1
+    assert plausibility.constats == [{"fichier": "sne_demandes_20250228.csv", "ligne": 42, "valeur": 1e12}]
+    assert [e.column for r in results for e in r.failures] == ["revenu_mensuel"]  # one row: no share moves
+
+
+def test_a_file_that_loaded_no_row_is_an_empty_month_where_the_feed_is_monthly():
+    rows = demandes().head(0)
+    previous = {"sne_demandes_20250131.csv": None}
+    found = failures(runner.validate_files(rows, "sne_demandes", previous))
+    assert found == {
+        "au moins une ligne chargée (flux mensuel : sinon le mois est vide)": [
+            {"fichier": "sne_demandes_20250131.csv", "valeur": 0}
+        ]
+    }
+    # a yearly feed: no empty-month expectation (its own volume floor says it)
+    rpls = runner.load_suite("rpls_fichiers")["expectations"]
+    assert not any("mois" in e["meta"]["description"] for e in rpls)
+
+
+def test_monthly_feeds_and_plausibility_bounds_come_from_the_contracts():
+    from expectations.contract import all_contracts
+
+    monthly = {c.feed for c in all_contracts() if c.monthly}
+    assert monthly == {"sne_demandes", "sne_radiations", "mouvements", "positionnements", "cal"}
+    for feed in monthly:
+        first = runner.load_suite(f"{feed}_fichiers")["expectations"][0]
+        assert first["kwargs"] == {"column": "lignes", "min_value": 1}, feed
+    bounds = [
+        (e["kwargs"]["column"], e["kwargs"].get("min_value"), e["kwargs"].get("max_value"))
+        for e in runner.load_suite("rpls")["expectations"]
+        if e["meta"]["origine"] == "plausibilite"
+    ]
+    assert bounds == [("surfhab", 5, 1000), ("loyerprinc", None, 10000)]
 
 
 # --- the structural suite of fct_indicateurs ------------------------------------------------------------
@@ -229,5 +266,7 @@ def test_saved_validations_render_as_gx_data_docs(tmp_path):
 
 def test_a_suite_names_the_columns_it_reads():
     columns = runner.suite_columns("rpls")
-    assert {"ident_rep", "mode", "surfhab", "loyerprinc", "nbpiece"} <= set(columns)
+    assert {"ident_rep", "surfhab", "loyerprinc"} <= set(columns)
     assert "_fichier" not in columns and len(columns) == len(set(columns))
+    read = runner.feed_columns("rpls")  # with what the per-file measures read, and each row's file and line
+    assert {"mode", "nbpiece", "_fichier", "_ligne"} <= set(read) and len(read) == len(set(read))

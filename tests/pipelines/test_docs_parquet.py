@@ -35,18 +35,22 @@ def ran(tmp_path_factory):
         yield home, {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
-def test_distribution_checks_warn_on_the_rows_of_the_run(ran):
+def test_distribution_checks_warn_on_every_file_of_the_run(ran):
     home, checks = ran
-    for feed in ("sne_demandes", "sne_radiations", "rpls", "cal", "positionnements"):
+    from assets.ingest.archive import entries
+    from expectations.suites_gen import distribution_feeds
+
+    received = entries(home / "archive")  # every file the run received, by feed
+    for feed in distribution_feeds():
         check = checks[f"distribution_{feed}"]
         assert check.severity == dg.AssetCheckSeverity.WARN
-        assert check.metadata["lignes_validees"].value > 0
+        files = {e.fichier for e in received if e.flux == feed}
+        assert check.metadata["fichiers_valides"].value == len(files) > 0, feed
         assert check.metadata["data_docs_gx"].value == str(home / "docs" / "gx" / "index.html")
         assert (home / "rapports" / "gx" / f"{feed}.json").exists()
-    demandes = checks["distribution_sne_demandes"]
-    # the run loaded four snapshots: the last one is validated, against the volume of the one before
-    assert demandes.metadata["date_fichier"].value == "2026-01-31"
-    assert demandes.metadata["volume_precedent"].value > 0
+        assert (home / "rapports" / "gx" / f"{feed}_fichiers.json").exists()
+    # the run loaded four snapshots: each is validated, not only the last
+    assert checks["distribution_sne_demandes"].metadata["fichiers_valides"].value == 4
 
 
 def test_the_structural_check_blocks_and_passes_on_a_sound_table(ran):
@@ -102,19 +106,29 @@ def test_docs_builds_dbt_and_gx_documentation(ran, capsys):
     assert str(index) in out and "Documentation dbt" in out
 
 
-def test_rows_of_the_run_are_the_files_loaded_since_it_started(ran):
+def test_files_of_the_run_come_with_the_volume_of_the_file_before_them(ran):
     home, _ = ran
     import datetime as dt
 
-    from assets.checks import run_rows
+    from assets.checks import run_files, run_rows
 
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        rows, date, previous = run_rows(con, "sne_demandes", None)
-        assert str(date) == "2026-01-31" and rows.height > 0 and previous > 0
-        assert rows["_date_fichier"].unique().to_list() == [date]
-        later, date_later, _ = run_rows(con, "sne_demandes", dt.datetime.now())  # a run that loaded nothing
-        assert later.height == 0 and date_later is None
+        files = run_files(con, "sne_demandes", None)
+        counts = dict(con.execute("select _fichier, count(*) from raw.sne_demandes group by 1").fetchall())
+        names = sorted(counts)
+        assert list(files) == names and len(names) == 4
+        assert files == {names[0]: None, **{b: counts[a] for a, b in zip(names, names[1:], strict=False)}}
+        # a landlord's file is compared with the same landlord's previous file
+        cal = run_files(con, "cal", None)
+        by_landlord = dict(con.execute("select _fichier, count(*) from raw.cal group by 1").fetchall())
+        for name, previous in cal.items():
+            siren, month = name.split("_")[1], name.split("_")[2]
+            earlier = sorted(n for n in by_landlord if n.split("_")[1] == siren and n.split("_")[2] < month)
+            assert previous == (by_landlord[earlier[-1]] if earlier else None), name
+        rows = run_rows(con, "sne_demandes", names[:1], ["_fichier", "_ligne", "revenu_mensuel"])
+        assert rows["_fichier"].unique().to_list() == names[:1] and rows.height == counts[names[0]]
+        assert run_files(con, "sne_demandes", dt.datetime.now()) == {}  # a run that loaded nothing
     finally:
         con.close()
 
@@ -196,3 +210,30 @@ def test_quality_models_are_not_published(ran):
         "int_quartiles_compares",
     } <= built
     assert not any(t.endswith(("_rapprochees", "_rapproches", "_cites", "_compares", "_attendus")) for _, t in tables)
+
+
+def _mode(path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_warehouse_reports_and_parquet_copies_are_private_like_the_archive(ran):
+    """They hold pseudonymized event-grain data: folders 0700, files 0600, as archive/."""
+    home, _ = ran
+    assert _mode(home / "archive") == 0o700
+    assert _mode(home / "warehouse.duckdb") == 0o600
+    for folder in (home / "published" / "donnees", home / "rapports", home / "rapports" / "gx"):
+        assert _mode(folder) == 0o700, folder
+        files = [p for p in folder.iterdir() if p.is_file()]
+        assert all(_mode(p) == 0o600 for p in files), folder
+    assert list((home / "published" / "donnees").glob("*.parquet")) and list((home / "rapports" / "gx").glob("*.json"))
+
+
+def test_quarantine_reports_are_private(tmp_path):
+    from assets.ingest.loader import write_quarantine_report
+    from assets.ingest.reader import QUARANTINE_SCHEMA
+
+    row = {"ligne": 3, "colonne": "canal", "regle": "code", "raison": "code inconnu", "reason_en": "x", "valeurs": None}
+    path = write_quarantine_report(tmp_path / "rapports", "cal_1_202501.csv", pl.DataFrame([row], QUARANTINE_SCHEMA))
+    assert _mode(tmp_path / "rapports") == 0o700 and _mode(path.parent) == 0o700 and _mode(path) == 0o600

@@ -1,0 +1,25 @@
+"""The analyst's glossary of indicator codes is generated from the catalogue and kept current."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from expectations.catalogue import catalogue
+from expectations.glossary import render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_glossary_equals_the_generated_one():
+    assert (ROOT / "docs" / "glossaire.md").read_text(encoding="utf-8") == render(), (
+        "regenerate with: python -m expectations.glossary > docs/glossaire.md"
+    )
+
+
+def test_glossary_defines_every_indicator_code_once_in_french():
+    text = render()
+    codes = re.findall(r"^\| `([^`]+)` \| \*\*", text, flags=re.M)
+    assert sorted(codes) == sorted(i.indicateur for i in catalogue())
+    d1 = next(i for i in catalogue() if i.indicateur == "D1")
+    assert f"| `D1` | **{d1.libelle}** — {d1.definition} |" in text
