@@ -1,7 +1,9 @@
 -- P1 (vacancy), P1_structurelle, P2 (rotation) at t, on the dwelling's commune, landlord and typology.
 -- P1: vacant ÷ offered for letting (occupe + vacant) at t. P1_structurelle: vacant since (vacant_depuis:
 -- REMLOCDATE, 1 January when unknown, DEPART, FIN_INDISPONIBILITE, MISE_EN_SERVICE) more than 3 months
--- before t (vacant_depuis < t − 3 months) ÷ offered.
+-- before t (vacant_depuis < t − 3 months) ÷ offered. A landlord without events: its state is known only at
+-- its latest stock file's date (millesime), so both are those of that file at its date (vacant since more
+-- than 3 months before 1 January), never the 1 January state aged to t (INDICATORS.md P1).
 -- P2: dwellings offered at t and in service for >= 12 months (mise_en_service <= t − 12 months); numerator:
 -- those of them let in the 12 months before t (a dwelling let twice counts once, so that P2 is a share and
 -- both sources count alike): landlords sending events: an ENTREE event dated in (t − 12 months, t]; landlords
@@ -61,7 +63,11 @@ faits as (
     union all
     select
         annee, trimestre, 'P1_structurelle', commune, bailleur_siren, typologie,
-        (etat = 'vacant' and vacant_depuis < t - interval 3 month)::int, 1
+        (
+            etat = 'vacant'
+            and vacant_depuis < case when suivi_par_mouvements then t else millesime end - interval 3 month
+        )::int,
+        1
     from offerts
     union all
     select annee, trimestre, 'P2', commune, bailleur_siren, typologie, loue, 1
