@@ -10,7 +10,11 @@
 -- without events: those dwellings whose stock file's BAIL (start of the current lease, MM/AAAA → 1st of the
 -- month) falls in the 12 months before the latest stock file at or before t: millesime − 12 months <= BAIL
 -- < millesime (the file of 1 January N: leases of January–December N−1). The yearly file only shows the
--- current lease, so a dwelling let twice in the year counts once.
+-- current lease, so a dwelling let twice in the year counts once. The 12 months must be covered
+-- (INDICATORS.md, "Quarters"): a landlord sending events whose first events file (int_couvertures) starts
+-- after the window's first day (t − 12 months + 1 day) gives its facts the reason fenetre_non_couverte, so
+-- its rows and those pooling it are non_calculable, never a rotation on a truncated window; the stock
+-- files' BAIL dates of a landlord without events cover any window.
 -- Published where dwellings are offered: a commune, landlord or typology without any has no row.
 with parc as (
     select * from {{ ref('int_logements_trimestres') }}
@@ -37,6 +41,11 @@ entrees as (
     where type_evenement = 'ENTREE'
 ),
 
+couvertures_mouvements as (
+    select bailleur_siren, debut from {{ ref('int_couvertures') }}
+    where flux = 'mouvements'
+),
+
 rotation as (
     select
         o.annee, o.trimestre, o.commune, o.bailleur_siren, o.typologie,
@@ -50,15 +59,20 @@ rotation as (
                 )
             when o.debut_bail >= o.millesime_stock - interval 12 month and o.debut_bail < o.millesime_stock then 1
             else 0
-        end as loue
+        end as loue,
+        case
+            when o.suivi_par_mouvements and not coalesce(c.debut <= o.t - interval 12 month + interval 1 day, false)
+                then 'fenetre_non_couverte'
+        end as raison
     from offerts as o
+    left join couvertures_mouvements as c on o.bailleur_siren = c.bailleur_siren
     where o.mise_en_service <= o.t - interval 12 month
 ),
 
 faits as (
     select
         annee, trimestre, 'P1' as indicateur, commune, bailleur_siren as bailleur, typologie,
-        (etat = 'vacant')::int as num, 1 as den
+        (etat = 'vacant')::int as num, 1 as den, null as raison
     from offerts
     union all
     select
@@ -67,10 +81,11 @@ faits as (
             etat = 'vacant'
             and vacant_depuis < case when suivi_par_mouvements then t else millesime end - interval 3 month
         )::int,
-        1
+        1,
+        null
     from offerts
     union all
-    select annee, trimestre, 'P2', commune, bailleur_siren, typologie, loue, 1
+    select annee, trimestre, 'P2', commune, bailleur_siren, typologie, loue, 1, raison
     from rotation
 ),
 
@@ -88,6 +103,6 @@ observes as (
 ),
 
 {{ encoder_indicateurs(['P1', 'P1_structurelle', 'P2'], observes='observes',
-                       dimensions=['commune', 'bailleur', 'typologie'], mesures=['num', 'den']) }}
+                       dimensions=['commune', 'bailleur', 'typologie'], mesures=['num', 'den', 'raison']) }}
 
 select * from enc_final
