@@ -26,6 +26,7 @@ class Indicateur:
     unite: str
     additif: bool
     fenetre: str
+    couverture: tuple[str, ...]  # feeds whose coverage must hold the whole window
     decoupages: tuple[str, ...]  # `level[:dim+dim]`
     seuil_denominateur: float
     facteur: float
@@ -55,6 +56,7 @@ def catalogue() -> tuple[Indicateur, ...]:
                     "additif": _bool(row["additif"]),
                     "sensible": _bool(row["sensible"]),
                     "decoupages": tuple(row["decoupages"].split()),
+                    "couverture": tuple(row["couverture"].split()),
                     "seuil_denominateur": float(row["seuil_denominateur"]),
                     "facteur": float(row["facteur"]),
                 }

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from expectations.contract import Contract, all_contracts, communes_epci, feed_for
+from expectations.contract import Contract, FileInfo, all_contracts, communes_epci, feed_for
 from expectations.mapping import all_mappings
 
 from ..settings import Settings
@@ -206,7 +206,7 @@ class Ingestor:
         else:
             assert result is not None
             report = _merged(self.con, name, digest, contract, received, result)
-        _record(self.con, report, len(data), received, archived, start)
+        _record(self.con, report, contract.file_info(name), len(data), received, archived, start)
         self._remember(report, contract)
         return report
 
@@ -303,6 +303,7 @@ def _merged(
 def _record(
     con: duckdb.DuckDBPyConnection,
     report: FileReport,
+    info: FileInfo,
     size: int,
     received: dt.datetime,
     archived: str,
@@ -320,7 +321,7 @@ def _record(
         con.execute("insert into raw.quarantaine by name select * from q")
         con.unregister("q")
     con.execute(
-        "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             report.fichier,
             report.flux,
@@ -338,6 +339,8 @@ def _record(
             archived,
             start,
             (dt.datetime.now() - start).total_seconds(),
+            info.date,
+            info.siren,
         ],
     )
 

@@ -46,7 +46,7 @@ SYSTEM_DDL = [
         fichier varchar, flux varchar, sha256 varchar, taille_octets bigint, encodage varchar,
         statut varchar, lignes_lues bigint, lignes_chargees bigint, lignes_ignorees bigint,
         lignes_quarantaine bigint, doublons_identiques bigint, avertissements varchar, message varchar,
-        archive varchar, debut timestamp, duree_s double)""",
+        archive varchar, debut timestamp, duree_s double, date_fichier date, bailleur_siren varchar)""",
     """create table if not exists raw.quarantaine (
         fichier varchar, sha256 varchar, flux varchar, ligne bigint, colonne varchar, regle varchar,
         raison varchar, reason_en varchar, valeurs varchar, recu_le timestamp)""",
@@ -73,9 +73,30 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing of the `raw` schema and refresh the code labels."""
     for ddl in SYSTEM_DDL:
         con.execute(ddl)
+    _date_journal(con)
     for c in all_contracts():
         _ensure_feed_table(con, c)
     _write_code_labels(con)
+
+
+def _date_journal(con: duckdb.DuckDBPyConnection) -> None:
+    """The journal of a warehouse made before it recorded each file's date and landlord (the feeds'
+    coverage starts at their first file: INDICATORS.md) gets them, from the names as the contracts read them."""
+    for column, kind in (("date_fichier", "date"), ("bailleur_siren", "varchar")):
+        con.execute(f"alter table raw.journal_ingestion add column if not exists {column} {kind}")
+    undated = con.execute(
+        "select distinct fichier, flux from raw.journal_ingestion where date_fichier is null"
+    ).fetchall()
+    contracts = {c.feed: c for c in all_contracts()}
+    for name, feed in undated:
+        contract = contracts.get(feed)
+        if contract is None or contract.match(name) is None:
+            continue
+        info = contract.file_info(name)
+        con.execute(
+            "update raw.journal_ingestion set date_fichier = ?, bailleur_siren = ? where fichier = ? and flux = ?",
+            [info.date, info.siren, name, feed],
+        )
 
 
 def _ensure_feed_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:

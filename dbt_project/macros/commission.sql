@@ -26,3 +26,10 @@ where o.rang_offre > 1
         and p.rang_offre < o.rang_offre and p.offre_refusee
   ) < o.rang_offre - 1
 {% endtest %}
+
+{#- C4's follow-up (INDICATORS.md): days from the commission to the CAL that examines the positioning, and
+    from the accepted answer to the lease. A quarter's cohort is closed once both have passed after its
+    last day. -#}
+{% macro c4_suivi_jours() -%}
+    {{ return({'cal': 90, 'bail': 31}) }}
+{%- endmacro %}

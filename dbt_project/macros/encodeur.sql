@@ -24,6 +24,9 @@
       every indicator of the model, every value of the dimension, every quarter): domain values whose cells
       are published only where a fact falls (a sparse cut: e.g. a typology row only where dwellings are).
 
+    A quarter whose window (the catalogue's `fenetre`) starts before the coverage of a feed of its
+    `couverture` (int_couvertures) is non_calculable, `fenetre_non_couverte`, its counts not shown.
+
     The grid (every quarter x every cut's units and modalities, less the cells of `observes` values where no
     fact falls) is authoritative: a fact outside it is not published. A count with no fact is 0 (ok); a share
     with a denominator of 0, or under the catalogue's threshold, and a statistic with no observation are
@@ -68,12 +71,12 @@
 {%- endmacro %}
 
 {#- Facts `f` joined to every cut of their indicator (enc_catalogue); a unit with several values of a
-    multi-valued dimension comes once per value, for the cuts by that dimension, and once without, for the
-    others. -#}
+    multi-valued dimension comes once per value, for the cuts by that dimension (as a level or in the
+    modalite), and once without, for the others. -#}
 {% macro encoder_decoupages(dimensions_multiples) -%}
     inner join enc_catalogue as c on f.indicateur = c.indicateur
     {%- for d in dimensions_multiples %}
-        and (f.{{ d }} is null) = not list_contains(c.dims, '{{ d }}')
+        and (f.{{ d }} is null) = not (c.niveau = '{{ d }}' or list_contains(c.dims, '{{ d }}'))
     {%- endfor %}
 {%- endmacro %}
 
@@ -82,13 +85,34 @@
     {%- set axes = encoder_axes() -%}
     enc_catalogue as (
         select
-            indicateur, decoupage, agregat, seuil_denominateur, facteur,
+            indicateur, decoupage, agregat, seuil_denominateur, facteur, fenetre, couverture,
             split_part(decoupage, ':', 1) as niveau,
             list_filter(string_split(split_part(decoupage, ':', 2), '+'), lambda d: d <> '') as dims
         from (
             select *, unnest(string_split(decoupages, ' ')) as decoupage from {{ ref('indicateurs') }}
         )
         where indicateur in ('{{ indicateurs | join("', '") }}')
+    ),
+
+    -- a quarter whose window starts before the coverage of a feed the indicator reads over it is not
+    -- computable: never a figure on a truncated window (a monthly row is judged on its quarter)
+    enc_fenetres as (
+        select distinct t.annee, t.trimestre, c.indicateur, 'fenetre_non_couverte' as raison
+        from {{ ref('int_trimestres') }} as t
+        cross join (
+            select distinct indicateur, fenetre, unnest(string_split(couverture, ' ')) as flux
+            from enc_catalogue
+            where coalesce(couverture, '') <> ''
+        ) as c
+        left join {{ ref('int_couvertures') }} as v on v.flux = c.flux and v.bailleur_siren is null
+        where v.debut is null or v.debut > case c.fenetre
+            when 'r4q' then t.debut_r4q
+            when '12m' then t.debut_r4q
+            when 'ytd' then t.debut_ytd
+            when 'annee' then t.debut_ytd
+            when '36m' then t.debut_36_mois
+            else t.debut
+        end
     ),
 
     enc_faits as (
@@ -231,12 +255,14 @@
             -- a quarter without the data: numerator and denominator show only what was observed (a side
             -- without facts is null, not 0); an observation whose value is unknown: they are partial, not shown
             {% if raisons %}r.raison is not null{% else %}false{% endif %} as sans_donnees,
-            a.raison is not null as valeurs_inconnues,
-            coalesce({% if raisons %}r.raison, {% endif %}g.raison_domaine, a.raison) as raison_donnee
+            -- a window not covered: what was observed is partial, not shown
+            a.raison is not null or w.raison is not null as valeurs_inconnues,
+            coalesce({% if raisons %}r.raison, {% endif %}g.raison_domaine, w.raison, a.raison) as raison_donnee
         from (select *, {{ encoder_cle() }} from enc_grille) g
         left join enc_agregats a
             on a.annee = g.annee and a.trimestre = g.trimestre and a.indicateur = g.indicateur
             and a.niveau_geo = g.niveau_geo and a.code_geo = g.code_geo and a.modalite = g.modalite
+        left join enc_fenetres w on w.annee = g.annee and w.trimestre = g.trimestre and w.indicateur = g.indicateur
         {% if raisons -%}
         left join {{ raisons }} r on r.annee = g.annee and r.trimestre = g.trimestre and r.indicateur = g.indicateur
         {%- endif %}

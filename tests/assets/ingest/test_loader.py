@@ -14,6 +14,7 @@ from assets.ingest import archive, loader, merge
 from assets.ingest.loader import ALREADY, LOADED, REJECTED, Ingestor, pending
 from assets.ingest.pseudonym import Key, KeyProblem, hmac_python
 from assets.ingest.replay import replay
+from assets.ingest.schema import prepare_warehouse
 from assets.settings import load_settings
 from assets.warehouse import connect
 from tests.conftest import (
@@ -74,6 +75,28 @@ def test_fixture_drop_loads_with_known_counts(home, key_env):
     ]
     assert query(home, "select count(*) from raw.bailleurs") == [(2,)]
     assert not list((home / "inbox").iterdir())
+
+
+def test_journal_records_each_file_date_where_the_feeds_coverage_starts(home, key_env):
+    ingest(home)
+    assert query(home, "select fichier, date_fichier from raw.journal_ingestion order by fichier") == [
+        ("bailleurs.csv", None),
+        ("sne_demandes_20250131.csv", dt.date(2025, 1, 31)),
+        ("sne_demandes_20250228.csv", dt.date(2025, 2, 28)),
+        ("sne_radiations_20250228.csv", dt.date(2025, 2, 28)),
+        ("sne_radiations_20250331.csv", dt.date(2025, 3, 31)),
+    ]
+
+
+def test_a_journal_without_file_dates_gets_them_from_the_names(home, key_env):
+    ingest(home)
+    with connect(home) as con:
+        con.execute("alter table raw.journal_ingestion drop column date_fichier")
+        con.execute("alter table raw.journal_ingestion drop column bailleur_siren")
+        prepare_warehouse(con)
+    assert query(home, "select min(date_fichier) from raw.journal_ingestion where flux = 'sne_radiations'") == [
+        (dt.date(2025, 2, 28),)
+    ]
 
 
 def test_quarantine_names_file_line_column_rule_and_french_reason(home, key_env):

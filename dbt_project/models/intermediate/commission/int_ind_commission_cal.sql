@@ -6,12 +6,19 @@
 --    C2_rang1 dwellings whose rank-1 offer was refused ÷ dwellings with an answered rank-1 offer;
 -- C3 motives of the refused offers; C3_avant_cal motives of the refusals before the CAL of the quarter's
 --    positionings. Landlord rows of the CAL figures are sans_objet for a landlord that sends no CAL returns.
+-- The figures per dwelling (C1_candidats_par_logement, C2_rang1) count only the landlords that send every
+-- candidate examined (perimetre_cal TOUS): one that sends the CASA's candidates only would show fewer
+-- candidates per dwelling, and rank-1 offers to candidates it does not send.
 with examens as (
     select * from {{ ref('int_examens_cal') }}
 ),
 
 positionnements as (
     select * from {{ ref('stg_commission__positionnements') }}
+),
+
+bailleurs as (
+    select bailleur_siren, perimetre_cal from {{ ref('stg_bailleurs__bailleurs') }}
 ),
 
 codes as (
@@ -30,6 +37,11 @@ logements_examines as (
         bool_or(est_offre and offre_repondue and rang_offre = 1) as offre_rang1_repondue,
         bool_or(est_offre and offre_repondue and rang_offre = 1 and offre_refusee) as offre_rang1_refusee
     from examens
+    where
+        bailleur_siren in (
+            select b.bailleur_siren from bailleurs as b
+            where b.perimetre_cal = 'TOUS'
+        )
     group by annee, trimestre, bailleur_siren, ident_rep, date_cal
 ),
 
@@ -87,11 +99,17 @@ domaines as (
     {{ domaine_codes('motif', 'exemption_trois_candidats', indicateur='C1_candidats_par_logement') }}
     {% for i in ['C1', 'C1_candidats_par_logement', 'C2', 'C2_rang1', 'C3'] -%}
         union all by name
-        -- a landlord that sends no CAL returns has no CAL figure
+        -- a landlord that sends no CAL returns has no CAL figure; one that sends the CASA's candidates only,
+        -- no figure per dwelling
         select
             '{{ i }}' as indicateur, 'bailleur' as dimension, b.bailleur_siren as valeur, g.libelle_geo as libelle,
-            case when b.perimetre_cal = 'AUCUN' then 'sans_objet' end as raison
-        from {{ ref('stg_bailleurs__bailleurs') }} as b
+            case
+                when b.perimetre_cal = 'AUCUN' then 'sans_objet'
+                {% if i in ['C1_candidats_par_logement', 'C2_rang1'] -%}
+                    when b.perimetre_cal <> 'TOUS' then 'perimetre_cal_partiel'
+                {% endif -%}
+            end as raison
+        from bailleurs as b
         inner join {{ ref('int_geographies') }} as g on g.niveau_geo = 'BAILLEUR' and b.bailleur_siren = g.code_geo
     {% endfor %}
 ),

@@ -6,8 +6,10 @@
 -- leases signed in the month (int_attributions); both in total and for the household categories DALO, priority
 -- (recognised at attribution for leases), 1st quartile outside QPV (qpv=NON,motif=PREMIER_QUARTILE), urban
 -- renewal, mutation, written with the positioning motives' codes. S1_part_ytd: leases from 1 January to the
--- end of the month in the category ÷ leases of that period (outside QPV with a known quartile for the 1st
--- quartile), to read against the targets (25 %, 25 %).
+-- end of the month in the category ÷ leases of that period, to read against the targets (25 %, 25 %): the
+-- 1st quartile as Q2 reads it (outside QPV, 1st-quartile or urban-renewal households, among the leases whose
+-- quartile is known or that rehouse under urban renewal); the EPCI's priority share over the réservataires
+-- bound by the 25 % target only (the prefect's contingent, all priority, has its own row).
 with trimestres as (
     select annee, trimestre, debut from {{ ref('int_trimestres') }}
 ),
@@ -22,6 +24,13 @@ attributions_cal as (
 
 baux as (
     select * from {{ ref('int_attributions') }}
+),
+
+-- the réservataires whose priority target is a share of their attributions (L.441-1: COLTER, COLACT, AUCUN);
+-- the prefect's contingent (target: all of it) is not pooled with them
+reservataires_quota_25 as (
+    select reservataire from {{ ref('objectifs_legaux') }}
+    where quota = 'Q1_PRIORITAIRES' and reservataire <> '*' and taux_cible < 1
 ),
 
 codes as (
@@ -49,9 +58,12 @@ categories_ou_ensemble as (
 ),
 
 -- a lease once overall (motif null) and once per category, with whether it is in the category and in the
--- category's denominator (the 1st quartile is read outside QPV, among the leases whose quartile is known)
+-- category's denominator (the 1st quartile is read outside QPV, among the leases whose quartile is known);
+-- `dans_part`, `dans_denominateur_part`: the same for the year-to-date share, where the 1st quartile is Q2's
 baux_categories as (
-    select b.*, null as motif, null as qpv_cle, true as dans_categorie, true as dans_denominateur
+    select
+        b.*, null as motif, null as qpv_cle, true as dans_categorie, true as dans_denominateur, true as dans_part,
+        true as dans_denominateur_part
     from baux as b
     union all
     select
@@ -63,12 +75,24 @@ baux_categories as (
             when 'RELOGEMENT_RU' then b.relogement_ru
             when 'MUTATION' then b.mutation
         end, false),
-        case when c.motif = 'PREMIER_QUARTILE' then b.qpv = false and b.premier_quartile is not null else true end
+        case when c.motif = 'PREMIER_QUARTILE' then b.qpv = false and b.premier_quartile is not null else true end,
+        case when c.motif = 'PREMIER_QUARTILE' then coalesce(b.premier_quartile, false) or b.relogement_ru end,
+        case
+            when c.motif = 'PREMIER_QUARTILE'
+                then b.qpv = false and (b.premier_quartile is not null or b.relogement_ru)
+            else true
+        end
     from baux as b
     cross join categories as c
 ),
 
-faits as (
+baux_categories_part as (
+    select * replace (coalesce(dans_part, dans_categorie) as dans_categorie)
+    from baux_categories
+    where motif is not null and dans_denominateur_part
+),
+
+faits_reservataires as (
     select
         year(p.date_commission) as annee, quarter(p.date_commission) as trimestre,
         'S1_positionnements' as indicateur, strftime(p.date_commission, '%Y-%m') as mois, p.reservataire,
@@ -102,9 +126,23 @@ faits as (
         m.annee, m.trimestre, 'S1_part_ytd', strftime(m.mois, '%Y-%m'), b.reservataire, null, b.motif, b.qpv_cle,
         b.dans_categorie::int, 1
     from mois as m
-    inner join baux_categories as b
+    inner join baux_categories_part as b
         on date_trunc('month', b.date_signature_bail) between make_date(year(m.mois), 1, 1) and m.mois
-    where b.motif is not null and b.dans_denominateur
+),
+
+-- each fact once for the réservataire rows, once for the EPCI's (dimensions_multiples); the EPCI's
+-- year-to-date priority share leaves out the réservataires not bound by the 25 % target
+faits as (
+    select f.* replace (case when r.par_reservataire then f.reservataire end as reservataire)
+    from faits_reservataires as f
+    cross join (values (true), (false)) as r (par_reservataire)
+    where
+        case
+            when r.par_reservataire then f.reservataire is not null
+            when f.indicateur = 'S1_part_ytd' and f.motif = 'PRIORITAIRE'
+                then f.reservataire in (select q.reservataire from reservataires_quota_25 as q)
+            else true
+        end
 ),
 
 domaines as (
@@ -135,6 +173,6 @@ domaines as (
 
 {{ encoder_indicateurs(['S1_positionnements', 'S1_attributions_cal', 'S1_baux', 'S1_part_ytd'],
                        dimensions=['reservataire', 'mois', 'avis', 'motif', 'qpv'], mesures=['num', 'den'],
-                       dimensions_multiples=['motif']) }}
+                       dimensions_multiples=['motif', 'reservataire']) }}
 
 select * from enc_final

@@ -5,6 +5,7 @@
 -- within 90 days of the commission) -> attributed (that CAL's attribution decision led to an offer) ->
 -- accepted -> lease signed (an attribution RADATT of the same household, landlord and dwelling whose lease is
 -- within 31 days of the accepted answer).
+{%- set suivi = c4_suivi_jours() %}
 with positionnements as (
     select * from {{ ref('stg_commission__positionnements') }}
     where avis_commission = 'VALIDE'
@@ -37,7 +38,7 @@ premier_examen as (
     inner join examens as e
         on
             s.bailleur_siren = e.bailleur_siren and s.ident_rep = e.ident_rep and s.id_demande = e.id_demande
-            and s.date_commission <= e.date_cal and e.date_cal <= s.date_commission + interval 90 day
+            and s.date_commission <= e.date_cal and e.date_cal <= s.date_commission + interval {{ suivi.cal }} day
     qualify row_number() over (
         partition by s.date_commission, s.bailleur_siren, s.ident_rep, s.id_demande order by e.date_cal
     ) = 1
@@ -52,7 +53,7 @@ bail as (
         on
             e.id_demande = a.id_demande and e.bailleur_siren = a.bailleur_siren and e.ident_rep = a.ident_rep
             and e.offre_acceptee
-            and abs(date_diff('day', e.date_reponse, a.date_signature_bail)) <= 31
+            and abs(date_diff('day', e.date_reponse, a.date_signature_bail)) <= {{ suivi.bail }}
     qualify row_number() over (
         partition by e.date_commission, e.bailleur_siren, e.ident_rep, e.id_demande
         order by abs(date_diff('day', e.date_reponse, a.date_signature_bail)), a.date_signature_bail

@@ -11,7 +11,9 @@ final as (
         lignes_lues,
         lignes_chargees,
         lignes_quarantaine,
-        debut as traite_le
+        debut as traite_le,
+        date_fichier,
+        bailleur_siren
     from source
 )
 
