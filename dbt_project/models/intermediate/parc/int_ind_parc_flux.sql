@@ -1,11 +1,15 @@
 -- P5 flux by réservataire, per landlord x réservataire for the year of t (INDICATORS.md P5):
 --   P5_proposes: dwellings oriented to the réservataire in the year, from the landlord's yearly flux report
---     (bilan_flux, logements_proposes, dwellings in the EPCI's communes). The report of year N arrives
---     before 28 February N+1: until then the landlord's rows are non_calculable; the réservataire and EPCI
---     rows sum the reports received (coverage per landlord is given in the pack's Lisez-moi), and are
---     non_calculable while no report of the year has arrived.
+--     (bilan_flux, logements_proposes, dwellings in the EPCI's communes). A yearly count: published at the
+--     year's last quarter only; the year's other quarters keep their rows, non_calculable (annee_incomplete),
+--     without the year's count. The report of year N arrives before 28 February N+1: until then the
+--     landlord's rows are non_calculable; the réservataire and EPCI rows sum the reports received (coverage
+--     per landlord is given in the pack's Lisez-moi), and are non_calculable while no report of the year has
+--     arrived.
 --   P5_attribues: attributions imputed to the réservataire in the SNE (int_attributions: RADATT on a
---     dwelling of the EPCI, lease from 1 January to t of the year of t, i.e. year to date).
+--     dwelling of the EPCI, lease from 1 January to t of the year of t, i.e. year to date). The flux
+--     excludes internal mutations and urban-renewal rehousing (CCH R.441-5), here and in P5_part_flux's
+--     numerator and denominator (an unknown flag counts in the flux).
 --   P5_part_flux: the réservataire's share of the landlord's attributions year to date (P5_attribues ÷ the
 --     landlord's attributions); réservataire rows: its share of all the EPCI's attributions. valeur is the
 --     share, with or without a convention row: the convention's share (engagements_cia, quota FLUX_PART) is
@@ -52,17 +56,20 @@ attributions_ytd as (
     from trimestres as tr
     inner join attributions as a
         on a.date_signature_bail between tr.debut_ytd and tr.t
-    where a.commune_logement in (select commune from communes)
+    where
+        a.commune_logement in (select commune from communes)
+        and not coalesce(a.mutation_interne, false)
+        and not coalesce(a.relogement_ru, false)
 ),
 
 faits as (
-    -- oriented dwellings of the year's report
+    -- oriented dwellings of the year's report, at the year's last quarter
     select
         tr.annee, tr.trimestre, 'P5_proposes' as indicateur, f.bailleur_siren as bailleur, f.reservataire,
         f.logements_proposes as num, null as den
     from trimestres as tr
     inner join bilan_flux as f on tr.annee = f.annee
-    where f.commune in (select commune from communes)
+    where tr.trimestre = 4 and f.commune in (select commune from communes)
     union all
     select annee, trimestre, 'P5_attribues', bailleur_siren, reservataire, 1, null
     from attributions_ytd
@@ -113,11 +120,13 @@ observes as (
     where f.bailleur_siren is null or f.date_fin < tr.debut_ytd
 ),
 
--- no report of the year yet: no EPCI or réservataire sum either
+-- the year not over at t: no yearly count; no report of the year yet: no EPCI or réservataire sum either
 raisons as (
-    select annee, trimestre, 'P5_proposes' as indicateur, 'sans_bilan_flux' as raison
+    select
+        annee, trimestre, 'P5_proposes' as indicateur,
+        case when trimestre < 4 then 'annee_incomplete' else 'sans_bilan_flux' end as raison
     from trimestres
-    where annee not in (select annee from rapports)
+    where trimestre < 4 or annee not in (select annee from rapports)
 ),
 
 {{ encoder_indicateurs(['P5_proposes', 'P5_attribues', 'P5_part_flux'], raisons='raisons', observes='observes',

@@ -5,11 +5,16 @@
 -- the CAL offers and attributions of the window are tied to a residence through their dwelling (ident_rep).
 --   R1_vacance: vacant ÷ offered for letting (occupe + vacant) at t (denominateur = the residence's
 --     dwellings offered for letting).
---   R1_rotation: yearly rotation over the 36 months before t (debut_36_mois → t), the mean of the three
---     12-month rates ending at t: Σ over the residence's dwellings offered at t of the 12-month periods in
---     which the dwelling was let (an ENTREE event, landlords sending events) ÷ (3 × dwellings offered at t);
---     landlords without events: 1 for a dwelling whose current lease (stock file's BAIL) began in the 36
---     months before the file's date (a lower bound: the file shows the current lease only).
+-- The window of the windowed figures (all but R1_vacance): the 36 months before t, or the months the feeds
+-- cover when at least 12 (int_fenetres_residences, per landlord: N months from debut_fenetre to t); under
+-- 12 months covered, the residence's windowed figures and its flag are non_calculable (fenetre_non_couverte)
+-- and it is not ranked.
+--   R1_rotation: yearly rotation over the window, the mean of the 12-month rates ending at t: Σ over the
+--     residence's dwellings offered at t of the 12-month periods ending at t, t − 12 and t − 24 months (the
+--     last one cut at the window's start) in which the dwelling was let (an ENTREE event, landlords sending
+--     events) ÷ (dwellings offered at t × N / 12: 3 × the dwellings over 36 months); landlords without
+--     events: 1 for a dwelling whose current lease (stock file's BAIL) began in the N months before the
+--     file's date (a lower bound: the file shows the current lease only).
 --   R1_refus: CAL offers on its dwellings (CAL held in the window, proposition_faite): refused (REFUSE,
 --     SANS_REPONSE) ÷ answered or expired; pending offers count in neither. A CAL line re-sent in a later
 --     month's file counts once (the latest file).
@@ -18,12 +23,13 @@
 --   R1_alerte: per residence, modalite ensemble = 1 if flagged else 0, plus one row per reason
 --     (motif=VACANCE|REFUS|PREMIER_QUARTILE) valeur 1: the residence's value is in the EPCI's top decile
 --     among the residences (value >= the 0.9 continuous quantile of the residences' values, and > 0), only
---     residences with a denominator of at least 5 being ranked (a single vacant flat is not a signal). The
+--     residences with a denominator of at least 5 and a covered window being ranked (a single vacant flat
+--     is not a signal). The
 --     flags depend on every residence's value: they are computed here and given as facts (num 1), a motif
 --     row existing only where the residence is flagged for it.
 -- Every residence with dwellings in the stock at t has its rows, labelled "<landlord> – <groupe>".
-with trimestres as (
-    select annee, trimestre, debut_36_mois, fin as t from {{ ref('int_trimestres') }}
+with fenetres as (
+    select annee, trimestre, bailleur_siren, mois_fenetre, debut_fenetre from {{ ref('int_fenetres_residences') }}
 ),
 
 parc as (
@@ -69,9 +75,9 @@ logements as (
 ),
 
 tr_logements as (
-    select l.*, tr.debut_36_mois
+    select l.*, f.mois_fenetre, f.debut_fenetre
     from logements as l
-    inner join trimestres as tr using (annee, trimestre)
+    left join fenetres as f using (annee, trimestre, bailleur_siren)
 ),
 
 entrees as (
@@ -90,7 +96,7 @@ offres as (
 
 faits_logements as (
     select
-        l.annee, l.trimestre, l.residence,
+        l.annee, l.trimestre, l.residence, l.mois_fenetre,
         (l.etat in ('occupe', 'vacant'))::integer as offert,
         (l.etat = 'vacant')::integer as vacant,
         case
@@ -105,43 +111,45 @@ faits_logements as (
                             else 3
                         end)
                     from entrees as e
-                    where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_36_mois and e.date_evenement <= l.t
+                    where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_fenetre and e.date_evenement <= l.t
                 )
-            when l.debut_bail >= l.millesime_stock - interval 36 month and l.debut_bail < l.millesime_stock then 1
+            when
+                l.debut_bail >= l.millesime_stock - to_months(l.mois_fenetre) and l.debut_bail < l.millesime_stock
+                then 1
             else 0
         end as locations,
         (
             select count(*) from offres as o
             where
-                o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
+                o.ident_rep = l.ident_rep and o.date_cal >= l.debut_fenetre and o.date_cal <= l.t
                 and o.reponse_candidat in ('REFUSE', 'SANS_REPONSE')
         ) as refus,
         (
             select count(*) from offres as o
             where
-                o.ident_rep = l.ident_rep and o.date_cal >= l.debut_36_mois and o.date_cal <= l.t
+                o.ident_rep = l.ident_rep and o.date_cal >= l.debut_fenetre and o.date_cal <= l.t
                 and o.reponse_candidat is not null
         ) as reponses,
         (
             select count(*) from attributions as a
-            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+            where a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_fenetre and l.t
         ) as attributions,
         (
             select count(*) from attributions as a
             where
-                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_fenetre and l.t
                 and a.premier_quartile is not null
         ) as attributions_quartile_connu,
         (
             select count(*) from attributions as a
             where
-                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_fenetre and l.t
                 and a.premier_quartile
         ) as attributions_q1,
         (
             select count(*) from attributions as a
             where
-                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_36_mois and l.t
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_fenetre and l.t
                 and a.prioritaire_attribution
         ) as attributions_prioritaires
     from tr_logements as l
@@ -150,7 +158,9 @@ faits_logements as (
 residences as (
     select
         annee, trimestre, residence,
+        case when any_value(mois_fenetre) is null then 'fenetre_non_couverte' end as raison,
         sum(offert) as offerts,
+        sum(offert) * any_value(mois_fenetre) / 12 as annees_logements_offerts,
         sum(vacant) as vacants,
         sum(locations) as locations,
         sum(refus) as refus,
@@ -163,25 +173,36 @@ residences as (
     group by all
 ),
 
--- the residences' shares, as facts (one per residence)
+-- the residences' shares, as facts (one per residence); the windowed ones carry the window's reason
 mesures as (
-    select annee, trimestre, residence, 'R1_vacance' as indicateur, vacants as num, offerts as den from residences
+    select
+        annee, trimestre, residence, 'R1_vacance' as indicateur, vacants as num, offerts as den,
+        null as raison
+    from residences
     union all
-    select annee, trimestre, residence, 'R1_rotation', locations, 3 * offerts from residences
+    select annee, trimestre, residence, 'R1_rotation', locations, annees_logements_offerts, raison from residences
     union all
-    select annee, trimestre, residence, 'R1_refus', refus, reponses from residences
+    select annee, trimestre, residence, 'R1_refus', refus, reponses, raison from residences
     union all
-    select annee, trimestre, residence, 'R1_part_q1', attributions_q1, attributions_quartile_connu from residences
+    select annee, trimestre, residence, 'R1_part_q1', attributions_q1, attributions_quartile_connu, raison
+    from residences
     union all
-    select annee, trimestre, residence, 'R1_part_prioritaires', attributions_prioritaires, attributions
+    select annee, trimestre, residence, 'R1_part_prioritaires', attributions_prioritaires, attributions, raison
     from residences
 ),
 
+-- the residences ranked: a denominator of at least 5 and a covered window
+classees as (
+    select m.*
+    from mesures as m
+    inner join residences as r using (annee, trimestre, residence)
+    where m.den >= 5 and m.indicateur in ('R1_vacance', 'R1_refus', 'R1_part_q1') and r.raison is null
+),
+
 seuils as (
-    -- the EPCI's top decile among the residences ranked (denominator >= 5)
+    -- the EPCI's top decile among the residences ranked
     select annee, trimestre, indicateur, quantile_cont(num / den, 0.9) as seuil
-    from mesures
-    where den >= 5 and indicateur in ('R1_vacance', 'R1_refus', 'R1_part_q1')
+    from classees
     group by all
 ),
 
@@ -190,18 +211,23 @@ motifs as (
         m.annee, m.trimestre, m.residence,
         case m.indicateur when 'R1_vacance' then 'VACANCE' when 'R1_refus' then 'REFUS' else 'PREMIER_QUARTILE' end
             as motif
-    from mesures as m
+    from classees as m
     inner join seuils as s using (annee, trimestre, indicateur)
-    where m.den >= 5 and m.num / m.den >= s.seuil and m.num > 0
+    where m.num / m.den >= s.seuil and m.num > 0
 ),
 
 faits as (
-    select annee, trimestre, residence, indicateur, null as motif, num, den
+    select annee, trimestre, residence, indicateur, null as motif, num, den, raison
     from mesures
     union all
     -- a flag: 1 for each reason the residence is signalled for (its ensemble row: their max, else 0)
-    select annee, trimestre, residence, 'R1_alerte', motif, 1, null
+    select annee, trimestre, residence, 'R1_alerte', motif, 1, null, null
     from motifs
+    union all
+    -- no flag where the window is not covered
+    select annee, trimestre, residence, 'R1_alerte', null, 0, null, raison
+    from residences
+    where raison is not null
 ),
 
 -- every residence of the quarter, with one label whatever the quarter
@@ -223,6 +249,6 @@ observes as (
 ),
 
 {{ encoder_indicateurs(['R1_vacance', 'R1_rotation', 'R1_refus', 'R1_part_q1', 'R1_part_prioritaires', 'R1_alerte'],
-                       observes='observes', dimensions=['residence', 'motif'], mesures=['num', 'den']) }}
+                       observes='observes', dimensions=['residence', 'motif'], mesures=['num', 'den', 'raison']) }}
 
 select * from enc_final

@@ -7,7 +7,7 @@
 -- P4_demandes_pour_100: EPCI; EPCI x typology; commune; commune x typology. D1 = demands of the quarter's
 -- snapshot (int_trimestres.date_extraction) by 1st-choice commune of the EPCI x smallest wished typology
 -- (numerator only); P4 dwellings (denominator only); no snapshot: non_calculable; a demand typology without
--- a dwelling counterpart (C) is non_calculable, and has a row only where such demands are.
+-- a dwelling counterpart (C) is non_calculable, with its rows every quarter (INDICATORS.md, "Typology").
 with trimestres as (
     select annee, trimestre, date_extraction from {{ ref('int_trimestres') }}
 ),
@@ -94,10 +94,6 @@ observes as (
     from financements as f
     cross join unnest(['P4', 'P4_hors_l441']) as i (indicateur)
     where (f.financement = 'PLI') = (i.indicateur = 'P4')
-    union all
-    select 'P4_demandes_pour_100', 'typologie', typologie, null, null
-    from typologies_demande
-    where sans_logement
 ),
 
 raisons as (
