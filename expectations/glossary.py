@@ -5,7 +5,12 @@ Run `python -m expectations.glossary > docs/glossaire.md`; a test checks the com
 
 from __future__ import annotations
 
+import csv
+
 from .catalogue import CATALOGUE, Indicateur, catalogue
+from .contract import SEEDS_DIR
+
+CHANGEMENTS = SEEDS_DIR / "changements_definitions.csv"
 
 DOMAINES = {
     "demande": "Demande",
@@ -57,7 +62,24 @@ def render() -> str:
         ]
         lines += [_row(i) for i in catalogue() if i.domaine == domaine]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + changes())
+
+
+def changes() -> list[str]:
+    """The change log of definitions (seed changements_definitions), as the CIL reads it."""
+    with open(CHANGEMENTS, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    return [
+        "## Changements de définition",
+        "",
+        "Chaque indicateur dont les chiffres publiés ont changé de règle, avec la date et la raison "
+        f"(`{CHANGEMENTS.relative_to(CHANGEMENTS.parents[2])}`, repris dans le `Lisez-moi` du pack CIL).",
+        "",
+        "| code | date | raison |",
+        "|---|---|---|",
+        *(f"| `{r['indicateur']}` | {r['date']} | {_cell(r['raison'])} |" for r in rows),
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -23,3 +23,16 @@ def test_glossary_defines_every_indicator_code_once_in_french():
     assert sorted(codes) == sorted(i.indicateur for i in catalogue())
     d1 = next(i for i in catalogue() if i.indicateur == "D1")
     assert f"| `D1` | **{d1.libelle}** — {d1.definition} |" in text
+
+
+def test_glossary_lists_every_change_of_definition_for_the_cil():
+    import csv
+
+    from expectations.glossary import CHANGEMENTS
+
+    with open(CHANGEMENTS, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    known = {i.indicateur for i in catalogue()}
+    assert rows and all(r["indicateur"] in known and r["raison"] for r in rows)
+    text = render().split("## Changements de définition")[1]
+    assert all(f"| `{r['indicateur']}` | {r['date']} |" in text for r in rows)
