@@ -223,18 +223,27 @@ def attributions_rapprochees(parametres: SettingsResource) -> dg.AssetCheckResul
 @_check(
     asset_key("rpls"),
     "logements_connus_du_parc",
-    "Les logements cités par les positionnements, les CAL et les attributions existent-ils dans le parc ?",
+    "Les logements cités par les positionnements, les CAL et les attributions existent-ils dans le parc ? "
+    "Les candidats de CAL ont-ils la commune de leur logement ?",
     "int_logements_cites",
+    "int_examens_sans_commune",
 )
 def logements_connus_du_parc(parametres: SettingsResource) -> dg.AssetCheckResult:
     with connect(parametres.get().home) as con:
         outside = dwellings_outside_stock(con)
+        without_commune = _select(con, "select * from intermediate.int_examens_sans_commune order by 1, 2, 3")
     n = int(outside["hors_parc"].sum())
+    candidates = int(without_commune["candidats"].sum()) if without_commune.height else 0
     return dg.AssetCheckResult(
-        passed=n == 0,
+        passed=n == 0 and candidates == 0,
         severity=WARN,
-        description=f"{n} logements cités absents du parc",
-        metadata={"par_flux": _md(outside), "hors_parc": dg.MetadataValue.int(n)},
+        description=f"{n} logements cités absents du parc ; {candidates} candidats de CAL sans commune connue",
+        metadata={
+            "par_flux": _md(outside),
+            "hors_parc": dg.MetadataValue.int(n),
+            "cal_sans_commune": dg.MetadataValue.int(candidates),
+            "cal_sans_commune_par_bailleur": _md(without_commune),
+        },
     )
 
 

@@ -309,25 +309,27 @@ def communes_presentes(frame, control: dict) -> ExpectationResult:
 
 
 def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> ExpectationResult:
-    """EPCI value = Σ commune values for additive counts (modalite ensemble, statut ok)."""
-    rows = frame[
-        (frame["modalite"] == "ensemble") & (frame["statut"] == "ok") & frame["indicateur"].isin(control["indicateurs"])
-    ]
+    """EPCI = Σ commune rows (the unknown-commune remainder included), modalite ensemble: the values of
+    additive counts (statut ok), or the numerators and denominators of shares (`colonnes`) where shown."""
+    columns = control.get("colonnes", ["valeur"])
+    rows = frame[(frame["modalite"] == "ensemble") & frame["indicateur"].isin(control["indicateurs"])]
+    rows = rows[rows["statut"] == "ok"] if columns == ["valeur"] else rows.dropna(subset=columns)
     keys = ["annee", "trimestre", "indicateur"]
-    epci = rows[rows["niveau_geo"] == "EPCI"].groupby(keys)["valeur"].sum()
-    communes = rows[rows["niveau_geo"] == "COMMUNE"].groupby(keys)["valeur"].sum()
+    epci = rows[rows["niveau_geo"] == "EPCI"].groupby(keys)[columns].sum()
+    communes = rows[rows["niveau_geo"] == "COMMUNE"].groupby(keys)[columns].sum()
     gaps = []
-    for key, value in epci.items():
-        total = communes.get(key)
-        if total is None or abs(float(value) - float(total)) > tolerance:
-            annee, trimestre, ind = key
-            gaps.append(
-                f"{ind} {annee}T{trimestre} : EPCI {value:g} ≠ Σ communes "
-                f"{'absente' if total is None else f'{total:g}'}"
-            )
+    for key, values in epci.iterrows():
+        for column in columns:
+            total = communes[column].get(key) if key in communes.index else None
+            if total is None or abs(float(values[column]) - float(total)) > tolerance:
+                annee, trimestre, ind = key
+                gaps.append(
+                    f"{ind} {annee}T{trimestre} {column} : EPCI {values[column]:g} ≠ Σ communes "
+                    f"{'absente' if total is None else f'{total:g}'}"
+                )
     return ExpectationResult(
-        "controle:epci_somme_communes",
-        "valeur",
+        f"controle:{control['controle']}",
+        ",".join(columns),
         control["description"],
         not gaps,
         observed=len(gaps),
@@ -356,6 +358,7 @@ def trimestres_continus(frame, control: dict) -> ExpectationResult:
 CONTROLS = {
     "communes_presentes": communes_presentes,
     "epci_somme_communes": epci_somme_communes,
+    "epci_somme_communes_rapports": epci_somme_communes,
     "trimestres_continus": trimestres_continus,
 }
 

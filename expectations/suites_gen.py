@@ -228,6 +228,16 @@ def distribution_suites() -> dict[str, dict]:
     return suites
 
 
+def rapports_epci() -> list[str]:
+    """Shares and ratios published for the EPCI and per commune (not per sector): their numerators and
+    denominators add up, EPCI = Σ communes (the unknown-commune remainder is a commune row)."""
+    return [
+        i.indicateur
+        for i in catalogue()
+        if i.agregat == "rapport" and {"epci", "commune"} <= i.niveaux and "secteur" not in i.niveaux
+    ]
+
+
 def structure_suite() -> dict:
     indicateurs = [i.indicateur for i in catalogue()]
     parts = sorted(i.indicateur for i in catalogue() if i.nature in ("part", "drapeau"))
@@ -313,6 +323,13 @@ def structure_suite() -> dict:
             "controle": "epci_somme_communes",
             "indicateurs": additifs_epci(),
             "description": "EPCI = Σ communes pour les comptes additifs (modalité ensemble, statut ok)",
+        },
+        {
+            "controle": "epci_somme_communes_rapports",
+            "indicateurs": rapports_epci(),
+            "colonnes": ["numerateur", "denominateur"],
+            "description": "EPCI = Σ communes pour les numérateurs et dénominateurs des parts et ratios (modalité "
+            "ensemble, ligne « commune non renseignée » comprise)",
         },
         {
             "controle": "trimestres_continus",

@@ -162,8 +162,10 @@ def coherence_lines(checks: CheckMetadata) -> list[str]:
     return [
         f"Cohérence : attributions retrouvées en ENTREE {pct(links['taux_entree'])}, en offre acceptée "
         f"{pct(links['taux_offre_acceptee'])} ; logements cités absents du parc : "
-        f"{checks['logements_connus_du_parc']['hors_parc']} ; écart maximal du stock de demandes d'un mois à "
-        f"l'autre : {pct(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; écarts entre état "
+        f"{checks['logements_connus_du_parc']['hors_parc']} ; candidats de CAL sans commune connue (comptés à "
+        f"l'EPCI et sur la ligne « commune non renseignée ») : "
+        f"{checks['logements_connus_du_parc'].get('cal_sans_commune', 0)} ; écart maximal du stock de demandes "
+        f"d'un mois à l'autre : {pct(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; écarts entre état "
         f"rejoué et millésime suivant : {checks['ecarts_millesimes']['ecarts']}"
     ]
 

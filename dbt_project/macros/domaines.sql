@@ -31,3 +31,18 @@
     cross join (select unnest(['{{ indicateurs | join("', '") }}']) as indicateur) i
     where t.date_extraction is null
 {%- endmacro %}
+
+{#- The long table's commune row of the facts whose commune is unknown (a CAL return on a dwelling no stock
+    file, positioning or commissioning event locates): the EPCI row counts them, and this remainder makes
+    EPCI = Σ communes hold, a cell of its own for the checks and the confidentiality rules. -#}
+{% macro commune_inconnue() -%}
+    'INCONNUE'
+{%- endmacro %}
+
+{#- Its domain row, and the row of `observes` that publishes it only where a fact falls. -#}
+{% macro domaine_commune_inconnue() -%}
+    select
+        null::varchar as indicateur, 'commune' as dimension, {{ commune_inconnue() }} as valeur,
+        'Commune non renseignée' as libelle, null::varchar as raison, null::integer as annee,
+        null::integer as trimestre
+{%- endmacro %}

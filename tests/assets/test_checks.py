@@ -104,7 +104,7 @@ def test_every_cross_feed_check_runs_after_its_dbt_model():
     models = {
         "completude_flux": "int_envois_attendus",
         "attributions_rapprochees": "int_attributions_rapprochees",
-        "logements_connus_du_parc": "int_logements_cites",
+        "logements_connus_du_parc": "int_logements_cites int_examens_sans_commune",
         "rapprochement_stock_demandes": "int_extractions_rapprochees",
         "ecarts_millesimes": "int_millesimes_rapproches",
         "quartile_sne_recalcule": "int_quartiles_compares int_quartiles_inconnus",

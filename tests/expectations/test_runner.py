@@ -206,6 +206,12 @@ def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "ensemble", total, total, None, "ok"))
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "typologie=T2", 5.0, 5.0, None, "ok"))
         rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "Q1", "reservataire=COLTER", 0.25, 3.0, 12.0, "ok"))
+        # a share whose EPCI counts a remainder without commune: the "commune non renseignée" row holds it
+        rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "C2", "ensemble", 0.3, 3.0, 10.0, "ok"))
+        rows.append((annee, trimestre, "COMMUNE", COMMUNES[0], "c", "C2", "ensemble", 0.5, 3.0, 6.0, "ok"))
+        rows.append(
+            (annee, trimestre, "COMMUNE", "INCONNUE", "Commune non renseignée", "C2", "ensemble", 0.0, 0.0, 4.0, "ok")
+        )
         rows.append(
             (annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "D9", "ensemble", None, None, None, "non_calculable")
         )
@@ -219,6 +225,7 @@ def test_a_sound_indicator_table_passes():
     assert [e.type for e in controls] == [
         "controle:communes_presentes",
         "controle:epci_somme_communes",
+        "controle:epci_somme_communes_rapports",
         "controle:trimestres_continus",
     ]
 
@@ -231,6 +238,7 @@ def test_structural_faults_are_each_caught():
     )  # a commune missing (and EPCI ≠ Σ)
     epci_d5 = (frame["niveau_geo"] == "EPCI") & (frame["indicateur"] == "D5") & (frame["modalite"] == "ensemble")
     frame.loc[epci_d5 & (frame["annee"] == 2025), "valeur"] += 1  # EPCI ≠ Σ communes
+    frame = frame.drop(frame.index[(frame["code_geo"] == "INCONNUE") & (frame["annee"] == 2026)])  # remainder lost
     t2 = frame.index[frame["modalite"] == "typologie=T2"]
     frame.loc[t2[0], "statut"] = "masque"  # not an accepted status
     frame.loc[t2[1], "indicateur"] = "D99"  # not in Appendix A
@@ -249,6 +257,8 @@ def test_structural_faults_are_each_caught():
     assert communes_.details == f"D1 2026T1 : {COMMUNES[3]}"
     sums = next(e for e in result.failures if e.type == "controle:epci_somme_communes")
     assert sums.observed == 2 and "D5 2025T3" in sums.details and "D1 2026T1" in sums.details
+    shares_sums = next(e for e in result.failures if e.type == "controle:epci_somme_communes_rapports")
+    assert shares_sums.observed == 1 and "C2 2026T1 denominateur : EPCI 10 ≠ Σ communes 6" in shares_sums.details
     quarters = next(e for e in result.failures if e.type == "controle:trimestres_continus")
     assert quarters.details == "2025T4"
 

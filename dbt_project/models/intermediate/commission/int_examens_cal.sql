@@ -1,6 +1,8 @@
 -- One row per candidate examined by a CAL (CONTRACTS.md §7; a later CAL file already replaced the row of the
 -- same key), located on the dwelling's commune and type: the stock file (RPLS) of the latest vintage at or
--- before the CAL (else the earliest one), else the commission's positioning of the same dwelling.
+-- before the CAL (else the earliest one), else the commission's positioning of the same dwelling, else the
+-- commune of its commissioning event (a dwelling delivered after the last stock file). A row still without a
+-- commune counts at the EPCI and on the long table's "commune non renseignée" row.
 -- An offer is a row with proposition_faite (rank 2 is offered only after rank 1 refused: the landlord reports
 -- it, we do not infer it from the decision); SANS_REPONSE (no answer by the deadline) is a refusal; an empty
 -- answer is pending and counts neither as answered nor as refused. qpv: the dwelling is in a QPV (stock file;
@@ -16,6 +18,13 @@ rpls as (
 positionnements as (
     select bailleur_siren, ident_rep, date_commission, commune_logement, typologie_logement
     from {{ ref('stg_commission__positionnements') }}
+),
+
+mises_en_service as (
+    select bailleur_siren, ident_rep, any_value(commune) as commune
+    from {{ ref('stg_bailleurs__mouvements') }}
+    where type_evenement = 'MISE_EN_SERVICE'
+    group by bailleur_siren, ident_rep
 ),
 
 stock_choisi as (
@@ -57,7 +66,7 @@ final as (
         c.ident_rep,
         c.id_demande,
         c.reservataire,
-        coalesce(s.commune, p.commune) as commune,
+        coalesce(s.commune, p.commune, m.commune) as commune,
         coalesce(s.typologie, p.typologie) as typologie,
         s.qpv,
         c.decision,
@@ -85,6 +94,7 @@ final as (
         on
             c.bailleur_siren = p.bailleur_siren and c.date_cal = p.date_cal
             and c.ident_rep = p.ident_rep and c.id_demande = p.id_demande
+    left join mises_en_service as m on c.bailleur_siren = m.bailleur_siren and c.ident_rep = m.ident_rep
 )
 
 select * from final

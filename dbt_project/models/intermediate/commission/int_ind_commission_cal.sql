@@ -6,11 +6,12 @@
 --    C2_rang1 dwellings whose rank-1 offer was refused ÷ dwellings with an answered rank-1 offer;
 -- C3 motives of the refused offers; C3_avant_cal motives of the refusals before the CAL of the quarter's
 --    positionings. Landlord rows of the CAL figures are sans_objet for a landlord that sends no CAL returns.
+-- A candidate whose dwelling has no known commune counts at the EPCI and on the "commune non renseignée" row.
 -- The figures per dwelling (C1_candidats_par_logement, C2_rang1) count only the landlords that send every
 -- candidate examined (perimetre_cal TOUS): one that sends the CASA's candidates only would show fewer
 -- candidates per dwelling, and rank-1 offers to candidates it does not send.
 with examens as (
-    select * from {{ ref('int_examens_cal') }}
+    select * replace (coalesce(commune, {{ commune_inconnue() }}) as commune) from {{ ref('int_examens_cal') }}
 ),
 
 positionnements as (
@@ -90,6 +91,8 @@ faits as (
 domaines as (
     {{ domaines_territoires() }}
     union all by name
+    {{ domaine_commune_inconnue() }}
+    union all by name
     {{ domaine_codes('typologie', 'typologie_bilan') }}
     union all by name
     {{ domaine_codes('decision', 'decision_cal') }}
@@ -114,8 +117,12 @@ domaines as (
     {% endfor %}
 ),
 
+observes as (
+    select indicateur, dimension, valeur, annee, trimestre from ({{ domaine_commune_inconnue() }})
+),
+
 {{ encoder_indicateurs(['C1', 'C1_candidats_par_logement', 'C2', 'C2_rang1', 'C3', 'C3_avant_cal'],
                        dimensions=['bailleur', 'reservataire', 'commune', 'typologie', 'decision', 'motif'],
-                       mesures=['num', 'den']) }}
+                       mesures=['num', 'den'], observes='observes') }}
 
 select * from enc_final
