@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 from pipelines.summary import check_metadata, run_summary, thousands
@@ -222,13 +223,51 @@ def cmd_ui(args) -> int:
     _instance(settings)  # creates the Dagster home and sets DAGSTER_HOME
     cmd = [_venv_tool("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
     say(f"Interface Dagster sur http://127.0.0.1:{args.port} (arrêt : Ctrl-C)")
-    # dagster dev started from a shell in the background ignores SIGTERM unless SIGINT is default.
-    proc = subprocess.Popen(cmd, cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+    # dagster dev started from a shell in the background ignores SIGINT unless it is reset to default. In a
+    # session of its own, it gets a terminal's Ctrl-C once, from us, like any stop signal.
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
+    stop = _forward_stop_signals(proc)
+    code = proc.wait()
+    if not stop.signalled:
+        return code
+    _end_descendants(stop.procs)
+    say("Interface Dagster arrêtée.")
+    return 0
+
+
+def _forward_stop_signals(proc: subprocess.Popen) -> types.SimpleNamespace:
+    """SIGINT and SIGTERM go to `dagster dev`, which stops its web server, daemon and code server; the
+    returned record says whether one came, and the processes dagster dev then had."""
+    import psutil
+
+    stop = types.SimpleNamespace(signalled=False, procs=[])
+
+    def forward(signum, _frame) -> None:
+        if not stop.signalled:
+            stop.signalled = True
+            with contextlib.suppress(psutil.NoSuchProcess):
+                stop.procs = psutil.Process(proc.pid).children(recursive=True)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    return stop
+
+
+def _end_descendants(procs: list, grace: float = 10) -> None:
+    """Processes of `dagster dev` still running once it has exited: asked to stop, then killed."""
+    import psutil
+
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
 
 
 def _venv_tool(name: str) -> str:
