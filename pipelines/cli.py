@@ -149,12 +149,17 @@ def _root_cause(err) -> str:
 
 
 def cmd_run(args) -> int:
+    from assets.warehouse import connect, writer_lock
+
     settings = _settings(args.home)
     for folder in (settings.inbox, settings.published):
         folder.mkdir(parents=True, exist_ok=True)
-    start = dt.datetime.now()
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
-    result = run_pipeline(settings)
+    with writer_lock(settings.home, say=say):
+        start = dt.datetime.now()  # after any wait for another run: the summary reports this run's loads
+        with connect(settings.home, say=say):  # waits while another program holds the warehouse file
+            pass
+        result = run_pipeline(settings)
     ok = result.success
     say(run_summary(settings, start, check_metadata(result.get_asset_check_evaluations())))
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
@@ -375,8 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except Exception as e:  # the analyst gets a French sentence, the traceback goes to stderr
         from assets.ingest.pseudonym import KeyProblem
+        from assets.warehouse import WarehouseBusy
 
-        if isinstance(e, KeyProblem):
+        if isinstance(e, KeyProblem | WarehouseBusy):
             print(f"Erreur : {e}", file=sys.stderr)
             return 2
         raise

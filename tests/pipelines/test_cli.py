@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from assets.warehouse import writer_lock
-from tests.conftest import dump
+from tests.conftest import DEPOT, dump
 
 BIN = Path(sys.executable).parent
 
@@ -120,3 +121,30 @@ def test_runs_of_a_vanished_cli_process_are_marked_failed(tmp_path, monkeypatch)
     _fail_orphan_runs(instance)
     assert instance.get_run_by_id("orphan").status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("alive").status == dg.DagsterRunStatus.STARTED
+
+
+def test_run_stops_with_a_french_error_while_another_program_holds_the_warehouse(home, key_env):
+    db = home / "warehouse.duckdb"
+    duckdb.connect(str(db)).close()
+    (home / "observatoire.toml").write_text("attente_entrepot_secondes = 2\n")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('open', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        out = observatoire("run", "--home", str(home))
+    finally:
+        holder.kill()
+        holder.wait()
+    said = out.stdout + out.stderr
+    assert out.returncode == 2, said
+    assert f"ouvert par un autre programme (processus {holder.pid}, python" in out.stdout
+    assert "Erreur : l'entrepôt" in out.stderr and "toujours ouvert" in out.stderr
+    assert "Traceback" not in said
+    assert sorted(p.name for p in (home / "inbox").iterdir()) == sorted(p.name for p in DEPOT.iterdir())
