@@ -148,3 +148,47 @@ def test_run_stops_with_a_french_error_while_another_program_holds_the_warehouse
     assert "Erreur : l'entrepôt" in out.stderr and "toujours ouvert" in out.stderr
     assert "Traceback" not in said
     assert sorted(p.name for p in (home / "inbox").iterdir()) == sorted(p.name for p in DEPOT.iterdir())
+
+
+def test_a_run_that_waited_for_another_reports_only_its_own_loads(home, key_env, tmp_path):
+    go = tmp_path / "go"
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import time; from pathlib import Path
+        from assets.ingest.loader import Ingestor, pending
+        from assets.settings import load_settings
+        from assets.warehouse import connect, writer_lock
+        home = Path({str(home)!r}); settings = load_settings(home)
+        with writer_lock(home):
+            print("held", flush=True)
+            while not Path({str(go)!r}).exists():
+                time.sleep(0.1)
+            with connect(home) as con:
+                files = [(p, c) for p, c in pending(settings.inbox)[0] if c.feed in ("bailleurs", "sne_demandes")]
+                Ingestor(con, settings, say=lambda m: None).ingest_inbox(files)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert other.stdout.readline().strip() == "held"
+    log = tmp_path / "run.log"
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    with open(log, "w") as out:
+        run = subprocess.Popen([str(BIN / "observatoire"), "run", "--home", str(home)], env=env, stdout=out, stderr=out)
+    deadline = time.monotonic() + 120
+    while "attente de sa fin" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    go.touch()  # the other run loads its files while this one waits
+    assert other.wait(timeout=120) == 0
+    assert run.wait(timeout=600) == 0, log.read_text()
+    table = [
+        line.split()[:2]
+        for line in log.read_text().splitlines()
+        if line.split()[:1] in (["bailleurs"], ["sne_demandes"], ["sne_radiations"])
+    ]
+    assert table == [["sne_radiations", "2"]], log.read_text()
