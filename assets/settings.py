@@ -36,6 +36,9 @@ class Settings:
     retention_archive_mois: int | None = None
     # How long a run waits for another program (DuckDB shell, DBeaver) to close the warehouse file.
     attente_entrepot_secondes: float = 300
+    # A re-sent file with this share of rows fewer than the version it replaces (or none) is held until the
+    # analyst accepts it (observatoire run --accepter).
+    baisse_max_renvoi: float = 0.2
 
     @property
     def inbox(self) -> Path:

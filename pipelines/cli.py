@@ -159,6 +159,10 @@ def cmd_run(args) -> int:
         start = dt.datetime.now()  # after any wait for another run: the summary reports this run's loads
         with connect(settings.home, say=say):  # waits while another program holds the warehouse file
             pass
+        if args.accepter:
+            from assets.ingest.loader import accept
+
+            accept(settings, args.accepter, say=say)
         result = run_pipeline(settings)
     ok = result.success
     say(run_summary(settings, start, check_metadata(result.get_asset_check_evaluations())))
@@ -351,6 +355,14 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="ingère les nouveaux fichiers et reconstruit les indicateurs")
     r.add_argument("--home", help=home_help)
+    r.add_argument(
+        "--accepter",
+        action="append",
+        default=[],
+        metavar="FICHIER",
+        help="applique un fichier renvoyé que le traitement a retenu parce qu'il retirerait beaucoup de lignes "
+        "(le fichier de la boîte de dépôt, sinon sa version archivée) ; option répétable",
+    )
     r.set_defaults(func=cmd_run)
 
     j = sub.add_parser("rejouer", help="reconstruit les tables brutes depuis l'archive")

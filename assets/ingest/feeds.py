@@ -84,8 +84,8 @@ FEED_ASSETS = [feed_asset(c) for c in all_contracts()]
 
 
 LEDGER_DESCRIPTIONS = {
-    "journal_ingestion": "Journal d'ingestion : un enregistrement par fichier traité (chargé, rejeté), avec son "
-    "SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
+    "journal_ingestion": "Journal d'ingestion : un enregistrement par fichier sorti de la boîte de dépôt (chargé, "
+    "rejeté, retenu, déjà chargé), avec son SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
     "quarantaine": "Lignes et fichiers mis en quarantaine (fichier, ligne, colonne, règle, raison en français, "
     "valeurs hors données personnelles) ; un rapport CSV par fichier dans rapports/quarantaine/.",
     "codes": "Libellés des listes de codes des contrats (expectations/contracts/codes.yml), pour dbt.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -192,3 +193,31 @@ def test_a_run_that_waited_for_another_reports_only_its_own_loads(home, key_env,
         if line.split()[:1] in (["bailleurs"], ["sne_demandes"], ["sne_radiations"])
     ]
     assert table == [["sne_radiations", "2"]], log.read_text()
+
+
+def test_a_held_resend_is_reported_and_applied_with_accepter(home, key_env):
+    assert observatoire("run", "--home", str(home)).returncode == 0
+    name = "sne_demandes_20250131.csv"
+    header = (DEPOT / name).read_bytes().splitlines(keepends=True)[0]
+    (home / "inbox" / name).write_bytes(header)  # a re-send with no data row
+    shutil.copy(DEPOT / "sne_demandes_20250228.csv", home / "inbox")  # identical to the loaded version
+    out = observatoire("run", "--home", str(home))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert (
+        f"fichier retenu {name} : renvoi non appliqué : il remplacerait les 3 lignes de sne_demandes du 31/01/2025"
+        in out.stdout
+    )
+    assert f"observatoire run --accepter {name}" in out.stdout
+    assert "fichier déjà chargé sne_demandes_20250228.csv : identique à la version chargée" in out.stdout
+    assert not list((home / "inbox").iterdir())
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(3,)]
+    con.close()
+    accepted = observatoire("run", "--home", str(home), "--accepter", name)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert [line.split()[:2] for line in accepted.stdout.splitlines() if line.startswith("sne_demandes ")] == [
+        ["sne_demandes", "1"]
+    ]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(0,)]
+    con.close()
