@@ -39,6 +39,9 @@ class Settings:
     # A re-sent file with this share of rows fewer than the version it replaces (or none) is held until the
     # analyst accepts it (observatoire run --accepter).
     baisse_max_renvoi: float = 0.2
+    # A file of the inbox modified this recently may still be being copied: it is watched this long and left
+    # for the next run if its size or modification time changes meanwhile.
+    stabilite_secondes: float = 5
 
     @property
     def inbox(self) -> Path:

@@ -87,9 +87,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_pipeline(settings):
+def run_pipeline(settings, files: list[str] | None = None):
     """Materialize the main job in-process on the home's instance; returns Dagster's result (its
-    success, and the check evaluations the summary reads)."""
+    success, and the check evaluations the summary reads). `files`: the inbox files to take (None: those
+    no longer being written)."""
     from assets.dbt import ensure_manifest, start_parse, wait_parse
     from assets.settings import HOME_ENV
     from assets.warehouse import writer_lock
@@ -98,13 +99,14 @@ def run_pipeline(settings):
     with writer_lock(settings.home, say=say):  # the home's dbt target folder is the writer's too
         start_parse(settings.home, settings.dbt_vars(), HOME_ENV)
         try:
-            return _execute(settings)
+            return _execute(settings, files)
         finally:
             wait_parse(settings.home)
 
 
-def _execute(settings):
+def _execute(settings, files: list[str] | None):
     """The job, in-process (the caller holds the writer lock); returns its result."""
+    from assets.ingest.feeds import FEED_ASSETS
     from pipelines.definitions import defs
     from pipelines.jobs import MAIN_JOB
 
@@ -119,7 +121,7 @@ def _execute(settings):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config=QUIET,
+            run_config={**QUIET, "ops": {a.op.name: {"config": {"fichiers": files}} for a in FEED_ASSETS}},
             tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
         )
     say(f"Journal détaillé du traitement : {log}")
@@ -148,7 +150,9 @@ def _root_cause(err) -> str:
     return re.sub(rf"^[\w.]*{re.escape(err.cls_name or '')}:\s*", "", err.message.strip())
 
 
-def cmd_run(args) -> int:
+def cmd_run(args, settle: bool = True) -> int:
+    """`settle`: watch the inbox files modified recently, in case they are still being copied."""
+    from assets.ingest.loader import accept, pending, settled
     from assets.warehouse import connect, writer_lock
 
     settings = _settings(args.home)
@@ -160,10 +164,11 @@ def cmd_run(args) -> int:
         with connect(settings.home, say=say):  # waits while another program holds the warehouse file
             pass
         if args.accepter:
-            from assets.ingest.loader import accept
-
             accept(settings, args.accepter, say=say)
-        result = run_pipeline(settings)
+        files = pending(settings.inbox)[0]
+        if settle:
+            files = settled(files, settings.stabilite_secondes, say)
+        result = run_pipeline(settings, [p.name for p, _ in files])
     ok = result.success
     say(run_summary(settings, start, check_metadata(result.get_asset_check_evaluations())))
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
@@ -202,7 +207,8 @@ def cmd_demo(args) -> int:
         shutil.rmtree(home)
     home.mkdir(parents=True)
     (home / DEMO_MARK).write_text("Dossier créé par « observatoire demo » : il peut être effacé.\n")
-    args.out, args.seed, args.scale, args.debut, args.fin, args.defauts = (
+    args.accepter, args.out, args.seed, args.scale, args.debut, args.fin, args.defauts = (
+        [],
         str(settings.inbox),
         1,
         1.0,
@@ -212,7 +218,7 @@ def cmd_demo(args) -> int:
     )
     say("Génération du territoire synthétique de la CASA (données fictives)…")
     cmd_generate(args)
-    code = cmd_run(args)
+    code = cmd_run(args, settle=False)  # the files were written, and closed, by this process
     say("")
     say(f"Entrepôt DuckDB : {settings.warehouse}")
     say(f"Pages et export : {settings.published}")

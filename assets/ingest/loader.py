@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -424,6 +425,35 @@ def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -
     )
     path.write_bytes(b"\xef\xbb\xbf" + out.write_csv(separator=";").encode("utf-8"))
     return path
+
+
+def settled(
+    files: list[tuple[Path, Contract]], seconds: float, say: Callable[[str], None]
+) -> list[tuple[Path, Contract]]:
+    """The files no longer being written: unchanged (size, modification time) for `seconds`. Only a run
+    with files modified that recently waits, until the newest is `seconds` old; a file that changed
+    meanwhile is said and left in the inbox for the next run."""
+
+    def signature(path: Path) -> tuple[int, int] | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    seen = {p: signature(p) for p, _ in files}
+    newest = max((s[1] / 1e9 for s in seen.values() if s), default=0.0)
+    wait = newest + seconds - time.time()
+    if wait <= 0:
+        return files
+    time.sleep(wait)
+    still = [(p, c) for p, c in files if signature(p) == seen[p]]
+    for p in sorted({p for p, _ in files} - {p for p, _ in still}):
+        say(
+            f"{p.name} : en cours d'écriture (taille ou date de modification changée en {seconds:g} s) : laissé "
+            "dans la boîte de dépôt pour le prochain traitement"
+        )
+    return still
 
 
 def pending(inbox: Path) -> tuple[list[tuple[Path, Contract]], list[Path]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.ingest import archive
 from assets.warehouse import writer_lock
 from tests.conftest import DEPOT, dump
 
@@ -221,3 +222,40 @@ def test_a_held_resend_is_reported_and_applied_with_accepter(home, key_env):
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(0,)]
     con.close()
+
+
+def test_a_file_still_being_written_is_left_in_the_inbox(home, key_env, tmp_path):
+    name = "sne_radiations_20250331.csv"
+    target = home / "inbox" / name
+    target.unlink()
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen(  # a slow copy: a byte every 0.5 s until told to stop, then the rest
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import time; from pathlib import Path
+        data = {(DEPOT / name).read_bytes()!r}
+        with open({str(target)!r}, "wb", buffering=0) as f:
+            f.write(data[:200]); print("started", flush=True)
+            done = 200
+            while not Path({str(stop)!r}).exists() and done < len(data) - 1:
+                time.sleep(0.5); f.write(data[done:done + 1]); done += 1
+            f.write(data[done:])
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout.readline().strip() == "started"
+    try:
+        out = observatoire("run", "--home", str(home))
+    finally:
+        stop.touch()
+        writer.wait(timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"{name} : en cours d'écriture" in out.stdout
+    assert "laissé dans la boîte de dépôt pour le prochain traitement" in out.stdout
+    assert target.read_bytes() == (DEPOT / name).read_bytes()  # left whole for the next run
+    assert name not in [e.fichier for e in archive.entries(home / "archive")]
+    assert "sne_radiations_20250228.csv" in [e.fichier for e in archive.entries(home / "archive")]

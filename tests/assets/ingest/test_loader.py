@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import shutil
 import stat
+import time
 
 import duckdb
 import pytest
@@ -416,3 +417,19 @@ def test_resending_an_earlier_version_restores_it(home, key_env):
     assert dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=state) == v1
     replay(load_settings(home), say=lambda m: None)  # the archive replays to the same state
     assert dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=state) == v1
+
+
+def test_files_left_alone_are_taken_and_only_recent_ones_make_the_run_wait(home):
+    files = pending(home / "inbox")[0]
+    old = time.time() - 60
+    for p, _ in files:
+        os.utime(p, (old, old))
+    start = time.monotonic()
+    assert loader.settled(files, 3, say=print) == files
+    assert time.monotonic() - start < 0.5  # nothing recent: no wait
+    just_written = files[1][0]
+    just_written.write_bytes(just_written.read_bytes())  # written now, then left alone
+    said = []
+    start = time.monotonic()
+    assert loader.settled(files, 2, say=said.append) == files
+    assert 1.5 < time.monotonic() - start < 3 and said == []
