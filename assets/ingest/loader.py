@@ -264,8 +264,8 @@ class Ingestor:
             return None
         return (
             f"renvoi non appliqué : il remplacerait les {before} lignes de {contract.feed} du {date:%d/%m/%Y} "
-            f"chargées par la version actuelle par {rows} ligne{'s' if rows > 1 else ''} (soit {before - rows} "
-            f"lignes retirées) ; fichier archivé. S'il est juste : observatoire run --accepter {name}"
+            f"chargées par la version actuelle par {_lines(rows)} (soit {_lines(before - rows)} en moins) ; "
+            f"fichier archivé. S'il est juste : observatoire run --accepter {name}"
         )
 
     def _remember(self, report: FileReport, contract: Contract) -> None:
@@ -278,6 +278,10 @@ class Ingestor:
                 self._bailleurs = frozenset(
                     r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall()
                 )
+
+
+def _lines(n: int) -> str:
+    return f"{n} ligne{'s' if n > 1 else ''}"
 
 
 def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, rejected: bool) -> None:
@@ -447,7 +451,7 @@ def settled(
     if wait <= 0:
         return files
     time.sleep(wait)
-    still = [(p, c) for p, c in files if signature(p) == seen[p]]
+    still = [(p, c) for p, c in files if seen[p] is not None and signature(p) == seen[p]]
     for p in sorted({p for p, _ in files} - {p for p, _ in still}):
         say(
             f"{p.name} : en cours d'écriture (taille ou date de modification changée en {seconds:g} s) : laissé "

@@ -392,7 +392,7 @@ def test_a_resend_far_shorter_is_held_unless_accepted_from_the_inbox(home, key_e
     shorter = _version(name, lambda lines: lines[:-1])  # 2 demands instead of 3: -33 %, past -20 %
     (home / "inbox" / name).write_bytes(shorter)
     [held] = ingest(home)
-    assert held.statut == HELD and "par 2 lignes (soit 1 lignes retirées)" in held.message
+    assert held.statut == HELD and "par 2 lignes (soit 1 ligne en moins)" in held.message
     (home / "inbox" / name).write_bytes(shorter)
     [accepted] = loader.accept(load_settings(home), [name], say=lambda m: None)
     assert accepted.statut == LOADED and accepted.lignes_chargees == 2
