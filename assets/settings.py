@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import dagster as dg
@@ -34,6 +34,14 @@ class Settings:
     seuil_secret_public: int = 11
     # Archived personal files are purged this many months after loading (None: kept; set by the DPO).
     retention_archive_mois: int | None = None
+    # How long a run waits for another program (DuckDB shell, DBeaver) to close the warehouse file.
+    attente_entrepot_secondes: float = 300
+    # A re-sent file with this share of rows fewer than the version it replaces (or none) is held until the
+    # analyst accepts it (observatoire run --accepter).
+    baisse_max_renvoi: float = 0.2
+    # A file of the inbox modified this recently may still be being copied: it is watched this long and left
+    # for the next run if its size or modification time changes meanwhile.
+    stabilite_secondes: float = 5
 
     @property
     def inbox(self) -> Path:
@@ -75,7 +83,7 @@ def load_settings(home: str | os.PathLike | None = None) -> Settings:
     if path.exists():
         with open(path, "rb") as f:
             values = tomllib.load(f)
-    known = {"delai_anormalement_long", "seuil_secret_cil", "seuil_secret_public", "retention_archive_mois"}
+    known = {f.name for f in fields(Settings)} - {"home"}
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"{path} : paramètres inconnus : {', '.join(sorted(unknown))}")

@@ -1,6 +1,7 @@
 """The DuckDB warehouse: one writing process at a time, serialized on an OS file lock (filelock).
 
 The kernel releases the lock when a process dies, so a killed run never blocks the next one.
+Another program holding the DuckDB file itself (a DuckDB shell, DBeaver) is waited for, up to a setting.
 Within a process the lock is re-entrant, across threads too (a run holds it while its assets open
 connections). filelock owns the lock file's content, so the holder's PID, for the waiting message,
 goes in a file of its own beside it.
@@ -9,8 +10,10 @@ goes in a file of its own beside it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,12 +67,24 @@ def _holder(pid_file: Path) -> str:
         return "?"
 
 
+class WarehouseBusy(RuntimeError):
+    """Another program kept the warehouse file open longer than the run waits (French message)."""
+
+
+# DuckDB's error when another process holds the file: "... Conflicting lock is held in <program> (PID <n>) ..."
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+POLL_SECONDS = 0.5
+
+
 @contextmanager
-def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to `<home>/warehouse.duckdb`; writers take the lock first."""
-    path = home / "warehouse.duckdb"
+def connect(
+    home: Path, *, read_only: bool = False, say=None, patience: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to `<home>/warehouse.duckdb`; writers take the lock first. While another program holds
+    the file, wait for it up to `patience` seconds (default: the `attente_entrepot_secondes` setting)."""
+    say = say or (lambda m: print(m, file=sys.stderr))
     if read_only:
-        con = duckdb.connect(str(path), read_only=True)
+        con = _open(home, read_only, say, patience)
         try:
             con.execute("set enable_progress_bar = false")
             yield con
@@ -77,7 +92,8 @@ def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb
             con.close()
         return
     with writer_lock(home, say=say):
-        con = duckdb.connect(str(path))
+        con = _open(home, read_only, say, patience)
+        path = home / "warehouse.duckdb"
         wal = path.with_name(path.name + ".wal")
         private_file(path, wal)
         try:
@@ -86,6 +102,47 @@ def connect(home: Path, *, read_only: bool = False, say=None) -> Iterator[duckdb
         finally:
             con.close()
             private_file(path, wal)
+
+
+def _open(home: Path, read_only: bool, say: Callable[[str], None], patience: float | None) -> duckdb.DuckDBPyConnection:
+    """The connection, once no other program holds the file (said once, with that program's process)."""
+    path = home / "warehouse.duckdb"
+    deadline = None
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as e:
+            holder = _holder_of_file(str(e))
+            if holder is None:
+                raise
+            if deadline is None:
+                if patience is None:
+                    from .settings import load_settings
+
+                    patience = load_settings(home).attente_entrepot_secondes
+                deadline = time.monotonic() + patience
+                say(f"L'entrepôt {path} est ouvert par un autre programme ({holder}) : attente de sa fermeture…")
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"l'entrepôt {path} est toujours ouvert par un autre programme ({holder}) après {patience:g} s "
+                    "d'attente : fermez-le dans ce programme (shell DuckDB, DBeaver…) puis relancez le traitement"
+                ) from None
+            time.sleep(POLL_SECONDS)
+
+
+def _holder_of_file(error: str) -> str | None:
+    """'processus <pid>, <name>' from DuckDB's lock error (None for any other error)."""
+    import psutil
+
+    found = _LOCK_HOLDER.search(error)
+    if found is None:
+        return None
+    pid = int(found["pid"])
+    try:
+        name = psutil.Process(pid).name()
+    except psutil.Error:  # gone already, or not ours to see
+        name = Path(found["program"]).name
+    return f"processus {pid}, {name}"
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 from pipelines.summary import run_summary, thousands
@@ -86,9 +87,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_pipeline(settings):
+def run_pipeline(settings, files: list[str] | None = None):
     """Materialize the main job in-process on the home's instance; returns Dagster's result (its
-    success, and the check evaluations the summary reads)."""
+    success, and the check evaluations the summary reads). `files`: the inbox files to take (None: those
+    no longer being written)."""
     from assets.dbt import ensure_manifest, start_parse, wait_parse
     from assets.settings import HOME_ENV
     from assets.warehouse import writer_lock
@@ -97,13 +99,14 @@ def run_pipeline(settings):
     with writer_lock(settings.home, say=say):  # the home's dbt target folder is the writer's too
         start_parse(settings.home, settings.dbt_vars(), HOME_ENV)
         try:
-            return _execute(settings)
+            return _execute(settings, files)
         finally:
             wait_parse(settings.home)
 
 
-def _execute(settings):
+def _execute(settings, files: list[str] | None):
     """The job, in-process (the caller holds the writer lock); returns its result."""
+    from assets.ingest.feeds import FEED_ASSETS
     from pipelines.definitions import defs
     from pipelines.jobs import MAIN_JOB
 
@@ -118,7 +121,7 @@ def _execute(settings):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config=QUIET,
+            run_config={**QUIET, "ops": {a.op.name: {"config": {"fichiers": files}} for a in FEED_ASSETS}},
             tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
         )
     say(f"Journal détaillé du traitement : {log}")
@@ -147,13 +150,25 @@ def _root_cause(err) -> str:
     return re.sub(rf"^[\w.]*{re.escape(err.cls_name or '')}:\s*", "", err.message.strip())
 
 
-def cmd_run(args) -> int:
+def cmd_run(args, settle: bool = True) -> int:
+    """`settle`: watch the inbox files modified recently, in case they are still being copied."""
+    from assets.ingest.loader import accept, pending, settled
+    from assets.warehouse import connect, writer_lock
+
     settings = _settings(args.home)
     for folder in (settings.inbox, settings.published):
         folder.mkdir(parents=True, exist_ok=True)
-    start = dt.datetime.now()
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
-    result = run_pipeline(settings)
+    with writer_lock(settings.home, say=say):
+        start = dt.datetime.now()  # after any wait for another run: the summary reports this run's loads
+        with connect(settings.home, say=say):  # waits while another program holds the warehouse file
+            pass
+        if args.accepter:
+            accept(settings, args.accepter, say=say)
+        files = pending(settings.inbox)[0]
+        if settle:
+            files = settled(files, settings.stabilite_secondes, say)
+        result = run_pipeline(settings, [p.name for p, _ in files])
     ok = result.success
     say(run_summary(settings, start, result.get_asset_check_evaluations()))
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
@@ -192,7 +207,8 @@ def cmd_demo(args) -> int:
         shutil.rmtree(home)
     home.mkdir(parents=True)
     (home / DEMO_MARK).write_text("Dossier créé par « observatoire demo » : il peut être effacé.\n")
-    args.out, args.seed, args.scale, args.debut, args.fin, args.defauts = (
+    args.accepter, args.out, args.seed, args.scale, args.debut, args.fin, args.defauts = (
+        [],
         str(settings.inbox),
         1,
         1.0,
@@ -202,7 +218,7 @@ def cmd_demo(args) -> int:
     )
     say("Génération du territoire synthétique de la CASA (données fictives)…")
     cmd_generate(args)
-    code = cmd_run(args)
+    code = cmd_run(args, settle=False)  # the files were written, and closed, by this process
     say("")
     say(f"Entrepôt DuckDB : {settings.warehouse}")
     say(f"Pages et export : {settings.published}")
@@ -222,13 +238,51 @@ def cmd_ui(args) -> int:
     _instance(settings)  # creates the Dagster home and sets DAGSTER_HOME
     cmd = [_venv_tool("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
     say(f"Interface Dagster sur http://127.0.0.1:{args.port} (arrêt : Ctrl-C)")
-    # dagster dev started from a shell in the background ignores SIGTERM unless SIGINT is default.
-    proc = subprocess.Popen(cmd, cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+    # dagster dev started from a shell in the background ignores SIGINT unless it is reset to default. In a
+    # session of its own, it gets a terminal's Ctrl-C once, from us, like any stop signal.
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
+    stop = _forward_stop_signals(proc)
+    code = proc.wait()
+    if not stop.signalled:
+        return code
+    _end_descendants(stop.procs)
+    say("Interface Dagster arrêtée.")
+    return 0
+
+
+def _forward_stop_signals(proc: subprocess.Popen) -> types.SimpleNamespace:
+    """SIGINT and SIGTERM go to `dagster dev`, which stops its web server, daemon and code server; the
+    returned record says whether one came, and the processes dagster dev then had."""
+    import psutil
+
+    stop = types.SimpleNamespace(signalled=False, procs=[])
+
+    def forward(signum, _frame) -> None:
+        if not stop.signalled:
+            stop.signalled = True
+            with contextlib.suppress(psutil.NoSuchProcess):
+                stop.procs = psutil.Process(proc.pid).children(recursive=True)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    return stop
+
+
+def _end_descendants(procs: list, grace: float = 10) -> None:
+    """Processes of `dagster dev` still running once it has exited: asked to stop, then killed."""
+    import psutil
+
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
 
 
 def _venv_tool(name: str) -> str:
@@ -314,6 +368,14 @@ def parser() -> argparse.ArgumentParser:
         "reste. Un résumé en français liste les lignes chargées, la quarantaine et les avertissements.",
     )
     r.add_argument("--home", help=home_help)
+    r.add_argument(
+        "--accepter",
+        action="append",
+        default=[],
+        metavar="FICHIER",
+        help="applique un fichier renvoyé que le traitement a retenu parce qu'il retirerait beaucoup de lignes "
+        "(le fichier de la boîte de dépôt, sinon sa version archivée) ; option répétable",
+    )
     r.set_defaults(func=cmd_run)
 
     j = sub.add_parser("rejouer", help="reconstruit les tables brutes depuis l'archive")
@@ -343,8 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except Exception as e:  # the analyst gets a French sentence, the traceback goes to stderr
         from assets.ingest.pseudonym import KeyProblem
+        from assets.warehouse import WarehouseBusy
 
-        if isinstance(e, KeyProblem):
+        if isinstance(e, KeyProblem | WarehouseBusy):
             print(f"Erreur : {e}", file=sys.stderr)
             return 2
         raise

@@ -12,20 +12,18 @@ from assets.settings import load_settings
 
 from .jobs import observatoire_job
 
-# A file modified this recently may still be being copied into the inbox: wait for the next tick.
-SETTLE_SECONDS = 5
-
 
 def new_files(cursor: str | None, now: float) -> tuple[list[str], list[str], str]:
     """(new settled files, unknown names, next cursor). The cursor remembers name, size and mtime."""
-    inbox = load_settings().inbox
+    settings = load_settings()
+    inbox = settings.inbox
     seen = set(json.loads(cursor)) if cursor else set()
     known, unknown = pending(inbox)
     fresh, current = [], set()
     for path, _ in known:
         st = path.stat()
         sig = f"{path.name}|{st.st_size}|{int(st.st_mtime_ns)}"
-        if now - st.st_mtime < SETTLE_SECONDS:
+        if now - st.st_mtime < settings.stabilite_secondes:  # may still be being copied: next tick
             continue
         current.add(sig)
         if sig not in seen:

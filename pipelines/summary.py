@@ -78,9 +78,10 @@ def ingestion_lines(settings, since: dt.datetime) -> list[str]:
             "group by flux order by min(debut)",
             [since],
         ).fetchall()
-        rejected = con.execute(
-            "select fichier, message from raw.journal_ingestion where debut >= ? and statut = 'rejeté' "
-            "order by fichier",
+        # every file not loaded: rejected, held (a re-send awaiting the analyst), identical to the loaded one
+        others = con.execute(
+            "select statut, fichier, message from raw.journal_ingestion where debut >= ? and statut <> 'chargé' "
+            "order by statut, fichier",
             [since],
         ).fetchall()
         warned = con.execute(
@@ -90,7 +91,7 @@ def ingestion_lines(settings, since: dt.datetime) -> list[str]:
         ).fetchall()
     return (
         ingestion_table(rows)
-        + [f"  fichier rejeté {name} : {message}" for name, message in rejected]
+        + [f"  fichier {statut} {name} : {message}" for statut, name, message in others]
         + [f"  avertissement {name} : {w}" for name, ws in warned for w in json.loads(ws)]
     )
 

@@ -36,7 +36,7 @@ def drop(home: Path, *names: str) -> None:
         shutil.copy(DEPOT / n, home / "inbox" / n)
 
 
-def dump(db: Path, exclude_columns: tuple[str, ...] = ()) -> dict[str, list]:
+def dump(db: Path, exclude_columns: tuple[str, ...] = (), exclude_tables: tuple[str, ...] = ()) -> dict[str, list]:
     """Every raw table's rows, sorted: to compare warehouse states."""
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -46,6 +46,7 @@ def dump(db: Path, exclude_columns: tuple[str, ...] = ()) -> dict[str, list]:
             for r in con.execute(
                 "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
             ).fetchall()
+            if r[0] not in exclude_tables
         ]
         for t in tables:
             cols = [

@@ -1,7 +1,9 @@
 """The archive of received files: kept unchanged, with their SHA-256, in reception order.
 
 `<home>/archive/<feed>/<sha256[:16]>_<name>` (folders 0700, files 0600) and `manifeste.csv`, one line
-per distinct (name, hash) in the order received, which `observatoire rejouer` replays. Personal files
+per distinct (name, hash) in the order received, which `observatoire rejouer` replays; a version received
+again after another (restored) or confirmed by the analyst (`accepte_le`) gets one more line, so that the
+replay ends where the warehouse is. Personal files
 are purged N months after reception when the retention setting says so (the line stays, marked).
 """
 
@@ -27,6 +29,7 @@ class Entry:
     sha256: str
     chemin: str  # relative to the archive root
     purge_le: str = ""
+    accepte_le: str = ""  # a held re-send the analyst confirmed (observatoire run --accepter)
 
 
 def sha256(data: bytes) -> str:
@@ -51,12 +54,27 @@ def _write(root: Path, items: list[Entry]) -> None:
     os.replace(tmp, root / MANIFEST)
 
 
-def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.datetime) -> str:
-    """Archive the bytes unless this (name, hash) is already there; returns the path in the archive."""
+def store(
+    root: Path,
+    feed: str,
+    name: str,
+    data: bytes,
+    digest: str,
+    now: dt.datetime,
+    again: bool = False,
+    accepted: bool = False,
+) -> str:
+    """Archive the bytes unless this (name, hash) is already there; returns the path in the archive. A
+    manifest line is added for new bytes, and for archived ones received `again` or `accepted`."""
     private_dir(root)
     rel = f"{feed}/{digest[:16]}_{name}"
     dest = root / rel
+    entry = Entry(now.isoformat(timespec="microseconds"), feed, name, digest, rel)
+    if accepted:
+        entry.accepte_le = entry.recu_le
     if dest.exists() and sha256(dest.read_bytes()) == digest:
+        if again or accepted:
+            _append(root, entry)
         return rel
     private_dir(root / feed)
     tmp = dest.with_name(dest.name + ".tmp")
@@ -66,19 +84,27 @@ def store(root: Path, feed: str, name: str, data: bytes, digest: str, now: dt.da
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, dest)
-    _append(root, Entry(now.isoformat(timespec="microseconds"), feed, name, digest, rel))
+    _append(root, entry)
     return rel
 
 
 def _append(root: Path, entry: Entry) -> None:
     path = root / MANIFEST
     new = not path.exists()
+    if not new and _header(path) != [x.name for x in fields(Entry)]:  # a manifest from before a new column
+        _write(root, [*entries(root), entry])
+        return
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=[x.name for x in fields(Entry)], delimiter=";")
         if new:
             w.writeheader()
         w.writerow(asdict(entry))
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return next(csv.reader(f, delimiter=";"), [])
 
 
 def purge(root: Path, personal_feeds: set[str], months: int | None, now: dt.datetime) -> list[Entry]:

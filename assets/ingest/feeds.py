@@ -11,7 +11,7 @@ from expectations.contract import Contract, all_contracts
 from ..markdown import markdown_table
 from ..settings import SettingsResource
 from ..warehouse import connect, scalar
-from .loader import Ingestor, pending
+from .loader import Ingestor, pending, settled
 from .schema import prepare_warehouse
 
 GROUP = "ingestion"
@@ -21,6 +21,13 @@ PREVIEW_ROWS = 5
 def asset_key(feed: str) -> dg.AssetKey:
     """`raw/<feed>`: the key dbt sources map to (source `raw`, table `<feed>`)."""
     return dg.AssetKey(["raw", feed])
+
+
+class FeedFiles(dg.Config):
+    """The inbox files a run takes (the CLI's, watched while still being written); None: the feed's
+    files of the inbox that are no longer being written."""
+
+    fichiers: list[str] | None = None
 
 
 def feed_asset(c: Contract) -> dg.AssetsDefinition:
@@ -39,12 +46,18 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
         ),
         metadata={"contrat": f"expectations/contracts/{c.feed}.yml", "table": c.table},
     )
-    def _load(context: dg.AssetExecutionContext, parametres: SettingsResource) -> dg.MaterializeResult:
+    def _load(
+        context: dg.AssetExecutionContext, config: FeedFiles, parametres: SettingsResource
+    ) -> dg.MaterializeResult:
         settings = parametres.get()
         say = context.log.info
         with connect(settings.home, say=say) as con:
             ingestor = Ingestor(con, settings, say=say, warn=context.log.warning)
             files = [(p, k) for p, k in pending(settings.inbox)[0] if k.feed == c.feed]
+            if config.fichiers is None:
+                files = settled(files, settings.stabilite_secondes, context.log.warning)
+            else:
+                files = [(p, k) for p, k in files if p.name in config.fichiers]
             reports = ingestor.ingest_inbox(files)
             for r in reports:
                 say(
@@ -84,8 +97,8 @@ FEED_ASSETS = [feed_asset(c) for c in all_contracts()]
 
 
 LEDGER_DESCRIPTIONS = {
-    "journal_ingestion": "Journal d'ingestion : un enregistrement par fichier traité (chargé, rejeté), avec son "
-    "SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
+    "journal_ingestion": "Journal d'ingestion : un enregistrement par fichier sorti de la boîte de dépôt (chargé, "
+    "rejeté, retenu, déjà chargé), avec son SHA-256, ses lignes lues, chargées, ignorées et en quarantaine.",
     "quarantaine": "Lignes et fichiers mis en quarantaine (fichier, ligne, colonne, règle, raison en français, "
     "valeurs hors données personnelles) ; un rapport CSV par fichier dans rapports/quarantaine/.",
     "codes": "Libellés des listes de codes des contrats (expectations/contracts/codes.yml), pour dbt.",

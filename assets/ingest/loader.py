@@ -3,16 +3,19 @@
 For each file: hash, archive unchanged, read against its contract (reader.py), then apply it: its
 earlier version goes, its rows merge by the feed's policy (merge.py), its bad rows are quarantined and
 its ingestion logged. The caller of `Ingestor.apply` holds the transaction (one per feed batch, or one
-for a whole replay) and writes the quarantine reports once it commits. A file already loaded with the
-same hash changes nothing; a failed batch leaves the warehouse as it was and its files in the inbox.
+for a whole replay) and writes the quarantine reports once it commits. A file identical to the current
+version of its name changes nothing (an earlier version restores it); a re-send that would remove far
+more rows than it brings is held until the analyst accepts it; a failed batch leaves the warehouse as it
+was and its files in the inbox. Every file taken from the inbox has its journal row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +23,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from expectations.contract import Contract, FileInfo, all_contracts, communes_epci, feed_for
+from expectations.contract import Contract, all_contracts, communes_epci, feed_for
+from expectations.contract import contract as feed_contract
 from expectations.mapping import all_mappings
 
 from ..private import private_dir, private_file
 from ..settings import Settings
-from ..warehouse import scalar, transaction
+from ..warehouse import connect, scalar, transaction
 from . import archive
 from .dialect import FileRejected
 from .merge import merge_file
@@ -34,7 +38,7 @@ from .pseudonym import Key, KeyProblem, Pseudonymizer, load_key
 from .reader import QUARANTINE_SCHEMA, ReadResult, read
 from .schema import EXTRA_COLUMNS, prepare_warehouse
 
-LOADED, REJECTED, ALREADY = "chargé", "rejeté", "déjà chargé"
+LOADED, REJECTED, ALREADY, HELD = "chargé", "rejeté", "déjà chargé", "retenu"
 # Files read ahead while the previous ones are merged: reading is pure and mostly in Polars, which
 # releases the GIL, so on 2 cores it overlaps the DuckDB work (bounded, to bound memory).
 READ_AHEAD = 4
@@ -113,28 +117,33 @@ class Ingestor:
 
     def _refresh(self) -> None:
         """What the warehouse already holds, read once (and again after a rollback)."""
-        journal = self.con.execute("select fichier, sha256, statut from raw.journal_ingestion").fetchall()
-        self._loaded = {(f, h) for f, h, st in journal if st == LOADED}
+        journal = self.con.execute(
+            "select fichier, sha256, statut from raw.journal_ingestion order by debut"
+        ).fetchall()
+        self._versions = {(f, h) for f, h, st in journal if st == LOADED}
+        self._current = {f: h for f, h, st in journal if st == LOADED}  # the last loaded version of each name
         self._seen = {f for f, _, _ in journal}
         sirens = self.con.execute("select siren from raw.bailleurs").fetchall()
         self._bailleurs = frozenset(r[0] for r in sirens) or None
 
     def already_loaded(self, name: str, digest: str) -> bool:
-        return (name, digest) in self._loaded
+        """Identical to the current version of that name (an earlier version is loaded again)."""
+        return self._current.get(name) == digest
 
     def ingest_inbox_file(self, path: Path, contract: Contract) -> FileReport:
         """Archive, load, and take one file out of the inbox."""
         return self.ingest_inbox([(path, contract)])[0]
 
-    def ingest_inbox(self, files: list[tuple[Path, Contract]]) -> list[FileReport]:
+    def ingest_inbox(self, files: list[tuple[Path, Contract]], accepted: Collection[str] = ()) -> list[FileReport]:
         """Archive and load files in one transaction; they leave the inbox once it commits, so a
-        failure leaves the warehouse as it was and every file still to be loaded."""
+        failure leaves the warehouse as it was and every file still to be loaded. `accepted`: names whose
+        re-send the analyst confirmed (applied even when far shorter than the version they replace)."""
         # Loading the referential changes what later files are checked against: read those in turn.
         ahead = 0 if any(c.feed == "bailleurs" for _, c in files) else READ_AHEAD
         pool = ThreadPoolExecutor(max_workers=2)  # threads start only when a read is submitted
         try:
             with transaction(self.con, on_rollback=self._refresh):
-                reports = [self._take(*f) for f in self._read_ahead(files, pool, ahead)]
+                reports = [self._take(*f, f[0].name in accepted) for f in self._read_ahead(files, pool, ahead)]
         finally:
             pool.shutdown(cancel_futures=True)
         write_quarantine_reports(self.settings.reports, reports)
@@ -159,13 +168,40 @@ class Ingestor:
                 yield queue.popleft()
         yield from queue
 
-    def _take(self, path: Path, contract: Contract, data: bytes, digest: str, reading: Future | None) -> FileReport:
-        """Archive one inbox file and apply it, unless this very version is already loaded."""
+    def _take(
+        self, path: Path, contract: Contract, data: bytes, digest: str, reading: Future | None, accepted: bool = False
+    ) -> FileReport:
+        """Archive one inbox file and apply it, unless this very version is the current one."""
+        now, name = _utcnow(), path.name
+        already = self.already_loaded(name, digest)
+        restored = not already and (name, digest) in self._versions  # the replay must apply it again
+        archived = archive.store(self.settings.archive, contract.feed, name, data, digest, now, restored, accepted)
+        if already:
+            report = FileReport(
+                name, contract.feed, digest, ALREADY, message="identique à la version chargée : rien ne change"
+            )
+            _record(self.con, report, len(data), now, archived, dt.datetime.now())
+            return report
+        outcome = reading.result() if reading else None
+        return self.apply(name, data, digest, contract, now, archived, outcome, accepted)
+
+    def accept_archived(self, name: str) -> FileReport | None:
+        """Apply the held re-send of `name` from the archive (the caller holds the transaction); None when
+        the last version received under that name was not held."""
+        last = self.con.execute(
+            "select flux, sha256, archive, statut from raw.journal_ingestion where fichier = ? and statut in (?, ?) "
+            "order by debut desc limit 1",
+            [name, LOADED, HELD],
+        ).fetchall()
+        if not last or last[0][3] != HELD:
+            return None
+        feed, digest, rel, _ = last[0]
+        data = (self.settings.archive / rel).read_bytes()
+        if archive.sha256(data) != digest:
+            raise RuntimeError(f"archive altérée : {rel} ne correspond plus à son SHA-256")
         now = _utcnow()
-        archived = archive.store(self.settings.archive, contract.feed, path.name, data, digest, now)
-        if self.already_loaded(path.name, digest):
-            return FileReport(path.name, contract.feed, digest, ALREADY, message="fichier identique déjà chargé")
-        return self.apply(path.name, data, digest, contract, now, archived, reading.result() if reading else None)
+        archive.store(self.settings.archive, feed, name, data, digest, now, accepted=True)
+        return self.apply(name, data, digest, feed_contract(feed), now, rel, accepted=True)
 
     def read(self, name: str, data: bytes, contract: Contract) -> Outcome:
         """The file read against its contract and the referential, or why it is rejected (no warehouse
@@ -194,12 +230,19 @@ class Ingestor:
         received: dt.datetime,
         archived: str = "",
         outcome: Outcome | None = None,
+        accepted: bool = False,
     ) -> FileReport:
         """Load one file within the caller's transaction: its earlier version goes, its rows merge, its
-        quarantine and journal row are written. `outcome`: the file's `read`, when already done. The
-        caller writes the quarantine report (`write_quarantine_reports`) once the transaction commits."""
+        quarantine and journal row are written; a re-send far shorter than the version it replaces is held
+        instead, unless `accepted`. `outcome`: the file's `read`, when already done. The caller writes the
+        quarantine report (`write_quarantine_reports`) once the transaction commits."""
         start = dt.datetime.now()
         result, rejection = outcome or self.read(name, data, contract)
+        held = None if accepted or result is None else self._shrinks(name, contract, result.rows.height)
+        if held:
+            report = FileReport(name, contract.feed, digest, HELD, result.encoding, result.rows_read, message=held)
+            _record(self.con, report, len(data), received, archived, start)
+            return report
         if name in self._seen:
             _forget_earlier_version(self.con, name, contract, rejected=rejection is not None)
         if rejection is not None:
@@ -207,19 +250,39 @@ class Ingestor:
         else:
             assert result is not None
             report = _merged(self.con, name, digest, contract, received, result)
-        _record(self.con, report, contract.file_info(name), len(data), received, archived, start)
+        _record(self.con, report, len(data), received, archived, start)
         self._remember(report, contract)
         return report
+
+    def _shrinks(self, name: str, contract: Contract, rows: int) -> str | None:
+        """Why a re-send is held: it would replace the current version's rows (a name carrying a period
+        replaces its earlier version) with none, or far fewer (the `baisse_max_renvoi` setting)."""
+        date = contract.file_info(name).date
+        if date is None or name not in self._current:
+            return None
+        before = scalar(self.con, f"select count(*) from {contract.table} where _fichier = ?", [name])
+        if not before or rows >= before * (1 - self.settings.baisse_max_renvoi):
+            return None
+        return (
+            f"renvoi non appliqué : il remplacerait les {before} lignes de {contract.feed} du {date:%d/%m/%Y} "
+            f"chargées par la version actuelle par {_lines(rows)} (soit {_lines(before - rows)} en moins) ; "
+            f"fichier archivé. S'il est juste : observatoire run --accepter {name}"
+        )
 
     def _remember(self, report: FileReport, contract: Contract) -> None:
         """Keep what the warehouse holds, as seen in this transaction, for the next files."""
         self._seen.add(report.fichier)
         if report.statut == LOADED:
-            self._loaded.add((report.fichier, report.sha256))
+            self._versions.add((report.fichier, report.sha256))
+            self._current[report.fichier] = report.sha256
             if contract.feed == "bailleurs":
                 self._bailleurs = frozenset(
                     r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall()
                 )
+
+
+def _lines(n: int) -> str:
+    return f"{n} ligne{'s' if n > 1 else ''}"
 
 
 def _forget_earlier_version(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, rejected: bool) -> None:
@@ -304,14 +367,15 @@ def _merged(
 def _record(
     con: duckdb.DuckDBPyConnection,
     report: FileReport,
-    info: FileInfo,
     size: int,
     received: dt.datetime,
     archived: str,
     start: dt.datetime,
 ) -> None:
-    """The file's quarantine rows and its journal row."""
-    if report.quarantine.height:
+    """The file's quarantine rows and its journal row (with the date and landlord its name carries: the
+    feeds' coverage starts at their first file)."""
+    info = feed_contract(report.flux).file_info(report.fichier)
+    if report.quarantine is not None and report.quarantine.height:
         q = report.quarantine.with_columns(
             fichier=pl.lit(report.fichier),
             sha256=pl.lit(report.sha256),
@@ -373,6 +437,35 @@ def write_quarantine_report(folder: Path, name: str, quarantine: pl.DataFrame) -
     return path
 
 
+def settled(
+    files: list[tuple[Path, Contract]], seconds: float, say: Callable[[str], None]
+) -> list[tuple[Path, Contract]]:
+    """The files no longer being written: unchanged (size, modification time) for `seconds`. Only a run
+    with files modified that recently waits, until the newest is `seconds` old; a file that changed
+    meanwhile is said and left in the inbox for the next run."""
+
+    def signature(path: Path) -> tuple[int, int] | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    seen = {p: signature(p) for p, _ in files}
+    newest = max((s[1] / 1e9 for s in seen.values() if s), default=0.0)
+    wait = newest + seconds - time.time()
+    if wait <= 0:
+        return files
+    time.sleep(wait)
+    still = [(p, c) for p, c in files if seen[p] is not None and signature(p) == seen[p]]
+    for p in sorted({p for p, _ in files} - {p for p, _ in still}):
+        say(
+            f"{p.name} : en cours d'écriture (taille ou date de modification changée en {seconds:g} s) : laissé "
+            "dans la boîte de dépôt pour le prochain traitement"
+        )
+    return still
+
+
 def pending(inbox: Path) -> tuple[list[tuple[Path, Contract]], list[Path]]:
     """Inbox files in processing order (landlord referential first), and files matching no feed."""
     if not inbox.exists():
@@ -385,3 +478,22 @@ def pending(inbox: Path) -> tuple[list[tuple[Path, Contract]], list[Path]]:
         (known.append((p, c)) if c else unknown.append(p))
     known.sort(key=lambda pc: (pc[1].order, pc[0].name))
     return known, unknown
+
+
+def accept(settings: Settings, names: list[str], say: Callable[[str], None] = print) -> list[FileReport]:
+    """The analyst confirms held re-sends: each named file is applied, from the inbox when dropped again,
+    else its held version from the archive."""
+    with connect(settings.home, say=say) as con:
+        ingestor = Ingestor(con, settings, say=say)
+        inbox = {p.name: (p, c) for p, c in pending(settings.inbox)[0] if p.name in names}
+        reports = ingestor.ingest_inbox(list(inbox.values()), accepted=names)
+        archived = []
+        with transaction(con, on_rollback=ingestor._refresh):
+            for name in (n for n in names if n not in inbox):
+                report = ingestor.accept_archived(name)
+                if report is None:
+                    say(f"{name} : aucun renvoi retenu à accepter (ni dans la boîte de dépôt, ni en attente)")
+                else:
+                    archived.append(report)
+        write_quarantine_reports(settings.reports, archived)
+    return reports + archived

@@ -38,6 +38,7 @@ def replay(settings: Settings, say: Callable[[str], None] = print) -> tuple[list
                     contract(e.flux),
                     dt.datetime.fromisoformat(e.recu_le),
                     archived=e.chemin,
+                    accepted=bool(e.accepte_le),
                 )
             )
     write_quarantine_reports(settings.reports, reports)

@@ -11,7 +11,10 @@ import threading
 import time
 from pathlib import Path
 
-from assets.warehouse import writer_lock
+import duckdb
+import pytest
+
+from assets.warehouse import WarehouseBusy, connect, writer_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,3 +94,45 @@ def test_the_lock_is_reentrant_within_a_process_threads_included(tmp_path):
         timeout=60,
     )
     assert out.stdout.strip() == "taken"
+
+
+def _duckdb_holder(db: Path, seconds: float, read_only: bool = True) -> subprocess.Popen:
+    """Another program (here a Python with DuckDB, like a DuckDB shell or DBeaver) keeping the file open."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}, read_only={read_only}); "
+            f"print('open', flush=True); time.sleep({seconds})",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "open"
+    return proc
+
+
+def test_a_writer_waits_for_a_program_holding_the_warehouse_then_goes_on(tmp_path):
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+    holder = _duckdb_holder(tmp_path / "warehouse.duckdb", 2)
+    said = []
+    start = time.monotonic()
+    with connect(tmp_path, say=said.append, patience=60) as con:
+        waited = time.monotonic() - start
+        con.execute("create table t as select 1 as x")
+    holder.wait()
+    assert waited > 1.0
+    assert len(said) == 1 and f"ouvert par un autre programme (processus {holder.pid}, python" in said[0]
+    assert "attente de sa fermeture" in said[0]
+
+
+def test_a_program_holding_the_warehouse_too_long_stops_the_writer_with_a_french_error(tmp_path):
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+    holder = _duckdb_holder(tmp_path / "warehouse.duckdb", 60, read_only=False)
+    try:
+        with pytest.raises(WarehouseBusy, match=rf"toujours ouvert par un autre programme \(processus {holder.pid}"):
+            with connect(tmp_path, read_only=True, say=lambda m: None, patience=1):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -10,9 +11,11 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
+from assets.ingest import archive
 from assets.warehouse import writer_lock
-from tests.conftest import dump
+from tests.conftest import DEPOT, dump
 
 BIN = Path(sys.executable).parent
 
@@ -120,3 +123,139 @@ def test_runs_of_a_vanished_cli_process_are_marked_failed(tmp_path, monkeypatch)
     _fail_orphan_runs(instance)
     assert instance.get_run_by_id("orphan").status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("alive").status == dg.DagsterRunStatus.STARTED
+
+
+def test_run_stops_with_a_french_error_while_another_program_holds_the_warehouse(home, key_env):
+    db = home / "warehouse.duckdb"
+    duckdb.connect(str(db)).close()
+    (home / "observatoire.toml").write_text("attente_entrepot_secondes = 2\n")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('open', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        out = observatoire("run", "--home", str(home))
+    finally:
+        holder.kill()
+        holder.wait()
+    said = out.stdout + out.stderr
+    assert out.returncode == 2, said
+    assert f"ouvert par un autre programme (processus {holder.pid}, python" in out.stdout
+    assert "Erreur : l'entrepôt" in out.stderr and "toujours ouvert" in out.stderr
+    assert "Traceback" not in said
+    assert sorted(p.name for p in (home / "inbox").iterdir()) == sorted(p.name for p in DEPOT.iterdir())
+
+
+def test_a_run_that_waited_for_another_reports_only_its_own_loads(home, key_env, tmp_path):
+    go = tmp_path / "go"
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import time; from pathlib import Path
+        from assets.ingest.loader import Ingestor, pending
+        from assets.settings import load_settings
+        from assets.warehouse import connect, writer_lock
+        home = Path({str(home)!r}); settings = load_settings(home)
+        with writer_lock(home):
+            print("held", flush=True)
+            while not Path({str(go)!r}).exists():
+                time.sleep(0.1)
+            with connect(home) as con:
+                files = [(p, c) for p, c in pending(settings.inbox)[0] if c.feed in ("bailleurs", "sne_demandes")]
+                Ingestor(con, settings, say=lambda m: None).ingest_inbox(files)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert other.stdout.readline().strip() == "held"
+    log = tmp_path / "run.log"
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    with open(log, "w") as out:
+        run = subprocess.Popen([str(BIN / "observatoire"), "run", "--home", str(home)], env=env, stdout=out, stderr=out)
+    deadline = time.monotonic() + 120
+    while "attente de sa fin" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    go.touch()  # the other run loads its files while this one waits
+    assert other.wait(timeout=120) == 0
+    assert run.wait(timeout=600) == 0, log.read_text()
+    table = [
+        line.split()[:2]
+        for line in log.read_text().splitlines()
+        if line.split()[:1] in (["bailleurs"], ["sne_demandes"], ["sne_radiations"])
+    ]
+    assert table == [["sne_radiations", "2"]], log.read_text()
+
+
+def test_a_held_resend_is_reported_and_applied_with_accepter(home, key_env):
+    assert observatoire("run", "--home", str(home)).returncode == 0
+    name = "sne_demandes_20250131.csv"
+    header = (DEPOT / name).read_bytes().splitlines(keepends=True)[0]
+    (home / "inbox" / name).write_bytes(header)  # a re-send with no data row
+    shutil.copy(DEPOT / "sne_demandes_20250228.csv", home / "inbox")  # identical to the loaded version
+    out = observatoire("run", "--home", str(home))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert (
+        f"fichier retenu {name} : renvoi non appliqué : il remplacerait les 3 lignes de sne_demandes du 31/01/2025"
+        in out.stdout
+    )
+    assert f"observatoire run --accepter {name}" in out.stdout
+    assert "fichier déjà chargé sne_demandes_20250228.csv : identique à la version chargée" in out.stdout
+    assert not list((home / "inbox").iterdir())
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(3,)]
+    con.close()
+    accepted = observatoire("run", "--home", str(home), "--accepter", name)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert [line.split()[:2] for line in accepted.stdout.splitlines() if line.startswith("sne_demandes ")] == [
+        ["sne_demandes", "1"]
+    ]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(0,)]
+    con.close()
+
+
+def test_a_file_still_being_written_is_left_in_the_inbox(home, key_env, tmp_path):
+    name = "sne_radiations_20250331.csv"
+    target = home / "inbox" / name
+    target.unlink()
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen(  # a slow copy: a byte every 0.5 s until told to stop, then the rest
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import time; from pathlib import Path
+        data = {(DEPOT / name).read_bytes()!r}
+        with open({str(target)!r}, "wb", buffering=0) as f:
+            f.write(data[:200]); print("started", flush=True)
+            done = 200
+            while not Path({str(stop)!r}).exists() and done < len(data) - 1:
+                time.sleep(0.5); f.write(data[done:done + 1]); done += 1
+            f.write(data[done:])
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout.readline().strip() == "started"
+    try:
+        out = observatoire("run", "--home", str(home))
+    finally:
+        stop.touch()
+        writer.wait(timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"{name} : en cours d'écriture" in out.stdout
+    assert "laissé dans la boîte de dépôt pour le prochain traitement" in out.stdout
+    assert target.read_bytes() == (DEPOT / name).read_bytes()  # left whole for the next run
+    assert name not in [e.fichier for e in archive.entries(home / "archive")]
+    assert "sne_radiations_20250228.csv" in [e.fichier for e in archive.entries(home / "archive")]

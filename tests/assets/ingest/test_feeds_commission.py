@@ -11,7 +11,8 @@ import datetime as dt
 
 import pytest
 
-from assets.ingest.loader import LOADED, REJECTED
+from assets.ingest.loader import LOADED, REJECTED, accept
+from assets.settings import load_settings
 from tests.assets.ingest.fixture_homes import FixtureFolder
 from tests.assets.ingest.test_loader import ingest, pid, quarantine, query
 from tests.conftest import FIXTURE_NUMEROS, FIXTURES, PERSONAL_COLUMNS, warehouse_text
@@ -447,7 +448,7 @@ def test_engagements_cia_file_replaces_its_year_only(fresh):
     (home / "inbox" / "engagements_cia_2025.csv").write_text(  # the CIA revised: one commitment left
         "annee;bailleur_siren;reservataire;quota;taux_cible;source\n2025;*;*;Q1_PRIORITAIRES;0,3;avenant 2025\n"
     )
-    [report] = ingest(home)
+    [report] = accept(load_settings(home), ["engagements_cia_2025.csv"], say=lambda m: None)  # far shorter: confirmed
     assert (report.statut, report.lignes_chargees) == (LOADED, 1)
     assert query(home, "select annee, quota, taux_cible, source from raw.engagements_cia order by all") == [
         (2025, "Q1_PRIORITAIRES", 0.3, "avenant 2025"),

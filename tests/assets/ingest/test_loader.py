@@ -6,12 +6,13 @@ import datetime as dt
 import os
 import shutil
 import stat
+import time
 
 import duckdb
 import pytest
 
 from assets.ingest import archive, loader, merge
-from assets.ingest.loader import ALREADY, LOADED, REJECTED, Ingestor, pending
+from assets.ingest.loader import ALREADY, HELD, LOADED, REJECTED, Ingestor, pending
 from assets.ingest.pseudonym import Key, KeyProblem, hmac_python
 from assets.ingest.replay import replay
 from assets.ingest.schema import prepare_warehouse
@@ -27,6 +28,8 @@ from tests.conftest import (
     dump,
     warehouse_text,
 )
+
+REPLAY_VARIES = ("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")
 
 
 def ingest(home, **kw):
@@ -128,18 +131,23 @@ def test_quarantine_names_file_line_column_rule_and_french_reason(home, key_env)
     assert "date impossible" in text
 
 
-def test_reingesting_the_same_file_changes_nothing(home, key_env):
+def test_reingesting_the_same_file_changes_nothing_but_is_journaled(home, key_env):
     ingest(home)
-    before = dump(home / "warehouse.duckdb")
+    before = dump(home / "warehouse.duckdb", exclude_tables=("journal_ingestion",))
     drop(home, "sne_demandes_20250131.csv", "sne_radiations_20250228.csv")
     reports = ingest(home)
     assert [r.statut for r in reports] == [ALREADY, ALREADY]
-    assert dump(home / "warehouse.duckdb") == before
+    assert dump(home / "warehouse.duckdb", exclude_tables=("journal_ingestion",)) == before
     assert not list((home / "inbox").iterdir())
     assert len(archive.entries(home / "archive")) == 5
+    assert query(home, "select fichier from raw.journal_ingestion where statut = ? order by 1", [ALREADY]) == [
+        ("sne_demandes_20250131.csv",),
+        ("sne_radiations_20250228.csv",),
+    ]
 
 
 def test_resent_file_with_new_hash_replaces_its_rows(home, key_env):
+    (home / "observatoire.toml").write_text("baisse_max_renvoi = 0.5\n")  # one demand of 3 fewer: applied
     ingest(home)
     text = (DEPOT / "sne_demandes_20250131.csv").read_text().splitlines(keepends=True)
     (home / "inbox" / "sne_demandes_20250131.csv").write_text("".join(text[:-1]))  # one demand fewer
@@ -365,3 +373,86 @@ def test_a_feed_batch_read_ahead_loads_as_file_by_file(tmp_path, monkeypatch, ke
     assert homes["batch"] == homes["one_by_one"]
     statuses = {name: statut for name, statut, *_ in homes["batch"][0]}
     assert statuses["sne_demandes_20250331.csv"] == REJECTED and statuses["sne_demandes_20250228.csv"] == LOADED
+
+
+def _version(name: str, edit) -> bytes:
+    """A version of a depot file: its lines changed by `edit` (header first)."""
+    lines = (DEPOT / name).read_bytes().splitlines(keepends=True)
+    return b"".join(edit(lines))
+
+
+def test_an_empty_resend_is_held_archived_journaled_and_applied_once_accepted(home, key_env):
+    name = "sne_demandes_20250131.csv"
+    ingest(home)
+    before = dump(home / "warehouse.duckdb", exclude_tables=("journal_ingestion",))
+    empty = _version(name, lambda lines: lines[:1])
+    (home / "inbox" / name).write_bytes(empty)
+    [held] = ingest(home)
+    assert held.statut == HELD and held.lignes_chargees == 0
+    assert "remplacerait les 3 lignes de sne_demandes du 31/01/2025" in held.message
+    assert "--accepter sne_demandes_20250131.csv" in held.message
+    assert dump(home / "warehouse.duckdb", exclude_tables=("journal_ingestion",)) == before
+    assert not (home / "inbox" / name).exists()
+    [entry] = [e for e in archive.entries(home / "archive") if e.sha256 == held.sha256]
+    assert (home / "archive" / entry.chemin).read_bytes() == empty and not entry.accepte_le
+    assert query(home, "select statut, message from raw.journal_ingestion where sha256 = ?", [held.sha256]) == [
+        (HELD, held.message)
+    ]
+    # the analyst confirms: the held version, from the archive, replaces the month
+    [accepted] = loader.accept(load_settings(home), [name], say=lambda m: None)
+    assert accepted.statut == LOADED
+    assert query(home, "select count(*) from raw.sne_demandes where _date_fichier = '2025-01-31'") == [(0,)]
+    after = dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=("journal_ingestion",))
+    replay(load_settings(home), say=lambda m: None)
+    assert (
+        dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=("journal_ingestion",)) == after
+    )
+
+
+def test_a_resend_far_shorter_is_held_unless_accepted_from_the_inbox(home, key_env):
+    name = "sne_demandes_20250131.csv"
+    ingest(home)
+    shorter = _version(name, lambda lines: lines[:-1])  # 2 demands instead of 3: -33 %, past -20 %
+    (home / "inbox" / name).write_bytes(shorter)
+    [held] = ingest(home)
+    assert held.statut == HELD and "par 2 lignes (soit 1 ligne en moins)" in held.message
+    (home / "inbox" / name).write_bytes(shorter)
+    [accepted] = loader.accept(load_settings(home), [name], say=lambda m: None)
+    assert accepted.statut == LOADED and accepted.lignes_chargees == 2
+    assert not (home / "inbox" / name).exists()
+    said = []
+    assert loader.accept(load_settings(home), [name], say=said.append) == []
+    assert said == [f"{name} : aucun renvoi retenu à accepter (ni dans la boîte de dépôt, ni en attente)"]
+
+
+def test_resending_an_earlier_version_restores_it(home, key_env):
+    name = "sne_demandes_20250131.csv"
+    ingest(home)
+    state = ("journal_ingestion",)
+    v1 = dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=state)
+    (home / "inbox" / name).write_bytes(_version(name, lambda lines: [x.replace(b";12,5;", b";13,5;") for x in lines]))
+    [v2] = ingest(home)
+    assert v2.statut == LOADED
+    assert dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=state) != v1
+    shutil.copy(DEPOT / name, home / "inbox" / name)  # v1 again
+    [again] = ingest(home)
+    assert again.statut == LOADED
+    assert dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=state) == v1
+    replay(load_settings(home), say=lambda m: None)  # the archive replays to the same state
+    assert dump(home / "warehouse.duckdb", exclude_columns=REPLAY_VARIES, exclude_tables=state) == v1
+
+
+def test_files_left_alone_are_taken_and_only_recent_ones_make_the_run_wait(home):
+    files = pending(home / "inbox")[0]
+    old = time.time() - 60
+    for p, _ in files:
+        os.utime(p, (old, old))
+    start = time.monotonic()
+    assert loader.settled(files, 3, say=print) == files
+    assert time.monotonic() - start < 0.5  # nothing recent: no wait
+    just_written = files[1][0]
+    just_written.write_bytes(just_written.read_bytes())  # written now, then left alone
+    said = []
+    start = time.monotonic()
+    assert loader.settled(files, 2, say=said.append) == files
+    assert 1.5 < time.monotonic() - start < 3 and said == []
