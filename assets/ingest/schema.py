@@ -81,14 +81,18 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
 
 def _date_journal(con: duckdb.DuckDBPyConnection) -> None:
     """The journal of a warehouse made before it recorded each file's date and landlord (the feeds'
-    coverage starts at their first file: INDICATORS.md) gets them, from the names as the contracts read them."""
+    coverage starts at their first file: INDICATORS.md) gets them once, from the names as the contracts read
+    them; a journal that has them is left alone (this runs at every start of an ingestion)."""
+    have = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'journal_ingestion' and column_name = 'date_fichier'"
+    ).fetchone()[0]
+    if have:
+        return
     for column, kind in (("date_fichier", "date"), ("bailleur_siren", "varchar")):
-        con.execute(f"alter table raw.journal_ingestion add column if not exists {column} {kind}")
-    undated = con.execute(
-        "select distinct fichier, flux from raw.journal_ingestion where date_fichier is null"
-    ).fetchall()
+        con.execute(f"alter table raw.journal_ingestion add column {column} {kind}")
     contracts = {c.feed: c for c in all_contracts()}
-    for name, feed in undated:
+    for name, feed in con.execute("select distinct fichier, flux from raw.journal_ingestion").fetchall():
         contract = contracts.get(feed)
         if contract is None or contract.match(name) is None:
             continue
