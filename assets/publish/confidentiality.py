@@ -1,0 +1,168 @@
+"""Statistical confidentiality, applied once, in one place (INDICATORS.md, "three audiences";
+docs/confidentialite.md for partners).
+
+`publishable` takes the rows of one release (one quarter of `marts.fct_indicateurs`) and an audience, and
+returns the rows that audience may see, hidden rows as `secret` with empty valeur, numerateur and
+denominateur: the audience's scope and primary suppression (primary.py), then secondary suppression
+(secondary.py) over the additive relations of the release (relations.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ..dbt import DBT_DIR
+from ..settings import Settings
+from . import primary as P
+from .relations import candidates, cells, check
+from .secondary import suppress
+
+AUDIENCES = ("cil", "public")
+COLUMNS = [
+    "annee",
+    "trimestre",
+    "niveau_geo",
+    "code_geo",
+    "libelle_geo",
+    "indicateur",
+    "modalite",
+    "valeur",
+    "numerateur",
+    "denominateur",
+    "statut",
+]
+COUNTS = ("valeur", "numerateur", "denominateur")
+IDENTITIES = DBT_DIR / "seeds" / "indicateurs_identites.csv"
+CATALOGUE_COLUMNS = ["indicateur", "famille", "nature", "compte_de", "fenetre", "sensible"]
+
+
+def threshold(settings: Settings, audience: str) -> int:
+    if audience not in AUDIENCES:
+        raise ValueError(f"public inconnu : {audience!r} (attendu : {', '.join(AUDIENCES)})")
+    return settings.seuil_secret_cil if audience == "cil" else settings.seuil_secret_public
+
+
+def read_reference(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(catalogue, communes): the seeds `indicateurs` and `communes` as the warehouse holds them."""
+    return (
+        con.sql("select * from referentiels.indicateurs order by indicateur").pl(),
+        con.sql("select * from referentiels.communes order by code_insee").pl(),
+    )
+
+
+def read_identities(path: Path = IDENTITIES) -> pl.DataFrame:
+    """The identities seed (a count recurring as another indicator's component), as data-tested by dbt."""
+    return pl.read_csv(path, schema_overrides={c: pl.String for c in ("indicateur", "egal_a")})
+
+
+def _household_identities(identities: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """Identities whose other side is a household count (those make a dwelling indicator maskable)."""
+    households = catalogue.filter(pl.col("compte_de") != "logements").select(egal_a="indicateur")
+    return identities.join(households, on="egal_a", how="semi")
+
+
+def _state(
+    rows: pl.DataFrame, audience: str, t: int, catalogue: pl.DataFrame, communes: pl.DataFrame, identities: pl.DataFrame
+) -> pl.DataFrame:
+    """Each row with its catalogue columns, `_out`, `_locked` and `_primary` for this audience."""
+    r = rows.with_row_index("_id").join(catalogue.select(CATALOGUE_COLUMNS), on="indicateur", how="left")
+    r = P.audience_scope(r, audience, communes)
+    r = P.never_masked(r, audience, _household_identities(identities, catalogue))
+    return P.primary(r, audience, t)
+
+
+def relations(c: pl.DataFrame, communes: pl.DataFrame, identities: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(members of the relations between the cells `c` that hold, with their rest; the candidates dropped)."""
+    members = candidates(c, communes, identities)
+    verdict = check(members)
+    kept = members.join(verdict.filter("holds").select("rel", "reste"), on="rel")
+    return kept, verdict.filter(~pl.col("holds")).select("rel")
+
+
+def hidden_rows(
+    rows: pl.DataFrame,
+    audience: str,
+    settings: Settings,
+    catalogue: pl.DataFrame,
+    communes: pl.DataFrame,
+    identities: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Every row of the release with `_id` (its position), `_out` (not for this audience), `_primary`,
+    `_hidden` (primary or secondary) and `_locked` (published as it is)."""
+    identities = read_identities() if identities is None else identities
+    t = threshold(settings, audience)
+    r = _state(rows, audience, t, catalogue, communes, identities)
+    c = cells(r)
+    members, _ = relations(c, communes, identities)
+    per_row = c.group_by("_id").agg(_cells=pl.len())
+    state = r.join(per_row, on="_id", how="left").select(
+        "_id",
+        "indicateur",
+        "niveau_geo",
+        "code_geo",
+        "modalite",
+        "_out",
+        "_locked",
+        _hidden=pl.col("_primary") | pl.col("_out"),
+        _cells=pl.col("_cells").fill_null(0),
+    )
+    state = suppress(members, state, t)
+    return state.join(r.select("_id", "_primary"), on="_id")
+
+
+def publishable(
+    rows: pl.DataFrame,
+    audience: str,
+    settings: Settings,
+    catalogue: pl.DataFrame,
+    communes: pl.DataFrame,
+    identities: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The rows `audience` may see, in the order and columns of `rows`; a hidden row is `secret` with empty
+    counts, except a row already `non_calculable` or `sans_objet`, which keeps its statut and loses its
+    counts."""
+    state = hidden_rows(rows, audience, settings, catalogue, communes, identities)
+    out = rows.with_row_index("_id").join(state.select("_id", "_out", "_hidden"), on="_id", how="left")
+    hide = pl.col("_hidden")
+    return (
+        out.filter(~pl.col("_out"))
+        .sort("_id")
+        .with_columns(
+            [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in COUNTS]
+            + [pl.when(hide & (pl.col("statut") == "ok")).then(pl.lit("secret")).otherwise("statut").alias("statut")]
+        )
+        .select(rows.columns)
+    )
+
+
+def secret_shares(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int, settings: Settings) -> dict:
+    """{audience: (secret rows, secret + ok rows, seconds)} for one release: what the docs report."""
+    import time
+
+    rows = con.sql(
+        "select * from marts.fct_indicateurs where annee = ? and trimestre = ?", params=[annee, trimestre]
+    ).pl()
+    catalogue, communes = read_reference(con)
+    out = {}
+    for audience in AUDIENCES:
+        start = time.perf_counter()
+        statut = publishable(rows, audience, settings, catalogue, communes)["statut"]
+        elapsed = time.perf_counter() - start
+        out[audience] = ((statut == "secret").sum(), statut.is_in(["secret", "ok"]).sum(), elapsed)
+    return out
+
+
+if __name__ == "__main__":  # python -m assets.publish.confidentiality <home> <AAAA> <T>
+    import sys
+
+    from ..settings import load_settings
+    from ..warehouse import connect
+
+    home, annee, trimestre = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    settings = load_settings(home)
+    with connect(settings.home, read_only=True) as con:
+        for audience, (secret, shown, seconds) in secret_shares(con, annee, trimestre, settings).items():
+            print(f"{audience} : {secret} cellules secrètes sur {shown} ({secret / shown:.1%}), {seconds:.2f} s")

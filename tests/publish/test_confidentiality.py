@@ -1,0 +1,355 @@
+"""Statistical confidentiality (assets/publish/confidentiality.py) on hand-made releases whose answer is
+known, then on the last release of a generated territory for both audiences."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from assets.publish.confidentiality import AUDIENCES, hidden_rows, publishable, read_identities, read_reference
+from assets.publish.relations import candidates, cells, check
+from assets.settings import Settings
+from pipelines.generator.api import generate
+from tests.conftest import TEST_KEY_HEX
+
+EPCI = "240600585"
+SETTINGS = Settings(home=None)
+CIL, PUBLIC = SETTINGS.seuil_secret_cil, SETTINGS.seuil_secret_public
+
+# A small catalogue: the columns confidentiality reads.
+CATALOGUE = pl.DataFrame(
+    [
+        ("N", "N", "compte", "somme", "menages", "trimestre", False),
+        ("N_r4q", "N", "compte", "somme", "menages", "r4q", False),
+        ("L", "L", "compte", "somme", "logements", "date_t", False),
+        ("S", "S", "part", "rapport", "menages", "trimestre", False),
+        ("M", "M", "duree", "mediane", "menages", "trimestre", False),
+        ("X", "X", "part", "rapport", "menages", "trimestre", True),
+        ("Q1", "Q1", "part", "rapport", "menages", "ytd", True),
+        ("C1", "C1", "part", "rapport", "menages", "trimestre", False),
+        ("R1_alerte", "R1", "drapeau", "max", "residences", "36m", False),
+        ("R1_vacance", "R1", "part", "rapport", "logements", "date_t", False),
+        ("S1_baux", "S1", "compte", "somme", "menages", "mois", True),
+    ],
+    schema=["indicateur", "famille", "nature", "agregat", "compte_de", "fenetre", "sensible"],
+    orient="row",
+)
+# Three communes in their own sector, two in a sector of small communes.
+COMMUNES = pl.DataFrame(
+    {
+        "code_insee": ["A", "B", "C", "P1", "P2"],
+        "nom": ["A", "B", "C", "P1", "P2"],
+        "code_secteur": ["A", "B", "C", "PETITES", "PETITES"],
+        "libelle_secteur": ["A", "B", "C", "Petites", "Petites"],
+    }
+)
+# S's denominateur is N's count (the identities seed's format).
+IDENTITIES = pl.DataFrame(
+    {"indicateur": ["S"], "composante": ["denominateur"], "egal_a": ["N"], "composante_egal_a": ["valeur"]}
+)
+
+
+def row(ind, niveau, code, valeur=None, num=None, den=None, modalite="ensemble", statut="ok") -> dict:
+    if valeur is not None and num is None and den is None:
+        num = valeur  # a count: numerateur = the count
+    return dict(
+        annee=2026,
+        trimestre=3,
+        niveau_geo=niveau,
+        code_geo=code,
+        libelle_geo=code,
+        indicateur=ind,
+        modalite=modalite,
+        valeur=None if valeur is None else float(valeur),
+        numerateur=None if num is None else float(num),
+        denominateur=None if den is None else float(den),
+        statut=statut,
+    )
+
+
+def share(ind, niveau, code, num, den, **kw) -> dict:
+    return row(ind, niveau, code, valeur=num / den if den else None, num=num, den=den, **kw)
+
+
+def release(*rows: dict) -> pl.DataFrame:
+    return pl.DataFrame(
+        list(rows), schema_overrides={"valeur": pl.Float64, "numerateur": pl.Float64, "denominateur": pl.Float64}
+    )
+
+
+def publish(rows: pl.DataFrame, audience: str, settings: Settings = SETTINGS) -> pl.DataFrame:
+    return publishable(rows, audience, settings, CATALOGUE, COMMUNES, IDENTITIES)
+
+
+def status(out: pl.DataFrame, ind: str, code: str, modalite: str = "ensemble") -> str | None:
+    hit = out.filter((pl.col("indicateur") == ind) & (pl.col("code_geo") == code) & (pl.col("modalite") == modalite))
+    return hit["statut"].item() if hit.height else None
+
+
+def epci_and_communes(ind: str, values: dict[str, int], modalite: str = "ensemble") -> list[dict]:
+    return [row(ind, "EPCI", EPCI, sum(values.values()), modalite=modalite)] + [
+        row(ind, "COMMUNE", c, v, modalite=modalite) for c, v in values.items()
+    ]
+
+
+# --- primary suppression -------------------------------------------------------------------------------
+
+
+def test_a_household_count_under_the_public_threshold_is_secret_and_empty():
+    rows = release(row("N", "EPCI", EPCI, PUBLIC - 1))
+    public = publish(rows, "public").row(0, named=True)
+    assert public["statut"] == "secret"
+    assert public["valeur"] is None and public["numerateur"] is None and public["denominateur"] is None
+    assert publish(rows, "cil")["statut"].item() == "ok"  # above the CIL's threshold
+
+
+def test_a_household_count_under_the_cil_threshold_is_secret_for_the_cil():
+    out = publish(release(row("N", "EPCI", EPCI, CIL - 1)), "cil")
+    assert out["statut"].item() == "secret" and out["valeur"].item() is None
+
+
+def test_a_share_is_secret_when_its_numerator_or_denominator_is_small_but_not_for_a_zero_numerator():
+    rows = release(
+        share("S", "BAILLEUR", "b1", 3, 40),  # small numerator
+        share("S", "BAILLEUR", "b2", 0, 40),  # zero: published
+        share("S", "BAILLEUR", "b3", 2, 3),  # small denominator
+        share("S", "BAILLEUR", "b4", 20, 40),
+    )
+    out = publish(rows, "cil")
+    assert [status(out, "S", b) for b in ("b1", "b2", "b3", "b4")] == ["secret", "ok", "secret", "ok"]
+
+
+def test_a_median_over_fewer_observations_than_the_threshold_is_secret():
+    rows = release(row("M", "BAILLEUR", "b1", 12.5, den=PUBLIC - 1), row("M", "BAILLEUR", "b2", 14.0, den=PUBLIC))
+    out = publish(rows, "public")
+    assert status(out, "M", "b1") == "secret" and status(out, "M", "b2") == "ok"
+    assert status(publish(rows, "cil"), "M", "b1") == "ok"
+
+
+def test_dwelling_counts_are_never_masked():
+    rows = release(*epci_and_communes("L", {"A": 1, "B": 0, "C": 40}))
+    for audience in AUDIENCES:
+        out = publish(rows, audience)
+        assert set(out["statut"]) == {"ok"}, audience
+        assert out.filter(pl.col("code_geo") == "A")["valeur"].item() == 1
+
+
+def test_rows_already_not_computable_keep_their_statut_and_lose_a_small_count():
+    rows = release(
+        row("S", "BAILLEUR", "b1", den=2, statut="non_calculable"), row("S", "BAILLEUR", "b2", statut="sans_objet")
+    )
+    out = publish(rows, "cil")
+    assert out["statut"].to_list() == ["non_calculable", "sans_objet"]
+    assert out["denominateur"].to_list() == [None, None]
+
+
+def test_thresholds_come_from_settings():
+    rows = release(row("N", "EPCI", EPCI, 15))
+    assert publish(rows, "public")["statut"].item() == "ok"
+    strict = Settings(home=None, seuil_secret_public=20, seuil_secret_cil=16)
+    assert publish(rows, "public", strict)["statut"].item() == "secret"
+    assert publish(rows, "cil", strict)["statut"].item() == "secret"
+
+
+# --- who sees what ---------------------------------------------------------------------------------------
+
+
+def test_institutional_rows_are_never_masked_for_the_cil():
+    rows = release(
+        share("Q1", "BAILLEUR", "b1", 1, 2, modalite="reservataire=COLTER"),
+        share("Q1", "RESERVATAIRE", "COLTER", 1, 2),
+        share("C1", "BAILLEUR", "b1", 1, 3, modalite="decision=ATTRIBUTION"),
+        share("C1", "COMMUNE", "A", 1, 3, modalite="decision=ATTRIBUTION"),
+    )
+    cil = publish(rows, "cil")
+    assert status(cil, "Q1", "b1", "reservataire=COLTER") == "ok" and status(cil, "Q1", "COLTER") == "ok"
+    assert status(cil, "C1", "b1", "decision=ATTRIBUTION") == "ok"
+    assert status(cil, "C1", "A", "decision=ATTRIBUTION") == "secret"  # C1 is institutional by landlord only
+    public = publish(rows, "public")
+    # the quotas by landlord and réservataire are public, under the count thresholds
+    assert status(public, "Q1", "b1", "reservataire=COLTER") == "secret"
+
+
+def test_cells_that_institutional_rows_determine_are_published_for_the_cil():
+    # the EPCI's C1 numerator (3) is small, but the landlords' rows, never masked, sum to it
+    rows = release(
+        share("C1", "EPCI", EPCI, 3, 40, modalite="decision=ATTRIBUTION"),
+        share("C1", "BAILLEUR", "b1", 1, 20, modalite="decision=ATTRIBUTION"),
+        share("C1", "BAILLEUR", "b2", 2, 20, modalite="decision=ATTRIBUTION"),
+    )
+    assert set(publish(rows, "cil")["statut"]) == {"ok"}
+    assert status(publish(rows, "public"), "C1", EPCI, "decision=ATTRIBUTION") == "secret"
+
+
+def test_the_residence_watch_is_flags_for_the_cil_and_absent_for_the_public():
+    rows = release(
+        row("R1_alerte", "RESIDENCE", "b1:R1", 1, modalite="motif=VACANCE"),
+        share("R1_vacance", "RESIDENCE", "b1:R1", 3, 30),
+    )
+    assert publish(rows, "cil")["indicateur"].to_list() == ["R1_alerte"]
+    assert publish(rows, "public").height == 0
+
+
+def test_the_monthly_follow_up_table_is_never_released():
+    rows = release(row("S1_baux", "EPCI", EPCI, 40, modalite="mois=2026-07"), row("N", "EPCI", EPCI, 40))
+    for audience in AUDIENCES:
+        assert publish(rows, audience)["indicateur"].to_list() == ["N"]
+
+
+def test_sensitive_attributes_are_published_at_epci_level_only_for_the_public():
+    rows = release(
+        *epci_and_communes("N", {"A": 20, "B": 30, "C": 40}, modalite="prioritaire=OUI"),
+        share("X", "EPCI", EPCI, 20, 90),
+        share("X", "COMMUNE", "A", 12, 20),
+    )
+    public = publish(rows, "public")
+    assert public["niveau_geo"].unique().to_list() == ["EPCI"]
+    assert publish(rows, "cil").height == rows.height
+
+
+def test_a_sensitive_share_of_zero_or_one_hundred_percent_is_secret_for_the_public():
+    rows = release(
+        share("X", "EPCI", EPCI, 0, 90),
+        share("X", "BAILLEUR", "b1", 30, 30),
+        share("Q1", "BAILLEUR", "b1", 0, 30, modalite="reservataire=COLTER"),
+    )
+    public = publish(rows, "public")
+    assert status(public, "X", EPCI) == "secret"
+    assert status(public, "Q1", "b1", "reservataire=COLTER") == "ok"  # a quota, public under the thresholds
+    assert status(publish(rows, "cil"), "X", EPCI) == "ok"
+
+
+def test_a_commune_of_a_multi_commune_sector_falls_back_to_its_sector_for_the_public():
+    rows = release(
+        *epci_and_communes("N", {"A": 50, "P1": 30, "P2": 20}),
+        row("N", "SECTEUR", "PETITES", 50),
+    )
+    public = publish(rows, "public")
+    assert set(public["code_geo"]) == {EPCI, "A", "PETITES"}
+    assert set(public["statut"]) == {"ok"}
+    assert set(publish(rows, "cil")["code_geo"]) == {EPCI, "A", "P1", "P2", "PETITES"}
+
+
+# --- secondary suppression -------------------------------------------------------------------------------
+
+
+def test_a_single_hidden_commune_gets_a_complement_so_the_epci_total_does_not_reveal_it():
+    rows = release(*epci_and_communes("N", {"A": 3, "B": 30, "C": 27}))
+    out = publish(rows, "cil")
+    assert [status(out, "N", c) for c in (EPCI, "A", "B", "C")] == ["ok", "secret", "ok", "secret"]
+
+
+def test_hidden_cells_of_a_relation_sum_to_at_least_the_threshold():
+    # A (1) and B (2) are hidden for being small; together 3 < 5, so C, the smallest published, joins them
+    rows = release(*epci_and_communes("N", {"A": 1, "B": 2, "C": 27, "P1": 40}))
+    out = publish(rows, "cil")
+    assert [status(out, "N", c) for c in ("A", "B", "C", "P1")] == ["secret", "secret", "secret", "ok"]
+
+
+def test_a_hidden_commune_is_protected_inside_its_typologies_too():
+    rows = release(
+        *epci_and_communes("N", {"A": 40, "B": 30}),
+        row("N", "COMMUNE", "A", 2, modalite="typologie=T1"),
+        row("N", "COMMUNE", "A", 38, modalite="typologie=T2"),
+    )
+    out = publish(rows, "cil")
+    # T1 hidden; T2 alone would give it away from A's total: T2 is hidden too
+    assert status(out, "N", "A", "typologie=T1") == "secret" and status(out, "N", "A", "typologie=T2") == "secret"
+
+
+def test_a_count_hidden_in_one_row_is_hidden_where_it_recurs():
+    # C's count (27) is a complement; it recurs as the denominator of S at C: S at C is hidden too
+    rows = release(
+        *epci_and_communes("N", {"A": 3, "B": 30, "C": 27}),
+        share("S", "COMMUNE", "C", 10, 27),
+        share("S", "COMMUNE", "B", 10, 30),
+    )
+    out = publish(rows, "cil")
+    assert status(out, "N", "C") == "secret" and status(out, "S", "C") == "secret"
+    assert status(out, "S", "B") == "ok"
+
+
+def test_a_window_longer_than_the_quarter_bounds_a_hidden_quarter_count():
+    # the quarter's 2 is hidden; the R4Q's 6 would pin it within [0, 6]: narrower than the public's 11
+    rows = release(row("N", "EPCI", EPCI, 2), row("N_r4q", "EPCI", EPCI, PUBLIC - 5))
+    assert set(publish(rows, "public")["statut"]) == {"secret"}
+
+
+def test_relations_that_do_not_hold_on_the_release_are_dropped():
+    rows = release(row("N", "EPCI", EPCI, 100), row("N", "COMMUNE", "A", 3), row("N", "COMMUNE", "B", 30))
+    r = rows.with_row_index("_id").join(CATALOGUE, on="indicateur")
+    verdict = check(candidates(cells(r), COMMUNES, IDENTITIES))
+    assert verdict["holds"].to_list() == [False]
+    # EPCI ≠ Σ communes here: hiding A needs no complement
+    assert [status(publish(rows, "cil"), "N", c) for c in (EPCI, "A", "B")] == ["ok", "secret", "ok"]
+
+
+# --- on a generated territory ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def last_release(tmp_path_factory):
+    """(rows of the last quarter, catalogue, communes) of a small generated territory after the main job."""
+    home = tmp_path_factory.mktemp("home")
+    generate(home / "inbox", seed=5, scale=0.05, debut="2025-10", fin="2026-01")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OBSERVATOIRE_HOME", str(home))
+        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+        from assets.dbt import ensure_manifest
+
+        ensure_manifest()
+        from pipelines.definitions import defs
+        from pipelines.jobs import MAIN_JOB
+
+        assert defs.resolve_job_def(MAIN_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.sql(
+            "select * from marts.fct_indicateurs where (annee, trimestre) = "
+            "(select max((annee, trimestre)) from marts.fct_indicateurs)"
+        ).pl()
+        return (rows, *read_reference(con))
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_no_published_household_count_is_below_the_audience_threshold(last_release, audience):
+    rows, catalogue, communes = last_release
+    out = publishable(rows, audience, SETTINGS, catalogue, communes).join(catalogue, on="indicateur")
+    threshold = CIL if audience == "cil" else PUBLIC
+    households = out.filter((pl.col("compte_de") != "logements") & (pl.col("nature") == "compte"))
+    assert households.filter(pl.col("valeur") < threshold).height == 0
+    secret = out.filter(pl.col("statut") == "secret")
+    assert secret.height > 0
+    assert (
+        secret.select(pl.any_horizontal(pl.col("valeur", "numerateur", "denominateur").is_not_null()).any()).item()
+        is False
+    )
+    assert out.columns[: len(rows.columns)] == rows.columns
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_no_relation_is_left_with_a_single_hidden_cell_that_another_could_protect(last_release, audience):
+    rows, catalogue, communes = last_release
+    identities = read_identities()
+    state = hidden_rows(rows, audience, SETTINGS, catalogue, communes, identities)
+    r = rows.with_row_index("_id").join(catalogue, on="indicateur", how="left")
+    members = candidates(cells(r), communes, identities)
+    kept = members.join(check(members).filter("holds"), on="rel").join(state, on="_id")
+    per = kept.group_by("rel").agg(
+        hidden=pl.col("_hidden").sum() + (pl.col("reste").first() > 0),
+        free=(~pl.col("_hidden") & ~pl.col("_locked")).sum(),
+    )
+    assert per.filter((pl.col("hidden") == 1) & (pl.col("free") > 0)).height == 0
+    assert state["_primary"].sum() > 0 and state["_hidden"].sum() > state["_primary"].sum()
+
+
+def test_same_table_hides_same_cells(last_release):
+    rows, catalogue, communes = last_release
+    key = ["niveau_geo", "code_geo", "indicateur", "modalite"]
+    first = publishable(rows, "public", SETTINGS, catalogue, communes).sort(key)
+    again = publishable(rows.reverse(), "public", SETTINGS, catalogue, communes).sort(key)
+    assert first.equals(again)
