@@ -106,11 +106,11 @@ def hidden_rows(
         "modalite",
         "_out",
         "_locked",
+        "_primary",
         _hidden=pl.col("_primary") | pl.col("_out"),
         _cells=pl.col("_cells").fill_null(0),
     )
-    state = suppress(members, state, t)
-    return state.join(r.select("_id", "_primary"), on="_id")
+    return suppress(members, state, t)
 
 
 def publishable(

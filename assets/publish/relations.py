@@ -151,7 +151,8 @@ def candidates(c: pl.DataFrame, communes: pl.DataFrame, seed: pl.DataFrame) -> p
 
 def check(members: pl.DataFrame) -> pl.DataFrame:
     """(rel, reste, holds) of each candidate: Σ parts = total within 1e-9, or ≤ it for a window (its
-    rest ≥ 0 is the earlier quarters); a cross-indicator cut holds only if all its relations do."""
+    rest ≥ 0 is the earlier quarters), in every relation of its family (same kind, indicators, component
+    and cut, any territory and modalite)."""
     per = members.group_by("rel", "fam").agg(
         total=pl.col("v").filter("total").sum(),
         parts=pl.col("v").filter(~pl.col("total")).sum(),
@@ -161,7 +162,7 @@ def check(members: pl.DataFrame) -> pl.DataFrame:
     exact = pl.col("reste").abs() <= TOLERANCE
     holds = pl.when(pl.col("kind") == "fenetre").then(pl.col("reste") >= -TOLERANCE).otherwise(exact)
     per = per.with_columns(holds=holds & (pl.col("n_parts") > 0))
-    family_holds = pl.when(pl.col("kind") == "croise").then(pl.col("holds").all().over("fam")).otherwise(True)
-    return per.with_columns(holds=pl.col("holds") & family_holds, reste=pl.col("reste").clip(lower_bound=0)).select(
-        "rel", "reste", "holds"
-    )
+    # A relation that holds where its family fails elsewhere holds by coincidence (an empty sector, a zero
+    # band): kept, it would tell the readers that the missing part is 0.
+    family_holds = pl.col("holds").all().over("fam")
+    return per.select("rel", reste=pl.col("reste").clip(lower_bound=0), holds=family_holds)

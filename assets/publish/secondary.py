@@ -21,8 +21,10 @@ def _unprotected(members: pl.DataFrame, state: pl.DataFrame, threshold: int) -> 
     per = m.group_by("rel").agg(
         n_hidden=pl.col("_hidden").sum() + (pl.col("reste").first() > 0).cast(pl.UInt32),
         hidden_sum=pl.col("v").filter("_hidden").sum() + pl.col("reste").first(),
+        largest_primary=pl.col("v").filter(pl.col("_hidden") & pl.col("_primary")).max().fill_null(0),
     )
-    weak = per.filter((pl.col("n_hidden") >= 1) & ((pl.col("n_hidden") == 1) | (pl.col("hidden_sum") < threshold)))
+    few = (pl.col("n_hidden") == 1) | (pl.col("hidden_sum") - pl.col("largest_primary") < threshold)
+    weak = per.filter((pl.col("n_hidden") >= 1) & few)
     return m.join(weak, on="rel", how="semi")
 
 

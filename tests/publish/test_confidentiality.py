@@ -248,6 +248,13 @@ def test_hidden_cells_of_a_relation_sum_to_at_least_the_threshold():
     assert [status(out, "N", c) for c in ("A", "B", "C", "P1")] == ["secret", "secret", "secret", "ok"]
 
 
+def test_each_small_cell_has_other_hidden_cells_worth_the_threshold_beside_it():
+    # A (3) and B (4) sum to 7 ≥ 5, but beside B, A leaves only 3 to hide it: C, the smallest published, joins
+    rows = release(*epci_and_communes("N", {"A": 3, "B": 4, "C": 27, "P1": 40}))
+    out = publish(rows, "cil")
+    assert [status(out, "N", c) for c in ("A", "B", "C", "P1")] == ["secret", "secret", "secret", "ok"]
+
+
 def test_a_hidden_commune_is_protected_inside_its_typologies_too():
     rows = release(
         *epci_and_communes("N", {"A": 40, "B": 30}),
@@ -284,6 +291,18 @@ def test_relations_that_do_not_hold_on_the_release_are_dropped():
     assert verdict["holds"].to_list() == [False]
     # EPCI ≠ Σ communes here: hiding A needs no complement
     assert [status(publish(rows, "cil"), "N", c) for c in (EPCI, "A", "B")] == ["ok", "secret", "ok"]
+
+
+def test_a_relation_that_holds_only_by_coincidence_is_dropped():
+    # EPCI = Σ communes fails for T1: for T2 it holds only because the missing commune has none
+    rows = release(
+        row("N", "EPCI", EPCI, 50, modalite="typologie=T1"),
+        row("N", "EPCI", EPCI, 40, modalite="typologie=T2"),
+        *[row("N", "COMMUNE", c, 20, modalite=f"typologie={t}") for c in ("A", "B") for t in ("T1", "T2")],
+    )
+    r = rows.with_row_index("_id").join(CATALOGUE, on="indicateur")
+    verdict = check(candidates(cells(r), COMMUNES, IDENTITIES))
+    assert verdict.height == 2 and not verdict["holds"].any()
 
 
 # --- on a generated territory ----------------------------------------------------------------------------
