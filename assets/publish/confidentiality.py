@@ -21,19 +21,6 @@ from .relations import candidates, cells, check
 from .secondary import suppress
 
 AUDIENCES = ("cil", "public")
-COLUMNS = [
-    "annee",
-    "trimestre",
-    "niveau_geo",
-    "code_geo",
-    "libelle_geo",
-    "indicateur",
-    "modalite",
-    "valeur",
-    "numerateur",
-    "denominateur",
-    "statut",
-]
 COUNTS = ("valeur", "numerateur", "denominateur")
 IDENTITIES = DBT_DIR / "seeds" / "indicateurs_identites.csv"
 CATALOGUE_COLUMNS = ["indicateur", "famille", "nature", "compte_de", "fenetre", "sensible"]
@@ -82,16 +69,11 @@ def relations(c: pl.DataFrame, communes: pl.DataFrame, identities: pl.DataFrame)
     return kept, verdict.filter(~pl.col("holds")).select("rel")
 
 
-def hidden_rows(
-    rows: pl.DataFrame,
-    audience: str,
-    settings: Settings,
-    catalogue: pl.DataFrame,
-    communes: pl.DataFrame,
-    identities: pl.DataFrame | None = None,
-) -> pl.DataFrame:
+def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *reference: pl.DataFrame | None) -> pl.DataFrame:
     """Every row of the release with `_id` (its position), `_out` (not for this audience), `_primary`,
-    `_hidden` (primary or secondary) and `_locked` (published as it is)."""
+    `_hidden` (primary or secondary) and `_locked` (published as it is); `reference` is (catalogue, communes)
+    and optionally the identities (else the seed's)."""
+    catalogue, communes, identities = (*reference, None)[:3]
     identities = read_identities() if identities is None else identities
     t = threshold(settings, audience)
     r = _state(rows, audience, t, catalogue, communes, identities)
