@@ -28,7 +28,7 @@ def release(warehouse):
         ).pl()
         catalogue = con.sql("select * from referentiels.indicateurs").pl()
         communes = con.sql("select * from referentiels.communes").pl()
-        declared = con.sql(
+        declared = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'referentiels' and table_name = 'indicateurs_identites'"
         ).fetchone()[0]
