@@ -32,6 +32,7 @@ COMPONENTS = {
 }
 GEO_DIM = {"COMMUNE": "commune", "SECTEUR": "secteur", "BAILLEUR": "bailleur", "RESERVATAIRE": "reservataire"}
 GEO_DIM |= {"RESIDENCE": "residence"}
+GEO_DIMS = {*GEO_DIM.values(), "commune>secteur"}  # a commune within its sector
 WIDE_WINDOWS = ("r4q", "ytd", "12m")
 EXACT = 1e-9  # a relation holds when |Σ parts − total| ≤ EXACT on the unsuppressed release
 PINNED = 0.5  # counts are integers: an interval narrower than this leaves one value
@@ -145,7 +146,7 @@ def candidate_relations(
             # somewhere proves nothing)
             totals = by_family[(famille[ind], parent)]
             shared = [(ind, c[1], "denominateur") for c in children if (ind, c[1], "denominateur") in cells]
-            if comp == "numerateur" and dim not in GEO_DIM.values() and shared:
+            if comp == "numerateur" and dim not in GEO_DIMS and shared:
                 totals = totals + shared[:1]
                 origine = f"{ind}.denominateur commun sur {dim}"
                 out += [Relation(((d, 1.0), (shared[0], -1.0)), "eq", origine, partout=True) for d in shared[1:]]

@@ -204,3 +204,29 @@ def test_kept_relations_hold_and_a_non_additive_indicator_is_dropped():
         sorted(r.origine for r in kept)
         == ["D1.valeur = somme sur commune"] * 3 + ["D1.valeur = somme sur typologie"] * 3
     )
+
+
+def test_the_parts_of_a_share_cut_without_its_total_add_up_to_their_common_denominator(seuil):
+    # C1: candidates examined by decision, over all candidates examined; two small communes of one sector
+    c1 = [
+        row("C1", "COMMUNE", code, f"decision={d}", n / den, n, den)
+        for code, counts in (
+            ("06017", {"ATTRIBUTION": 9, "NON_ATTRIBUTION": 2}),
+            ("06022", {"ATTRIBUTION": 6, "NON_ATTRIBUTION": 5}),
+        )
+        for den in [sum(counts.values())]
+        for d, n in counts.items()
+    ]
+    before = release(c1)
+    truth = count_cells(before, CATALOGUE)
+    kept, _ = select(candidate_relations(truth, CATALOGUE, COMMUNES, NO_IDENTITY, 2), truth)
+    assert sorted({r.origine for r in kept}) == [
+        "C1.denominateur = somme de C1.numerateur sur decision",
+        "C1.denominateur commun sur decision",
+    ]  # two communes of one sector share no denominator, even when equal (11)
+    result = audit(
+        before, hide(before, ("C1", "06017", "decision=NON_ATTRIBUTION")), CATALOGUE, COMMUNES, NO_IDENTITY, seuil
+    )
+    assert interval(result, "C1", "commune=06017,decision=NON_ATTRIBUTION", "numerateur") == (2, 2)  # 11 − 9
+    assert result.intervals.filter(composante="denominateur")["copie"].to_list() == [True]  # 11, published beside
+    assert result.pinned["composante"].to_list() == ["numerateur"]
