@@ -254,6 +254,13 @@ class Pack:
         return nxt - dt.timedelta(days=1)
 
 
+def source_line(fin: dt.date) -> str:
+    return (
+        "Source : SNE, fichiers des bailleurs et de la commission ; observatoire de la demande de logement social "
+        f"de la CASA, données au {fin:%d/%m/%Y}"
+    )
+
+
 def write_atomic(target: Path, data: bytes) -> Path:
     """Write to a hidden temporary file, then rename: a reader never sees half a file."""
     private_dir(target.parent)
@@ -265,9 +272,11 @@ def write_atomic(target: Path, data: bytes) -> Path:
 
 
 def write_pack(pack: Pack, folder: Path) -> tuple[Path, Path]:
-    """The CSV and the XLSX of the pack under `folder`; returns their paths."""
+    """The CSV, the chart images and the XLSX of the pack under `folder`; returns the CSV and XLSX paths."""
+    from .cil_charts import write_charts
     from .cil_workbook import workbook_bytes
 
+    write_charts(pack.rows, pack.epci, pack.annee, pack.trimestre, folder, source_line(pack.fin))
     name = lambda ext: folder / file_name(pack.epci, pack.annee, pack.trimestre, ext)  # noqa: E731
     csv = write_atomic(name("csv"), csv_bytes(pack.rows, pack.catalogue))
     xlsx = write_atomic(name("xlsx"), workbook_bytes(pack))

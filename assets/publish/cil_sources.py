@@ -8,8 +8,11 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from dashboards.cil_charts import CHARTS
+
 from ..partitions import gaps, quarter_key
 from ..settings import Settings
+from .cil_charts import chart_names
 from .cil_pack import SECRET_MARK, SHEETS, Pack
 from .confidentiality import publishable, read_reference
 
@@ -180,6 +183,13 @@ def about_text(pack_key: str, fin: dt.date, epci_name: str, gap_count: int) -> s
     return "\n".join(lines)
 
 
+def charts_text(epci: str, annee: int, trimestre: int) -> str:
+    return "\n".join(
+        f"{name} : {(draw.__doc__ or '').strip().splitlines()[0]}"
+        for name, draw in zip(chart_names(epci, annee, trimestre), CHARTS.values(), strict=True)
+    )
+
+
 def read_pack(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> Pack:
     """Everything the pack of one quarter shows (the caller checked the quarter is in the history)."""
     catalogue, communes = read_reference(con)
@@ -194,6 +204,7 @@ def read_pack(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, tr
         ("Dates d'extraction des fichiers sources", source_dates(con, pack.fin)),
         ("Première extraction de l'historique et couverture par bailleur et flux", coverage(con, annee, trimestre)),
         ("Fenêtre de la veille des résidences (R1) par bailleur", residence_windows(con, annee, trimestre)),
+        ("Graphiques (images PNG à côté de ce classeur)", charts_text(epci, annee, trimestre)),
         ("Définitions des indicateurs", definitions(catalogue)),
         ("Changements de définition", changes(con)),
     ]

@@ -130,6 +130,15 @@ def test_the_workbook_shows_each_published_row_with_french_formats_and_secret_as
     assert any(c["Valeur"] == "s" for c in cells)
 
 
+def test_the_key_charts_are_png_images_referenced_from_the_lisez_moi(pack):
+    charts = sorted(p.name for p in pack[0].parent.glob("cil_240600585_2025T4_*.png"))
+    assert charts == ["cil_240600585_2025T4_demande_attributions.png", "cil_240600585_2025T4_quotas_lec.png"]
+    assert all((pack[0].parent / c).read_bytes().startswith(b"\x89PNG\r\n") for c in charts)
+    ws = openpyxl.load_workbook(pack[1])["Lisez-moi"]
+    text = "\n".join(str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+    assert all(c in text for c in charts)
+
+
 def test_the_residences_sheet_gives_flags_and_reasons_without_counts(pack):
     ws = openpyxl.load_workbook(pack[1])["Residences"]
     assert [c.value for c in ws[1]] == ["Résidence", "Code", "Alerte", "Motifs de l'alerte"]
@@ -162,10 +171,12 @@ def test_the_lisez_moi_gives_definitions_rules_from_settings_and_source_dates(pa
 
 
 def test_a_re_export_with_no_new_ingestion_gives_the_same_csv_bytes_and_xlsx_cells(pack, env):
-    before_csv, before = pack[0].read_bytes(), _cells(pack[1])
+    charts = sorted(pack[0].parent.glob("cil_240600585_2025T4_*.png"))
+    before_csv, before, before_png = pack[0].read_bytes(), _cells(pack[1]), [p.read_bytes() for p in charts]
     export_quarter(env, *QUARTER, TODAY)
     assert pack[0].read_bytes() == before_csv
     assert _cells(pack[1]) == before
+    assert [p.read_bytes() for p in charts] == before_png  # same Chromium, same pixels
     props = openpyxl.load_workbook(pack[1]).properties
     assert props.created == dt.datetime(2025, 12, 31)  # t, not the clock
 
@@ -287,3 +298,20 @@ def test_the_sensor_requests_the_quarter_from_the_parquet_copies(env):
     assert request.partition_key == "2025T4"
     assert request.run_key == "2025T4:complet"
     assert result.dynamic_partitions_requests[0].partition_keys == ["2025T4"]
+
+
+def test_the_charts_title_states_the_finding_with_french_numbers():
+    from dashboards.cil_charts import demand_and_attributions
+
+    rows = pl.DataFrame(
+        {
+            "niveau_geo": ["EPCI"] * 5,
+            "indicateur": ["D1", "D1", "D5_r4q", "D5_r4q", "D6"],
+            "modalite": ["typologie=T2", "typologie=T3", "typologie=T2", "typologie=T3", "ensemble"],
+            "valeur": [4623.0, None, 250.0, 40.0, 11.66],  # a secret T3 demand count is left out
+        }
+    )
+    fig = demand_and_attributions(rows, "3e trimestre 2026", "Source : test")
+    assert fig.layout.separators == ", "
+    assert "11,7 demandes pour une attribution" in fig.layout.title.text
+    assert list(fig.data[0].y) == [4623.0, None]
