@@ -16,21 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
+from expectations.suites_gen import FCT_COLUMNS as COLUMNS
+
 from ..private import private_dir, private_file
 
-COLUMNS = [
-    "annee",
-    "trimestre",
-    "niveau_geo",
-    "code_geo",
-    "libelle_geo",
-    "indicateur",
-    "modalite",
-    "valeur",
-    "numerateur",
-    "denominateur",
-    "statut",
-]
 TEXT_COLUMNS = ["niveau_geo", "code_geo", "libelle_geo", "indicateur", "modalite", "statut"]
 SHEETS = ("Ensemble", "Typologie", "Quotas_LEC", "Flux", "CAL_refus", "Parc", "Livraisons", "Residences")
 SECRET_MARK = "s"

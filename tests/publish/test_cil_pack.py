@@ -315,3 +315,27 @@ def test_the_charts_title_states_the_finding_with_french_numbers():
     assert fig.layout.separators == ", "
     assert "11,7 demandes pour une attribution" in fig.layout.title.text
     assert list(fig.data[0].y) == [4623.0, None]
+
+
+def test_the_run_summary_prints_the_share_of_secret_cells_per_audience_and_sheet(pack, env):
+    from pipelines.summary import secret_share_lines
+
+    shares = [
+        {"audience": "cil", "feuille": "Ensemble", "lignes": 200, "secretes": 29, "part": 0.145},
+        {"audience": "public", "feuille": "Ensemble", "lignes": 200, "secretes": 42, "part": 0.21},
+        {"audience": "cil", "feuille": "Residences", "lignes": 10, "secretes": 0, "part": 0.0},
+    ]
+    lines = secret_share_lines(shares)
+    assert lines[1].split() == ["feuille", "cil", "public"]
+    assert lines[2].split() == ["Ensemble", "14,5", "%", "(29)", "21,0", "%", "(42)"]
+    assert lines[3].split() == ["Residences", "0,0", "%", "(0)", "-"]
+    # the pack's own run gives them for both audiences and every sheet
+    from assets.publish.cil_export import audience_shares
+    from assets.warehouse import connect
+
+    with connect(env.home, read_only=True) as con:
+        measured = audience_shares(con, env, *QUARTER)
+    assert set(measured["audience"]) == {"cil", "public"}
+    assert set(measured.filter(pl.col("audience") == "cil")["feuille"]) == {*SHEETS, "Tout le pack"}
+    cil = measured.filter((pl.col("audience") == "cil") & (pl.col("feuille") == "Tout le pack")).row(0, named=True)
+    assert cil["secretes"] > 0 and cil["part"] == cil["secretes"] / cil["lignes"]
