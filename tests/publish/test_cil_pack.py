@@ -339,3 +339,21 @@ def test_the_run_summary_prints_the_share_of_secret_cells_per_audience_and_sheet
     assert set(measured.filter(pl.col("audience") == "cil")["feuille"]) == {*SHEETS, "Tout le pack"}
     cil = measured.filter((pl.col("audience") == "cil") & (pl.col("feuille") == "Tout le pack")).row(0, named=True)
     assert cil["secretes"] > 0 and cil["part"] == cil["secretes"] / cil["lignes"]
+
+
+def test_run_publishes_the_last_complete_quarter_of_the_history(env):
+    from assets.publish.cil_export import last_publishable
+    from assets.warehouse import connect
+
+    with connect(env.home, read_only=True) as con:
+        assert last_publishable(con, TODAY) == (2025, 4, True)
+
+
+def test_the_gaps_of_a_quarter_are_the_files_owed_in_its_months_that_did_not_arrive():
+    from assets.partitions import gaps
+
+    matrix = _matrix(("2026-06-01", False), ("2026-07-01", False), ("2026-08-01", True), ("2026-09-01", False))
+    assert gaps(matrix, 2026, 3).rows() == [
+        ("900000001", dt.date(2026, 7, 1), "mouvements"),
+        ("900000001", dt.date(2026, 9, 1), "mouvements"),
+    ]
