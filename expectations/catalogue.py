@@ -34,6 +34,7 @@ class Indicateur:
     libelle: str
     definition: str
     reference: str
+    feuille_cil: str  # the sheet of the CIL pack that shows it (empty: not in the pack)
 
     @property
     def niveaux(self) -> set[str]:

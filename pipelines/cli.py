@@ -15,7 +15,7 @@ import sys
 import types
 from pathlib import Path
 
-from pipelines.summary import run_summary, thousands
+from pipelines.summary import publication_lines, run_summary, thousands
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MARK = ".demo"
@@ -169,10 +169,75 @@ def cmd_run(args, settle: bool = True) -> int:
         if settle:
             files = settled(files, settings.stabilite_secondes, say)
         result = run_pipeline(settings, [p.name for p, _ in files])
-    ok = result.success
-    say(run_summary(settings, start, result.get_asset_check_evaluations()))
+        ok = result.success
+        published = publish_last_quarter(settings) if ok else None
+    say(run_summary(settings, start, result.get_asset_check_evaluations(), published))
+    if not ok:
+        say("Publication non faite : le traitement a échoué (étape ou contrôle bloquant, voir ci-dessus).")
+    elif published is not None and not published.success:
+        ok = False
     say("Traitement terminé." if ok else "Traitement en échec (voir ci-dessus et l'interface Dagster).")
     return 0 if ok else 1
+
+
+# --- publication ----------------------------------------------------------------------------------
+
+
+def publish_last_quarter(settings):
+    """The CIL pack of the last complete quarter (or past its deadline); None when there is none."""
+    from assets.publish.cil_export import last_publishable
+    from assets.warehouse import connect
+
+    with connect(settings.home, read_only=True, say=say) as con:
+        choice = last_publishable(con, dt.date.today())
+    if choice is None:
+        say("Aucun trimestre complet à publier pour la CIL.")
+        return None
+    return publish_quarter(settings, *choice[:2])
+
+
+def publish_quarter(settings, annee: int, trimestre: int):
+    """Materialize the pack of one quarter in-process on the home's instance; returns Dagster's result."""
+    from assets.dbt import ensure_manifest
+    from assets.partitions import quarter_key, trimestres_cil
+    from pipelines.definitions import defs
+    from pipelines.jobs import PUBLICATION_JOB
+
+    ensure_manifest()
+    key = quarter_key(annee, trimestre)
+    instance = _instance(settings)
+    instance.add_dynamic_partitions(trimestres_cil.name, [key])
+    result = defs.resolve_job_def(PUBLICATION_JOB).execute_in_process(
+        instance=instance,
+        partition_key=key,
+        raise_on_error=False,
+        run_config=QUIET,
+        tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
+    )
+    for ev in result.all_events:
+        if ev.is_step_failure:
+            say(f"ÉCHEC de la publication du pack CIL {key} : {_root_cause(ev.step_failure_data.error)}")
+    return result
+
+
+def cmd_export(args) -> int:
+    from assets.partitions import parse_quarter
+    from assets.publish.cil_export import ExportRefused, check_quarter
+    from assets.warehouse import connect, writer_lock
+
+    settings = _settings(args.home)
+    try:
+        annee, trimestre = parse_quarter(args.trimestre)
+    except ValueError as e:
+        raise ExportRefused(str(e)) from None
+    if not settings.warehouse.exists():
+        raise ExportRefused(f"aucun entrepôt dans {settings.home} : lancez d'abord observatoire run")
+    with writer_lock(settings.home, say=say):
+        with connect(settings.home, read_only=True, say=say) as con:
+            check_quarter(con, annee, trimestre, dt.date.today())
+        result = publish_quarter(settings, annee, trimestre)
+    say("\n".join(publication_lines(result)))
+    return 0 if result.success else 1
 
 
 # --- rejouer --------------------------------------------------------------------------------------
@@ -222,6 +287,7 @@ def cmd_demo(args) -> int:
     say("")
     say(f"Entrepôt DuckDB : {settings.warehouse}")
     say(f"Pages et export : {settings.published}")
+    say(f"Pack trimestriel de la CIL : {settings.published / 'cil'}")
     say(f"Rapports de quarantaine : {settings.reports / 'quarantaine'}")
     say(f"Interface Dagster : observatoire ui --home {home}  (puis http://127.0.0.1:3000)")
     return code
@@ -382,6 +448,16 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("--home", help=home_help)
     j.set_defaults(func=cmd_rejouer)
 
+    x = sub.add_parser(
+        "export",
+        help="publie le pack CIL d'un trimestre (XLSX et CSV sous <home>/published/cil/)",
+        description="Écrit cil_240600585_AAAAT<q>.xlsx et .csv pour un trimestre de l'historique déjà complet "
+        "(ou arrivé à échéance, le 20 du mois qui suit le trimestre), après secret statistique.",
+    )
+    x.add_argument("--trimestre", required=True, metavar="AAAAT<q>", help="trimestre à publier, par exemple 2026T3")
+    x.add_argument("--home", help=home_help)
+    x.set_defaults(func=cmd_export)
+
     d = sub.add_parser("demo", help="génère le territoire synthétique dans un dossier vide puis le traite")
     d.add_argument("--home", help=home_help)
     d.set_defaults(func=cmd_demo)
@@ -405,9 +481,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except Exception as e:  # the analyst gets a French sentence, the traceback goes to stderr
         from assets.ingest.pseudonym import KeyProblem
+        from assets.publish.cil_export import ExportRefused
         from assets.warehouse import WarehouseBusy
 
-        if isinstance(e, KeyProblem | WarehouseBusy):
+        if isinstance(e, KeyProblem | WarehouseBusy | ExportRefused):
             print(f"Erreur : {e}", file=sys.stderr)
             return 2
         raise

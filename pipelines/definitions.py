@@ -4,18 +4,20 @@ import dagster as dg
 
 from assets.checks import CROSS_FEED_CHECKS, GX_CHECKS
 from assets.ingest.feeds import FEED_ASSETS, ledgers
+from assets.publish.cil_export import pack_cil
 from assets.publish.donnees import donnees_parquet
 from assets.transform import dbt_models
 
-from .jobs import observatoire_job
+from .jobs import observatoire_job, publication_job
 from .resources import RESOURCES
+from .schedules import pack_cil_trimestriel
 from .sensors import boite_de_depot
 
 defs = dg.Definitions(
-    assets=[*FEED_ASSETS, ledgers, dbt_models, donnees_parquet],
+    assets=[*FEED_ASSETS, ledgers, dbt_models, donnees_parquet, pack_cil],
     asset_checks=[*CROSS_FEED_CHECKS, *GX_CHECKS],
-    jobs=[observatoire_job],
-    sensors=[boite_de_depot],
+    jobs=[observatoire_job, publication_job],
+    sensors=[boite_de_depot, pack_cil_trimestriel],
     resources=RESOURCES,
     executor=dg.in_process_executor,
 )

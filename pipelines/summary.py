@@ -48,9 +48,10 @@ def check_metadata(evaluations: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return {e.check_name: {k: getattr(v, "value", v) for k, v in e.metadata.items()} for e in evaluations}
 
 
-def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any]) -> str:
+def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any], published: Any = None) -> str:
     """The whole summary: files of the run, quality of the warehouse, the checks that warned or failed,
-    unknown files, quarantine reports. `evaluations`: the run's asset check evaluations."""
+    unknown files, quarantine reports, the CIL pack published. `evaluations`: the run's asset check
+    evaluations; `published`: the result of the pack's publication run, if there was one."""
     from assets.ingest.loader import pending
 
     evaluations = list(evaluations)
@@ -64,7 +65,44 @@ def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any]) -> str
     reports = settings.reports / "quarantaine"
     if reports.exists() and any(reports.iterdir()):
         lines.append(f"Rapports de quarantaine : {reports}")
+    if published is not None:
+        lines += publication_lines(published)
     return "\n".join(lines)
+
+
+# --- the CIL pack ---------------------------------------------------------------------------------------
+
+
+def publication_lines(result: Any) -> list[str]:
+    """Where the pack went, whether its quarter was complete, and its share of secret cells."""
+    events = [e for e in result.get_asset_materialization_events() if e.partition]
+    if not events:
+        return ["Pack CIL non publié (voir ci-dessus)."]
+    meta = {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
+    state = "complet" if meta["complet"] else "publié à l'échéance, lacunes dans le Lisez-moi"
+    return [
+        f"Pack CIL {events[-1].partition} ({state}) : {meta['xlsx']}",
+        f"  et sa table longue : {meta['csv']}",
+        *secret_share_lines(meta["parts_secret"]),
+    ]
+
+
+def secret_share_lines(shares: list[Mapping[str, Any]]) -> list[str]:
+    """The share of secret cells per sheet, one column per audience (cil, public)."""
+    audiences = list(dict.fromkeys(r["audience"] for r in shares))
+    cells = {(r["feuille"], r["audience"]): r for r in shares}
+    sheets = list(dict.fromkeys(r["feuille"] for r in shares))
+    out = [
+        "Cellules secrètes du pack CIL (part des lignes de chaque feuille, par public) :",
+        f"  {'feuille':<16}" + "".join(f"{a:>20}" for a in audiences),
+    ]
+    for sheet in sheets:
+        out.append(f"  {sheet:<16}" + "".join(f"{_share(cells.get((sheet, a))):>20}" for a in audiences))
+    return out
+
+
+def _share(cell: Mapping[str, Any] | None) -> str:
+    return f"{pct(cell['part'])} ({thousands(cell['secretes'])})" if cell else "-"
 
 
 def ingestion_lines(settings, since: dt.datetime) -> list[str]:

@@ -81,3 +81,37 @@ def warehouse_text(db: Path) -> tuple[set[str], str]:
     finally:
         con.close()
     return {c[2].lower() for c in cols}, "\n".join(cells)
+
+
+SMALL_TERRITORY = dict(seed=5, scale=0.05, debut="2025-10", fin="2026-01")
+
+
+def run_small_territory(home: Path):
+    """The main job in process, as `observatoire run` does, on the small territory generated in `home`'s
+    inbox (2025-10 to 2026-01: its history is the quarter 2025T4); returns Dagster's result."""
+    import dagster as dg
+
+    from pipelines.generator.api import generate
+
+    generate(home / "inbox", **SMALL_TERRITORY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OBSERVATOIRE_HOME", str(home))
+        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+        from assets.dbt import ensure_manifest
+
+        ensure_manifest()
+        from pipelines.definitions import defs
+        from pipelines.jobs import MAIN_JOB
+
+        result = defs.resolve_job_def(MAIN_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    return result
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Path:
+    """A home after the main job (ingestion, dbt build, checks, Parquet copies) on the small territory.
+    Built once per session and worker; tests read it and write only under its published/ folder."""
+    home = tmp_path_factory.mktemp("warehouse")
+    run_small_territory(home)
+    return home

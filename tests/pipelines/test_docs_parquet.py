@@ -10,28 +10,17 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.generator.api import generate
-from tests.conftest import TEST_KEY_HEX
-
-SMALL = dict(seed=5, scale=0.05, debut="2025-10", fin="2026-01")
+from tests.conftest import TEST_KEY_HEX, run_small_territory
 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     """(home, {check name: evaluation}) after the main job in process, as `observatoire run` does."""
     home = tmp_path_factory.mktemp("home")
-    generate(home / "inbox", **SMALL)
-    with pytest.MonkeyPatch.context() as mp:
+    result = run_small_territory(home)
+    with pytest.MonkeyPatch.context() as mp:  # the tests read the home as the run left it
         mp.setenv("OBSERVATOIRE_HOME", str(home))
         mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-        from assets.dbt import ensure_manifest
-
-        ensure_manifest()
-        from pipelines.definitions import defs
-        from pipelines.jobs import MAIN_JOB
-
-        result = defs.resolve_job_def(MAIN_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral())
-        assert result.success
         yield home, {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
