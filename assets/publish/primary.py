@@ -69,12 +69,16 @@ def never_masked(rows: pl.DataFrame, audience: str, household_identities: pl.Dat
 
 
 def primary(rows: pl.DataFrame, audience: str, threshold: int) -> pl.DataFrame:
-    """Adds `_primary`: the row is hidden for being small. A count under the threshold; a share or ratio
+    """Adds `_primary`: the row is hidden for being small. A count of 1 to the threshold − 1; a share or ratio
     whose numerateur (unless 0) or denominateur is under it; a median, mean or quartile over fewer
     observations; for the public, a share of a sensitive attribute at 0 % or 100 % (the quotas apart)."""
-    small = pl.col("valeur") < threshold
+    # A zero describes no household: it is published, as a share's zero numerator is (INDICATORS.md); hiding
+    # zeros hid 56 % of the CIL's cells of the demo's last quarter, mostly empty commune × typology crosses.
+    small = (pl.col("valeur") > 0) & (pl.col("valeur") < threshold)
     num_small = (pl.col("numerateur") < threshold) & (pl.col("numerateur") != 0)
-    den_small = pl.col("denominateur") < threshold
+    # a denominator of dwellings (P4_demandes_pour_100) is public in RPLS: only a household one can be small
+    households = pl.col("compte_de") != "logements"
+    den_small = (pl.col("denominateur") > 0) & (pl.col("denominateur") < threshold) & households
     nature = pl.col("nature")
     hidden = (
         pl.when(nature == "compte")

@@ -30,7 +30,8 @@ def _unprotected(members: pl.DataFrame, state: pl.DataFrame, threshold: int) -> 
 
 def _complements(weak: pl.DataFrame) -> pl.DataFrame:
     """(_id) of the smallest published cell that may be hidden, in each unprotected relation."""
-    free = weak.filter(~pl.col("_hidden") & ~pl.col("_locked"))
+    # a zero hidden beside a small cell widens nothing: complements are positive cells
+    free = weak.filter(~pl.col("_hidden") & ~pl.col("_locked") & (pl.col("v") > 0))
     return free.sort(ORDER).group_by("rel", maintain_order=True).first().select("_id").unique()
 
 

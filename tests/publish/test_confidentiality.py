@@ -110,6 +110,14 @@ def test_a_household_count_under_the_cil_threshold_is_secret_for_the_cil():
     assert out["statut"].item() == "secret" and out["valeur"].item() is None
 
 
+def test_a_zero_count_is_published_and_never_chosen_as_a_complement():
+    # communes A (0), B (2), C (30), D (40): B is small; a zero beside it would protect nothing
+    rows = release(*epci_and_communes("N", {"A": 0, "B": 2, "C": 30, "D": 40}))
+    out = publish(rows, "cil")
+    assert [status(out, "N", c) for c in ("A", "B", "C", "D")] == ["ok", "secret", "secret", "ok"]
+    assert out.filter(pl.col("code_geo") == "A")["valeur"].item() == 0
+
+
 def test_a_share_is_secret_when_its_numerator_or_denominator_is_small_but_not_for_a_zero_numerator():
     rows = release(
         share("S", "BAILLEUR", "b1", 3, 40),  # small numerator
@@ -335,12 +343,12 @@ def last_release(tmp_path_factory):
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
-def test_no_published_household_count_is_below_the_audience_threshold(last_release, audience):
+def test_no_published_household_count_is_between_one_and_the_audience_threshold(last_release, audience):
     rows, catalogue, communes = last_release
     out = publishable(rows, audience, SETTINGS, catalogue, communes).join(catalogue, on="indicateur")
     threshold = CIL if audience == "cil" else PUBLIC
     households = out.filter((pl.col("compte_de") != "logements") & (pl.col("nature") == "compte"))
-    assert households.filter(pl.col("valeur") < threshold).height == 0
+    assert households.filter(pl.col("valeur").is_between(1, threshold, closed="left")).height == 0
     secret = out.filter(pl.col("statut") == "secret")
     assert secret.height > 0
     assert (
@@ -359,8 +367,8 @@ def test_no_relation_is_left_with_a_single_hidden_cell_that_another_could_protec
     members = candidates(cells(r), communes, identities)
     kept = members.join(check(members).filter("holds"), on="rel").join(state, on="_id")
     per = kept.group_by("rel").agg(
-        hidden=pl.col("_hidden").sum() + (pl.col("reste").first() > 0),
-        free=(~pl.col("_hidden") & ~pl.col("_locked")).sum(),
+        hidden=(pl.col("_hidden") & (pl.col("v") > 0)).sum() + (pl.col("reste").first() > 0),
+        free=(~pl.col("_hidden") & ~pl.col("_locked") & (pl.col("v") > 0)).sum(),
     )
     assert per.filter((pl.col("hidden") == 1) & (pl.col("free") > 0)).height == 0
     assert state["_primary"].sum() > 0 and state["_hidden"].sum() > state["_primary"].sum()
