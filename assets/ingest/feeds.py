@@ -59,11 +59,11 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
             else:
                 files = [(p, k) for p, k in files if p.name in config.fichiers]
             reports = ingestor.ingest_inbox(files)
+            # One log entry for the feed's files: the instance writes each entry to its SQLite event log
+            # (~10 ms each, measured), 1 068 entries for the demo's files.
+            if reports:
+                say("\n".join(file_outcome(r) for r in reports))
             for r in reports:
-                say(
-                    f"{r.fichier} : {r.statut}, {r.lignes_chargees} lignes chargées, "
-                    f"{r.lignes_quarantaine} en quarantaine {r.message}".rstrip()
-                )
                 for w in r.avertissements:
                     context.log.warning(f"{r.fichier} : {w}")
             total = scalar(con, f"select count(*) from {c.table}")
@@ -91,6 +91,14 @@ def feed_asset(c: Contract) -> dg.AssetsDefinition:
         )
 
     return _load
+
+
+def file_outcome(r) -> str:
+    """A file's line in the feed's log: its status and its rows."""
+    return (
+        f"{r.fichier} : {r.statut}, {r.lignes_chargees} lignes chargées, "
+        f"{r.lignes_quarantaine} en quarantaine {r.message}".rstrip()
+    )
 
 
 FEED_ASSETS = [feed_asset(c) for c in all_contracts()]

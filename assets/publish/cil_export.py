@@ -15,7 +15,7 @@ from ..settings import Settings, SettingsResource
 from ..transform import dbt_models
 from ..warehouse import connect, writer_lock
 from .cil_pack import secret_shares, write_pack
-from .cil_sources import completude, history, quarter_rows, read_pack
+from .cil_sources import completude, full_catalogue, history, quarter_rows, read_pack
 from .confidentiality import AUDIENCES, publishable, read_reference
 
 GROUP = "publication"
@@ -55,10 +55,10 @@ def last_publishable(con: duckdb.DuckDBPyConnection, today: dt.date) -> tuple[in
 
 def audience_shares(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> pl.DataFrame:
     """The share of secret cells per audience and sheet of the pack (audience, feuille, lignes, secretes, part)."""
-    catalogue, communes = read_reference(con)
-    rows = quarter_rows(con, annee, trimestre)
+    reference, communes = read_reference(con)
+    rows, catalogue = quarter_rows(con, annee, trimestre), full_catalogue(con)
     return pl.concat(
-        secret_shares(publishable(rows, a, settings, catalogue, communes), catalogue).select(
+        secret_shares(publishable(rows, a, settings, reference, communes), catalogue).select(
             pl.lit(a).alias("audience"), pl.all()
         )
         for a in AUDIENCES

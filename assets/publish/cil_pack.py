@@ -24,7 +24,7 @@ TEXT_COLUMNS = ["niveau_geo", "code_geo", "libelle_geo", "indicateur", "modalite
 SHEETS = ("Ensemble", "Typologie", "Quotas_LEC", "Flux", "CAL_refus", "Parc", "Livraisons", "Residences")
 SECRET_MARK = "s"
 # A text cell starting with one of these is read as a formula by a spreadsheet (CSV injection): prefixed.
-_FORMULA_START = r"^[=+\-@\t\r]"
+FORMULA_START = r"^[=+\-@\t\r]"
 # R1's alert reasons (modalite `motif=`) and the indicator whose top decile raised them.
 R1_REASONS = {"VACANCE": "R1_vacance", "REFUS": "R1_refus", "PREMIER_QUARTILE": "R1_part_q1"}
 
@@ -36,7 +36,7 @@ def file_name(epci: str, annee: int, trimestre: int, ext: str) -> str:
 def neutralised(col: str) -> pl.Expr:
     """The text with a leading `'` when a spreadsheet would take it for a formula."""
     c = pl.col(col)
-    return pl.when(c.str.contains(_FORMULA_START)).then(pl.lit("'") + c).otherwise(c).alias(col)
+    return pl.when(c.str.contains(FORMULA_START)).then(pl.lit("'") + c).otherwise(c).alias(col)
 
 
 # --- the long CSV -------------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ def quarter_rows(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> 
     ).pl()
 
 
+def full_catalogue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every column of the catalogue seed, the pack's sheet (`feuille_cil`) included."""
+    return con.sql("select * from referentiels.indicateurs").pl()
+
+
 def history(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     """The quarters of the history, in order."""
     quarters = con.sql("select annee, trimestre from intermediate.int_trimestres order by all").fetchall()
@@ -192,8 +197,9 @@ def charts_text(epci: str, annee: int, trimestre: int) -> str:
 
 def read_pack(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> Pack:
     """Everything the pack of one quarter shows (the caller checked the quarter is in the history)."""
-    catalogue, communes = read_reference(con)
-    rows = publishable(quarter_rows(con, annee, trimestre), "cil", settings, catalogue, communes)
+    reference, communes = read_reference(con)
+    rows = publishable(quarter_rows(con, annee, trimestre), "cil", settings, reference, communes)
+    catalogue = full_catalogue(con)
     [(epci, epci_name)] = con.sql("select siren, nom from referentiels.epci").fetchall()
     pack = Pack(epci=epci, annee=annee, trimestre=trimestre, rows=rows, catalogue=catalogue, lisez_moi=[])
     missing = quarter_gaps(con, annee, trimestre)

@@ -15,8 +15,8 @@ import polars as pl
 import xlsxwriter
 
 from .cil_pack import (
-    _FORMULA_START,
     FORMATS,
+    FORMULA_START,
     RESIDENCE_COLUMNS,
     SECRET_MARK,
     SHEETS,
@@ -28,7 +28,7 @@ from .cil_pack import (
     with_sheets,
 )
 
-_FORMULA = re.compile(_FORMULA_START)
+_FORMULA = re.compile(FORMULA_START)
 
 
 def safe(text) -> str:

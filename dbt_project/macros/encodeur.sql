@@ -220,17 +220,22 @@
             end as libelle_geo,
             coalesce({% for a in axes %}a_{{ a }}.raison{{ ', ' if not loop.last }}{% endfor %}) as raison_domaine,
             {% if observes -%}
-            -- a value of `observes` on one of the cell's axes: the cell is published only where a fact falls
-            {% for a in axes if a in dimensions -%}
-            (a_{{ a }}.valeur is not null and exists (
+            -- a value of `observes` on one of the cell's axes: the cell is published only where a fact falls.
+            -- One subquery for all the axes: DuckDB took 0.6 s to plan one per axis (six in C1-C3)
+            exists (
                 select 1 from {{ observes }} o
-                where (o.indicateur is null or o.indicateur = c.indicateur) and o.dimension = '{{ a }}'
-                    and (o.valeur is null or o.valeur = a_{{ a }}.valeur)
+                where (o.indicateur is null or o.indicateur = c.indicateur)
                     and (o.annee is null or (o.annee = t.annee and o.trimestre = t.trimestre))
-            )) or
-            {% endfor -%}
-            {% endif -%}
-            false as si_observe
+                    and case o.dimension
+                        {% for a in axes if a in dimensions -%}
+                        when '{{ a }}' then a_{{ a }}.valeur is not null and (o.valeur is null or o.valeur = a_{{ a }}.valeur)
+                        {% endfor -%}
+                        else false
+                    end
+            )
+            {%- else -%}
+            false
+            {%- endif %} as si_observe
         from {{ ref('int_trimestres') }} t
         cross join enc_catalogue c
         {% for a in axes -%}

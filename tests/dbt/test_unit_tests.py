@@ -59,3 +59,19 @@ def test_every_model_and_seed_has_a_data_test():
     }
     unguarded = [n["name"] for k, n in nodes.items() if n["resource_type"] in ("model", "seed") and k not in guarded]
     assert unguarded == []
+
+
+def test_the_long_table_encoding_is_tested_once_before_the_published_table_is_built():
+    """fct_indicateurs holds int_indicateurs' rows: the encoding test runs on int_indicateurs (a failure skips
+    the published table) and on each indicator model, not again on the published copy."""
+    ensure_manifest()
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
+    encoded = sorted(
+        n["attached_node"].split(".")[-1]
+        for n in nodes.values()
+        if n["resource_type"] == "test" and n.get("test_metadata", {}).get("name") == "encodage_indicateurs"
+    )
+    indicator_models = sorted(
+        n["name"] for n in nodes.values() if n["resource_type"] == "model" and n["name"].startswith("int_ind_")
+    )
+    assert encoded == sorted([*indicator_models, "int_indicateurs"])
