@@ -28,10 +28,10 @@ def release(warehouse):
         ).pl()
         catalogue = con.sql("select * from referentiels.indicateurs").pl()
         communes = con.sql("select * from referentiels.communes").pl()
-        declared = con.execute(
+        declared = con.sql(
             "select count(*) from information_schema.tables "
             "where table_schema = 'referentiels' and table_name = 'indicateurs_identites'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         identities = (
             con.sql(f"select {', '.join(IDENTITY_COLUMNS)} from referentiels.indicateurs_identites").pl()
             if declared
