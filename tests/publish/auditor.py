@@ -79,7 +79,9 @@ class Audit:
         """Hidden cells that the published ones determine exactly; a cell that is not small and whose count is
         published as such in another row (D6's denominateur hidden with its row, D5_r4q published) reveals
         nothing hidden, and is left out."""
-        return self.intervals.filter(pl.col("haut") - pl.col("bas") < PINNED, pl.col("primaire") | ~pl.col("copie"))
+        return self.intervals.filter(
+            pl.col("haut") - pl.col("bas") < PINNED, pl.col("primaire") | ~pl.col("copie"), pl.col("valeur") != 0
+        )
 
     @property
     def exposed(self) -> pl.DataFrame:
@@ -401,6 +403,7 @@ def _reveal(before: pl.DataFrame, after: pl.DataFrame, statut: str) -> pl.DataFr
 
 
 def _small(cell: Cell, truth: dict[Cell, float], seuil: int) -> bool:
-    """Small in the unsuppressed release: a count or a denominator under the threshold, a numerator in (0, seuil)."""
+    """Small in the unsuppressed release: a count in [1, seuil). A zero designates no household and is published
+    (docs/confidentialite.md, « Zéros »): a hidden zero that the attacker finds is no disclosure."""
     v = truth[cell]
-    return v < seuil and not (cell[2] == "numerateur" and v == 0)
+    return 0 < v < seuil
