@@ -3,7 +3,6 @@ known, then on the last release of a generated territory for both audiences."""
 
 from __future__ import annotations
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
@@ -11,8 +10,6 @@ import pytest
 from assets.publish.confidentiality import AUDIENCES, hidden_rows, publishable, read_identities, read_reference
 from assets.publish.relations import candidates, cells, check
 from assets.settings import Settings
-from pipelines.generator.api import generate
-from tests.conftest import TEST_KEY_HEX
 
 EPCI = "240600585"
 SETTINGS = Settings(home=None)
@@ -317,21 +314,9 @@ def test_a_relation_that_holds_only_by_coincidence_is_dropped():
 
 
 @pytest.fixture(scope="module")
-def last_release(tmp_path_factory):
-    """(rows of the last quarter, catalogue, communes) of a small generated territory after the main job."""
-    home = tmp_path_factory.mktemp("home")
-    generate(home / "inbox", seed=5, scale=0.05, debut="2025-10", fin="2026-01")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OBSERVATOIRE_HOME", str(home))
-        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-        from assets.dbt import ensure_manifest
-
-        ensure_manifest()
-        from pipelines.definitions import defs
-        from pipelines.jobs import MAIN_JOB
-
-        assert defs.resolve_job_def(MAIN_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+def last_release(warehouse):
+    """(rows of the last quarter, catalogue, communes) of the session's small territory after the main job."""
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
     try:
         rows = con.sql(
             "select * from marts.fct_indicateurs where (annee, trimestre) = "
