@@ -157,8 +157,9 @@ def rules_text(settings: Settings) -> str:
     cil = settings.seuil_secret_cil
     return "\n".join(
         [
-            f"Un nombre de ménages de 1 à {cil - 1} est masqué (0 ne désigne aucun ménage et reste publié), ainsi "
-            f"qu'une part, un rapport ou une médiane dont le numérateur ou le dénominateur (sauf 0) est inférieur à {cil}.",
+            f"Un nombre de ménages de 1 à {cil - 1} est masqué (0 ne désigne aucun ménage et reste publié), "
+            "ainsi qu'une part, un rapport ou une médiane dont le numérateur ou le dénominateur (sauf 0) "
+            f"est inférieur à {cil}.",
             "Les lignes institutionnelles que la CIL suit (quotas Q1 à Q3, flux P5, résultats de CAL C1–C2 par "
             "bailleur) ne sont jamais masquées. Les nombres de logements (parc, vacance, livraisons) sont publics "
             "(RPLS) et ne sont pas masqués.",

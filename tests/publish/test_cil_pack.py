@@ -151,7 +151,7 @@ def test_the_lisez_moi_gives_definitions_rules_from_settings_and_source_dates(pa
     ws = openpyxl.load_workbook(pack[1])["Lisez-moi"]
     text = "\n".join(str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None)
     settings = load_settings(warehouse)
-    assert f"inférieur à {settings.seuil_secret_cil} est masqué" in text
+    assert f"de 1 à {settings.seuil_secret_cil - 1} est masqué" in text
     assert "notée « s »" in text
     for title in (
         "Définitions des indicateurs",
