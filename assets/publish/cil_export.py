@@ -14,9 +14,9 @@ from ..partitions import deadline, is_complete, parse_quarter, quarter_key, quar
 from ..settings import Settings, SettingsResource
 from ..transform import dbt_models
 from ..warehouse import connect, writer_lock
-from .cil_pack import secret_shares, write_pack
-from .cil_sources import completude, full_catalogue, history, quarter_rows, read_pack
-from .confidentiality import AUDIENCES, publishable, read_reference
+from .cil_pack import Pack, secret_shares, write_pack
+from .cil_sources import completude, history, quarter_rows, read_pack
+from .confidentiality import publishable, read_reference
 
 GROUP = "publication"
 KEY = dg.AssetKey(["published", "pack_cil"])
@@ -53,15 +53,14 @@ def last_publishable(con: duckdb.DuckDBPyConnection, today: dt.date) -> tuple[in
     return quarter_to_publish(history(con), completude(con), today)
 
 
-def audience_shares(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> pl.DataFrame:
-    """The share of secret cells per audience and sheet of the pack (audience, feuille, lignes, secretes, part)."""
+def audience_shares(con: duckdb.DuckDBPyConnection, settings: Settings, pack: Pack) -> pl.DataFrame:
+    """The share of secret cells per audience and sheet of the pack (audience, feuille, lignes, secretes, part):
+    the pack's own rows for the CIL, the same quarter through the public's rules beside it."""
     reference, communes = read_reference(con)
-    rows, catalogue = quarter_rows(con, annee, trimestre), full_catalogue(con)
+    public = publishable(quarter_rows(con, pack.annee, pack.trimestre), "public", settings, reference, communes)
     return pl.concat(
-        secret_shares(publishable(rows, a, settings, reference, communes), catalogue).select(
-            pl.lit(a).alias("audience"), pl.all()
-        )
-        for a in AUDIENCES
+        secret_shares(rows, pack.catalogue).select(pl.lit(a).alias("audience"), pl.all())
+        for a, rows in (("cil", pack.rows), ("public", public))
     )
 
 
@@ -78,7 +77,7 @@ def export_quarter(settings: Settings, annee: int, trimestre: int, today: dt.dat
     with writer_lock(settings.home, say=say), connect(settings.home, read_only=True, say=say) as con:
         complete = check_quarter(con, annee, trimestre, today)
         pack = read_pack(con, settings, annee, trimestre)
-        shares = audience_shares(con, settings, annee, trimestre)
+        shares = audience_shares(con, settings, pack)
     csv, xlsx = write_pack(pack, cil_dir(settings))
     return Exported(csv, xlsx, complete, shares)
 

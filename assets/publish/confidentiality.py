@@ -18,7 +18,7 @@ from ..dbt import DBT_DIR
 from ..settings import Settings
 from . import primary as P
 from .relations import candidates, cells, check
-from .secondary import suppress
+from .secondary import classes, suppress
 
 AUDIENCES = ("cil", "public")
 COUNTS = ("valeur", "numerateur", "denominateur")
@@ -79,20 +79,15 @@ def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *referenc
     r = _state(rows, audience, t, catalogue, communes, identities)
     c = cells(r)
     members, _ = relations(c, communes, identities)
-    per_row = c.group_by("_id").agg(_cells=pl.len())
-    state = r.join(per_row, on="_id", how="left").select(
-        "_id",
-        "indicateur",
-        "niveau_geo",
-        "code_geo",
-        "modalite",
-        "_out",
-        "_locked",
-        "_primary",
-        _hidden=pl.col("_primary") | pl.col("_out"),
-        _cells=pl.col("_cells").fill_null(0),
+    c, between = classes(c, members)
+    small = r.select("_id", "_primary", "indicateur", "niveau_geo", "code_geo", "modalite")
+    cell_rows = c.join(small, on=["_id", "indicateur"]).select(
+        "_id", "cls", "v", _small=pl.col("_primary") & (pl.col("v") > 0) & (pl.col("v") < t), _key=P.KEY
     )
-    return suppress(members, state, t)
+    hidden = suppress(cell_rows, between, r.select("_id", "_out", "_locked", "_primary"), t)
+    return r.join(hidden, on="_id").select(
+        "_id", "_out", "_locked", "_primary", _hidden=pl.col("_hidden") | pl.col("_out")
+    )
 
 
 def publishable(
@@ -118,33 +113,3 @@ def publishable(
         )
         .select(rows.columns)
     )
-
-
-def secret_shares(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int, settings: Settings) -> dict:
-    """{audience: (secret rows, secret + ok rows, seconds)} for one release: what the docs report."""
-    import time
-
-    rows = con.sql(
-        "select * from marts.fct_indicateurs where annee = ? and trimestre = ?", params=[annee, trimestre]
-    ).pl()
-    catalogue, communes = read_reference(con)
-    out = {}
-    for audience in AUDIENCES:
-        start = time.perf_counter()
-        statut = publishable(rows, audience, settings, catalogue, communes)["statut"]
-        elapsed = time.perf_counter() - start
-        out[audience] = ((statut == "secret").sum(), statut.is_in(["secret", "ok"]).sum(), elapsed)
-    return out
-
-
-if __name__ == "__main__":  # python -m assets.publish.confidentiality <home> <AAAA> <T>
-    import sys
-
-    from ..settings import load_settings
-    from ..warehouse import connect
-
-    home, annee, trimestre = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    settings = load_settings(home)
-    with connect(settings.home, read_only=True) as con:
-        for audience, (secret, shown, seconds) in secret_shares(con, annee, trimestre, settings).items():
-            print(f"{audience} : {secret} cellules secrètes sur {shown} ({secret / shown:.1%}), {seconds:.2f} s")

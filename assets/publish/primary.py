@@ -25,6 +25,8 @@ SENSITIVE = pl.col("sensible").fill_null(False) | pl.col("modalite").str.contain
     "(^|,)(" + "|".join(SENSITIVE_KEYS) + ")=|(^|,)motif=(" + "|".join(SENSITIVE_MOTIFS) + ")(,|$)"
 )
 FAMILY = pl.col("famille")
+# A cell named by its row and component: ties between equal counts are broken on it, whatever the rows' order.
+KEY = pl.concat_str("indicateur", "niveau_geo", "code_geo", "modalite", "composante", separator="|")
 
 
 def multi_commune_sectors(communes: pl.DataFrame) -> pl.DataFrame:

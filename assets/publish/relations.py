@@ -23,6 +23,7 @@ COMPONENTS = {
     "score": ("denominateur",),
 }
 WINDOWS_LONGER = ("r4q", "ytd", "12m")
+GEO_CUTS = (*GEO_KEY.values(), "commune>secteur")
 
 
 def cells(rows: pl.DataFrame) -> pl.DataFrame:
@@ -111,7 +112,34 @@ def cuts(c: pl.DataFrame, communes: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("t_indicateur") != pl.col("indicateur"))
         .with_columns(t_composante=pl.lit("valeur"))
     )
-    return pl.concat([_sums(same, c, "cut"), _sums(cross, c, "croise")])
+    return pl.concat([_sums(same, c, "cut"), _sums(cross, c, "croise"), shared_denominators(parts, c)])
+
+
+def shared_denominators(parts: pl.DataFrame, c: pl.DataFrame) -> pl.DataFrame:
+    """A share cut by a modalite that has no row without it (C1 by decision): the parts' numerators sum to
+    their common denominator, and each part's denominator is the first part's (two-cell relations)."""
+    own = c.select("indicateur", "composante", t_sig="sig")
+    nums = parts.filter(pl.col("composante") == "numerateur", ~pl.col("cut").is_in(GEO_CUTS))
+    nums = nums.join(own, on=["indicateur", "composante", "t_sig"], how="anti")
+    nums = nums.with_columns(first=pl.col("sig").min().over("indicateur", "t_sig", "cut"))
+    dens = c.filter(pl.col("composante") == "denominateur").select("indicateur", "sig", _id_d="_id", v_d="v")
+    nums = nums.join(dens, on=["indicateur", "sig"]).join(
+        dens.rename({"sig": "first", "_id_d": "_id_f", "v_d": "v_f"}), on=["indicateur", "first"]
+    )
+    fam = pl.concat_str(pl.lit("commun"), "indicateur", "cut", separator="|")
+    nums = nums.with_columns(fam=fam, rel=pl.concat_str(fam, "t_sig", separator="|"))
+    first = nums.select("rel", "fam", _id="_id_f", composante=pl.lit("denominateur"), v="v_f").unique()
+    same = nums.filter(pl.col("sig") != pl.col("first")).with_columns(
+        fam=pl.col("fam") + "|denominateur", rel=pl.concat_str(pl.col("fam") + "|denominateur", "sig", separator="|")
+    )
+    return pl.concat(
+        [
+            _member(nums, False),
+            _member(first, True),
+            _member(same.with_columns(_id="_id_d", v="v_d", composante=pl.lit("denominateur")), False),
+            _member(same.with_columns(_id="_id_f", v="v_f", composante=pl.lit("denominateur")), True),
+        ]
+    )
 
 
 def windows(c: pl.DataFrame) -> pl.DataFrame:
@@ -162,7 +190,9 @@ def check(members: pl.DataFrame) -> pl.DataFrame:
     exact = pl.col("reste").abs() <= TOLERANCE
     holds = pl.when(pl.col("kind") == "fenetre").then(pl.col("reste") >= -TOLERANCE).otherwise(exact)
     per = per.with_columns(holds=holds & (pl.col("n_parts") > 0))
-    # A relation that holds where its family fails elsewhere holds by coincidence (an empty sector, a zero
-    # band): kept, it would tell the readers that the missing part is 0.
-    family_holds = pl.col("holds").all().over("fam")
-    return per.select("rel", reste=pl.col("reste").clip(lower_bound=0), holds=family_holds)
+    # A guessed relation (a total that is another indicator, a common denominator) is the rule only if it holds
+    # in every relation of its family; elsewhere it holds by coincidence (an empty sector, a zero band). A cut
+    # is protected wherever it holds: a reader who knows it is exact there (typologies all known) may use it.
+    guessed = pl.col("kind").is_in(["croise", "commun"])
+    holds = pl.when(guessed).then(pl.col("holds").all().over("fam")).otherwise("holds")
+    return per.select("rel", reste=pl.col("reste").clip(lower_bound=0), holds=holds)

@@ -1,66 +1,131 @@
 """Secondary suppression: complements iterated until stable (a simple form of τ-ARGUS's hypercube
 heuristic), set-based in Polars; the loop is over iterations, each one a few joins on every relation.
 
-A relation is protected when its hidden cells are at least two and sum to at least the threshold (with the
-unpublished rest of a window): then none of them can be recomputed by subtraction, nor bounded within less
-than the threshold. An unprotected relation gets its smallest published cell hidden (ties broken on
-indicateur, niveau_geo, code_geo, modalite). Never-masked rows are never chosen; a hidden cell that
-never-masked rows determine alone is published instead (they are published anyway).
+It works on counts, not rows: the cells that two-cell relations make equal (an identity of the seed, a
+one-commune sector, the common denominator of a cut) are one count, a class, known to the readers as soon as
+one row shows it. Hiding a count hides every row it recurs in; a row is hidden when one of its counts is.
+
+A relation is protected when its hidden counts are at least two and sum, without the largest small one, to at
+least the threshold (with the unpublished rest of a window): then none of them can be recomputed by
+subtraction, nor a small one bounded within less than the threshold. An unprotected relation gets its
+smallest published count hidden, a positive one first (ties broken on the first row showing it). Counts of
+never-masked rows are never chosen; a hidden count that never-masked rows determine alone is published instead
+(they are published anyway).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-ORDER = ["v", "indicateur", "niveau_geo", "code_geo", "modalite", "_id"]
+from .verify import narrow
 
 
-def _unprotected(members: pl.DataFrame, state: pl.DataFrame, threshold: int) -> pl.DataFrame:
-    """Members of the relations that some hidden cell leaves unprotected, with the rows' state."""
-    m = members.join(state, on="_id")
+def classes(c: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the cells `c` with their class `cls`; the members (rel, cls, v, total, reste) of the other relations).
+    A two-cell exact relation makes one class; a relation naming a class twice (its other members are zeros)
+    tells nothing more, and is left out."""
+    c = c.with_row_index("_cell")
+    m = members.join(c.select("_id", "composante", "_cell"), on=["_id", "composante"])
+    pairs = m.filter((pl.len().over("rel") == 2) & (pl.col("reste") == 0))
+    ends = pairs.group_by("rel").agg(a=pl.col("_cell").min(), b=pl.col("_cell").max())
+    n = c.height
+    graph = coo_matrix((np.ones(ends.height), (ends["a"].to_numpy(), ends["b"].to_numpy())), shape=(n, n))
+    label = connected_components(graph, directed=False)[1]
+    c = c.with_columns(cls=pl.Series(label, dtype=pl.Int64))
+    m = m.join(pairs.select("rel").unique(), on="rel", how="anti").join(c.select("_cell", "cls"), on="_cell")
+    m = m.filter((pl.len().over("rel", "cls") == 1).all().over("rel"))
+    return c, m.select("rel", "cls", "v", "total", "reste")
+
+
+def _rows_hidden(cell_rows: pl.DataFrame, rows: pl.DataFrame, hide: pl.Series, known: pl.Series) -> pl.DataFrame:
+    """(_id, _hidden): a row is hidden when it shows a hidden count, unless it is never masked or every count
+    it shows is known anyway (never-masked rows give or determine it)."""
+    k = pl.col("cls").is_in(known.implode())
+    flags = cell_rows.select("_id", "_small", h=pl.col("cls").is_in(hide.implode()) & ~k, k=k)
+    per = flags.group_by("_id").agg(pl.col("h").any(), pl.col("k").all(), pl.col("_small").any())
+    r = rows.join(per, on="_id", how="left").with_columns(pl.col("h", "k", "_small").fill_null(False))
+    # a row small for no count of its own (an extreme share, for the public) is hidden as such
+    hidden = (pl.col("h") | (pl.col("_primary") & ~pl.col("_small"))) & ~pl.col("k") & ~pl.col("_locked")
+    return r.select("_id", _hidden=hidden)
+
+
+def _class_state(cell_rows: pl.DataFrame, rows: pl.DataFrame, hidden: pl.DataFrame, known: pl.Series) -> pl.DataFrame:
+    """(cls, _shown, _free): shown when known or a row the audience receives shows it; free when it is shown
+    and may still be hidden."""
+    x = cell_rows.join(hidden, on="_id").join(rows.select("_id", "_out"), on="_id")
+    per = x.group_by("cls").agg(_seen=(~pl.col("_hidden") & ~pl.col("_out")).any())
+    k = pl.col("cls").is_in(known.implode())
+    return per.select("cls", _shown=pl.col("_seen") | k, _free=pl.col("_seen") & ~k)
+
+
+def _weak(members: pl.DataFrame, state: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Members of the relations that some hidden count leaves unprotected, with the classes' state."""
+    m = members.join(state, on="cls")
+    hid = ~pl.col("_shown")
     per = m.group_by("rel").agg(
-        n_hidden=pl.col("_hidden").sum() + (pl.col("reste").first() > 0).cast(pl.UInt32),
-        hidden_sum=pl.col("v").filter("_hidden").sum() + pl.col("reste").first(),
-        largest_primary=pl.col("v").filter(pl.col("_hidden") & pl.col("_primary")).max().fill_null(0),
+        cells=hid.sum(),
+        n_hidden=hid.sum() + (pl.col("reste").first() > 0).cast(pl.UInt32),
+        hidden_sum=pl.col("v").filter(hid).sum() + pl.col("reste").first(),
+        largest_small=pl.col("v").filter(hid & pl.col("_small")).max().fill_null(0),
     )
-    few = (pl.col("n_hidden") == 1) | (pl.col("hidden_sum") - pl.col("largest_primary") < threshold)
-    weak = per.filter((pl.col("n_hidden") >= 1) & few)
-    return m.join(weak, on="rel", how="semi")
+    few = (pl.col("n_hidden") == 1) | (pl.col("hidden_sum") - pl.col("largest_small") < threshold)
+    # the unpublished rest of a window is no hidden cell: a window whose cells are all published is safe
+    return m.join(per.filter((pl.col("cells") >= 1) & few), on="rel", how="semi")
 
 
-def _complements(weak: pl.DataFrame) -> pl.DataFrame:
-    """(_id) of the smallest published cell that may be hidden, in each unprotected relation."""
-    # a zero hidden beside a small cell widens nothing: complements are positive cells
-    free = weak.filter(~pl.col("_hidden") & ~pl.col("_locked") & (pl.col("v") > 0))
-    return free.sort(ORDER).group_by("rel", maintain_order=True).first().select("_id").unique()
+def _complements(weak: pl.DataFrame) -> pl.Series:
+    """The smallest free count of each unprotected relation, a positive one first: a hidden zero adds
+    nothing to the hidden sum, but it is still an unknown."""
+    free = weak.filter("_free").sort(pl.col("v") == 0, "v", "_key")
+    return free.group_by("rel", maintain_order=True).first()["cls"].unique()
 
 
-def _determined(weak: pl.DataFrame) -> pl.DataFrame:
-    """(_id) of the hidden rows each of whose counts (`_cells` of them) is alone hidden in a relation whose
-    other cells are all published and never masked."""
+def _determined(weak: pl.DataFrame) -> pl.Series:
+    """The counts alone hidden in a relation whose other counts are all known (never masked or determined)."""
     per = weak.group_by("rel").agg(
-        n_hidden=pl.col("_hidden").sum(),
-        free=(~pl.col("_hidden") & ~pl.col("_locked")).sum(),
-        reste=pl.col("reste").first(),
+        n_hidden=(~pl.col("_shown")).sum(), free=pl.col("_free").sum(), reste=pl.col("reste").first()
     )
     alone = per.filter((pl.col("n_hidden") == 1) & (pl.col("free") == 0) & (pl.col("reste") == 0))
-    known = weak.join(alone, on="rel", how="semi").filter(pl.col("_hidden") & ~pl.col("_out"))
-    per_row = known.group_by("_id").agg(n=pl.col("composante").n_unique(), cells=pl.col("_cells").first())
-    return per_row.filter(pl.col("n") == pl.col("cells")).select("_id")
+    return weak.join(alone, on="rel", how="semi").filter(~pl.col("_shown"))["cls"].unique()
 
 
-def suppress(members: pl.DataFrame, state: pl.DataFrame, threshold: int, max_rounds: int = 1000) -> pl.DataFrame:
-    """`state` (_id, _hidden, _locked, _out, _cells, indicateur, niveau_geo, code_geo, modalite) after complements:
-    `_hidden` grows until every relation is protected or only never-masked cells could protect it."""
+def _widen(members: pl.DataFrame, state: pl.DataFrame, small: pl.Series, threshold: int) -> tuple[pl.Series, pl.Series]:
+    """The small hidden counts (of `small`) that the relations together still bound within less than the
+    threshold (verify.py), and the smallest free count of each of their relations, to hide beside them."""
+    shown = state.filter("_shown")["cls"]
+    tight = narrow(members, shown, small.filter(~small.is_in(shown.implode())), threshold)
+    around = members.join(members.filter(pl.col("cls").is_in(tight.implode())).select("rel").unique(), on="rel")
+    return tight, _complements(around.join(state, on="cls"))
+
+
+def suppress(
+    cell_rows: pl.DataFrame, members: pl.DataFrame, rows: pl.DataFrame, threshold: int, max_rounds: int = 1000
+) -> pl.DataFrame:
+    """(_id, _hidden) of the rows (`_id`, `_out`, `_locked`, `_primary`) after complements; `cell_rows` are
+    the cells (`_id`, `cls`, `v`, `_small`, `_key`), `members` the relations between classes."""
+    per_class = cell_rows.join(rows.select("_id", "_out", "_locked"), on="_id").group_by("cls")
+    facts = per_class.agg(_small=pl.col("_small").any(), _key=pl.col("_key").min())
+    known = per_class.agg(k=(pl.col("_locked") & ~pl.col("_out")).any()).filter("k")["cls"]
+    hide = facts.filter("_small", ~pl.col("cls").is_in(known.implode()))["cls"]
+    unchecked = hide
+    members = members.join(facts, on="cls")
     for _ in range(max_rounds):
-        weak = _unprotected(members, state, threshold)
+        hidden = _rows_hidden(cell_rows, rows, hide, known)
+        state = _class_state(cell_rows, rows, hidden, known)
+        weak = _weak(members, state, threshold)
         new = _complements(weak)
-        if new.height:
-            state = state.with_columns(_hidden=pl.col("_hidden") | pl.col("_id").is_in(new["_id"].implode()))
-            continue
-        shown = _determined(weak)
-        if not shown.height:
-            return state
-        flag = pl.col("_id").is_in(shown["_id"].implode())
-        state = state.with_columns(_hidden=pl.col("_hidden") & ~flag, _locked=pl.col("_locked") | flag)
+        if not new.len():
+            shown = _determined(weak)
+            if shown.len():
+                known = pl.concat([known, shown]).unique()
+                continue
+            # each small count is widened once: what never-masked rows alone bound cannot be widened
+            tight, new = _widen(members, state, unchecked, threshold)
+            unchecked = unchecked.filter(~unchecked.is_in(tight.implode()))
+        if not new.len():
+            return hidden
+        hide = pl.concat([hide, new]).unique()
     raise RuntimeError(f"secret secondaire : pas de point fixe après {max_rounds} itérations")

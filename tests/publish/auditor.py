@@ -80,13 +80,19 @@ class Audit:
         published as such in another row (D6's denominateur hidden with its row, D5_r4q published) reveals
         nothing hidden, and is left out."""
         return self.intervals.filter(
-            pl.col("haut") - pl.col("bas") < PINNED, pl.col("primaire") | ~pl.col("copie"), pl.col("valeur") != 0
+            pl.col("haut") - pl.col("bas") < PINNED,
+            pl.col("primaire") | ~pl.col("copie"),
+            pl.col("valeur") != 0,
+            ~pl.col("inevitable"),
         )
 
     @property
     def exposed(self) -> pl.DataFrame:
-        """Cells hidden for being small whose interval is narrower than the audience's threshold."""
-        return self.intervals.filter(pl.col("primaire"), pl.col("haut") - pl.col("bas") < self.seuil)
+        """Cells hidden for being small whose interval is narrower than the audience's threshold, where the
+        never-masked rows alone do not bound them as narrowly."""
+        return self.intervals.filter(
+            pl.col("primaire"), pl.col("haut") - pl.col("bas") < self.seuil, ~pl.col("inevitable")
+        )
 
 
 def coordinates(niveau_geo: str, code_geo: str, modalite: str) -> dict[str, str]:
@@ -336,34 +342,68 @@ def audit(
     communes: pl.DataFrame,
     identities: pl.DataFrame,
     seuil: int,
+    never_masked: pl.DataFrame | None = None,
 ) -> Audit:
-    """Attack `after` (one audience's release) knowing the structure of `before` (the same quarter, unsuppressed)."""
+    """Attack `after` (one audience's release) knowing the structure of `before` (the same quarter, unsuppressed).
+    `never_masked` are the rows the rules publish whatever their size (the CIL's institutional rows): what they
+    alone let an attacker find is no fault of the suppression, and is told apart (`inevitable`)."""
     start = time.perf_counter()
     truth = count_cells(before, catalogue)
     published = count_cells(after, catalogue)
-    secret = set(count_cells(_reveal(before, after, "secret"), catalogue))
+    secret = sorted(count_cells(_reveal(before, after, "secret"), catalogue))
     candidates = candidate_relations(truth, catalogue, communes, identities, before["trimestre"][0])
     kept, dropped = select(candidates, truth)
-    # the same count seen in several rows is one unknown (or the published value, if one row shows it)
     twins = _twins(kept)
+    found, copies, ncomp = _attack(kept, twins, truth, published, secret)
+    dwellings = {c for c in truth if c[2] == "valeur" and c[0] in _dwelling_counts(catalogue)}
+    dwellings |= {c for c in secret if dwellings & twins.get(c, set())}
+    rows = [(*t, truth[t], *found[t], t not in dwellings and _small(t, truth, seuil), t in copies) for t in secret]
+    intervals = pl.DataFrame(
+        rows,
+        schema={**dict.fromkeys(["indicateur", "coordonnees", "composante"], pl.String)}
+        | dict.fromkeys(["valeur", "bas", "haut"], pl.Float64)
+        | dict.fromkeys(["primaire", "copie"], pl.Boolean),
+        orient="row",
+    )
+    intervals = _inevitable(intervals, kept, twins, truth, never_masked, catalogue, seuil)
+    return Audit(intervals, kept, dropped, seuil, ncomp, time.perf_counter() - start)
+
+
+def _attack(kept: list[Relation], twins: dict, truth: dict, published: dict, targets: list[Cell]):
+    """({target: (bas, haut)}, the targets published in another row, components) over the non-negative
+    solutions of the relations `kept` given the `published` cells."""
+    # the same count seen in several rows is one unknown (or the published value, if one row shows it)
     one = {c: min(members, key=lambda m: (m not in published, m)) for c, members in twins.items()}
     system = [r for r in (_substitute(r, one) for r in kept) if any(c not in published for c, _ in r.terms)]
     # unpublished cells (hidden, or rows this audience does not receive) are unknowns ≥ 0
     variables = sorted({one.get(c, c) for c in truth} - published.keys())
-    wanted = sorted({one.get(t, t) for t in secret} - published.keys())
-    found, ncomp = bounds(system, published, variables, wanted) if system else ({}, 0)
+    wanted = sorted({one.get(t, t) for t in targets} - published.keys())
+    found, ncomp = bounds(system, published, variables, wanted) if system and wanted else ({}, 0)
     found |= {c: (published[c], published[c]) for c in published}
-    found = {t: found.get(one.get(t, t), (0.0, np.inf)) for t in sorted(secret)}
-    copies = {c for c in secret if one.get(c, c) in published}
-    dwellings = {c for c in truth if c[2] == "valeur" and c[0] in _dwelling_counts(catalogue)}
-    dwellings |= {c for c in secret if dwellings & twins.get(c, set())}
-    targets = sorted(secret)
-    intervals = pl.DataFrame(
-        [(*t, truth[t], *found[t], t not in dwellings and _small(t, truth, seuil), t in copies) for t in targets],
-        schema=["indicateur", "coordonnees", "composante", "valeur", "bas", "haut", "primaire", "copie"],
+    found = {t: found.get(one.get(t, t), (0.0, np.inf)) for t in targets}
+    return found, {c for c in targets if one.get(c, c) in published}, ncomp
+
+
+def _inevitable(intervals, kept, twins, truth, never_masked, catalogue, seuil) -> pl.DataFrame:
+    """Adds `inevitable`: the cell is bounded as narrowly when only the never-masked rows are published (and
+    the dwelling counts, public in RPLS). Only the cells the attack found too narrow are attacked again."""
+    narrow = pl.col("haut") - pl.col("bas") < pl.when("primaire").then(seuil).otherwise(PINNED)
+    suspects = intervals.filter(narrow)
+    if never_masked is None or suspects.is_empty():
+        return intervals.with_columns(inevitable=pl.lit(False))
+    given = count_cells(never_masked, catalogue) | {
+        c: v for c, v in truth.items() if c[2] == "valeur" and c[0] in _dwelling_counts(catalogue)
+    }
+    targets = [tuple(r) for r in suspects.select("indicateur", "coordonnees", "composante").iter_rows()]
+    found, _, _ = _attack(kept, twins, truth, given, targets)
+    base = pl.DataFrame(
+        [(*t, found[t][1] - found[t][0]) for t in targets],
+        schema=["indicateur", "coordonnees", "composante", "largeur_sans_secret"],
         orient="row",
     )
-    return Audit(intervals, kept, dropped, seuil, ncomp, time.perf_counter() - start)
+    out = intervals.join(base, on=["indicateur", "coordonnees", "composante"], how="left")
+    width = pl.col("haut") - pl.col("bas")
+    return out.select(*intervals.columns, inevitable=(pl.col("largeur_sans_secret") <= width + PINNED).fill_null(False))
 
 
 def _substitute(relation: Relation, one: dict[Cell, Cell]) -> Relation:

@@ -331,10 +331,11 @@ def test_the_run_summary_prints_the_share_of_secret_cells_per_audience_and_sheet
     assert lines[3].split() == ["Residences", "0,0", "%", "(0)", "-"]
     # the pack's own run gives them for both audiences and every sheet
     from assets.publish.cil_export import audience_shares
+    from assets.publish.cil_sources import read_pack
     from assets.warehouse import connect
 
     with connect(env.home, read_only=True) as con:
-        measured = audience_shares(con, env, *QUARTER)
+        measured = audience_shares(con, env, read_pack(con, env, *QUARTER))
     assert set(measured["audience"]) == {"cil", "public"}
     assert set(measured.filter(pl.col("audience") == "cil")["feuille"]) == {*SHEETS, "Tout le pack"}
     cil = measured.filter((pl.col("audience") == "cil") & (pl.col("feuille") == "Tout le pack")).row(0, named=True)

@@ -9,6 +9,7 @@ import pytest
 
 from assets.publish.confidentiality import AUDIENCES, hidden_rows, publishable, read_identities, read_reference
 from assets.publish.relations import candidates, cells, check
+from assets.publish.secondary import classes
 from assets.settings import Settings
 
 EPCI = "240600585"
@@ -20,6 +21,7 @@ CATALOGUE = pl.DataFrame(
     [
         ("N", "N", "compte", "somme", "menages", "trimestre", False),
         ("N_r4q", "N", "compte", "somme", "menages", "r4q", False),
+        ("B", "B", "compte", "somme", "menages", "trimestre", False),
         ("L", "L", "compte", "somme", "logements", "date_t", False),
         ("S", "S", "part", "rapport", "menages", "trimestre", False),
         ("M", "M", "duree", "mediane", "menages", "trimestre", False),
@@ -289,6 +291,36 @@ def test_a_window_longer_than_the_quarter_bounds_a_hidden_quarter_count():
     assert set(publish(rows, "public")["statut"]) == {"secret"}
 
 
+def test_a_longer_window_whose_cells_are_all_published_asks_for_no_complement():
+    # T1 (3) is hidden and T2 (27) is its complement; the quarter's 30 stays, though the R4Q's 100 holds it
+    rows = release(
+        row("N", "EPCI", EPCI, 30),
+        row("N_r4q", "EPCI", EPCI, 100),
+        row("N", "EPCI", EPCI, 3, modalite="typologie=T1"),
+        row("N", "EPCI", EPCI, 27, modalite="typologie=T2"),
+    )
+    out = publish(rows, "cil")
+    assert [status(out, "N", EPCI, m) for m in ("ensemble", "typologie=T1", "typologie=T2")] == [
+        "ok",
+        "secret",
+        "secret",
+    ]
+    assert status(out, "N_r4q", EPCI) == "ok"
+
+
+def test_the_outcomes_of_a_share_sum_to_their_common_denominator():
+    # C1 by decision has no row without it: its numerators sum to the candidates examined (40), which every
+    # row shows; the small one (3) gets another outcome hidden beside it
+    rows = release(
+        share("C1", "EPCI", EPCI, 3, 40, modalite="decision=ATTRIBUTION"),
+        share("C1", "EPCI", EPCI, 12, 40, modalite="decision=NON_ATTRIBUTION"),
+        share("C1", "EPCI", EPCI, 25, 40, modalite="decision=REFUS"),
+    )
+    out = publish(rows, "public")
+    decisions = ("ATTRIBUTION", "NON_ATTRIBUTION", "REFUS")
+    assert [status(out, "C1", EPCI, f"decision={d}") for d in decisions] == ["secret", "secret", "ok"]
+
+
 def test_relations_that_do_not_hold_on_the_release_are_dropped():
     rows = release(row("N", "EPCI", EPCI, 100), row("N", "COMMUNE", "A", 3), row("N", "COMMUNE", "B", 30))
     r = rows.with_row_index("_id").join(CATALOGUE, on="indicateur")
@@ -298,16 +330,25 @@ def test_relations_that_do_not_hold_on_the_release_are_dropped():
     assert [status(publish(rows, "cil"), "N", c) for c in (EPCI, "A", "B")] == ["ok", "secret", "ok"]
 
 
-def test_a_relation_that_holds_only_by_coincidence_is_dropped():
-    # EPCI = Σ communes fails for T1: for T2 it holds only because the missing commune has none
+def test_a_cut_is_protected_wherever_it_holds_a_total_guessed_from_another_indicator_only_if_always():
+    # EPCI = Σ communes fails for T1 (commune C is missing) and holds for T2 (C has none there): a reader who
+    # knows C had no T2 may use it. B's bands have no total of their own: N's count is guessed as theirs, and
+    # it holds at the EPCI but not at A, so it is never the rule.
     rows = release(
         row("N", "EPCI", EPCI, 50, modalite="typologie=T1"),
         row("N", "EPCI", EPCI, 40, modalite="typologie=T2"),
         *[row("N", "COMMUNE", c, 20, modalite=f"typologie={t}") for c in ("A", "B") for t in ("T1", "T2")],
+        row("N", "EPCI", EPCI, 30),
+        row("N", "COMMUNE", "A", 20),
+        *[row("B", "EPCI", EPCI, v, modalite=f"tranche={i}") for i, v in enumerate((10, 20), 1)],
+        *[row("B", "COMMUNE", "A", v, modalite=f"tranche={i}") for i, v in enumerate((5, 5), 1)],
     )
     r = rows.with_row_index("_id").join(CATALOGUE, on="indicateur")
-    verdict = check(candidates(cells(r), COMMUNES, IDENTITIES))
-    assert verdict.height == 2 and not verdict["holds"].any()
+    verdict = check(candidates(cells(r), COMMUNES, IDENTITIES)).sort("rel")
+    holds = dict(zip(verdict["rel"], verdict["holds"], strict=True))
+    assert holds["cut|N|N|valeur|commune|typologie=T2"] and not holds["cut|N|N|valeur|commune|typologie=T1"]
+    assert not any(h for rel, h in holds.items() if rel.startswith("croise|B|N"))
+    assert any(rel.startswith("croise|B|N") for rel in holds)
 
 
 # --- on a generated territory ----------------------------------------------------------------------------
@@ -344,16 +385,25 @@ def test_no_published_household_count_is_between_one_and_the_audience_threshold(
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
-def test_no_relation_is_left_with_a_single_hidden_cell_that_another_could_protect(last_release, audience):
+def test_no_relation_is_left_with_a_single_hidden_count_that_another_could_protect(last_release, audience):
     rows, catalogue, communes = last_release
     identities = read_identities()
     state = hidden_rows(rows, audience, SETTINGS, catalogue, communes, identities)
     r = rows.with_row_index("_id").join(catalogue, on="indicateur", how="left")
-    members = candidates(cells(r), communes, identities)
-    kept = members.join(check(members).filter("holds"), on="rel").join(state, on="_id")
-    per = kept.group_by("rel").agg(
-        hidden=(pl.col("_hidden") & (pl.col("v") > 0)).sum() + (pl.col("reste").first() > 0),
-        free=(~pl.col("_hidden") & ~pl.col("_locked") & (pl.col("v") > 0)).sum(),
+    c = cells(r)
+    members = candidates(c, communes, identities)
+    members = members.join(check(members).filter("holds"), on="rel")
+    c, between = classes(c, members)
+    # a count is published when a row the audience receives shows it
+    seen = (
+        c.join(state, on="_id")
+        .group_by("cls")
+        .agg(shown=(~pl.col("_hidden")).any(), locked=(pl.col("_locked") & ~pl.col("_out")).any())
+    )
+    per = (
+        between.join(seen, on="cls")
+        .group_by("rel")
+        .agg(hidden=(~pl.col("shown")).sum(), free=(pl.col("shown") & ~pl.col("locked") & (pl.col("v") > 0)).sum())
     )
     assert per.filter((pl.col("hidden") == 1) & (pl.col("free") > 0)).height == 0
     assert state["_primary"].sum() > 0 and state["_hidden"].sum() > state["_primary"].sum()
