@@ -230,3 +230,32 @@ def test_the_parts_of_a_share_cut_without_its_total_add_up_to_their_common_denom
     assert interval(result, "C1", "commune=06017,decision=NON_ATTRIBUTION", "numerateur") == (2, 2)  # 11 − 9
     assert result.intervals.filter(composante="denominateur")["copie"].to_list() == [True]  # 11, published beside
     assert result.pinned["composante"].to_list() == ["numerateur"]
+
+
+def test_what_the_never_masked_rows_bound_by_themselves_is_no_fault_of_the_suppression(seuil):
+    # C1 ATTRIBUTION: 4 candidates at the EPCI, 1 + 3 by landlord (never masked for the CIL), 1 + 3 by commune
+    c1 = [
+        row("C1", niveau, code, "decision=ATTRIBUTION", n / 20, n, 20)
+        for niveau, code, n in (
+            ("EPCI", EPCI, 4),
+            ("BAILLEUR", "b1", 1),
+            ("BAILLEUR", "b2", 3),
+            ("COMMUNE", A, 1),
+            ("COMMUNE", B, 3),
+        )
+    ]
+    before = release(c1)
+    released = hide(before, ("C1", A, "decision=ATTRIBUTION"), ("C1", B, "decision=ATTRIBUTION"))
+    # the landlords' rows give the EPCI's 4: each commune lies in [0, 4], narrower than the threshold
+    result = audit(before, released, CATALOGUE, COMMUNES, NO_IDENTITY, seuil)
+    assert interval(result, "C1", f"commune={A},decision=ATTRIBUTION", "numerateur") == (0, 4)
+    assert result.exposed.height == 2
+    # those rows alone bound them as narrowly: inevitable, not exposed
+    never_masked = before.filter(pl.col("niveau_geo") == "BAILLEUR")
+    result = audit(before, released, CATALOGUE, COMMUNES, NO_IDENTITY, seuil, never_masked)
+    assert result.intervals.filter("primaire")["inevitable"].all()
+    assert result.exposed.is_empty()
+    # a release that publishes B as well gives A away: more than the never-masked rows did
+    leaky = hide(before, ("C1", A, "decision=ATTRIBUTION"))
+    result = audit(before, leaky, CATALOGUE, COMMUNES, NO_IDENTITY, seuil, never_masked)
+    assert result.exposed["coordonnees"].to_list() == [f"commune={A},decision=ATTRIBUTION"]
