@@ -14,7 +14,13 @@ import polars as pl
 
 TOLERANCE = 1e-9
 # Where the territory is a key of the row: the pseudo-key a cut by commune, sector, landlord... removes.
-GEO_KEY = {"COMMUNE": "commune", "SECTEUR": "secteur", "BAILLEUR": "bailleur", "RESERVATAIRE": "reservataire"}
+GEO_KEY = {
+    "COMMUNE": "commune",
+    "SECTEUR": "secteur",
+    "BAILLEUR": "bailleur",
+    "RESERVATAIRE": "reservataire",
+    "RESIDENCE": "residence",
+}
 COMPONENTS = {
     "compte": ("valeur",),
     "part": ("numerateur", "denominateur"),
@@ -60,9 +66,9 @@ def _member(frame: pl.DataFrame, total: bool) -> pl.DataFrame:
 
 def _sums(parts: pl.DataFrame, c: pl.DataFrame, kind: str) -> pl.DataFrame:
     """Members of the relations `total = Σ parts`: `parts` carry their total's key (`t_indicateur`,
-    `t_composante`, `t_sig`) and the `cut`; a relation is named by its kind, parts' indicator, total and cut,
+    `t_composante`, `t_sig`) and the `cut`; a relation is named by its kind, parts' count, total and cut,
     its family is the same without the territory and modalite (`t_sig`)."""
-    fam = pl.concat_str(pl.lit(kind), "indicateur", "t_indicateur", "t_composante", "cut", separator="|")
+    fam = pl.concat_str(pl.lit(kind), "indicateur", "composante", "t_indicateur", "t_composante", "cut", separator="|")
     keyed = parts.with_columns(fam=fam, rel=pl.concat_str(fam, "t_sig", separator="|"))
     totals = c.select(t_indicateur="indicateur", t_composante="composante", t_sig="sig", _id="_id", v="v")
     tot = (
@@ -98,19 +104,19 @@ def cuts(c: pl.DataFrame, communes: pl.DataFrame) -> pl.DataFrame:
     alone = alone.with_columns(t_sig=without.list.sort().list.join(","), cut=pl.lit("secteur"))
     parts = pl.concat([one, sector, alone]).drop("pair")
     same = parts.with_columns(t_indicateur="indicateur", t_composante="composante")
-    # A cut whose total is another indicator (D7_tranche's bands sum to D1): same count (compte_de) and window,
-    # valeur only; kept later only if it holds for every one of its relations.
+    # A cut whose total is another indicator, kept later only if it holds for every one of its relations: a
+    # count of the same kind (compte_de) and window (D7_tranche's bands sum to D1), or any count of the same
+    # family (to D7_median's denominateur; P5_part_flux's numerators to P5_attribues).
     own = c.select(indicateur="indicateur", composante="composante", t_sig="sig")
-    orphans = parts.filter(pl.col("composante") == "valeur").join(
-        own, on=["indicateur", "composante", "t_sig"], how="anti"
+    orphans = parts.join(own, on=["indicateur", "composante", "t_sig"], how="anti")
+    same_count = c.filter(pl.col("composante") == "valeur").select(
+        t_indicateur="indicateur", t_composante="composante", t_sig="sig", compte_de="compte_de", fenetre="fenetre"
     )
-    others = c.filter(pl.col("composante") == "valeur").select(
-        t_indicateur="indicateur", t_sig="sig", compte_de="compte_de", fenetre="fenetre"
-    )
-    cross = (
-        orphans.join(others, on=["t_sig", "compte_de", "fenetre"])
-        .filter(pl.col("t_indicateur") != pl.col("indicateur"))
-        .with_columns(t_composante=pl.lit("valeur"))
+    family = c.select(t_indicateur="indicateur", t_composante="composante", t_sig="sig", famille="famille")
+    by_count = orphans.filter(pl.col("composante") == "valeur").join(same_count, on=["t_sig", "compte_de", "fenetre"])
+    cross = pl.concat([by_count, orphans.join(family, on=["t_sig", "famille"])], how="diagonal")
+    cross = cross.filter(pl.col("t_indicateur") != pl.col("indicateur")).unique(
+        ["indicateur", "composante", "sig", "cut", "t_indicateur", "t_composante"]
     )
     return pl.concat([_sums(same, c, "cut"), _sums(cross, c, "croise"), shared_denominators(parts, c)])
 

@@ -92,13 +92,20 @@ def _determined(weak: pl.DataFrame) -> pl.Series:
     return weak.join(alone, on="rel", how="semi").filter(~pl.col("_shown"))["cls"].unique()
 
 
-def _widen(members: pl.DataFrame, state: pl.DataFrame, small: pl.Series, threshold: int) -> tuple[pl.Series, pl.Series]:
-    """The small hidden counts (of `small`) that the relations together still bound within less than the
-    threshold (verify.py), and the smallest free count of each of their relations, to hide beside them."""
+def _widen(
+    members: pl.DataFrame, state: pl.DataFrame, small: pl.Series, known: pl.Series, threshold: int
+) -> tuple[pl.Series, pl.Series]:
+    """(the small hidden counts that only never-masked rows bound too narrowly; the counts to hide): where the
+    relations together still bound a small hidden count (of `small`) within less than the threshold
+    (verify.py), the smallest free count of each relation binding its range is hidden, unless the never-masked
+    rows alone bound it as narrowly (nothing can widen it)."""
     shown = state.filter("_shown")["cls"]
     tight = narrow(members, shown, small.filter(~small.is_in(shown.implode())), threshold)
-    around = members.join(members.filter(pl.col("cls").is_in(tight.implode())).select("rel").unique(), on="rel")
-    return tight, _complements(around.join(state, on="cls"))
+    hopeless = (
+        narrow(members, known, tight["cls"].unique(), threshold)["cls"].unique() if tight.height else tight["cls"]
+    )
+    binding = tight.filter(~pl.col("cls").is_in(hopeless.implode())).select("rel").unique()
+    return hopeless, _complements(members.join(binding, on="rel").join(state, on="cls"))
 
 
 def suppress(
@@ -122,9 +129,8 @@ def suppress(
             if shown.len():
                 known = pl.concat([known, shown]).unique()
                 continue
-            # each small count is widened once: what never-masked rows alone bound cannot be widened
-            tight, new = _widen(members, state, unchecked, threshold)
-            unchecked = unchecked.filter(~unchecked.is_in(tight.implode()))
+            hopeless, new = _widen(members, state, unchecked, known, threshold)
+            unchecked = unchecked.filter(~unchecked.is_in(hopeless.implode()))
         if not new.len():
             return hidden
         hide = pl.concat([hide, new]).unique()

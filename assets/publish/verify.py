@@ -22,14 +22,15 @@ from scipy.sparse.csgraph import connected_components
 TOLERANCE = 1e-6  # HiGHS's feasibility tolerance is 1e-7
 
 
-def narrow(members: pl.DataFrame, shown: pl.Series, small: pl.Series, threshold: int) -> pl.Series:
-    """The classes of `small` (hidden) whose range, given the `shown` classes and the relations `members`
-    (rel, cls, v, total), is narrower than `threshold`."""
+def narrow(members: pl.DataFrame, shown: pl.Series, small: pl.Series, threshold: int) -> pl.DataFrame:
+    """(cls, rel): the classes of `small` (hidden) whose range, given the `shown` classes and the relations
+    `members` (rel, cls, v, total), is narrower than `threshold`, each with the relations that bind its range
+    (the LP's nonzero duals: where hiding one more count widens it)."""
     known = pl.col("cls").is_in(shown.implode())
     m = members.with_columns(coef=pl.when("total").then(1.0).otherwise(-1.0))
     m = m.filter((~known).any().over("rel"))
     if m.is_empty():
-        return pl.Series("cls", [], pl.Int64)
+        return pl.DataFrame(schema={"cls": pl.Int64, "rel": pl.String})
     # published terms go to the right-hand side: Σ coef·unknown = −Σ coef·published
     rhs = m.group_by("rel").agg(b=-(pl.col("coef") * pl.col("v")).filter(known).sum()).sort("rel")
     rel_index = rhs.with_row_index("r")
@@ -41,8 +42,9 @@ def narrow(members: pl.DataFrame, shown: pl.Series, small: pl.Series, threshold:
         terms["r"].to_numpy(), terms["j"].to_numpy(), terms["coef"].to_numpy(), rhs["b"].to_numpy(), window
     )
     targets = var.filter(pl.col("cls").is_in(small.implode()))["j"].to_numpy()
-    found = [j for part in system.parts(targets) for j in system.narrow(part, var["v"].to_numpy(), threshold)]
-    return var.filter(pl.col("j").is_in(found))["cls"]
+    found = [hit for part in system.parts(targets) for hit in system.narrow(part, var["v"].to_numpy(), threshold)]
+    hits = pl.DataFrame(found, schema={"j": pl.UInt32, "r": pl.UInt32}, orient="row")
+    return hits.join(var, on="j").join(rel_index, on="r").select("cls", "rel").unique().sort("cls", "rel")
 
 
 class _System:
@@ -61,7 +63,8 @@ class _System:
         wanted = np.unique(var_label[targets])
         return [(np.flatnonzero(rel_label == k), targets[var_label[targets] == k]) for k in wanted]
 
-    def narrow(self, part: tuple[np.ndarray, np.ndarray], truth: np.ndarray, threshold: int) -> list[int]:
+    def narrow(self, part: tuple[np.ndarray, np.ndarray], truth: np.ndarray, threshold: int) -> list[tuple[int, int]]:
+        """(target, relation binding its range) of the targets of `part` narrower than `threshold`."""
         rels, targets = part
         keep = np.isin(self.r, rels)
         cols = np.unique(self.j[keep])
@@ -76,7 +79,7 @@ class _System:
         local = np.array([col_of[t] for t in targets])
         low, high = truth[cols].copy(), truth[cols].copy()
 
-        def solve(which: np.ndarray, sense: float) -> None:
+        def solve(which: np.ndarray, sense: float) -> np.ndarray:
             """Moves the counts `which` down (sense 1) or up (−1, each capped `threshold` above its lowest
             value seen: higher proves nothing more, and the LP stays bounded)."""
             c = np.zeros(len(cols))
@@ -89,6 +92,12 @@ class _System:
                 raise RuntimeError(f"secret secondaire : vérification impossible ({res.message})")
             np.minimum(low, res.x, out=low)
             np.maximum(high, res.x, out=high)
+            duals = np.zeros(len(rels))
+            if eq.any():
+                duals[eq] = res.eqlin.marginals
+            if ge.any():
+                duals[ge] = res.ineqlin.marginals
+            return rels[np.abs(duals) > TOLERANCE]
 
         def still_open() -> np.ndarray:
             return local[high[local] - low[local] < threshold - TOLERANCE]
@@ -99,7 +108,11 @@ class _System:
             before = len(open_)
             solve(open_, 1.0)
             solve(still_open(), -1.0)
-        for i in still_open():
-            solve(np.array([i]), 1.0)
-            solve(np.array([i]), -1.0)
-        return [int(t) for t, i in zip(targets, local, strict=True) if high[i] - low[i] < threshold - TOLERANCE]
+        out = []
+        for t, i in zip(targets, local, strict=True):
+            if high[i] - low[i] >= threshold - TOLERANCE:
+                continue
+            binding = np.union1d(solve(np.array([i]), 1.0), solve(np.array([i]), -1.0))
+            if high[i] - low[i] < threshold - TOLERANCE:
+                out += [(int(t), int(r)) for r in binding]
+        return out

@@ -346,9 +346,11 @@ def test_a_cut_is_protected_wherever_it_holds_a_total_guessed_from_another_indic
     r = rows.with_row_index("_id").join(CATALOGUE, on="indicateur")
     verdict = check(candidates(cells(r), COMMUNES, IDENTITIES)).sort("rel")
     holds = dict(zip(verdict["rel"], verdict["holds"], strict=True))
-    assert holds["cut|N|N|valeur|commune|typologie=T2"] and not holds["cut|N|N|valeur|commune|typologie=T1"]
-    assert not any(h for rel, h in holds.items() if rel.startswith("croise|B|N"))
-    assert any(rel.startswith("croise|B|N") for rel in holds)
+    assert (
+        holds["cut|N|valeur|N|valeur|commune|typologie=T2"] and not holds["cut|N|valeur|N|valeur|commune|typologie=T1"]
+    )
+    assert not any(h for rel, h in holds.items() if rel.startswith("croise|B|valeur|N"))
+    assert any(rel.startswith("croise|B|valeur|N") for rel in holds)
 
 
 # --- on a generated territory ----------------------------------------------------------------------------

@@ -28,11 +28,16 @@ def test_a_small_count_each_relation_protects_but_their_combination_pins_is_foun
     # T = a + b and S = b + c leave a in [1, 12]; with U = a + c, a − c = 1 and a + c = 3 pin a = 2, c = 1
     members = relations((T, [A, B]), (S, [B, C]), (U, [A, C]))
     found = narrow(members, pl.Series([T, S, U]), pl.Series([A, C]), threshold=5)
-    assert sorted(found.to_list()) == [A, C]
+    assert found["cls"].unique().sort().to_list() == [A, C]
+    # each comes with the relations that bind its range, where a complement would widen it: all three here
+    assert set(found.filter(cls=A)["rel"]) == {"cut|0", "cut|1", "cut|2"}
 
 
 def test_small_counts_free_to_move_by_the_threshold_are_not_reported():
     # c = a − 1 ≥ 0: a in [1, 12] and c in [0, 11], each free over 11
     members = relations((T, [A, B]), (S, [B, C]))
     assert narrow(members, pl.Series([T, S]), pl.Series([A, C]), threshold=11).is_empty()
-    assert sorted(narrow(members, pl.Series([T, S]), pl.Series([A, C]), threshold=12).to_list()) == [A, C]
+    assert narrow(members, pl.Series([T, S]), pl.Series([A, C]), threshold=12)["cls"].unique().sort().to_list() == [
+        A,
+        C,
+    ]
