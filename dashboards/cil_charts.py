@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from .formats import nombre, pourcent
 from .theme import french
 
 TYPES = ["C", "T1", "T2", "T3", "T4", "T5", "T6P"]
@@ -30,10 +31,6 @@ def _epci_overall(rows: pl.DataFrame, indicateur: str) -> float | None:
     return one[0] if one.len() else None
 
 
-def _number(x: float, decimals: int = 1) -> str:
-    return f"{x:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-
-
 def demand_and_attributions(rows: pl.DataFrame, period: str, source: str) -> go.Figure:
     """Active demands at t and attributions over four quarters, by typology, at the EPCI."""
     demands, lets = _epci(rows, "D1", "typologie"), _epci(rows, "D5_r4q", "typologie")
@@ -45,7 +42,7 @@ def demand_and_attributions(rows: pl.DataFrame, period: str, source: str) -> go.
         ]
     )
     tension = _epci_overall(rows, "D6")
-    ratio = f"{_number(tension)} demandes pour une attribution" if tension is not None else "tension non calculable"
+    ratio = f"{nombre(tension, 1)} demandes pour une attribution" if tension is not None else "tension non calculable"
     fig.update_layout(barmode="group", yaxis_title="nombre de ménages", xaxis_title="typologie", yaxis_tickformat=",d")
     return french(fig, f"Demande et attributions par typologie : {ratio}", f"Ensemble de l'EPCI, {period}", source)
 
@@ -60,7 +57,7 @@ def quotas(rows: pl.DataFrame, period: str, source: str) -> go.Figure:
     fig = go.Figure()
     for ind, label, target in (("Q2", "1er quartile hors QPV", 0.25), ("Q3", "quartiles 2 à 4 en QPV", 0.5)):
         part = cut.filter((pl.col("indicateur") == ind) & pl.col("valeur").is_not_null()).sort("libelle_geo")
-        name = f"{label} (objectif {_number(target * 100, 0)}\u202f%)"
+        name = f"{label} (objectif {pourcent(target, 0)})"
         fig.add_bar(name=name, y=part["libelle_geo"], x=part["valeur"], orientation="h")
         fig.add_vline(x=target, line_dash="dot", line_color="#999")
     below = cut.filter(

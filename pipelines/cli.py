@@ -15,7 +15,8 @@ import sys
 import types
 from pathlib import Path
 
-from pipelines.summary import publication_lines, run_summary, thousands
+from dashboards.formats import nombre
+from pipelines.summary import publication_lines, run_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MARK = ".demo"
@@ -249,7 +250,7 @@ def cmd_rejouer(args) -> int:
     settings = _settings(args.home)
     reports, purged = replay(settings, say=say)
     loaded = sum(r.lignes_chargees for r in reports)
-    say(f"{len(reports)} fichiers rejoués depuis l'archive, {thousands(loaded)} lignes chargées.")
+    say(f"{len(reports)} fichiers rejoués depuis l'archive, {nombre(loaded)} lignes chargées.")
     if purged:
         say(f"{len(purged)} fichiers purgés par la durée de conservation n'ont pas pu être rejoués.")
     return 0

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from dashboards.formats import nombre, pourcent
+
 FEED_LABELS = {"mouvements": "mouvements mensuels", "cal": "retours de CAL", "rpls": "parcs au 1er janvier"}
 CROSS_FEED_CHECKS = (
     "completude_flux",
@@ -33,14 +35,6 @@ MISSING_LISTED = 10
 NAMED = 10  # files or lines named per failed expectation (the rest: in the check's metadata, Dagster UI)
 
 CheckMetadata = Mapping[str, Mapping[str, Any]]
-
-
-def thousands(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
-
-
-def pct(x: float) -> str:
-    return f"{x * 100:.1f}\u202f%".replace(".", ",")
 
 
 def check_metadata(evaluations: Iterable[Any]) -> dict[str, dict[str, Any]]:
@@ -102,7 +96,7 @@ def secret_share_lines(shares: list[Mapping[str, Any]]) -> list[str]:
 
 
 def _share(cell: Mapping[str, Any] | None) -> str:
-    return f"{pct(cell['part'])} ({thousands(cell['secretes'])})" if cell else "-"
+    return f"{pourcent(cell['part'])} ({nombre(cell['secretes'])})" if cell else "-"
 
 
 def ingestion_lines(settings, since: dt.datetime) -> list[str]:
@@ -141,8 +135,7 @@ def ingestion_table(rows: list[tuple]) -> list[str]:
     lines = [f"{'flux':<18}{'fichiers':>9}{'lues':>12}{'chargées':>12}{'quarantaine':>13}{'rejetés':>9}"]
     for flux, n, read_, loaded, quarantined, rej in rows:
         lines.append(
-            f"{flux:<18}{n:>9}{thousands(read_ or 0):>12}{thousands(loaded or 0):>12}"
-            f"{thousands(quarantined or 0):>13}{rej:>9}"
+            f"{flux:<18}{n:>9}{nombre(read_ or 0):>12}{nombre(loaded or 0):>12}{nombre(quarantined or 0):>13}{rej:>9}"
         )
     return lines
 
@@ -199,12 +192,13 @@ def coherence_lines(checks: CheckMetadata) -> list[str]:
     if not links.get("attributions"):
         return []  # no attribution in the warehouse: nothing to reconcile yet
     return [
-        f"Cohérence : attributions retrouvées en ENTREE {pct(links['taux_entree'])}, en offre acceptée "
-        f"{pct(links['taux_offre_acceptee'])} ; logements cités absents du parc : "
+        f"Cohérence : attributions retrouvées en ENTREE {pourcent(links['taux_entree'])}, en offre acceptée "
+        f"{pourcent(links['taux_offre_acceptee'])} ; logements cités absents du parc : "
         f"{checks['logements_connus_du_parc']['hors_parc']} ; candidats de CAL sans commune connue (comptés à "
         f"l'EPCI et sur la ligne « commune non renseignée ») : "
         f"{checks['logements_connus_du_parc'].get('cal_sans_commune', 0)} ; écart maximal du stock de demandes "
-        f"d'un mois à l'autre : {pct(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; écarts entre état "
+        f"d'un mois à l'autre : {pourcent(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; "
+        "écarts entre état "
         f"rejoué et millésime suivant : {checks['ecarts_millesimes']['ecarts']}"
     ]
 
@@ -217,7 +211,7 @@ def non_computable_lines(meta: Mapping[str, Any]) -> list[str]:
     per_family: dict[str, list[str]] = {}
     for r in meta.get("par_famille") or []:
         reason = labels.get(r["raison"], r["raison"] or "raison non précisée")
-        per_family.setdefault(r["famille"], []).append(f"{thousands(r['lignes'])} {reason}")
+        per_family.setdefault(r["famille"], []).append(f"{nombre(r['lignes'])} {reason}")
     if not per_family:
         return []
     return ["Lignes non calculables (trimestre × territoire), par famille d'indicateurs :"] + [
@@ -229,14 +223,14 @@ def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
     out = []
     if meta.get("comparees"):
         out.append(
-            f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {thousands(meta['desaccords'])} "
-            f"attributions sur {thousands(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
+            f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour {nombre(meta['desaccords'])} "
+            f"attributions sur {nombre(meta['comparees'])} (le drapeau du SNE est retenu ; détail dans le "
             "contrôle quartile_sne_recalcule)"
         )
     if meta.get("quartile_inconnu"):
         out.append(
-            f"1er quartile inconnu : {thousands(meta['quartile_inconnu'])} attributions laissées hors de Q2 et "
-            f"Q3, dont {thousands(meta.get('quartile_inconnu_sans_seuil') or 0)} une année sans seuil de "
+            f"1er quartile inconnu : {nombre(meta['quartile_inconnu'])} attributions laissées hors de Q2 et "
+            f"Q3, dont {nombre(meta.get('quartile_inconnu_sans_seuil') or 0)} une année sans seuil de "
             "quartile (Q2 et Q3 y sont non calculables)"
         )
     return out
@@ -266,7 +260,7 @@ def finding_lines(finding: Mapping[str, Any]) -> list[str]:
     named, column, count = finding["constats"], finding["colonne"], finding["nombre"]
     by_line = any("ligne" in c for c in named)
     if by_line:
-        out = [f"    {finding['attente']} : {thousands(count)} ligne{'s' if count > 1 else ''}"]
+        out = [f"    {finding['attente']} : {nombre(count)} ligne{'s' if count > 1 else ''}"]
         out += [f"      {c['fichier']}, ligne {c['ligne']} : {figure(c['valeur'], column)}" for c in named[:NAMED]]
     elif named:
         out = [f"    {finding['attente']} :"]
@@ -275,7 +269,7 @@ def finding_lines(finding: Mapping[str, Any]) -> list[str]:
         return [f"    {finding['attente']} : {figure(count, None)}"]
     if isinstance(count, int) and count > min(len(named), NAMED):
         rest = count - min(len(named), NAMED)
-        out.append(f"      … et {thousands(rest)} autre{'s' * (rest > 1)} (détail dans l'interface Dagster)")
+        out.append(f"      … et {nombre(rest)} autre{'s' * (rest > 1)} (détail dans l'interface Dagster)")
     return out
 
 
@@ -288,7 +282,7 @@ def figure(value: Any, column: str | None) -> str:
     if column == "variation_volume":
         return f"{value * 100:+.1f}\u202f% par rapport au fichier précédent".replace(".", ",")
     if column and column.startswith("part_"):
-        return pct(value)
+        return pourcent(value)
     if value == int(value):
-        return thousands(int(value))
+        return nombre(int(value))
     return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")

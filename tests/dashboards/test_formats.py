@@ -1,0 +1,34 @@
+"""French formats (dashboards/formats.py) on values whose writing is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dashboards.formats import date_longue, evolution, nombre, pourcent, trimestre
+
+N = "\u202f"
+
+
+def test_numbers_are_written_the_french_way():
+    assert nombre(1234.5, 1) == f"1{N}234,5"
+    assert nombre(1234567) == f"1{N}234{N}567"
+    assert nombre(0.25, 2) == "0,25"
+    assert nombre(-3.25, 1) == "-3,2"  # round half to even, as Python formats
+
+
+def test_shares_are_percentages_with_a_no_break_space():
+    assert pourcent(0.125) == f"12,5{N}%"
+    assert pourcent(1.0, 0) == f"100{N}%"
+
+
+def test_a_quarter_and_a_date_read_as_in_french_text():
+    assert trimestre(2026, 3) == f"T3{N}2026"
+    assert date_longue(dt.date(2026, 10, 1)) == "1er octobre 2026"
+    assert date_longue(dt.date(2026, 3, 31)) == "31 mars 2026"
+
+
+def test_a_change_is_told_in_words_and_not_from_zero():
+    assert evolution(100, 104) == f"augmenté de 4{N}%"
+    assert evolution(250, 220) == f"baissé de 12{N}%"
+    assert evolution(1000, 1005) == "peu changé"
+    assert evolution(0, 12) is None
