@@ -26,8 +26,9 @@ from .verify import narrow
 def classes(c: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the cells `c` with their class `cls`; the members (rel, cls, v, total, reste) of the other relations).
     A two-cell exact relation makes one class; a relation naming a class twice (its other members are zeros)
-    tells nothing more, and is left out."""
-    c = c.with_row_index("_cell")
+    tells nothing more, and is left out. Cells are numbered in the order of their key, not of the rows: the
+    class numbers, hence the LP's variables and the vertex it returns, are the same whatever the rows' order."""
+    c = c.sort("indicateur", "sig", "composante").with_row_index("_cell")
     m = members.join(c.select("_id", "composante", "_cell"), on=["_id", "composante"])
     pairs = m.filter((pl.len().over("rel") == 2) & (pl.col("reste") == 0))
     ends = pairs.group_by("rel").agg(a=pl.col("_cell").min(), b=pl.col("_cell").max())

@@ -330,6 +330,27 @@ def test_relations_that_do_not_hold_on_the_release_are_dropped():
     assert [status(publish(rows, "cil"), "N", c) for c in (EPCI, "A", "B")] == ["ok", "secret", "ok"]
 
 
+def test_counts_are_numbered_by_their_key_whatever_the_rows_order():
+    # the LP check's variables follow the class numbers: a vertex, hence the complements, must not depend on
+    # the order DuckDB returns the rows in (it did on the demo's release before cells were numbered by key)
+    rows = release(
+        *epci_and_communes("N", {"A": 3, "B": 30, "C": 27}),
+        share("S", "COMMUNE", "C", 10, 27),
+        share("S", "COMMUNE", "B", 10, 30),
+    )
+
+    def numbered(rows: pl.DataFrame) -> dict[tuple, int]:
+        r = rows.with_row_index("_id").join(CATALOGUE, on="indicateur")
+        c = cells(r)
+        members = candidates(c, COMMUNES, IDENTITIES)
+        c, _ = classes(c, members.join(check(members).filter("holds"), on="rel"))
+        return {
+            (i, sig, comp): cls for i, sig, comp, cls in c.select("indicateur", "sig", "composante", "cls").iter_rows()
+        }
+
+    assert numbered(rows) == numbered(rows.reverse())
+
+
 def test_a_cut_is_protected_wherever_it_holds_a_total_guessed_from_another_indicator_only_if_always():
     # EPCI = Σ communes fails for T1 (commune C is missing) and holds for T2 (C has none there): a reader who
     # knows C had no T2 may use it. B's bands have no total of their own: N's count is guessed as theirs, and
