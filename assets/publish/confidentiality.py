@@ -61,12 +61,10 @@ def _state(
     return P.primary(r, audience, t)
 
 
-def relations(c: pl.DataFrame, communes: pl.DataFrame, identities: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(members of the relations between the cells `c` that hold, with their rest; the candidates dropped)."""
+def relations(c: pl.DataFrame, communes: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The members of the relations between the cells `c` that hold, with their rest."""
     members = candidates(c, communes, identities)
-    verdict = check(members)
-    kept = members.join(verdict.filter("holds").select("rel", "reste"), on="rel")
-    return kept, verdict.filter(~pl.col("holds")).select("rel")
+    return members.join(check(members).filter("holds").select("rel", "reste"), on="rel")
 
 
 def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *reference: pl.DataFrame | None) -> pl.DataFrame:
@@ -78,7 +76,7 @@ def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *referenc
     t = threshold(settings, audience)
     r = _state(rows, audience, t, catalogue, communes, identities)
     c = cells(r)
-    members, _ = relations(c, communes, identities)
+    members = relations(c, communes, identities)
     c, between = classes(c, members)
     small = r.select("_id", "_primary", "indicateur", "niveau_geo", "code_geo", "modalite")
     cell_rows = c.join(small, on=["_id", "indicateur"]).select(

@@ -185,8 +185,8 @@ def candidates(c: pl.DataFrame, communes: pl.DataFrame, seed: pl.DataFrame) -> p
 
 def check(members: pl.DataFrame) -> pl.DataFrame:
     """(rel, reste, holds) of each candidate: Σ parts = total within 1e-9, or ≤ it for a window (its
-    rest ≥ 0 is the earlier quarters), in every relation of its family (same kind, indicators, component
-    and cut, any territory and modalite)."""
+    rest ≥ 0 is the earlier quarters); a guessed relation only if so in every relation of its family (same
+    kind, counts and cut, any territory and modalite)."""
     per = members.group_by("rel", "fam").agg(
         total=pl.col("v").filter("total").sum(),
         parts=pl.col("v").filter(~pl.col("total")).sum(),
