@@ -36,3 +36,20 @@ def french(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
     fig.update_xaxes(gridcolor="#eee", zerolinecolor="#999")
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#999")
     return fig
+
+
+def site_theme(fig: go.Figure) -> go.Figure:
+    """The pages' look: the title, unit and source are in the page around the figure (read by screen
+    readers, kept when the figure fails), so the figure itself carries none; margins fit a 375 px phone."""
+    fig.update_layout(
+        separators=SEPARATORS,
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(orientation="h", y=-0.15, yanchor="top", x=0),
+        colorway=COLORS,
+    )
+    fig.update_xaxes(gridcolor="#eee", zerolinecolor="#999", automargin=True)
+    fig.update_yaxes(gridcolor="#eee", zerolinecolor="#999", automargin=True)
+    return fig

@@ -27,6 +27,7 @@ class Indicateur:
     additif: bool
     fenetre: str
     couverture: tuple[str, ...]  # feeds whose coverage must hold the whole window
+    flux: tuple[str, ...]  # the feeds it reads (the pages' source line gives their extraction dates)
     decoupages: tuple[str, ...]  # `level[:dim+dim]`
     seuil_denominateur: float
     facteur: float
@@ -58,6 +59,7 @@ def catalogue() -> tuple[Indicateur, ...]:
                     "sensible": _bool(row["sensible"]),
                     "decoupages": tuple(row["decoupages"].split()),
                     "couverture": tuple(row["couverture"].split()),
+                    "flux": tuple(row["flux"].split()),
                     "seuil_denominateur": float(row["seuil_denominateur"]),
                     "facteur": float(row["facteur"]),
                 }

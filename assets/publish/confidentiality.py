@@ -95,19 +95,27 @@ def publishable(
     catalogue: pl.DataFrame,
     communes: pl.DataFrame,
     identities: pl.DataFrame | None = None,
+    reasons: bool = False,
 ) -> pl.DataFrame:
     """The rows `audience` may see, in the order and columns of `rows`; a hidden row is `secret` with empty
     counts, except a row already `non_calculable` or `sans_objet`, which keeps its statut and loses its
-    counts."""
+    counts. With `reasons`, a last column `secret` says why a secret row is hidden: `primaire` (too few
+    households itself) or `secondaire` (hidden so that another cell cannot be deduced from it)."""
     state = hidden_rows(rows, audience, settings, catalogue, communes, identities)
-    out = rows.with_row_index("_id").join(state.select("_id", "_out", "_hidden"), on="_id", how="left")
+    out = rows.with_row_index("_id").join(state.select("_id", "_out", "_hidden", "_primary"), on="_id", how="left")
     hide = pl.col("_hidden")
-    return (
+    secret = pl.when(hide & (pl.col("statut") == "ok"))
+    published = (
         out.filter(~pl.col("_out"))
         .sort("_id")
         .with_columns(
             [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in COUNTS]
-            + [pl.when(hide & (pl.col("statut") == "ok")).then(pl.lit("secret")).otherwise("statut").alias("statut")]
+            + [secret.then(pl.lit("secret")).otherwise("statut").alias("statut")]
+            + [
+                secret.then(pl.when("_primary").then(pl.lit("primaire")).otherwise(pl.lit("secondaire"))).alias(
+                    "secret"
+                )
+            ]
         )
-        .select(rows.columns)
     )
+    return published.select(*rows.columns, *(["secret"] if reasons else []))

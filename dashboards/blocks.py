@@ -1,0 +1,158 @@
+"""The pieces every page is made of: a chart (`Chart`: a finding as its title, unit and period, the Plotly
+figure, a text summary, the data table behind it) and the figure builders they share, so that secret
+figures, patterns beside colours and French formats are written once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+import polars as pl
+
+from .formats import nombre, pourcent
+from .theme import site_theme
+
+# Series are told apart by a pattern or a dash as well as a colour (never by colour alone).
+PATTERNS = ("", "/", ".", "x", "\\", "+")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+SECRET_WORDS = {
+    "primaire": "moins de {seuil} ménages : le chiffre pourrait désigner un foyer",
+    "secondaire": "masqué pour qu'une autre case secrète ne puisse pas se déduire par différence",
+}
+STATUS_WORDS = {
+    "non_calculable": "non calculable (fichiers insuffisants ou trop peu d'attributions)",
+    "sans_objet": "sans objet",
+}
+
+
+@dataclass
+class Chart:
+    """One chart of a page. `table` is the data behind it (French column names, raw numbers, shares in
+    percent, and a `Statut` column); `indicateurs` name the catalogue entries whose definitions and sources
+    the chart's notes give."""
+
+    ident: str
+    title: str
+    unit_period: str
+    figure: go.Figure | None
+    summary: str
+    table: pl.DataFrame
+    indicateurs: list[str]
+    height: int = 380
+    notes: list[str] = field(default_factory=list)
+
+
+def status_text(statut: str | None, secret: str | None, seuil: int) -> str:
+    """The French words for a row's state: empty when published, else why the figure is missing."""
+    if statut == "secret":
+        return "secret : " + SECRET_WORDS.get(secret or "secondaire", SECRET_WORDS["secondaire"]).format(seuil=seuil)
+    return STATUS_WORDS.get(statut or "", "")
+
+
+def shown(value: float | None, nature: str, decimales: int = 1) -> str:
+    """A value in French as a page shows it: a share in percent, a count whole, else one decimal."""
+    if value is None:
+        return "–"
+    if nature == "part":
+        return pourcent(value, decimales)
+    if nature == "compte":
+        return nombre(value)
+    return nombre(value, decimales)
+
+
+def with_status(frame: pl.DataFrame, seuil: int) -> pl.DataFrame:
+    """Adds `Statut` (French, empty when published) from the rows' `statut` and `secret` columns."""
+    secret = frame["secret"] if "secret" in frame.columns else pl.Series([None] * frame.height, dtype=pl.String)
+    words = [status_text(s, r, seuil) for s, r in zip(frame["statut"], secret, strict=True)]
+    return frame.with_columns(Statut=pl.Series(words, dtype=pl.String))
+
+
+def percent(col: str) -> pl.Expr:
+    """A share column of the long table as a percent, for the tables behind the charts."""
+    return (pl.col(col) * 100).round(1)
+
+
+def bars(
+    categories: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    statuses: dict[str, Sequence[str]] | None = None,
+    horizontal: bool = False,
+    share: bool = False,
+    links: Sequence[str] | None = None,
+) -> go.Figure:
+    """Grouped bars, one series per entry of `series`, each with its own pattern; a missing value whose
+    status is secret or not computable is marked on the axis by « s » or « nc » (never a silent gap)."""
+    fig = go.Figure()
+    statuses = statuses or {}
+    for i, (name, values) in enumerate(series.items()):
+        values = list(values)
+        text = [_mark(v, s) for v, s in zip(values, statuses.get(name, [""] * len(values)), strict=True)]
+        xy = dict(y=list(categories), x=values) if horizontal else dict(x=list(categories), y=values)
+        fig.add_bar(
+            name=name,
+            **xy,
+            orientation="h" if horizontal else "v",
+            marker_pattern_shape=PATTERNS[i % len(PATTERNS)],
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=list(links) if links else None,
+            hovertemplate=("%{y}: %{x:.1%}" if share else "%{y}: %{x:,.1f}") + "<extra>%{fullData.name}</extra>"
+            if horizontal
+            else ("%{x}: %{y:.1%}" if share else "%{x}: %{y:,.1f}") + "<extra>%{fullData.name}</extra>",
+        )
+    fmt = ".0%" if share else ",d"
+    if horizontal:
+        fig.update_layout(xaxis_tickformat=fmt, yaxis_autorange="reversed")
+    else:
+        fig.update_layout(yaxis_tickformat=fmt)
+    fig.update_layout(barmode="group", showlegend=len(series) > 1)
+    return site_theme(fig)
+
+
+def lines(periods: Sequence[str], series: dict[str, Sequence[float | None]], share: bool = False) -> go.Figure:
+    """One line per series over the quarters, each with its dash and marker; a missing quarter is a gap
+    the table behind the chart explains."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        fig.add_scatter(
+            name=name,
+            x=list(periods),
+            y=list(values),
+            mode="lines+markers",
+            line_dash=DASHES[i % len(DASHES)],
+            marker_symbol=SYMBOLS[i % len(SYMBOLS)],
+            connectgaps=False,
+            hovertemplate="%{x} : " + ("%{y:.1%}" if share else "%{y:,.1f}") + "<extra>%{fullData.name}</extra>",
+        )
+    fig.update_layout(yaxis_tickformat=".0%" if share else ",", showlegend=len(series) > 1, hovermode="x unified")
+    fig.update_xaxes(type="category")
+    return site_theme(fig)
+
+
+def _mark(value: float | None, status: str | None) -> str:
+    if value is not None:
+        return ""
+    return "s" if status == "secret" else "nc"
+
+
+def target_line(fig: go.Figure, target: float, label: str, horizontal: bool = False) -> go.Figure:
+    """A dotted reference line at a target, named in words on the chart."""
+    place = dict(x=target) if horizontal else dict(y=target)
+    line = fig.add_vline if horizontal else fig.add_hline
+    line(**place, line_dash="dot", line_color="#444", annotation_text=label, annotation_position="top left")
+    return fig
+
+
+def extremes(labels: Sequence[str], values: Sequence[float | None], nature: str) -> str:
+    """`La plus forte : Antibes (1 234) ; la plus faible : Gourdon (12).` over the published values."""
+    known = [(v, lab) for lab, v in zip(labels, values, strict=True) if v is not None]
+    if not known:
+        return "Aucune valeur publiable."
+    (low, low_name), (high, high_name) = min(known), max(known)
+    return (
+        f"La valeur la plus forte est celle de {high_name} ({shown(high, nature)}) ; "
+        f"la plus faible, celle de {low_name} ({shown(low, nature)})."
+    )

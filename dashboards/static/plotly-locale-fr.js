@@ -1,0 +1,47 @@
+// plotly.js in French (the Python package ships no locale): words of the mode bar, dates and numbers.
+Plotly.register({
+  moduleType: "locale",
+  name: "fr",
+  dictionary: {
+    "Autoscale": "Échelle automatique",
+    "Box Select": "Sélection rectangulaire",
+    "Click to enter Colorscale title": "Cliquer pour ajouter un titre à l'échelle de couleurs",
+    "Compare data on hover": "Comparer les données au survol",
+    "Double-click to zoom back out": "Double-cliquer pour dézoomer",
+    "Download plot": "Télécharger le graphique",
+    "Download plot as a png": "Télécharger le graphique en PNG",
+    "Lasso Select": "Sélection lasso",
+    "Orbital rotation": "Rotation orbitale",
+    "Pan": "Translation",
+    "Produced with Plotly.js": "Réalisé avec Plotly.js",
+    "Reset": "Réinitialiser",
+    "Reset axes": "Réinitialiser les axes",
+    "Reset view": "Réinitialiser la vue",
+    "Show closest data on hover": "Afficher la donnée la plus proche au survol",
+    "Snapshot succeeded": "Capture réussie",
+    "Sorry, there was a problem downloading your snapshot!": "Désolé, le téléchargement de l'image a échoué.",
+    "Taking snapshot - this may take a few seconds": "Capture en cours, quelques secondes…",
+    "Toggle Spike Lines": "Activer/désactiver les pics",
+    "Zoom": "Zoom",
+    "Zoom in": "Zoom avant",
+    "Zoom out": "Zoom arrière",
+    "trace": "série",
+    "mean": "moyenne",
+    "median": "médiane",
+    "q1": "premier quartile",
+    "q3": "troisième quartile",
+    "min": "minimum",
+    "max": "maximum"
+  },
+  format: {
+    days: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+    shortDays: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+    months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+             "octobre", "novembre", "décembre"],
+    shortMonths: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                  "nov.", "déc."],
+    date: "%d/%m/%Y",
+    decimal: ",",
+    thousands: "\u202f"
+  }
+});
