@@ -84,7 +84,9 @@ def figure_html(chart: Chart) -> str:
 
 
 def csv_bytes(table: pl.DataFrame) -> bytes:
-    return b"\xef\xbb\xbf" + table.write_csv(separator=";", decimal_comma=True).encode("utf-8")
+    """`;`, decimal comma, UTF-8 with BOM; an empty text is an empty field (Polars would quote it)."""
+    plain = table.with_columns(pl.col(pl.String).replace("", None))
+    return b"\xef\xbb\xbf" + plain.write_csv(separator=";", decimal_comma=True).encode("utf-8")
 
 
 def chart_context(chart: Chart, page_stem: str, source: str, methods: list[dict]) -> dict:

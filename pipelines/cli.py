@@ -184,21 +184,26 @@ def cmd_run(args, settle: bool = True) -> int:
 # --- publication ----------------------------------------------------------------------------------
 
 
+# the publication job's steps, as the analyst names them
+PUBLISHED = {"published__pack_cil": "pack CIL", "published__site": "site public"}
+
+
 def publish_last_quarter(settings):
-    """The CIL pack of the last complete quarter (or past its deadline); None when there is none."""
+    """The CIL pack and the site of the last complete quarter (or past its deadline); None when there is none."""
     from assets.publish.cil_export import last_publishable
     from assets.warehouse import connect
 
     with connect(settings.home, read_only=True, say=say) as con:
         choice = last_publishable(con, dt.date.today())
     if choice is None:
-        say("Aucun trimestre complet à publier pour la CIL.")
+        say("Aucun trimestre complet à publier (pack CIL et site public).")
         return None
     return publish_quarter(settings, *choice[:2])
 
 
 def publish_quarter(settings, annee: int, trimestre: int):
-    """Materialize the pack of one quarter in-process on the home's instance; returns Dagster's result."""
+    """Materialize the publication of one quarter (pack, site) in-process on the home's instance; returns
+    Dagster's result."""
     from assets.dbt import ensure_manifest
     from assets.partitions import quarter_key, trimestres_cil
     from pipelines.definitions import defs
@@ -217,7 +222,8 @@ def publish_quarter(settings, annee: int, trimestre: int):
     )
     for ev in result.all_events:
         if ev.is_step_failure:
-            say(f"ÉCHEC de la publication du pack CIL {key} : {_root_cause(ev.step_failure_data.error)}")
+            what = PUBLISHED.get(ev.step_key, ev.step_key)
+            say(f"ÉCHEC de la publication ({what}) {key} : {_root_cause(ev.step_failure_data.error)}")
     return result
 
 
@@ -287,7 +293,7 @@ def cmd_demo(args) -> int:
     code = cmd_run(args, settle=False)  # the files were written, and closed, by this process
     say("")
     say(f"Entrepôt DuckDB : {settings.warehouse}")
-    say(f"Pages et export : {settings.published}")
+    say(f"Site public (à ouvrir dans un navigateur) : {settings.published / 'site' / 'index.html'}")
     say(f"Pack trimestriel de la CIL : {settings.published / 'cil'}")
     say(f"Rapports de quarantaine : {settings.reports / 'quarantaine'}")
     say(f"Interface Dagster : observatoire ui --home {home}  (puis http://127.0.0.1:3000)")

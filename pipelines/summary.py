@@ -68,14 +68,35 @@ def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any], publis
 
 
 def publication_lines(result: Any) -> list[str]:
-    """Where the pack went, whether its quarter was complete, and its share of secret cells."""
-    events = [e for e in result.get_asset_materialization_events() if e.partition]
+    """What the publication run wrote: the pack, then the site."""
+    return pack_lines(_published(result, "pack_cil")) + site_lines(_published(result, "site"))
+
+
+def _published(result: Any, name: str) -> tuple[str, dict] | None:
+    """(partition, metadata) of the last materialization of the asset `published/<name>` in the run."""
+    events = [e for e in result.get_asset_materialization_events() if e.partition and e.asset_key.path[-1] == name]
     if not events:
+        return None
+    return events[-1].partition, {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
+
+
+def site_lines(published: tuple[str, dict] | None) -> list[str]:
+    """Where the site's home page is, its pages and size."""
+    if published is None:
+        return ["Site public non publié (voir ci-dessus)."]
+    key, meta = published
+    size = nombre(meta["taille_octets"] / 1e6, 1)
+    return [f"Site public {key} ({meta['pages']} pages, {size} Mo) : {meta['index']}"]
+
+
+def pack_lines(published: tuple[str, dict] | None) -> list[str]:
+    """Where the pack went, whether its quarter was complete, and its share of secret cells."""
+    if published is None:
         return ["Pack CIL non publié (voir ci-dessus)."]
-    meta = {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
+    key, meta = published
     state = "complet" if meta["complet"] else "publié à l'échéance, lacunes dans le Lisez-moi"
     return [
-        f"Pack CIL {events[-1].partition} ({state}) : {meta['xlsx']}",
+        f"Pack CIL {key} ({state}) : {meta['xlsx']}",
         f"  et sa table longue : {meta['csv']}",
         *secret_share_lines(meta["parts_secret"]),
     ]

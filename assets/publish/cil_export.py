@@ -15,8 +15,9 @@ from ..settings import Settings, SettingsResource
 from ..transform import dbt_models
 from ..warehouse import connect, writer_lock
 from .cil_pack import Pack, secret_shares, write_pack
-from .cil_sources import completude, history, quarter_rows, read_pack
-from .confidentiality import publishable, read_reference
+from .cil_sources import completude, history, read_pack
+from .confidentiality import read_reference
+from .public_rows import public_quarter
 
 GROUP = "publication"
 KEY = dg.AssetKey(["published", "pack_cil"])
@@ -56,8 +57,8 @@ def last_publishable(con: duckdb.DuckDBPyConnection, today: dt.date) -> tuple[in
 def audience_shares(con: duckdb.DuckDBPyConnection, settings: Settings, pack: Pack) -> pl.DataFrame:
     """The share of secret cells per audience and sheet of the pack (audience, feuille, lignes, secretes, part):
     the pack's own rows for the CIL, the same quarter through the public's rules beside it."""
-    reference, communes = read_reference(con)
-    public = publishable(quarter_rows(con, pack.annee, pack.trimestre), "public", settings, reference, communes)
+    # the site's cache: the public rows of the pack's quarter are the site's too (public_rows.py)
+    public = public_quarter(con, settings, pack.annee, pack.trimestre, read_reference(con)).drop("secret")
     return pl.concat(
         secret_shares(rows, pack.catalogue).select(pl.lit(a).alias("audience"), pl.all())
         for a, rows in (("cil", pack.rows), ("public", public))

@@ -8,7 +8,10 @@ the reference tables, the thresholds, and the source of the confidentiality modu
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -44,27 +47,65 @@ def _key(rows: pl.DataFrame, base: bytes) -> str:
     return h.hexdigest()[:24]
 
 
+def _path(settings: Settings, quarter: tuple[int, int], key: str) -> Path:
+    return cache_dir(settings) / f"{quarter[0]}T{quarter[1]}-{key}.parquet"
+
+
+def _store(result: pl.DataFrame, path: Path) -> None:
+    """Writes one quarter's result in place of the quarter's older ones (a reader never sees half a file)."""
+    private_dir(path.parent.parent, path.parent)
+    for old in path.parent.glob(f"{path.name.split('-')[0]}-*.parquet"):
+        old.unlink()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    result.write_parquet(tmp)
+    private_file(tmp)
+    os.replace(tmp, path)
+
+
+def _public(rows: pl.DataFrame, settings: Settings, reference: tuple[pl.DataFrame, pl.DataFrame]) -> pl.DataFrame:
+    return publishable(rows, "public", settings, *reference, reasons=True)
+
+
+def public_quarters(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    quarters: list[tuple[int, int]],
+    reference: tuple[pl.DataFrame, pl.DataFrame],
+) -> pl.DataFrame:
+    """The rows the public may see of each quarter, with the `secret` reason column, in the quarters' order.
+    The quarters not cached are computed in parallel, one process per core: the LP check is single-threaded
+    and a cold site of the demo's 11 quarters took 24 s in one process."""
+    base = fingerprint(settings, reference)
+    found, todo = {}, {}
+    for q in quarters:
+        rows = quarter_rows(con, *q)
+        path = _path(settings, q, _key(rows, base))
+        if path.exists():
+            found[q] = pl.read_parquet(path)
+        else:
+            todo[q] = (rows, path)
+    for q, result in _compute(todo, settings, reference):
+        _store(result, todo[q][1])
+        found[q] = result
+    return pl.concat([found[q] for q in quarters])
+
+
+def _compute(todo: dict, settings: Settings, reference: tuple) -> Iterator[tuple[tuple[int, int], pl.DataFrame]]:
+    workers = min(len(todo), os.cpu_count() or 1)
+    if workers <= 1:
+        yield from ((q, _public(rows, settings, reference)) for q, (rows, _) in todo.items())
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {q: pool.submit(_public, rows, settings, reference) for q, (rows, _) in todo.items()}
+        yield from ((q, f.result()) for q, f in futures.items())
+
+
 def public_quarter(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     annee: int,
     trimestre: int,
     reference: tuple[pl.DataFrame, pl.DataFrame],
-    base: bytes | None = None,
 ) -> pl.DataFrame:
     """The rows of one quarter the public may see, with the `secret` reason column (cached)."""
-    rows = quarter_rows(con, annee, trimestre)
-    key = _key(rows, base or fingerprint(settings, reference))
-    folder = cache_dir(settings)
-    path = folder / f"{annee}T{trimestre}-{key}.parquet"
-    if path.exists():
-        return pl.read_parquet(path)
-    result = publishable(rows, "public", settings, *reference, reasons=True)
-    private_dir(folder.parent, folder)
-    for old in folder.glob(f"{annee}T{trimestre}-*.parquet"):
-        old.unlink()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    result.write_parquet(tmp)
-    private_file(tmp)
-    os.replace(tmp, path)
-    return result
+    return public_quarters(con, settings, [(annee, trimestre)], reference)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import polars as pl
 
 from dashboards.site import build
 from dashboards.site_data import SiteData, quarter_end
@@ -23,7 +22,7 @@ from ..warehouse import connect
 from .cil_export import GROUP, _deps, failed_blocking_check
 from .cil_sources import history
 from .confidentiality import read_reference
-from .public_rows import fingerprint, public_quarter
+from .public_rows import public_quarters
 
 KEY = dg.AssetKey(["published", "site"])
 
@@ -39,9 +38,7 @@ def archives_dir(settings: Settings) -> Path:
 def read_site_data(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> SiteData:
     """Everything the pages of one quarter are drawn from, the public's rows of every quarter up to it."""
     reference = read_reference(con)
-    base = fingerprint(settings, reference)
-    quarters = [q for q in history(con) if q <= (annee, trimestre)]
-    rows = pl.concat(public_quarter(con, settings, a, t, reference, base) for a, t in quarters)
+    rows = public_quarters(con, settings, [q for q in history(con) if q <= (annee, trimestre)], reference)
     [(epci, epci_nom)] = con.sql("select siren, nom from referentiels.epci").fetchall()
     sources = con.sql(
         "select flux, bailleur_siren, max(date_fichier) as dernier from raw.journal_ingestion "

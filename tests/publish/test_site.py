@@ -1,0 +1,117 @@
+"""The public site as Dagster materializes it with the pack: in the publication group, served from
+published/site/ and archived per quarter, drawn from the public's rows (cached per quarter, recomputed
+when what they depend on changes), each secret row saying why."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from assets.publish.confidentiality import publishable, read_reference
+from assets.publish.public_rows import cache_dir, public_quarters
+from assets.publish.site import archives_dir, publish_site, site_dir
+from assets.settings import load_settings
+from pipelines.summary import publication_lines
+from tests.conftest import TEST_KEY_HEX
+
+QUARTER = (2025, 4)  # the fixture warehouse's one quarter
+
+
+@pytest.fixture(scope="module")
+def published(warehouse):
+    """Dagster's result of the publication of the fixture's quarter, as `observatoire run` ends."""
+    from pipelines.cli import publish_quarter
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OBSERVATOIRE_HOME", str(warehouse))
+        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+        mp.setenv("DAGSTER_HOME", str(warehouse / "dagster"))
+        result = publish_quarter(load_settings(warehouse), *QUARTER)
+    assert result.success
+    return result
+
+
+def test_the_site_is_materialized_with_the_pack_in_the_publication_group(published, warehouse):
+    from pipelines.definitions import defs
+
+    key = dg.AssetKey(["published", "site"])
+    node = defs.resolve_assets_def(key)
+    assert node.group_names_by_key[key] == "publication"
+    assert node.partitions_def.name == "trimestres_cil"
+    done = {e.asset_key.path[-1]: e.partition for e in published.get_asset_materialization_events()}
+    assert done["site"] == done["pack_cil"] == "2025T4"
+    settings = load_settings(warehouse)
+    assert (site_dir(settings) / "index.html").is_file()
+    assert (archives_dir(settings) / "2025T4" / "index.html").is_file()
+    assert (site_dir(settings) / "static" / "plotly.min.js").is_file()
+
+
+def test_the_run_summary_says_where_the_site_s_home_page_is(published, warehouse):
+    lines = publication_lines(published)
+    index = archives_dir(load_settings(warehouse)) / "2025T4" / "index.html"
+    assert any(line.startswith("Site public 2025T4 (") and line.endswith(f" : {index}") for line in lines)
+    assert any(line.startswith("Pack CIL 2025T4") for line in lines)
+
+
+def test_an_older_quarter_is_archived_without_replacing_the_site_of_a_later_one(published, warehouse):
+    settings = load_settings(warehouse)
+    later = archives_dir(settings) / "2026T1"
+    later.mkdir()
+    served = (site_dir(settings) / "index.html").stat().st_ino
+    try:
+        archive, pages = publish_site(settings, *QUARTER)
+        assert archive == archives_dir(settings) / "2025T4" and (archive / "index.html") in pages
+        assert (site_dir(settings) / "index.html").stat().st_ino == served  # the served site was left alone
+    finally:
+        later.rmdir()
+    publish_site(settings, *QUARTER)
+    assert (site_dir(settings) / "index.html").stat().st_ino != served  # the latest archive is served again
+    assert not [p for p in settings.published.iterdir() if p.name.startswith(".")]  # no work folder left
+
+
+def _public(warehouse, settings):
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        reference = read_reference(con)
+        rows = con.sql("select * from marts.fct_indicateurs where annee = 2025 and trimestre = 4").pl()
+        return public_quarters(con, settings, [QUARTER], reference), rows, reference
+    finally:
+        con.close()
+
+
+def test_the_public_rows_are_cached_per_quarter_and_recomputed_when_the_threshold_changes(published, warehouse):
+    settings = load_settings(warehouse)
+    [cached] = cache_dir(settings).glob("2025T4-*.parquet")
+    first, rows, reference = _public(warehouse, settings)
+    assert list(cache_dir(settings).glob("2025T4-*.parquet")) == [cached]  # read back, not recomputed
+    assert first.drop("secret").equals(publishable(rows, "public", settings, *reference))
+    stricter = dataclasses.replace(settings, seuil_secret_public=20)
+    again, _, _ = _public(warehouse, stricter)
+    [recomputed] = cache_dir(settings).glob("2025T4-*.parquet")
+    assert recomputed != cached
+    assert (again["statut"] == "secret").sum() > (first["statut"] == "secret").sum()
+    _public(warehouse, settings)  # leave the fixture's cache as the site's threshold wants it
+
+
+def test_each_secret_row_says_whether_it_is_small_itself_or_hidden_to_protect_another(published, warehouse):
+    settings = load_settings(warehouse)
+    public, rows, _ = _public(warehouse, settings)
+    assert (
+        public.filter(pl.col("statut") != "secret")["secret"].null_count()
+        == public.filter(pl.col("statut") != "secret").height
+    )
+    keys = ["indicateur", "niveau_geo", "code_geo", "modalite"]
+    secret = public.filter(pl.col("statut") == "secret").join(
+        rows.select(*keys, "valeur", "statut"), on=keys, suffix="_avant"
+    )
+    assert set(secret["secret"]) == {"primaire", "secondaire"}
+    small_counts = secret.filter(
+        pl.col("indicateur").is_in(["D1", "D5", "D2"]) & (pl.col("valeur_avant") > 0) & (pl.col("valeur_avant") < 11)
+    )
+    assert small_counts.height and set(small_counts["secret"]) == {"primaire"}
+    big_counts = secret.filter(pl.col("indicateur").is_in(["D1", "D5", "D2"]) & (pl.col("valeur_avant") >= 11))
+    assert set(big_counts["secret"]) <= {"secondaire"}
