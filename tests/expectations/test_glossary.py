@@ -36,3 +36,13 @@ def test_glossary_lists_every_change_of_definition_for_the_cil():
     assert rows and all(r["indicateur"] in known and r["raison"] for r in rows)
     text = render().split("## Changements de définition")[1]
     assert all(f"| `{r['indicateur']}` | {r['date']} |" in text for r in rows)
+
+
+def test_every_indicator_names_the_feeds_it_reads_among_the_contracts():
+    """The pages' source lines give the extraction dates of these feeds."""
+    from expectations.contract import all_contracts
+
+    feeds = {c.feed for c in all_contracts()}
+    assert all(i.flux and set(i.flux) <= feeds for i in catalogue()), [
+        (i.indicateur, i.flux) for i in catalogue() if not i.flux or not set(i.flux) <= feeds
+    ]
