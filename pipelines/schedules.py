@@ -38,8 +38,8 @@ def decision(folder: Path, today: dt.date) -> tuple[str, bool] | str:
     job=publication_job,
     minimum_interval_seconds=DAY // 4,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Publie le pack CIL du dernier trimestre complet (au plus tard le 20 du mois qui suit le "
-    "trimestre, avec ses lacunes), si aucun contrôle bloquant n'a échoué.",
+    description="Publie le pack CIL et le site public du dernier trimestre complet (au plus tard le 20 du mois "
+    "qui suit le trimestre, avec ses lacunes), si aucun contrôle bloquant n'a échoué.",
 )
 def pack_cil_trimestriel(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     failed = failed_blocking_check(context.instance)

@@ -51,7 +51,7 @@ def card(data: SiteData, k: KeyFigure) -> dict:
 
 def pages(data: SiteData) -> list[Page]:
     intro = (
-        f"La demande de logement social et les attributions dans les communes de {data.epci_nom}, "
+        f"La demande de logement social et les attributions dans les communes de la {data.epci_nom}, "
         f"au {data.period}. Chaque chiffre mène à la page qui le détaille ; les ménages qui cherchent un "
         "logement trouveront ce qu'ils peuvent attendre dans chaque commune sur la page « Vous cherchez un "
         "logement »."

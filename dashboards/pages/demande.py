@@ -123,8 +123,8 @@ def _band(code: str) -> str:
 
 def profile_chart(data: SiteData) -> Chart:
     shares = {
-        "déjà locataires HLM (mutation)": data.row("D10_demandes"),
-        "ménages prioritaires (DALO, publics prioritaires)": data.row("X2_demandes"),
+        "déjà locataires HLM": data.row("D10_demandes"),
+        "ménages prioritaires": data.row("X2_demandes"),
     }
     labels = list(shares)
     values = [r["valeur"] if r else None for r in shares.values()]
@@ -141,7 +141,9 @@ def profile_chart(data: SiteData) -> Chart:
         title,
         f"part des demandes actives, ensemble de l'EPCI, au {data.period}",
         bars(labels, {"part des demandes": values}, {"part des demandes": statuses}, horizontal=True, share=True),
-        "; ".join(f"{lab} : {shown(v, 'part')}" for lab, v in zip(labels, values, strict=True)) + ".",
+        "; ".join(f"{lab} : {shown(v, 'part')}" for lab, v in zip(labels, values, strict=True))
+        + ". Un demandeur déjà locataire HLM demande une mutation ; un ménage prioritaire est reconnu DALO ou "
+        "relève d'un public prioritaire (CCH L.441-1).",
         with_status(table, data.seuil).drop("statut"),
         ["D10_demandes", "X2_demandes"],
         height=260,
@@ -149,20 +151,22 @@ def profile_chart(data: SiteData) -> Chart:
 
 
 def pages(data: SiteData) -> list[Page]:
-    history = history_chart(
+    history = history_chart(data, "demande-historique", {"demandes actives": "D1"}, "compte", "demandes",
+                            what="La demande")  # fmt: skip
+    flows = history_chart(
         data,
-        "demande-historique",
-        {"demandes actives": "D1", "nouvelles demandes du trimestre": "D2", "radiations du trimestre": "D4"},
+        "demande-flux",
+        {"nouvelles demandes": "D2", "radiations (toutes causes)": "D4"},
         "compte",
-        "demandes",
-        what="La demande",
+        "demandes par trimestre",
+        what="Les nouvelles demandes",
     )
     sections = [
         Section("Où les ménages demandent", [communes_chart(data)]),
         Section("Quels logements", [types_chart(data)]),
         Section("Depuis quand", [seniority_chart(data)]),
         Section("Qui demande", [profile_chart(data)]),
-        Section("L'évolution", [history]),
+        Section("L'évolution", [history, flows]),
     ]
     intro = (
         "Chaque demande active est comptée une fois, sur la commune de son premier choix et sur la plus petite "
