@@ -21,7 +21,14 @@ from .formats import nombre
 # The site's static files: plotly.js from the plotly package itself (no CDN), its French locale, style, scripts.
 STATIC = ("site.css", "plotly-locale-fr.js", "site.js", "demandeurs.js")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-CONFIG = {"locale": "fr", "displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# No "Share chart..." button: it would send the figure's data to a Chart Studio server.
+CONFIG = {
+    "locale": "fr",
+    "displaylogo": False,
+    "responsive": True,
+    "showSendToCloud": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud", "sendDataToCloud"],
+}
 CSV_DIR = "donnees"
 
 
