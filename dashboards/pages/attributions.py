@@ -219,7 +219,9 @@ def _shares_chart(
             {"attributions": rows["statut"]},
             horizontal=horizontal,
         ),
-        f"{value_words(total, 'compte')} attributions {R4Q}. " + listing(labels, rows, "compte") + ".",
+        f"Attributions {R4Q}, ensemble de l'EPCI : {value_words(total, 'compte')}. "
+        + listing(labels, rows, "compte")
+        + ".",
         with_status(rows, data.seuil).select(pl.Series(what, labels), pl.col("valeur").alias("Attributions"), "Statut"),
         ["D5_r4q"],
         height=max(300, 40 * rows.height + 80) if horizontal else 380,
