@@ -6,11 +6,24 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..blocks import Chart, bars, percent, shown, with_status
+from ..blocks import Chart, percent, shown, with_status
 from ..formats import pourcent
 from ..render import Page, Section
 from ..site_data import SiteData
-from .common import aligned, by_modality, codes, history_chart, leader, listing, mark_notes, places, value_words, wrap
+from .common import (
+    aligned,
+    by_modality,
+    codes,
+    frame_bars,
+    history_chart,
+    leader,
+    listing,
+    mark_notes,
+    places,
+    stacked,
+    value_words,
+    wrap,
+)
 
 R4Q = "sur les quatre derniers trimestres"
 EPCI = "Ensemble de l'EPCI"
@@ -32,12 +45,7 @@ def tension_communes_chart(data: SiteData) -> Chart:
         "tension-communes",
         title,
         f"demandes actives au {data.period} pour une attribution {R4Q}, par commune",
-        bars(
-            rows["lieu"],
-            {"demandes par attribution": rows["valeur"]},
-            {"demandes par attribution": rows["statut"]},
-            horizontal=True,
-        ),
+        frame_bars(rows["lieu"], {"demandes par attribution": rows}, horizontal=True),
         listing(rows["lieu"], rows, "ratio") + ". La tension n'est calculée qu'à partir de 10 attributions.",
         with_status(rows, data.seuil).select(
             pl.col("lieu").alias("Commune ou secteur"),
@@ -61,7 +69,7 @@ def tension_types_chart(data: SiteData) -> Chart:
         "tension-typologies",
         title,
         f"demandes actives au {data.period} pour une attribution {R4Q}, par typologie, ensemble de l'EPCI",
-        bars(rows["cle"], {"demandes par attribution": rows["valeur"]}, {"demandes par attribution": rows["statut"]}),
+        frame_bars(rows["cle"], {"demandes par attribution": rows}),
         listing(rows["cle"], rows, "ratio")
         + ". Une demande compte sur la plus petite typologie souhaitée, une attribution sur la typologie du "
         "logement ; la chambre (C) n'a pas de logement correspondant.",
@@ -98,16 +106,12 @@ def waits_chart(data: SiteData) -> Chart:
     title = "Les délais d'attente"
     if housed and housed["valeur"] is not None:
         title = f"Les ménages logés {R4Q} avaient attendu {shown(housed['valeur'], 'duree', 0)} mois (médiane)"
-    rows = pl.concat([f.with_columns(mesure=pl.lit(m)) for m, f in series.items()], how="diagonal_relaxed")
+    rows = stacked(series, "mesure")
     return Chart(
         "delais",
         title,
         f"mois depuis le dépôt de la demande, ensemble de l'EPCI et par typologie, au {data.period}",
-        bars(
-            rows["cle"].unique(maintain_order=True),
-            {m: f["valeur"] for m, f in series.items()},
-            {m: f["statut"] for m, f in series.items()},
-        ),
+        frame_bars(rows["cle"].unique(maintain_order=True), series),
         f"Délai médian des ménages logés {R4Q} : {value_words(housed, 'duree', 'mois')} ; ancienneté médiane "
         f"des demandes encore en attente : {value_words(waiting, 'duree', 'mois')}. Par typologie, "
         + " ; ".join(f"{m} en mois : {listing(f['cle'][1:], f[1:], 'duree')}" for m, f in series.items())
@@ -135,7 +139,7 @@ MUTATIONS = {
 
 
 def mutations_chart(data: SiteData) -> Chart:
-    rows = pl.concat([data.cut(i).with_columns(mesure=pl.lit(lab)) for lab, i in MUTATIONS.items()])
+    rows = stacked({lab: data.cut(i) for lab, i in MUTATIONS.items()}, "mesure")
     share = data.row("D10_attributions")
     title = "Les mutations"
     if share and share["valeur"] is not None:
@@ -145,9 +149,7 @@ def mutations_chart(data: SiteData) -> Chart:
         "mutations",
         title,
         f"part des attributions du {data.period}, ensemble de l'EPCI",
-        bars(
-            [wrap(x) for x in labels], {"part": rows["valeur"]}, {"part": rows["statut"]}, horizontal=True, share=True
-        ),
+        frame_bars([wrap(x) for x in labels], {"part": rows}, horizontal=True, share=True),
         listing(labels, rows, "part")
         + ". Une mutation est l'attribution d'un logement social à un ménage qui en occupe déjà un.",
         with_status(rows.with_columns(percent("valeur")), data.seuil).select(
@@ -213,12 +215,7 @@ def _shares_chart(
         ident,
         title,
         unit_period,
-        bars(
-            [wrap(x) for x in labels],
-            {"attributions": rows["valeur"]},
-            {"attributions": rows["statut"]},
-            horizontal=horizontal,
-        ),
+        frame_bars([wrap(x) for x in labels], {"attributions": rows}, horizontal=horizontal),
         f"Attributions {R4Q}, ensemble de l'EPCI : {value_words(total, 'compte')}. "
         + listing(labels, rows, "compte")
         + ".",

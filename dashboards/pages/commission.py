@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..blocks import Chart, bars, extremes, percent, shown, target_line, with_status
+from ..blocks import Chart, extremes, percent, shown, target_line, with_status
 from ..formats import nombre, pourcent
 from ..render import Page, Section
 from ..site_data import Quarter, SiteData, quarter_label
-from .common import aligned, by_modality, codes, history_chart, leader, listing, mark_notes, wrap
+from .common import aligned, by_modality, codes, frame_bars, history_chart, leader, listing, mark_notes, stacked, wrap
 
 EPCI = "Ensemble de l'EPCI"
 FUNNEL = {
@@ -33,7 +33,7 @@ def cohort(data: SiteData) -> Quarter:
 def funnel_chart(data: SiteData) -> Chart:
     quarter = cohort(data)
     period = quarter_label(quarter)
-    steps = pl.concat(data.cut(ind, quarter=quarter).with_columns(etape=pl.lit(lab)) for lab, ind in FUNNEL.items())
+    steps = stacked({lab: data.cut(ind, quarter=quarter) for lab, ind in FUNNEL.items()}, "etape")
     rows = aligned({"": steps}, "etape", list(FUNNEL))[""]
     leases = data.row("C4_baux", quarter=quarter)
     base = next((d for d in rows["denominateur"] if d), None)
@@ -53,13 +53,7 @@ def funnel_chart(data: SiteData) -> Chart:
         "commission-parcours",
         title,
         f"part des positionnements validés par la commission au {period}, ensemble de l'EPCI",
-        bars(
-            [wrap(e) for e in FUNNEL],
-            {"part des positionnements": rows["valeur"]},
-            {"part des positionnements": rows["statut"]},
-            horizontal=True,
-            share=True,
-        ),
+        frame_bars([wrap(e) for e in FUNNEL], {"part des positionnements": rows}, horizontal=True, share=True),
         (f"Sur {nombre(base)} positionnements validés au {period} : " if base else f"Positionnements du {period} : ")
         + listing(list(FUNNEL), rows, "part")
         + ".",
@@ -86,13 +80,7 @@ def decisions_chart(data: SiteData) -> Chart:
         "cal-decisions",
         title,
         f"part des candidats examinés par les CAL tenues au {data.period}, par décision, ensemble de l'EPCI",
-        bars(
-            [wrap(x) for x in labels],
-            {"part des candidats": rows["valeur"]},
-            {"part des candidats": rows["statut"]},
-            horizontal=True,
-            share=True,
-        ),
+        frame_bars([wrap(x) for x in labels], {"part des candidats": rows}, horizontal=True, share=True),
         listing(labels, rows, "part") + ".",
         with_status(rows.with_columns(percent("valeur")), data.seuil).select(
             pl.Series("Décision", labels), pl.col("valeur").alias("Part (%)"), "Statut"
@@ -104,21 +92,18 @@ def decisions_chart(data: SiteData) -> Chart:
 
 
 def candidates_chart(data: SiteData) -> Chart:
-    overall = data.cut("C1_candidats_par_logement").with_columns(cle=pl.lit("ensemble"))
     motives = codes(data, "exemption_trois_candidats")
-    rows = pl.concat(
-        [overall, by_modality(data, "C1_candidats_par_logement", "motif", motives)], how="diagonal_relaxed"
-    )
+    overall = data.cut("C1_candidats_par_logement").with_columns(cle=pl.lit("ensemble"))
+    cut = by_modality(data, "C1_candidats_par_logement", "motif", motives)
+    rows = aligned({"": pl.concat([overall, cut], how="diagonal_relaxed")}, "cle", ["ensemble", *motives])[""]
     labels = ["tous les logements"] + [f"exemption : {data.label('exemption_trois_candidats', c)}" for c in motives]
-    rows = aligned({"": rows}, "cle", ["ensemble", *motives])[""]
     mean = data.row("C1_candidats_par_logement")
     title = "Les candidats examinés par logement"
     if mean and mean["valeur"] is not None:
         title = f"Les CAL ont examiné en moyenne {shown(mean['valeur'], 'ratio')} candidats par logement"
-    fig = bars([wrap(x) for x in labels], {"candidats": rows["valeur"]}, {"candidats": rows["statut"]}, horizontal=True)
-    target_line(fig, 3, "3 candidats", horizontal=True).layout.annotations[-1].update(
-        yanchor="bottom"
-    )  # above the bars
+    fig = frame_bars([wrap(x) for x in labels], {"candidats": rows}, horizontal=True)
+    target_line(fig, 3, "3 candidats", horizontal=True)
+    fig.layout.annotations[-1].update(yanchor="bottom")  # the line's label above the bars, not over them
     return Chart(
         "cal-candidats",
         title,
@@ -183,18 +168,12 @@ def refusals_chart(data: SiteData) -> Chart:
     )
     if silent:
         summary += f" Sans objet pour les bailleurs qui ne transmettent pas leurs retours de CAL : {', '.join(silent)}."
-    rows = pl.concat([f.with_columns(taux=pl.lit(lab)) for lab, f in series.items()], how="diagonal_relaxed")
+    rows = stacked(series, "taux")
     return Chart(
         "refus-bailleurs",
         title,
         f"part des propositions faites après une CAL tenue au {data.period}, ensemble de l'EPCI et par bailleur",
-        bars(
-            [wrap(k, 22) for k in shown_keys],
-            {lab: f["valeur"] for lab, f in drawn.items()},
-            {lab: f["statut"] for lab, f in drawn.items()},
-            horizontal=True,
-            share=True,
-        ),
+        frame_bars([wrap(k, 22) for k in shown_keys], drawn, horizontal=True, share=True),
         summary,
         with_status(rows.with_columns(percent("valeur")), data.seuil).select(
             pl.col("nom").alias("Bailleur"),
@@ -226,21 +205,12 @@ def motives_chart(data: SiteData) -> Chart:
             f"« {top['lieu'][0].upper()}{top['lieu'][1:]} » motive {pourcent(top['valeur'], 0)} des refus après CAL"
             + (", le premier motif" if sure else " (le plus fréquent des motifs publiés)")
         )
-    rows = pl.concat(
-        [f.with_columns(refus=pl.lit(lab), motif=pl.Series(labels)) for lab, f in series.items()],
-        how="diagonal_relaxed",
-    )
+    rows = stacked({lab: f.with_columns(motif=pl.Series(labels)) for lab, f in series.items()}, "refus")
     return Chart(
         "refus-motifs",
         title,
         f"part des refus motivés, par motif, au {data.period}, ensemble de l'EPCI",
-        bars(
-            [wrap(x) for x in labels],
-            {lab: f["valeur"] for lab, f in series.items()},
-            {lab: f["statut"] for lab, f in series.items()},
-            horizontal=True,
-            share=True,
-        ),
+        frame_bars([wrap(x) for x in labels], series, horizontal=True, share=True),
         ". ".join(f"{lab[0].upper()}{lab[1:]} — {listing(labels, f, 'part')}" for lab, f in series.items()) + ".",
         with_status(rows.with_columns(percent("valeur")), data.seuil).select(
             pl.col("motif").alias("Motif"), pl.col("refus").alias("Refus"), pl.col("valeur").alias("Part (%)"), "Statut"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import textwrap
 
+import plotly.graph_objects as go
 import polars as pl
 
-from ..blocks import Chart, lines, percent, shown, with_status
+from ..blocks import Chart, bars, lines, percent, shown, with_status
 from ..formats import evolution, nombre
 from ..site_data import SiteData
 
@@ -160,3 +161,16 @@ def mark_notes(*statuses) -> list[str]:
         "Sur le graphique, « s » marque un chiffre couvert par le secret statistique et « nc » un chiffre non "
         "calculable ; le tableau des données en donne la raison."
     ]
+
+
+def frame_bars(categories, series: dict[str, pl.DataFrame], **options) -> go.Figure:
+    """`bars` of published rows: each series is a frame whose `valeur` is drawn, marked by its `statut`."""
+    values = {label: f["valeur"] for label, f in series.items()}
+    return bars(list(categories), values, {label: f["statut"] for label, f in series.items()}, **options)
+
+
+def stacked(series: dict[str, pl.DataFrame], column: str) -> pl.DataFrame:
+    """The frames of several series one under the other, each row naming its series in `column`."""
+    return pl.concat(
+        [f.with_columns(pl.lit(label).alias(column)) for label, f in series.items()], how="diagonal_relaxed"
+    )
