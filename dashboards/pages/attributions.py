@@ -110,7 +110,8 @@ def waits_chart(data: SiteData) -> Chart:
     return Chart(
         "delais",
         title,
-        f"mois depuis le dépôt de la demande, ensemble de l'EPCI et par typologie, au {data.period}",
+        f"mois depuis le dépôt : jusqu'au bail pour les attributions {R4Q}, jusqu'au {data.period} pour les "
+        "demandes en attente ; ensemble de l'EPCI et par typologie",
         frame_bars(rows["cle"].unique(maintain_order=True), series),
         f"Délai médian des ménages logés {R4Q} : {value_words(housed, 'duree', 'mois')} ; ancienneté médiane "
         f"des demandes encore en attente : {value_words(waiting, 'duree', 'mois')}. Par typologie, "
