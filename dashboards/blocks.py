@@ -21,6 +21,7 @@ SECRET_WORDS = {
     "primaire": "moins de {seuil} ménages : le chiffre pourrait désigner un foyer",
     "secondaire": "masqué pour qu'une autre case secrète ne puisse pas se déduire par différence",
 }
+MARK_WORDS = {"s": "secret statistique", "nc": "non calculable"}
 STATUS_WORDS = {
     "non_calculable": "non calculable (fichiers insuffisants ou trop peu d'attributions)",
     "sans_objet": "sans objet",
@@ -89,7 +90,14 @@ def bars(
     for i, (name, values) in enumerate(series.items()):
         values = list(values)
         text = [_mark(v, s) for v, s in zip(values, statuses.get(name, [""] * len(values)), strict=True)]
-        xy = dict(y=list(categories), x=values) if horizontal else dict(x=list(categories), y=values)
+        # A missing value is drawn as an empty bar at 0 so that its mark shows in its own slot of the group
+        # (Plotly draws no text for a null); its hover says why, never 0.
+        drawn = [0 if v is None else v for v in values]
+        hover = [
+            MARK_WORDS[t] if v is None else pourcent(v) if share else nombre(v, 0 if float(v).is_integer() else 1)
+            for v, t in zip(values, text, strict=True)
+        ]
+        xy = dict(y=list(categories), x=drawn) if horizontal else dict(x=list(categories), y=drawn)
         fig.add_bar(
             name=name,
             **xy,
@@ -99,9 +107,8 @@ def bars(
             textposition="outside",
             cliponaxis=False,
             customdata=list(links) if links else None,
-            hovertemplate=("%{y}: %{x:.1%}" if share else "%{y}: %{x:,.1f}") + "<extra>%{fullData.name}</extra>"
-            if horizontal
-            else ("%{x}: %{y:.1%}" if share else "%{x}: %{y:,.1f}") + "<extra>%{fullData.name}</extra>",
+            hovertext=hover,
+            hovertemplate=("%{y}" if horizontal else "%{x}") + " : %{hovertext}<extra>%{fullData.name}</extra>",
         )
     fmt = ".0%" if share else ",d"
     if horizontal:

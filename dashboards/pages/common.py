@@ -1,10 +1,14 @@
-"""Helpers the page builders share: a row's value in words, changes over a year, history charts."""
+"""Helpers the page builders share: a row's value in words, changes over a year, history charts, the cuts
+of an indicator by place and by modality."""
 
 from __future__ import annotations
 
+import textwrap
+
+import plotly.graph_objects as go
 import polars as pl
 
-from ..blocks import Chart, lines, percent, shown, with_status
+from ..blocks import Chart, bars, lines, percent, shown, with_status
 from ..formats import evolution, nombre
 from ..site_data import SiteData
 
@@ -83,3 +87,90 @@ def _history_summary(series: dict[str, str], frames: dict[str, pl.DataFrame], na
                 f"{shown(last['valeur'], nature)} au {last['periode']}"
             )
     return (" ; ".join(parts) + ".") if parts else "Aucune valeur publiable sur la période."
+
+
+def places(data: SiteData, indicateur: str) -> pl.DataFrame:
+    """The indicator's overall rows by commune, and by sector for the communes the public sees only through
+    their sector (a sector of one commune is that commune), with a `lieu` label."""
+    communes = data.cut(indicateur, "COMMUNE").join(
+        data.communes.select(code_geo="code_insee", lieu="nom"), on="code_geo", how="left"
+    )
+    single = data.communes.filter(pl.len().over("code_secteur") == 1)["code_secteur"]
+    sectors = data.cut(indicateur, "SECTEUR").filter(~pl.col("code_geo").is_in(single.implode()))
+    sectors = sectors.with_columns(lieu=pl.col("libelle_geo"))
+    return pl.concat([communes, sectors], how="diagonal_relaxed").sort("valeur", descending=True, nulls_last=True)
+
+
+def by_modality(data: SiteData, indicateur: str, key: str, order: list[str]) -> pl.DataFrame:
+    """The EPCI's rows of an indicator cut by one key, in the given order of its values."""
+    cut = data.cut(indicateur, "EPCI", None).filter(
+        pl.col("modalite").str.starts_with(f"{key}=") & ~pl.col("modalite").str.contains(",")
+    )
+    cut = cut.with_columns(cle=pl.col("modalite").str.strip_prefix(f"{key}="))
+    rank = {v: i for i, v in enumerate(order)}
+    return cut.with_columns(_o=pl.col("cle").replace_strict(rank, default=len(order))).sort("_o").drop("_o")
+
+
+def codes(data: SiteData, liste: str) -> list[str]:
+    """The codes of one of the contract's lists, in the contract's order (typologies: `C` < `T1` < … < `T6P`)."""
+    return data.codes.filter(pl.col("liste") == liste)["code"].to_list()
+
+
+def leader(rows: pl.DataFrame, total: float | None = None) -> tuple[dict | None, bool]:
+    """The row with the largest published value, and whether it is surely the largest: no row is hidden by
+    the secret, or (`total`: what the rows add up to, e.g. 1 for a distribution) the hidden rows together
+    are no larger than it."""
+    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    if not known.height:
+        return None, False
+    top = known.row(0, named=True)
+    hidden = rows.filter(pl.col("statut") == "secret").height
+    sure = not hidden or (total is not None and total - known["valeur"].sum() <= top["valeur"])
+    return top, sure
+
+
+def wrap(label: str, width: int = 24) -> str:
+    """A long axis label on several lines (Plotly's `<br>`), so that a chart fits a 375 px phone."""
+    return "<br>".join(textwrap.wrap(label, width)) or label
+
+
+def aligned(frames: dict[str, pl.DataFrame], key: str, keys: list[str]) -> dict[str, pl.DataFrame]:
+    """Each frame on the same `keys` of its column `key`, in that order, so that the series of a chart line
+    up; a key a frame lacks gets a row without value, not computable."""
+    base = pl.DataFrame({key: keys}, schema={key: pl.String})
+    return {
+        label: base.join(f, on=key, how="left", maintain_order="left").with_columns(
+            pl.col("statut").fill_null("non_calculable")
+        )
+        for label, f in frames.items()
+    }
+
+
+def listing(labels, rows: pl.DataFrame, nature: str, unit: str = "") -> str:
+    """`T1 : 14,2 ; T2 : secret statistique ; …`: each row's value in words, after its label."""
+    words = [value_words(r, nature, unit) for r in rows.iter_rows(named=True)]
+    return " ; ".join(f"{lab} : {w}" for lab, w in zip(labels, words, strict=True))
+
+
+def mark_notes(*statuses) -> list[str]:
+    """The note that reads the « s » and « nc » marks of a chart, when one of its values is missing."""
+    missing = {s for column in statuses for s in column if s in ("secret", "non_calculable", "sans_objet")}
+    if not missing:
+        return []
+    return [
+        "Sur le graphique, « s » marque un chiffre couvert par le secret statistique et « nc » un chiffre non "
+        "calculable ; le tableau des données en donne la raison."
+    ]
+
+
+def frame_bars(categories, series: dict[str, pl.DataFrame], **options) -> go.Figure:
+    """`bars` of published rows: each series is a frame whose `valeur` is drawn, marked by its `statut`."""
+    values = {label: f["valeur"] for label, f in series.items()}
+    return bars(list(categories), values, {label: f["statut"] for label, f in series.items()}, **options)
+
+
+def stacked(series: dict[str, pl.DataFrame], column: str) -> pl.DataFrame:
+    """The frames of several series one under the other, each row naming its series in `column`."""
+    return pl.concat(
+        [f.with_columns(pl.lit(label).alias(column)) for label, f in series.items()], how="diagonal_relaxed"
+    )

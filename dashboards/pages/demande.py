@@ -8,32 +8,10 @@ from ..blocks import Chart, bars, percent, shown, with_status
 from ..formats import pourcent
 from ..render import Page, Section
 from ..site_data import SiteData
-from .common import history_chart
+from .common import by_modality, history_chart, places
 
 TYPES = ["C", "T1", "T2", "T3", "T4", "T5", "T6P"]
 BANDS = ["0-1", "1-2", "2-3", "3-5", "5+"]
-
-
-def places(data: SiteData, indicateur: str) -> pl.DataFrame:
-    """The indicator's overall rows by commune, and by sector for the communes the public sees only through
-    their sector (a sector of one commune is that commune), with a `lieu` label."""
-    communes = data.cut(indicateur, "COMMUNE").join(
-        data.communes.select(code_geo="code_insee", lieu="nom"), on="code_geo", how="left"
-    )
-    single = data.communes.filter(pl.len().over("code_secteur") == 1)["code_secteur"]
-    sectors = data.cut(indicateur, "SECTEUR").filter(~pl.col("code_geo").is_in(single.implode()))
-    sectors = sectors.with_columns(lieu=pl.col("libelle_geo"))
-    return pl.concat([communes, sectors], how="diagonal_relaxed").sort("valeur", descending=True, nulls_last=True)
-
-
-def by_modality(data: SiteData, indicateur: str, key: str, order: list[str]) -> pl.DataFrame:
-    """The EPCI's rows of an indicator cut by one key, in the given order of its values."""
-    cut = data.cut(indicateur, "EPCI", None).filter(
-        pl.col("modalite").str.starts_with(f"{key}=") & ~pl.col("modalite").str.contains(",")
-    )
-    cut = cut.with_columns(cle=pl.col("modalite").str.strip_prefix(f"{key}="))
-    rank = {v: i for i, v in enumerate(order)}
-    return cut.with_columns(_o=pl.col("cle").replace_strict(rank, default=len(order))).sort("_o").drop("_o")
 
 
 def communes_chart(data: SiteData) -> Chart:
