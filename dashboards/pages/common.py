@@ -83,3 +83,15 @@ def _history_summary(series: dict[str, str], frames: dict[str, pl.DataFrame], na
                 f"{shown(last['valeur'], nature)} au {last['periode']}"
             )
     return (" ; ".join(parts) + ".") if parts else "Aucune valeur publiable sur la période."
+
+
+def months_words(mois: float) -> str:
+    """`38 mois, soit 3 ans et 2 mois`: a wait in whole months, and in years and months from a year on."""
+    total = round(mois)
+    if total < 1:
+        return "moins d'un mois"
+    years, months = divmod(total, 12)
+    if not years:
+        return f"{total} mois"
+    in_years = f"{years} an{'s' if years > 1 else ''}" + (f" et {months} mois" if months else "")
+    return f"{total} mois, soit {in_years}"
