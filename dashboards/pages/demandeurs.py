@@ -115,7 +115,7 @@ def value_text(data: SiteData, indicateur: str, value: float) -> str:
     if indicateur == "I1_demandes_par_attribution":
         return f"{shown(value, 'ratio')} demandes pour un logement attribué"
     if indicateur == "I1_part_5ans":
-        return f"{shown(value, 'part', 0)} des demandes"
+        return f"{shown(value, 'part')} des demandes"
     if indicateur in I2:
         return f"{shown(value, 'score')} points"
     return f"{shown(value, 'compte')} {UNITS[indicateur]}"
@@ -159,8 +159,7 @@ def cases(data: SiteData, place: Place, rows: dict, covered: bool) -> dict[str, 
     out = {}
     for typo in ["ensemble", *TYPES]:
         figures = {
-            ind: figure(data, ind, typo, rows.get((place.niveau, place.code, typo, ind)), covered)
-            for ind in (*I1, *I2)
+            ind: figure(data, ind, typo, rows.get((place.niveau, place.code, typo, ind)), covered) for ind in (*I1, *I2)
         }
         figures["I2"] = {"valeur": figures["I2_mediane"]["valeur"], "texte": scores_text(place, figures)}
         out[typo] = figures
@@ -197,7 +196,8 @@ def ratio_chart(data: SiteData, content: dict, typo: str = "ensemble") -> Chart:
     lieux.sort(key=lambda item: (item[1]["valeur"] is None, -(item[1]["valeur"] or 0)))
     names, figs = [n for n, _ in lieux], [f for _, f in lieux]
     values = [f["valeur"] for f in figs]
-    labels = ["<br>".join(textwrap.wrap(n, 18, break_on_hyphens=False)) for n in names]  # a sector's long name fits a phone
+    # a sector's long name on several lines, so that it fits a phone
+    labels = ["<br>".join(textwrap.wrap(n, 18, break_on_hyphens=False)) for n in names]
     fig = bars(labels, {"demandes par attribution": values}, horizontal=True)
     missing = [(lab, f) for lab, f in zip(labels, figs, strict=True) if f["valeur"] is None]
     fig.add_scatter(
