@@ -29,7 +29,6 @@ HEADINGS = {
     "I1_part_5ans": "Demandes en attente depuis 5 ans ou plus",
     "I2": "Cotation des demandes semblables",
 }
-UNITS = {"I1_demandes": "demandes", "I1_attributions_12m": "logements"}  # published counts: 0 or at least the threshold
 # Attributions are counted by dwelling: a room (C) has no dwelling of its own in the social stock.
 DWELLING_SIDE = ("I1_attributions_12m", "I1_demandes_par_attribution", "I1_delai_median")
 
@@ -110,15 +109,13 @@ def figure(data: SiteData, indicateur: str, typo: str, row: dict | None, covered
 
 
 def value_text(data: SiteData, indicateur: str, value: float) -> str:
-    if indicateur == "I1_delai_median":
+    """A published value as the panel and the tables write it under its heading (which names the unit)."""
+    nature = data.indicator(indicateur)["nature"]
+    if nature == "duree":
         return months_words(value)
-    if indicateur == "I1_demandes_par_attribution":
-        return f"{shown(value, 'ratio')} demandes pour un logement attribué"
-    if indicateur == "I1_part_5ans":
-        return f"{shown(value, 'part')} des demandes"
-    if indicateur in I2:
-        return f"{shown(value, 'score')} points"
-    return f"{shown(value, 'compte')} {UNITS[indicateur]}"
+    if nature == "score":
+        return f"{shown(value, nature)} points"
+    return shown(value, nature)
 
 
 def missing_text(data: SiteData, indicateur: str, typo: str, row: dict, covered: bool) -> str:

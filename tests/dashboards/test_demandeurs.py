@@ -74,8 +74,9 @@ def site_data(rows: list[tuple] = ROWS) -> SiteData:
         sources=pl.DataFrame(schema={"flux": pl.String, "bailleur_siren": pl.String, "dernier": pl.Date}),
         objectifs=pl.DataFrame(),
         bailleurs=pl.DataFrame(),
-        codes=pl.DataFrame({"liste": ["typologie_demande"] * 7, "code": [c for c, _ in TYPES],
-                            "libelle": [w for _, w in TYPES]}),  # fmt: skip
+        codes=pl.DataFrame(
+            {"liste": ["typologie_demande"] * 7, "code": [c for c, _ in TYPES], "libelle": [w for _, w in TYPES]}
+        ),  # fmt: skip
         epci=EPCI,
         epci_nom="Communauté d'agglomération de Sophia Antipolis",
         annee=2026,
@@ -143,7 +144,7 @@ def test_the_figures_are_written_in_plain_french(page):
     _, content = page
     t2 = content["lieux"]["COMMUNE:06004"]["cases"]["T2"]
     assert t2["I1_delai_median"]["texte"] == "38 mois, soit 3 ans et 2 mois"
-    assert t2["I1_part_5ans"]["texte"] == "12,5\u202f% des demandes"
+    assert t2["I1_part_5ans"]["texte"] == "12,5\u202f%"
     assert t2["I2"]["texte"] == (
         "la moitié des demandes semblables ont moins de 16,6 points ; un quart ont moins de 14,8 points, "
         "un quart plus de 19,4 points"
@@ -208,7 +209,7 @@ def test_in_chromium_the_selector_fills_the_panel_from_disk(page):
         width = tab.evaluate("document.documentElement.scrollWidth")
         browser.close()
     assert "Bézaudun-les-Alpes — 2 pièces (T2)" in sector and "Communes de moins de 2 000 habitants" in sector
-    assert "23 demandes" in sector and "déduire par différence" in sector
+    assert "Demandes en attente\n23\n" in sector and "déduire par différence" in sector
     assert "38 mois, soit 3 ans et 2 mois" in commune
     assert "Ensemble des 3 communes : 30 mois, soit 2 ans et 6 mois" in commune
     assert "moins de 11 ménages" in commune
