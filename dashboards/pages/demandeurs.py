@@ -89,9 +89,7 @@ def commune_places(data: SiteData, found: list[Place]) -> dict[str, dict]:
 
 def published(data: SiteData) -> dict[tuple[str, str, str, str], dict]:
     """The site quarter's public rows of I1 and I2, by (niveau, code, typology, indicateur)."""
-    rows = data.cut([*I1, *I2], niveau="COMMUNE", modalite=None)
-    for niveau in ("SECTEUR", "EPCI"):
-        rows = pl.concat([rows, data.cut([*I1, *I2], niveau=niveau, modalite=None)])
+    rows = pl.concat(data.cut([*I1, *I2], niveau=n, modalite=None) for n in ("COMMUNE", "SECTEUR", "EPCI"))
     return {
         (r["niveau_geo"], r["code_geo"], r["modalite"].removeprefix("typologie="), r["indicateur"]): r
         for r in rows.iter_rows(named=True)
@@ -136,7 +134,7 @@ def missing_text(data: SiteData, indicateur: str, typo: str, row: dict, covered:
     return "non calculable : pas d'extraction des demandes ce trimestre"
 
 
-def scores_text(place: Place, figures: dict[str, dict]) -> str:
+def scores_text(figures: dict[str, dict]) -> str:
     """The quartiles of the scores of similar demands in one sentence, or why they are not known."""
     q1, med, q3 = (figures[i] for i in I2)
     if all(f["statut"] == "absent" for f in (q1, med, q3)):
@@ -158,7 +156,7 @@ def cases(data: SiteData, place: Place, rows: dict, covered: bool) -> dict[str, 
         figures = {
             ind: figure(data, ind, typo, rows.get((place.niveau, place.code, typo, ind)), covered) for ind in (*I1, *I2)
         }
-        figures["I2"] = {"valeur": figures["I2_mediane"]["valeur"], "texte": scores_text(place, figures)}
+        figures["I2"] = {"valeur": figures["I2_mediane"]["valeur"], "texte": scores_text(figures)}
         out[typo] = figures
     return out
 
