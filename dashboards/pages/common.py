@@ -174,3 +174,15 @@ def stacked(series: dict[str, pl.DataFrame], column: str) -> pl.DataFrame:
     return pl.concat(
         [f.with_columns(pl.lit(label).alias(column)) for label, f in series.items()], how="diagonal_relaxed"
     )
+
+
+def months_words(mois: float) -> str:
+    """`38 mois, soit 3 ans et 2 mois`: a wait in whole months, and in years and months from a year on."""
+    total = round(mois)
+    if total < 1:
+        return "moins d'un mois"
+    years, months = divmod(total, 12)
+    if not years:
+        return f"{total} mois"
+    in_years = f"{years} an{'s' if years > 1 else ''}" + (f" et {months} mois" if months else "")
+    return f"{total} mois, soit {in_years}"
