@@ -1,10 +1,11 @@
 """Jobs: `observatoire` runs everything a new drop needs (ingestion, dbt and checks); `publication_cil`
-publishes the CIL pack of one quarter (a partition `AAAAT<q>`)."""
+publishes one quarter (a partition `AAAAT<q>`): the CIL pack and the commission's internal monthly table."""
 
 import dagster as dg
 
 from assets.partitions import trimestres_cil
 from assets.publish.cil_export import KEY as PACK_CIL
+from assets.publish.interne import KEY as INTERNE
 
 MAIN_JOB = "observatoire"
 PUBLICATION_JOB = "publication_cil"
@@ -17,7 +18,7 @@ observatoire_job = dg.define_asset_job(
 
 publication_job = dg.define_asset_job(
     PUBLICATION_JOB,
-    selection=dg.AssetSelection.assets(PACK_CIL),
+    selection=dg.AssetSelection.assets(PACK_CIL, INTERNE),
     partitions_def=trimestres_cil,
-    description="Publie le pack trimestriel de la CIL d'un trimestre (AAAAT<q>).",
+    description="Publie un trimestre (AAAAT<q>) : le pack de la CIL et le tableau de suivi interne de la commission.",
 )

@@ -68,17 +68,25 @@ def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any], publis
 
 
 def publication_lines(result: Any) -> list[str]:
-    """Where the pack went, whether its quarter was complete, and its share of secret cells."""
-    events = [e for e in result.get_asset_materialization_events() if e.partition]
-    if not events:
-        return ["Pack CIL non publié (voir ci-dessus)."]
-    meta = {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
+    """Where the pack went, whether its quarter was complete, and its share of secret cells; where the
+    commission's internal monthly table went."""
+    events = {e.asset_key.path[-1]: e for e in result.get_asset_materialization_events() if e.partition}
+    internal = events.get("interne")
+    tail = [f"Tableau de suivi interne de la commission : {_meta(internal)['xlsx']}"] if internal else []
+    if "pack_cil" not in events:
+        return ["Pack CIL non publié (voir ci-dessus).", *tail]
+    meta = _meta(events["pack_cil"])
     state = "complet" if meta["complet"] else "publié à l'échéance, lacunes dans le Lisez-moi"
     return [
-        f"Pack CIL {events[-1].partition} ({state}) : {meta['xlsx']}",
+        f"Pack CIL {events['pack_cil'].partition} ({state}) : {meta['xlsx']}",
         f"  et sa table longue : {meta['csv']}",
         *secret_share_lines(meta["parts_secret"]),
+        *tail,
     ]
+
+
+def _meta(event: Any) -> dict[str, Any]:
+    return {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
 
 
 def secret_share_lines(shares: list[Mapping[str, Any]]) -> list[str]:

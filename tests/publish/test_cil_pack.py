@@ -59,7 +59,7 @@ def pack(warehouse):
         settings = load_settings(warehouse)
         result = publish_quarter(settings, *QUARTER)
         assert result.success
-        [event] = result.get_asset_materialization_events()
+        [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == "pack_cil"]
         assert event.partition == "2025T4"
         assert event.materialization.metadata["complet"].value is True
     folder = cil_dir(settings)
