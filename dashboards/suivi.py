@@ -247,8 +247,9 @@ def period_words(data: SuiviData) -> str:
     return f"de {start} à {mois(data.annee, int(last[-2:]))} ({trimestre(data.annee, data.trimestre)})"
 
 
-def page_html(data: SuiviData) -> str:
-    """The internal page: one section per view, each table scrolling in its box, the definitions at the end."""
+def page_html(data: SuiviData, workbook: str | None = None) -> str:
+    """The internal page: one section per view, each table scrolling in its box, the definitions at the end;
+    `workbook`: the file name of the same table as XLSX beside the page."""
     found = cells(data)
     sections = []
     for view in views(data):
@@ -262,7 +263,7 @@ def page_html(data: SuiviData) -> str:
             blocks.append({"table": t, "rows": rows})
         sections.append({"view": view, "ident": f"vue-{view.code.lower()}", "blocks": blocks})
     return environment().get_template(TEMPLATE).render(
-        data=data, period=period_words(data), sections=sections, definitions=definitions(data),
+        data=data, period=period_words(data), sections=sections, definitions=definitions(data), workbook=workbook,
         months=[month_label(m) for m in month_keys(data.annee, data.trimestre)],
         last=mois(data.annee, 3 * data.trimestre, court=True),
     )  # fmt: skip

@@ -64,7 +64,8 @@ def publish_interne(settings: Settings, annee: int, trimestre: int, say: Callabl
     css = resources.files("dashboards").joinpath("static", "site.css").read_bytes()
     write_atomic(folder / "static" / "site.css", css)
     xlsx = write_atomic(folder / file_name(data.epci, annee, trimestre, "xlsx"), workbook_bytes(data))
-    html = write_atomic(folder / file_name(data.epci, annee, trimestre, "html"), page_html(data).encode("utf-8"))
+    page = page_html(data, workbook=xlsx.name).encode("utf-8")
+    html = write_atomic(folder / file_name(data.epci, annee, trimestre, "html"), page)
     return html, xlsx
 
 

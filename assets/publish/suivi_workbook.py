@@ -16,6 +16,7 @@ from dashboards.suivi import (
     MISSING,
     SuiviData,
     Table,
+    View,
     cells,
     definitions,
     period_words,
@@ -64,6 +65,11 @@ def write_view(ws, fmt: Formats, title: str, view_tables: list[Table]) -> None:
     ws.freeze_panes(0, 1)
 
 
+def sheet_name(view: View) -> str:
+    """`EPCI`, or the réservataire's code (its label may pass Excel's 31 characters)."""
+    return "EPCI" if view.niveau == "EPCI" else view.code
+
+
 def write_lisez_moi(ws, fmt: Formats, data: SuiviData) -> None:
     ws.write_string(0, 0, f"Tableau de suivi mensuel de la commission — {data.epci_nom}", fmt.title)
     lines = (
@@ -76,16 +82,12 @@ def write_lisez_moi(ws, fmt: Formats, data: SuiviData) -> None:
     )
     for i, text in enumerate(lines, start=2):
         ws.write_string(i, 0, safe(text))
-    row = len(lines) + 3
-    ws.write_string(row, 0, "Définitions", fmt.section)
-    frame = pl.DataFrame(
-        {
-            "Indicateur": [d["libelle"] for d in definitions(data)],
-            "Définition": [d["definition"] for d in definitions(data)],
-        }
-    )
-    widths: dict[int, float] = {}
-    write_frame(ws, fmt, row + 1, frame, widths)
+    sheets = pl.DataFrame([(sheet_name(v), v.titre) for v in views(data)], schema=["Feuille", "Vue"], orient="row")
+    defs = pl.DataFrame(definitions(data)).rename({"libelle": "Indicateur", "definition": "Définition"})
+    row, widths = len(lines) + 3, {}
+    for title, frame in (("Feuilles", sheets), ("Définitions", defs)):
+        ws.write_string(row, 0, title, fmt.section)
+        row = write_frame(ws, fmt, row + 1, frame, widths)
     for j, w in sorted(widths.items()):
         ws.set_column(j, j, w, fmt.wrap if w >= 60 else None)
     ws.set_column(1, 1, 100, fmt.wrap)
@@ -105,8 +107,7 @@ def workbook_bytes(data: SuiviData) -> bytes:
     write_lisez_moi(wb.add_worksheet("Lisez-moi"), fmt, data)
     found = cells(data)
     for view in views(data):
-        name = "EPCI" if view.niveau == "EPCI" else view.code
         title = data.epci_nom if view.niveau == "EPCI" else f"Réservataire : {view.titre}"
-        write_view(wb.add_worksheet(name), fmt, title, tables(data, view, found))
+        write_view(wb.add_worksheet(sheet_name(view)), fmt, title, tables(data, view, found))
     wb.close()
     return buf.getvalue()

@@ -156,6 +156,7 @@ def test_a_re_export_gives_the_same_bytes(published, warehouse):
 def test_the_page_is_the_same_table_for_the_commission_and_says_it_is_internal(published):
     html = published[0].read_text(encoding="utf-8")
     assert "Document interne à la commission" in html and "oct.\u202f2025" in html and "déc.\u202f2025" in html
+    assert 'href="suivi_240600585_2025T4.xlsx" download' in html
     assert 'href="static/site.css"' in html and "<script" not in html and "://" not in html
 
 
