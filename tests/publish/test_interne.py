@@ -141,7 +141,9 @@ def test_the_lisez_moi_gives_the_catalogues_definition_of_each_s1_indicator(publ
         catalogue = con.sql("select libelle, definition from referentiels.indicateurs where famille = 'S1'").fetchall()
     finally:
         con.close()
-    texts = {c.value for row in openpyxl.load_workbook(published[1])["Lisez-moi"].iter_rows() for c in row if c.value}
+    ws = openpyxl.load_workbook(published[1])["Lisez-moi"]
+    texts = {c.value for row in ws.iter_rows() for c in row if c.value}
+    assert ["PPRIOR", "préfet, publics prioritaires"] in [[c.value for c in row[:2]] for row in ws.iter_rows()]
     assert len(catalogue) == 4
     for libelle, definition in catalogue:
         assert any(libelle in t for t in texts) and definition in texts
