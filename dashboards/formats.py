@@ -9,6 +9,7 @@ import datetime as dt
 NNBSP = "\u202f"
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")  # fmt: skip
+MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
 def nombre(x: float, decimales: int = 0) -> str:
@@ -24,6 +25,11 @@ def pourcent(part: float, decimales: int = 1) -> str:
 def trimestre(annee: int, numero: int) -> str:
     """`T3 2026`, as the pages and the charts name a quarter."""
     return f"T{numero}{NNBSP}{annee}"
+
+
+def mois(annee: int, numero: int, court: bool = False) -> str:
+    """`septembre 2026`, or `sept. 2026` for a column header."""
+    return f"{(MONTHS_SHORT if court else MONTHS)[numero - 1]}{NNBSP if court else ' '}{annee}"
 
 
 def date_longue(jour: dt.date) -> str:

@@ -7,6 +7,7 @@ from assets.ingest.feeds import FEED_ASSETS, ledgers
 from assets.publish.cil_export import pack_cil
 from assets.publish.donnees import donnees_parquet
 from assets.publish.site import site
+from assets.publish.interne import interne
 from assets.transform import dbt_models
 
 from .jobs import observatoire_job, publication_job
@@ -15,7 +16,7 @@ from .schedules import pack_cil_trimestriel
 from .sensors import boite_de_depot
 
 defs = dg.Definitions(
-    assets=[*FEED_ASSETS, ledgers, dbt_models, donnees_parquet, pack_cil, site],
+    assets=[*FEED_ASSETS, ledgers, dbt_models, donnees_parquet, pack_cil, site, interne],
     asset_checks=[*CROSS_FEED_CHECKS, *GX_CHECKS],
     jobs=[observatoire_job, publication_job],
     sensors=[boite_de_depot, pack_cil_trimestriel],

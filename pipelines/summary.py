@@ -68,8 +68,10 @@ def run_summary(settings, since: dt.datetime, evaluations: Iterable[Any], publis
 
 
 def publication_lines(result: Any) -> list[str]:
-    """What the publication run wrote: the pack, then the site."""
-    return pack_lines(_published(result, "pack_cil")) + site_lines(_published(result, "site"))
+    """What the publication run wrote: the pack, the site, the commission's internal monthly table."""
+    internal = _published(result, "interne")
+    tail = [f"Tableau de suivi interne de la commission : {internal[1]['xlsx']}"] if internal else []
+    return pack_lines(_published(result, "pack_cil")) + site_lines(_published(result, "site")) + tail
 
 
 def _published(result: Any, name: str) -> tuple[str, dict] | None:

@@ -33,14 +33,21 @@ def cil_dir(settings: Settings) -> Path:
     return settings.published / "cil"
 
 
+def check_in_history(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> None:
+    """ExportRefused when the quarter is outside the warehouse's history."""
+    quarters = history(con)
+    if (annee, trimestre) not in quarters:
+        span = f"de {quarter_key(*quarters[0])} à {quarter_key(*quarters[-1])}" if quarters else "vide"
+        raise ExportRefused(
+            f"le trimestre {quarter_key(annee, trimestre)} est hors de l'historique de l'entrepôt ({span})"
+        )
+
+
 def check_quarter(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int, today: dt.date) -> bool:
     """Whether the quarter is complete; ExportRefused when it is outside the history, or incomplete
     before its deadline."""
-    quarters = history(con)
+    check_in_history(con, annee, trimestre)
     key = quarter_key(annee, trimestre)
-    if (annee, trimestre) not in quarters:
-        span = f"de {quarter_key(*quarters[0])} à {quarter_key(*quarters[-1])}" if quarters else "vide"
-        raise ExportRefused(f"le trimestre {key} est hors de l'historique de l'entrepôt ({span})")
     complete = is_complete(completude(con), annee, trimestre)
     if not complete and today < deadline(annee, trimestre):
         raise ExportRefused(
