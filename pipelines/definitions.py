@@ -6,8 +6,8 @@ from assets.checks import CROSS_FEED_CHECKS, GX_CHECKS
 from assets.ingest.feeds import FEED_ASSETS, ledgers
 from assets.publish.cil_export import pack_cil
 from assets.publish.donnees import donnees_parquet
-from assets.publish.site import site
 from assets.publish.interne import interne
+from assets.publish.site import site
 from assets.transform import dbt_models
 
 from .jobs import observatoire_job, publication_job

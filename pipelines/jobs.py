@@ -6,8 +6,8 @@ import dagster as dg
 
 from assets.partitions import trimestres_cil
 from assets.publish.cil_export import KEY as PACK_CIL
-from assets.publish.site import KEY as SITE
 from assets.publish.interne import KEY as INTERNE
+from assets.publish.site import KEY as SITE
 
 MAIN_JOB = "observatoire"
 PUBLICATION_JOB = "publication_cil"
