@@ -201,7 +201,7 @@ def comparison_rows(data: SiteData, place: Place) -> list[dict]:
 def comparison_chart(data: SiteData, place: Place) -> Chart:
     """The key figures that compare across places (ratios, durations, shares), one small chart each."""
     compared = [i for i in KEY if _entry(data, i)["nature"] != "compte"]
-    label = place.name[0].upper() + place.name[1:]
+    label = place.name if place.niveau == "COMMUNE" else f"Secteur ({place.communes} communes)"  # fits a phone
     panels, records = [], []
     for ind in compared:
         nature = _entry(data, ind)["nature"]
@@ -237,14 +237,17 @@ def panels_figure(panels: list[tuple], names: list[str]) -> go.Figure:
         top = 1 - (k - 1) / n
         layout[f"yaxis{k}"] = dict(domain=[top - 1 / n + gap, top - gap / 3], anchor=f"x{k}", showticklabels=False,
                                    autorange="reversed", fixedrange=True)  # fmt: skip
-        layout[f"xaxis{k}"] = dict(anchor=f"y{k}", tickformat=".0%" if nature == "part" else ",", fixedrange=True,
+        layout[f"xaxis{k}"] = dict(anchor=f"y{k}", tickformat=".1~%" if nature == "part" else ",", fixedrange=True,
                                    rangemode="tozero")  # fmt: skip
         layout["annotations"].append(dict(text=title, x=0, xref="paper", xanchor="left", y=top, yref="paper",
                                           yanchor="bottom", showarrow=False, font_size=12))  # fmt: skip
         for j, name in enumerate(names):
-            traces.append(dict(type="bar", y=[name], x=[values[j]], text=[texts[j]], orientation="h", name=name,
-                               legendgroup=name, showlegend=k == 1, xaxis=f"x{k}", yaxis=f"y{k}",
-                               marker=dict(color=COLORS[j], pattern=dict(shape=PATTERNS[j])), textposition="auto",
+            # A missing value: a bar of length 0 with its reason beside it (no text is drawn on a null bar).
+            missing = values[j] is None
+            traces.append(dict(type="bar", y=[name], x=[0 if missing else values[j]], text=[texts[j]],
+                               orientation="h", name=name, legendgroup=name, showlegend=k == 1, xaxis=f"x{k}",
+                               yaxis=f"y{k}", marker=dict(color=COLORS[j], pattern=dict(shape=PATTERNS[j])),
+                               textposition="outside" if missing else "auto", cliponaxis=False,
                                hovertemplate=f"{name} : %{{text}}<extra></extra>"))  # fmt: skip
     return site_theme(go.Figure(data=traces, layout=layout))
 
@@ -311,14 +314,20 @@ def types_chart(data: SiteData, place: Place) -> Chart:
         f"demandes actives (plus petite typologie souhaitée) et attributions des quatre derniers trimestres "
         f"(typologie du logement), au {data.period}",
         bars(TYPES, values, {label: cut["statut"].to_list() for label, cut in cuts.items()}),
-        "; ".join(
-            f"{t} : {shown(d, 'compte')} demandes, {shown(a, 'compte')} attributions"
-            for t, d, a in zip(TYPES, *values.values(), strict=True)
+        " ; ".join(
+            f"{t} : {_counted(d, 'demandes')}, {_counted(a, 'attributions')}"
+            for t, d, a in zip(TYPES, *(c.iter_rows(named=True) for c in cuts.values()), strict=True)
         )
         + ". C : chambre ; T6P : 6 pièces ou plus ; « s » : secret statistique ; « nc » : non calculable.",
         table,
         [indicator_at(place, i) for i in series.values()],
     )
+
+
+def _counted(row: dict, noun: str) -> str:
+    """`24 demandes`, or `demandes : secret statistique`."""
+    words = value_words(row, "compte")
+    return f"{words} {noun}" if row["valeur"] is not None else f"{noun} : {words}"
 
 
 def commune_page(data: SiteData, code_insee: str) -> Page:
