@@ -48,8 +48,11 @@ class Place:
     communes: int  # communes published together
 
 
+URL = "commune-{}.html"  # a commune's page (str.format and pl.format alike)
+
+
 def url(code_insee: str) -> str:
-    return f"commune-{code_insee}.html"
+    return URL.format(code_insee)
 
 
 def at(nom: str) -> str:
@@ -102,17 +105,17 @@ def _unit(data: SiteData, indicateur: str) -> str:
 
 
 def map_frame(data: SiteData, indicateur: str) -> pl.DataFrame:
-    """Every commune with its published value (code_insee, nom, valeur, statut, secret, url); a commune
-    published with its sector has statut `secteur`."""
+    """Every commune with its published value (code_insee, nom, valeur, statut, secret, url, secteur); a
+    commune published with its sector has statut `secteur`."""
     rows = data.cut(indicateur, "COMMUNE").select("code_geo", "valeur", "statut", "secret")
     grouped = pl.len().over("code_secteur") > 1
     return (
-        data.communes.select("code_insee", "nom", "code_secteur")
+        data.communes.select("code_insee", "nom", "code_secteur", secteur="libelle_secteur")
         .join(rows, left_on="code_insee", right_on="code_geo", how="left")
         .with_columns(
             statut=pl.when(grouped).then(pl.lit("secteur")).otherwise(pl.col("statut").fill_null("non_calculable")),
             valeur=pl.when(grouped).then(None).otherwise(pl.col("valeur")),
-            url=pl.format("commune-{}.html", "code_insee"),
+            url=pl.format(URL, "code_insee"),
         )
         .drop("code_secteur")
     )
@@ -130,7 +133,7 @@ def map_chart(data: SiteData, ident: str, indicateur: str, finding: str) -> Char
         pl.col("nom").alias("Commune"),
         (percent("valeur") if nature == "part" else pl.col("valeur")).alias("Part (%)" if nature == "part" else unit),
         pl.Series("Classe sur la carte", legend_words(frame, nature)),
-        pl.Series("Statut", [w or _grouped_words(s) for w, s in zip(words, frame["statut"], strict=True)]),
+        pl.Series("Statut", [w or _grouped_words(r) for w, r in zip(words, frame.iter_rows(named=True), strict=True)]),
     )
     return Chart(
         ident,
@@ -145,8 +148,8 @@ def map_chart(data: SiteData, ident: str, indicateur: str, finding: str) -> Char
     )
 
 
-def _grouped_words(statut: str) -> str:
-    return "publiée avec son secteur (commune de moins de 2 000 habitants)" if statut == "secteur" else ""
+def _grouped_words(row: dict) -> str:
+    return f"publiée avec son secteur « {row['secteur']} »" if row["statut"] == "secteur" else ""
 
 
 def _map_summary(data: SiteData, frame: pl.DataFrame, indicateur: str) -> str:
@@ -159,11 +162,8 @@ def _map_summary(data: SiteData, frame: pl.DataFrame, indicateur: str) -> str:
         names = frame.filter(pl.col("statut") == state)["nom"].to_list()
         if names and state != "secteur":
             parts.append(f"{reason.capitalize()} : {', '.join(names)}.")
-    grouped = frame.filter(pl.col("statut") == "secteur")
-    if grouped.height:
-        parts.append(
-            f"{grouped.height} communes de moins de 2 000 habitants sont publiées ensemble, avec leur secteur."
-        )
+    for (secteur,), grouped in frame.filter(pl.col("statut") == "secteur").group_by("secteur", maintain_order=True):
+        parts.append(f"Les {grouped.height} communes du secteur « {secteur} » sont publiées ensemble.")
     return " ".join(parts)
 
 
@@ -174,9 +174,9 @@ def maps_page(data: SiteData) -> Page:
         Section("Le parc social", [map_chart(data, *MAPS[2])], "La demande rapportée aux logements sociaux."),
     ]
     intro = (
-        f"Les {data.communes.height} communes de {data.epci_nom} au {data.period}. Les communes de moins de "
-        "2 000 habitants sont regroupées en un secteur : leurs chiffres ne sont publiés qu'ensemble, pour "
-        "qu'aucun ménage ne puisse y être reconnu."
+        f"Les {data.communes.height} communes de {data.epci_nom} au {data.period}. Les plus petites sont "
+        "regroupées en un secteur : leurs chiffres ne sont publiés qu'ensemble, pour qu'aucun ménage ne puisse "
+        "y être reconnu."
     )
     links = [{"href": url(c), "nom": n} for c, n in data.communes.sort("nom").select("code_insee", "nom").iter_rows()]
     return Page("communes.html", "Les communes", intro, sections, nav="communes.html", template="communes.html.j2",
@@ -362,8 +362,8 @@ def _intro(data: SiteData, nom: str, place: Place) -> str:
     return (
         f"{nom} fait partie du {place.name}, qui regroupe {place.communes} communes. Pour qu'aucun ménage ne "
         "puisse y être reconnu, les chiffres de ces communes ne sont publiés qu'ensemble : cette page montre "
-        f"donc ceux du secteur, au {data.period}, à côté de ceux de l'ensemble de {data.epci_nom}. Le parc "
-        "social n'est pas publié par secteur."
+        f"donc ceux du secteur, au {data.period}, à côté de ceux de l'ensemble de {data.epci_nom}. Un chiffre "
+        "que l'observatoire ne calcule pas par secteur est marqué « non publié pour le secteur »."
     )
 
 

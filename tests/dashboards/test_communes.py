@@ -100,6 +100,7 @@ def test_the_map_chart_names_the_highest_value_and_gives_each_communes_class_and
     links = {t.customdata[0] for t in chart.figure.data if t.customdata is not None}
     assert links == {f"commune-{c}.html" for c in ("06004", "06018", "06022", "06037")}
     assert "Ensemble de l'EPCI : 12,0." in chart.summary
+    assert "Les 2 communes du secteur « Communes de moins de 2 000 habitants » sont publiées ensemble." in chart.summary
 
 
 def test_a_commune_of_its_own_sector_is_compared_with_the_epci(data):
