@@ -89,13 +89,7 @@ def bars(
     for i, (name, values) in enumerate(series.items()):
         values = list(values)
         text = [_mark(v, s) for v, s in zip(values, statuses.get(name, [""] * len(values)), strict=True)]
-        # A missing value is drawn as a bar of length 0: plotly.js writes no text on a null bar, so the
-        # « s » or « nc » would not show; its hover says the mark, never 0.
-        drawn = [0 if v is None else v for v in values]
-        xy = dict(y=list(categories), x=drawn) if horizontal else dict(x=list(categories), y=drawn)
-        value = ("%{y}: %{x:.1%}" if share else "%{y}: %{x:,.1f}") if horizontal else \
-            ("%{x}: %{y:.1%}" if share else "%{x}: %{y:,.1f}")  # fmt: skip
-        where = "%{y}" if horizontal else "%{x}"
+        xy = dict(y=list(categories), x=values) if horizontal else dict(x=list(categories), y=values)
         fig.add_bar(
             name=name,
             **xy,
@@ -105,9 +99,9 @@ def bars(
             textposition="outside",
             cliponaxis=False,
             customdata=list(links) if links else None,
-            hovertemplate=[
-                (f"{where}: {_MARK_WORDS[t]}" if t else value) + "<extra>%{fullData.name}</extra>" for t in text
-            ],
+            hovertemplate=("%{y}: %{x:.1%}" if share else "%{y}: %{x:,.1f}") + "<extra>%{fullData.name}</extra>"
+            if horizontal
+            else ("%{x}: %{y:.1%}" if share else "%{x}: %{y:,.1f}") + "<extra>%{fullData.name}</extra>",
         )
     fmt = ".0%" if share else ",d"
     if horizontal:
@@ -136,9 +130,6 @@ def lines(periods: Sequence[str], series: dict[str, Sequence[float | None]], sha
     fig.update_layout(yaxis_tickformat=".0%" if share else ",", showlegend=len(series) > 1, hovermode="x unified")
     fig.update_xaxes(type="category")
     return site_theme(fig)
-
-
-_MARK_WORDS = {"s": "secret statistique", "nc": "non calculable"}
 
 
 def _mark(value: float | None, status: str | None) -> str:

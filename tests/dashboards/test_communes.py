@@ -134,12 +134,11 @@ def test_a_commune_of_a_grouped_sector_shows_its_sectors_figures_and_says_why(da
     assert "I1_demandes" in page.sections[0].charts[0].indicateurs  # its definition is in the method notes
 
 
-def test_a_secret_typology_is_marked_on_its_bar_never_left_as_a_gap(data):
+def test_a_secret_typology_carries_its_mark_and_its_reason(data):
     chart = types_chart(data, place_of(data, "06004"))
     demands = chart.figure.data[0]
     t5 = list(demands.x).index("T5")
-    assert demands.y[t5] == 0 and demands.text[t5] == "s"
-    assert "secret statistique" in demands.hovertemplate[t5]
+    assert demands.y[t5] is None and demands.text[t5] == "s"
     assert chart.title == "Les T2 sont les plus demandés à Antibes"
     statuses = chart.table.filter(pl.col("Typologie") == "T5", pl.col("Série") == "demandes actives")["Statut"]
     assert statuses[0].startswith("secret")
