@@ -45,7 +45,7 @@ def card(data: SiteData, k: KeyFigure) -> dict:
         "label": k.label,
         "href": k.href,
         "value": value_words(now, k.nature, k.unit),
-        "change": change_words(before, now, k.nature),
+        "change": change_words(before, now, k.nature) or "évolution sur un an non disponible",
     }
 
 

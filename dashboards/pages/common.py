@@ -24,17 +24,25 @@ def value_words(row: dict | None, nature: str, unit: str = "") -> str:
     return shown(row["valeur"], nature) + (f" {unit}" if unit else "")
 
 
-def change_words(before: dict | None, now: dict | None, nature: str) -> str:
-    """`en hausse de 4 % en un an`, `+2,1 points en un an`, or why no change can be given."""
+def change_words(before: dict | None, now: dict | None, nature: str) -> str | None:
+    """The change over a year as a verb phrase (`a augmenté de 4 % en un an`, `a gagné 2,1 points en un
+    an` for a share), or None when either value is missing."""
     if not before or not now or before["valeur"] is None or now["valeur"] is None:
-        return "évolution sur un an non disponible"
+        return None
     if nature == "part":
         points = (now["valeur"] - before["valeur"]) * 100
         if abs(points) < 0.05:
-            return "stable en un an"
-        return f"{'+' if points > 0 else '−'}{nombre(abs(points), 1)} point(s) en un an"
+            return "est stable en un an"
+        unit = "point" if abs(points) < 2 else "points"
+        return f"a {'gagné' if points > 0 else 'perdu'} {nombre(abs(points), 1)} {unit} en un an"
     words = evolution(before["valeur"], now["valeur"])
-    return f"a {words} en un an" if words else "évolution sur un an non disponible"
+    return f"a {words} en un an" if words else None
+
+
+def finding(subject: str, before: dict | None, now: dict | None, nature: str) -> str:
+    """A title that states the change: `La demande a augmenté de 4 % en un an`."""
+    change = change_words(before, now, nature)
+    return f"{subject} {change}" if change else f"{subject} : évolution sur un an non disponible"
 
 
 def history_chart(
@@ -55,7 +63,7 @@ def history_chart(
     values = {label: f["valeur"].to_list() for label, f in frames.items()}
     now = data.row(first, niveau, code)
     before = data.row(first, niveau, code, quarter=data.year_before())
-    title = f"{what or data.indicator(first)['libelle']} : {change_words(before, now, nature)}"
+    title = finding(what or data.indicator(first)["libelle"], before, now, nature)
     table = pl.concat(
         with_status(f, data.seuil).select(
             pl.col("periode").alias("Trimestre"),

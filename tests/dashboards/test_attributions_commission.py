@@ -9,7 +9,8 @@ import datetime as dt
 import polars as pl
 
 from dashboards.pages import attributions, commission
-from dashboards.site import build
+from dashboards.render import write_page
+from dashboards.site import MENU
 from dashboards.site_data import SiteData
 
 N = "\u202f"
@@ -209,10 +210,16 @@ def test_decisions_and_motives_are_named_with_the_contracts_labels():
 def test_the_site_holds_both_pages_with_the_charts_the_home_page_links_to(tmp_path):
     rows = [*TENSION, *FUNNEL, r("D5_r4q", 100.0), r("D8_median", 30.0), r("C2", 0.4),
             r("D5_r4q", 90.0, q=(2025, 3)), r("C2", 0.3, q=(2025, 3))]  # fmt: skip
-    pages = build(site(rows), tmp_path)
-    html = {p.name: p.read_text(encoding="utf-8") for p in pages}
+    data = site(rows)
+    common = dict(site_name="Obs", menu=MENU, period=data.period, fin="30 septembre 2026", seuil=11)
+    pages = [
+        path
+        for page in attributions.pages(data) + commission.pages(data)
+        for path in write_page(page, tmp_path, common, lambda c: "", lambda c: [])
+    ]
+    html = {p.name: p.read_text(encoding="utf-8") for p in pages if p.suffix == ".html"}
     for ident in ("attributions-historique", "tension-communes", "delais"):
         assert f'id="{ident}"' in html["attributions.html"]
     assert 'id="refus-historique"' in html["commission.html"]
-    assert "Le taux de refus après CAL : +10,0 point(s) en un an" in html["commission.html"]
+    assert "Le taux de refus après CAL a gagné 10,0 points en un an" in html["commission.html"]
     assert (tmp_path / "donnees" / "commission-refus-bailleurs.csv").exists()

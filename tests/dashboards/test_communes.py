@@ -113,7 +113,7 @@ def test_a_commune_of_its_own_sector_is_compared_with_the_epci(data):
     comparison = page.sections[0].charts[0]
     assert comparison.title == "libellé D6 : 8,0 à Antibes, contre 12,0 dans l'ensemble de l'EPCI"
     history = page.sections[2].charts[0]
-    assert history.title == f"La demande à Antibes : a augmenté de 20{N}% en un an"
+    assert history.title == f"La demande à Antibes a augmenté de 20{N}% en un an"
 
 
 def test_a_commune_of_a_grouped_sector_shows_its_sectors_figures_and_says_why(data):
@@ -129,7 +129,7 @@ def test_a_commune_of_a_grouped_sector_shows_its_sectors_figures_and_says_why(da
     assert figures["libellé P4"] == "non publié pour le secteur"
     history = page.sections[2].charts[0]
     assert history.title.startswith(
-        f"La demande dans le secteur « Communes de moins de 2 000 habitants » : a augmenté de 40{N}%"
+        f"La demande dans le secteur « Communes de moins de 2 000 habitants » a augmenté de 40{N}%"
     )  # noqa: E501
     assert "I1_demandes" in page.sections[0].charts[0].indicateurs  # its definition is in the method notes
 
@@ -138,7 +138,7 @@ def test_a_secret_typology_carries_its_mark_and_its_reason(data):
     chart = types_chart(data, place_of(data, "06004"))
     demands = chart.figure.data[0]
     t5 = list(demands.x).index("T5")
-    assert demands.y[t5] is None and demands.text[t5] == "s"
+    assert demands.y[t5] == 0 and demands.text[t5] == "s" and demands.hovertext[t5] == "secret statistique"
     assert chart.title == "Les T2 sont les plus demandés à Antibes"
     statuses = chart.table.filter(pl.col("Typologie") == "T5", pl.col("Série") == "demandes actives")["Statut"]
     assert statuses[0].startswith("secret")

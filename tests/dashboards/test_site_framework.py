@@ -11,7 +11,7 @@ import polars as pl
 
 from dashboards.blocks import Chart, bars, lines, status_text, with_status
 from dashboards.pages import accueil
-from dashboards.pages.common import change_words, history_chart
+from dashboards.pages.common import change_words, finding, history_chart
 from dashboards.render import Page, Section, csv_bytes, write_page
 from tests.dashboards.sitedata import catalogue, row, site_data
 
@@ -21,7 +21,9 @@ CAT = catalogue(("D1", "compte", "sne_demandes"), ("C2", "part", "cal"), ("D6", 
 def test_a_secret_or_not_computable_bar_is_marked_on_the_axis_never_left_as_a_silent_gap():
     fig = bars(["A", "B", "C"], {"demandes": [12, None, None]}, {"demandes": ["ok", "secret", "non_calculable"]})
     assert list(fig.data[0].text) == ["", "s", "nc"]
-    assert list(fig.data[0].y) == [12, None, None]  # never drawn as 0
+    # an empty bar carries the mark in its slot (plotly.js writes no text on a null), its hover says why
+    assert list(fig.data[0].y) == [12, 0, 0]
+    assert list(fig.data[0].hovertext) == ["12", "secret statistique", "non calculable"]
 
 
 def test_series_differ_by_pattern_or_dash_not_by_colour_alone():
@@ -42,10 +44,17 @@ def test_a_secret_says_why_in_french_with_the_threshold():
 
 
 def test_changes_over_a_year_are_in_points_for_shares_and_in_percent_for_counts():
-    assert change_words({"valeur": 0.40}, {"valeur": 0.43}, "part") == "+3,0 point(s) en un an"
+    assert change_words({"valeur": 0.40}, {"valeur": 0.43}, "part") == "a gagné 3,0 points en un an"
+    assert change_words({"valeur": 0.40}, {"valeur": 0.39}, "part") == "a perdu 1,0 point en un an"
     assert change_words({"valeur": 100.0}, {"valeur": 104.0}, "compte") == "a augmenté de 4\u202f% en un an"
-    assert change_words(None, {"valeur": 1.0}, "compte") == "évolution sur un an non disponible"
-    assert change_words({"valeur": 1.0}, {"valeur": None}, "compte") == "évolution sur un an non disponible"
+    assert change_words(None, {"valeur": 1.0}, "compte") is None
+    assert change_words({"valeur": 1.0}, {"valeur": None}, "compte") is None
+    assert finding("La demande", {"valeur": 100.0}, {"valeur": 104.0}, "compte") == (
+        "La demande a augmenté de 4\u202f% en un an"
+    )
+    assert finding("La demande", None, {"valeur": 104.0}, "compte") == (
+        "La demande : évolution sur un an non disponible"
+    )
 
 
 def test_the_source_line_gives_each_feed_s_last_extraction_dates():
@@ -58,7 +67,7 @@ def test_the_source_line_gives_each_feed_s_last_extraction_dates():
 def test_the_history_chart_title_states_the_change_over_a_year():
     rows = [row("D1", v, q=q) for v, q in ((1000, (2025, 3)), (1020, (2026, 2)), (1040, (2026, 3)))]
     chart = history_chart(site_data(rows, CAT), "h", {"demandes actives": "D1"}, "compte", "demandes")
-    assert chart.title == "Libellé D1 : a augmenté de 4\u202f% en un an"
+    assert chart.title == "Libellé D1 a augmenté de 4\u202f% en un an"
     assert chart.table["Trimestre"].to_list() == ["T3\u202f2025", "T2\u202f2026", "T3\u202f2026"]
 
 
