@@ -1,7 +1,7 @@
 """The public site as people use it: every page of `published/site/`, built from the fixture warehouse,
 opened from disk in Debian's Chromium (driven by Playwright) at a phone's width and a desktop's. Every chart
 renders, nothing errs in the console, no request leaves the machine, nothing overflows at 375 px, every
-link between pages resolves, and axe-core finds no serious or critical accessibility violation."""
+link between pages resolves, and axe-core finds no serious or critical accessibility violation (at 375 px)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ QUARTER = (2025, 4)  # the fixture warehouse's one quarter
 PHONE, DESKTOP = 375, 1280
 WIDTHS = (PHONE, DESKTOP)
 BLOCKING = ("serious", "critical")  # axe's impacts that fail the test; the others are printed
+# axe audits each page at the phone's width only, where tables scroll and labels wrap (the DOM is the same at
+# both widths): at both, it took 108 s of the 209 s the 66 visits of the 33 pages took (2 cores, load 15).
+AUDITED = PHONE
 NO_CHROMIUM = (
     "Chromium introuvable : les tests du site l'ouvrent dans le Chromium de Debian. Installez-le en root avec "
     "« apt-get install chromium » (ou lancez « make test », qui l'installe quand il manque)."
@@ -127,7 +130,8 @@ def _read(tab, page: Path, seen: Visit) -> None:
         pass  # plotly draws while the page's scripts run, before `load`: the probe names what is undrawn
     seen.probe = tab.evaluate(PROBE)
     errors, audit = len(seen.errors), time.perf_counter()
-    seen.violations = Axe().run(tab, options=AXE_OPTIONS).response["violations"]
+    if seen.width == AUDITED:
+        seen.violations = Axe().run(tab, options=AXE_OPTIONS).response["violations"]
     del seen.errors[errors:]  # what axe itself may log is not the page's
     seen.seconds, seen.axe_seconds = time.perf_counter() - started, time.perf_counter() - audit
 
@@ -266,7 +270,7 @@ def test_every_link_between_pages_resolves(site, visits):
     _fail_on(broken_links(visits, site), "liens cassés")
 
 
-def test_axe_finds_no_serious_or_critical_violation(visits):
+def test_axe_finds_no_serious_or_critical_violation_at_375_px(visits):
     _fail_on(accessibility(visits), "violations d'accessibilité graves ou critiques (axe-core)")
 
 
