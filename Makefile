@@ -8,7 +8,8 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 .PHONY: demo test lint install ui clean-venv
 
 $(STAMP): pyproject.toml
-	@# the CIL pack's charts are drawn by kaleido through Debian's Chromium (never downloaded at run time)
+	@# Debian's Chromium draws the CIL pack's charts (kaleido) and runs the site's browser tests (Playwright's
+	@# driver from its wheel, given this executable: no `playwright install`, nothing downloaded at run time)
 	command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; } \
 	  || { echo "Chromium manquant : installez le paquet Debian chromium (apt-get install chromium) en root."; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
