@@ -156,3 +156,45 @@ def extremes(labels: Sequence[str], values: Sequence[float | None], nature: str)
         f"La valeur la plus forte est celle de {high_name} ({shown(high, nature)}) ; "
         f"la plus faible, celle de {low_name} ({shown(low, nature)})."
     )
+
+
+def target_marks(
+    fig: go.Figure, categories: Sequence[str], targets: Sequence[float | None], horizontal: bool = False
+) -> go.Figure:
+    """A short thick dotted-line mark at each category's own target, for bars whose targets differ (one
+    `target_line` cannot show them), named « objectif » in the legend and in words on hover; a category
+    without a target has no mark."""
+    kept = [(c, t) for c, t in zip(categories, targets, strict=True) if t is not None]
+    cats, values = [c for c, _ in kept], [t for _, t in kept]
+    xy = dict(y=cats, x=values) if horizontal else dict(x=cats, y=values)
+    cat, val = ("y", "x") if horizontal else ("x", "y")
+    fig.add_scatter(
+        name="objectif",
+        mode="markers",
+        **xy,
+        marker=dict(symbol="line-ns-open" if horizontal else "line-ew-open", size=26, line_width=3, color="#444"),
+        hovertemplate=f"%{{{cat}}} : objectif %{{{val}:.0%}}<extra></extra>",
+    )
+    return fig.update_layout(showlegend=True)
+
+
+def mark_missing(fig: go.Figure) -> go.Figure:
+    """Writes the « s » (secret) and « nc » (not computable) marks of `bars` at the foot of each category
+    whose value is missing: plotly draws no text for a bar without a value, so the marks need a trace of
+    their own (one per category, the series' marks joined when several are missing)."""
+    marks: dict[str, list[str]] = {}
+    horizontal = False
+    for trace in fig.data:
+        if trace.type != "bar" or trace.text is None:
+            continue
+        horizontal = trace.orientation == "h"
+        values, cats = (trace.x, trace.y) if horizontal else (trace.y, trace.x)
+        for cat, value, text in zip(cats, values, trace.text, strict=True):
+            if value is None and text and text not in marks.setdefault(cat, []):
+                marks[cat].append(text)
+    if marks:
+        cats, texts = list(marks), [" / ".join(m) for m in marks.values()]
+        xy = dict(y=cats, x=[0] * len(cats)) if horizontal else dict(x=cats, y=[0] * len(cats))
+        fig.add_scatter(mode="text", text=texts, textposition="middle right" if horizontal else "top center",
+                        showlegend=False, hoverinfo="skip", **xy)  # fmt: skip
+    return fig

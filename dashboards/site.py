@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .formats import date_longue
-from .pages import accueil, demande
+from .pages import accueil, demande, parc, quotas
 from .render import Page, write_page, write_static
 from .site_data import SiteData
 
@@ -21,7 +21,7 @@ MENU = (
     ("communes.html", "Communes"),
     ("demandeurs.html", "Vous cherchez un logement ?"),
 )
-BUILDERS = (accueil.pages, demande.pages)
+BUILDERS = (accueil.pages, demande.pages, quotas.pages, parc.pages)
 
 
 def build(data: SiteData, out: Path) -> list[Path]:

@@ -1,0 +1,280 @@
+"""The social stock page: vacancy (P1, and over 3 months), rotation (P2) by commune, landlord and typology,
+deliveries against plans (P3) by financing and contingent, the stock (P4, the dwellings outside the
+L.441-1 regime apart) and the demands per 100 dwellings by commune, and their history."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..blocks import Chart, bars, mark_missing, shown
+from ..formats import pourcent
+from ..render import Page, Section
+from ..site_data import SiteData
+from .common import aligned, by_landlord, history_chart, long_table, value_words, wrap_label
+from .demande import TYPES, by_modality, places
+
+FINANCEMENTS = ["PLAI", "PLUS", "PLS", "PLI", "AUTRE"]
+VACANCY = {"vacance": "P1", "vacance de plus de 3 mois": "P1_structurelle"}
+
+
+def place_bars(frames: dict[str, pl.DataFrame], share: bool, horizontal: bool = True):
+    """Bars of one or more series on the places (`lieu`) of the first frame, in its order."""
+    codes, values, statuses = aligned(frames, "code_geo")
+    first = next(iter(frames.values()))
+    names = {c: wrap_label(n) for c, n in zip(first["code_geo"], first["lieu"], strict=True)}
+    return mark_missing(bars([names[c] for c in codes], values, statuses, horizontal=horizontal, share=share))
+
+
+def top(rows: pl.DataFrame) -> dict | None:
+    """The row with the highest published value (rows sorted by value, highest first)."""
+    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    return known.row(0, named=True) if known.height else None
+
+
+def absent_note(data: SiteData, rows: pl.DataFrame) -> list[str]:
+    """Why some communes have no bar: the public sees a small commune only through its sector, and a sector
+    row exists only for the indicators computed by sector."""
+    shown_codes = set(rows["code_geo"])
+    missing = data.communes.filter(
+        ~pl.col("code_insee").is_in(list(shown_codes)) & ~pl.col("code_secteur").is_in(list(shown_codes))
+    )
+    if not missing.height:
+        return []
+    return [
+        f"{missing.height} communes n'ont pas de chiffre publié ici : les communes de moins de 2 000 habitants "
+        "ne sont publiées qu'avec leur secteur, et cet indicateur n'est pas calculé par secteur."
+    ]
+
+
+def _table(frames: dict[str, pl.DataFrame], place: str, unit: str, data: SiteData, share: bool) -> pl.DataFrame:
+    return long_table(frames, "lieu", place, "Part (%)" if share else unit, data.seuil, share=share)
+
+
+def vacancy_communes(data: SiteData) -> Chart:
+    frames = {label: places(data, ind) for label, ind in VACANCY.items()}
+    hi, epci = top(frames["vacance"]), data.row("P1")
+    title = (
+        f"La vacance est la plus forte à {hi['lieu']} ({shown(hi['valeur'], 'part')}), contre "
+        f"{value_words(epci, 'part')} dans l'ensemble de l'EPCI"
+        if hi
+        else "La vacance par commune"
+    )
+    return Chart(
+        "parc-vacance",
+        title,
+        f"part des logements proposés à la location qui sont vacants, par commune, au {data.period}",
+        place_bars(frames, share=True),
+        f"Dans l'EPCI : {value_words(epci, 'part')} de logements vacants, dont "
+        f"{value_words(data.row('P1_structurelle'), 'part')} depuis plus de 3 mois.",
+        _table(frames, "Commune", "", data, share=True),
+        list(VACANCY.values()),
+        height=max(380, 40 * frames["vacance"].height + 100),
+        notes=absent_note(data, frames["vacance"]),
+    )
+
+
+def landlord_chart(data: SiteData, series: dict[str, str], ident: str, what: str) -> Chart | None:
+    """A share of the stock by landlord (`series`: label → indicateur); None when no landlord row exists."""
+    frames = {label: by_landlord(data, ind) for label, ind in series.items()}
+    first = next(iter(frames.values()))
+    if not first.height:
+        return None
+    hi = top(first)
+    known = first.filter(pl.col("valeur").is_not_null()).sort("valeur")
+    lo = known.row(0, named=True) if known.height else None
+    title = (
+        f"{what[0].upper()}{what[1:]} va de {shown(lo['valeur'], 'part')} ({lo['lieu']}) à "
+        f"{shown(hi['valeur'], 'part')} ({hi['lieu']}) selon le bailleur"
+        if hi and lo
+        else f"{what[0].upper()}{what[1:]} par bailleur"
+    )
+    return Chart(
+        ident,
+        title,
+        f"part des logements proposés à la location, par bailleur, au {data.period}",
+        place_bars(frames, share=True),
+        f"{first.height} bailleurs. " + _extremes_words(first),
+        _table(frames, "Bailleur", "", data, share=True),
+        list(series.values()),
+        height=max(380, (26 * len(series) + 14) * first.height + 100),
+    )
+
+
+def _extremes_words(rows: pl.DataFrame) -> str:
+    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    if not known.height:
+        return "Aucune valeur publiable."
+    hi, lo = known.row(0, named=True), known.row(-1, named=True)
+    return f"La plus forte : {hi['lieu']} ({shown(hi['valeur'], 'part')}) ; la plus faible : {lo['lieu']} " \
+        f"({shown(lo['valeur'], 'part')})."  # fmt: skip
+
+
+def rotation_communes(data: SiteData) -> Chart:
+    rows, epci = places(data, "P2"), data.row("P2")
+    hi = top(rows)
+    title = (
+        f"Le parc tourne le plus à {hi['lieu']} : {shown(hi['valeur'], 'part')} des logements reloués en un an "
+        f"(EPCI : {value_words(epci, 'part')})"
+        if hi
+        else "La rotation par commune"
+    )
+    frames = {"rotation": rows}
+    return Chart(
+        "parc-rotation",
+        title,
+        f"part des logements proposés à la location entrés en location dans les 12 mois, par commune, au {data.period}",
+        place_bars(frames, share=True),
+        f"Dans l'EPCI : {value_words(epci, 'part')}. " + _extremes_words(rows),
+        _table(frames, "Commune", "", data, share=True),
+        ["P2"],
+        height=max(380, 26 * rows.height + 100),
+        notes=absent_note(data, rows),
+    )
+
+
+def rotation_types(data: SiteData) -> Chart:
+    rows = by_modality(data, "P2", "typologie", TYPES)
+    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    title = (
+        f"Les {known['cle'][0]} se libèrent le plus ({shown(known['valeur'][0], 'part')} en un an), "
+        f"les {known['cle'][-1]} le moins ({shown(known['valeur'][-1], 'part')})"
+        if known.height > 1
+        else "La rotation par typologie"
+    )
+    frames = {"rotation": rows.with_columns(lieu=pl.col("cle"), code_geo=pl.col("cle"))}
+    return Chart(
+        "parc-rotation-typologies",
+        title,
+        f"part des logements proposés à la location entrés en location dans les 12 mois, ensemble de l'EPCI, "
+        f"au {data.period}",
+        place_bars(frames, share=True, horizontal=False),
+        "Rotation : " + ", ".join(f"{r['cle']} {value_words(r, 'part')}" for r in rows.iter_rows(named=True)) + ".",
+        _table(frames, "Typologie", "", data, share=True),
+        ["P2"],
+    )  # fmt: skip
+
+
+def deliveries(data: SiteData, frames: dict[str, pl.DataFrame], ident: str, key: str, unit_period: str) -> Chart:
+    """Delivered against planned dwellings of the quarter, on the categories of `frames` (`lieu`)."""
+    done, planned = data.row("P3_livres"), data.row("P3_prevus")
+    known = done and planned and done["valeur"] is not None and planned["valeur"] is not None
+    title = f"{_delivered(done['valeur'])} au {data.period} pour {shown(planned['valeur'], 'compte')} prévus" \
+        if known else "Les livraisons du trimestre"  # fmt: skip
+    prevus = frames["prévus"]
+    return Chart(
+        ident,
+        title,
+        unit_period,
+        place_bars(frames, share=False, horizontal=True),
+        " ; ".join(
+            f"{r['lieu']} : {value_words(r, 'compte')} prévus" for r in prevus.iter_rows(named=True)
+        ) + f". Livrés : {value_words(done, 'compte')} au total.",
+        _table(frames, key, "logements", data, share=False),
+        ["P3_livres", "P3_prevus"],
+        height=max(300, 50 * prevus.height + 100),
+    )  # fmt: skip
+
+
+def _delivered(n: float) -> str:
+    if not n:
+        return "Aucun logement livré"
+    return f"{shown(n, 'compte')} logement{'s' if n > 1 else ''} livré{'s' if n > 1 else ''}"
+
+
+def deliveries_financing(data: SiteData) -> Chart:
+    frames = {
+        label: by_modality(data, ind, "financement", FINANCEMENTS).with_columns(lieu="cle", code_geo="cle")
+        for label, ind in (("prévus", "P3_prevus"), ("livrés", "P3_livres"))
+    }
+    what = f"logements prévus et livrés dans le trimestre, par financement, ensemble de l'EPCI, {data.period}"
+    return deliveries(data, frames, "parc-livraisons", "Financement", what)
+
+
+def deliveries_contingent(data: SiteData) -> Chart:
+    frames = {}
+    for label, ind in (("prévus", "P3_prevus"), ("livrés", "P3_livres")):
+        rows = data.cut(ind, "RESERVATAIRE")
+        frames[label] = rows.with_columns(
+            lieu=pl.col("code_geo").map_elements(lambda c: data.label("reservataire", c), return_dtype=pl.String)
+        ).sort("valeur", descending=True, nulls_last=True)
+    what = f"logements prévus et livrés dans le trimestre, par contingent réservataire, {data.period}"
+    return deliveries(data, frames, "parc-livraisons-reservataires", "Réservataire", what)
+
+
+def stock_communes(data: SiteData) -> Chart:
+    frames = {"parc sous régime des attributions": places(data, "P4"), "hors régime (PLI, non conventionné)":
+              places(data, "P4_hors_l441")}  # fmt: skip
+    rows, epci = frames["parc sous régime des attributions"], data.row("P4")
+    hi = top(rows)
+    share = hi["valeur"] / epci["valeur"] if hi and epci and epci["valeur"] else None
+    title = f"{hi['lieu']} compte {pourcent(share, 0)} du parc social de l'EPCI" if share else "Le parc par commune"
+    return Chart(
+        "parc-communes",
+        title,
+        f"logements sociaux en service, par commune, au {data.period}",
+        place_bars(frames, share=False),
+        f"{value_words(epci, 'compte')} logements sociaux sous le régime des attributions dans l'EPCI, et "
+        f"{value_words(data.row('P4_hors_l441'), 'compte')} hors de ce régime (PLI, non conventionnés), à part.",
+        _table(frames, "Commune", "logements", data, share=False),
+        ["P4", "P4_hors_l441"],
+        height=max(380, 40 * rows.height + 100),
+        notes=absent_note(data, rows),
+    )
+
+
+def demand_per_100(data: SiteData) -> Chart:
+    rows, epci = places(data, "P4_demandes_pour_100"), data.row("P4_demandes_pour_100")
+    hi = top(rows)
+    title = (
+        f"{hi['lieu']} : {shown(hi['valeur'], 'ratio', 0)} demandes pour 100 logements sociaux, contre "
+        f"{value_words(epci, 'ratio')} dans l'EPCI"
+        if hi
+        else "Les demandes pour 100 logements sociaux"
+    )
+    frames = {"demandes pour 100 logements": rows}
+    return Chart(
+        "parc-demandes-pour-100",
+        title,
+        f"demandes actives pour 100 logements sociaux, par commune, au {data.period}",
+        place_bars(frames, share=False),
+        f"Dans l'EPCI : {value_words(epci, 'ratio')} demandes pour 100 logements. " + _extremes_ratio(rows),
+        _table(frames, "Commune", "demandes pour 100 logements", data, share=False),
+        ["P4_demandes_pour_100"],
+        height=max(380, 26 * rows.height + 100),
+        notes=absent_note(data, rows),
+    )
+
+
+def _extremes_ratio(rows: pl.DataFrame) -> str:
+    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    secret = rows.filter(pl.col("statut") == "secret")["lieu"].to_list()
+    words = (f"La plus forte : {known['lieu'][0]} ({shown(known['valeur'][0], 'ratio')}) ; la plus faible : "
+             f"{known['lieu'][-1]} ({shown(known['valeur'][-1], 'ratio')}).") if known.height else ""  # fmt: skip
+    return words + (f" Secret statistique : {', '.join(secret)}." if secret else "")
+
+
+def pages(data: SiteData) -> list[Page]:
+    history = [
+        history_chart(data, "parc-historique-vacance", {"vacance": "P1", "rotation sur 12 mois": "P2"}, "part",
+                      "part des logements proposés à la location", what="La vacance"),
+        history_chart(data, "parc-historique-stock", {"parc social": "P4"}, "compte", "logements",
+                      what="Le parc social"),
+    ]  # fmt: skip
+    landlords = [
+        landlord_chart(data, VACANCY, "parc-vacance-bailleurs", "la vacance"),
+        landlord_chart(data, {"rotation": "P2"}, "parc-rotation-bailleurs", "la rotation"),
+    ]
+    sections = [
+        Section("Les logements vacants", [vacancy_communes(data), *[c for c in landlords[:1] if c]]),
+        Section("Les logements qui se libèrent", [rotation_communes(data), *[c for c in landlords[1:] if c],
+                                                  rotation_types(data)]),
+        Section("Les livraisons", [deliveries_financing(data), deliveries_contingent(data)]),
+        Section("Le parc et la demande", [stock_communes(data), demand_per_100(data)]),
+        Section("L'évolution", history),
+    ]  # fmt: skip
+    intro = (
+        "Les logements sociaux des communes de l'EPCI : combien sont vacants, combien se libèrent chaque année, "
+        "combien sont livrés, et combien de demandes attendent pour 100 logements. La vacance et la rotation "
+        "portent sur les logements proposés à la location, occupés ou vacants."
+    )
+    return [Page("parc.html", "Le parc social", intro, sections, nav="parc.html")]
