@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..blocks import Chart, bars, mark_missing, shown
+from ..blocks import Chart, bars, extremes, mark_missing, shown
 from ..formats import pourcent
 from ..render import Page, Section
 from ..site_data import SiteData
@@ -93,43 +93,44 @@ def landlord_chart(data: SiteData, series: dict[str, str], ident: str, what: str
         title,
         f"part des logements proposés à la location, par bailleur, au {data.period}",
         place_bars(frames, share=True),
-        f"{first.height} bailleurs. " + _extremes_words(first),
+        f"{first.height} bailleurs. " + extremes(first["lieu"], first["valeur"], "part"),
         _table(frames, "Bailleur", "", data, share=True),
         list(series.values()),
         height=max(380, (26 * len(series) + 14) * first.height + 100),
     )
 
 
-def _extremes_words(rows: pl.DataFrame) -> str:
-    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
-    if not known.height:
-        return "Aucune valeur publiable."
-    hi, lo = known.row(0, named=True), known.row(-1, named=True)
-    return f"La plus forte : {hi['lieu']} ({shown(hi['valeur'], 'part')}) ; la plus faible : {lo['lieu']} " \
-        f"({shown(lo['valeur'], 'part')})."  # fmt: skip
-
-
-def rotation_communes(data: SiteData) -> Chart:
-    rows, epci = places(data, "P2"), data.row("P2")
-    hi = top(rows)
-    title = (
-        f"Le parc tourne le plus à {hi['lieu']} : {shown(hi['valeur'], 'part')} des logements reloués en un an "
-        f"(EPCI : {value_words(epci, 'part')})"
-        if hi
-        else "La rotation par commune"
-    )
-    frames = {"rotation": rows}
+def commune_chart(
+    data: SiteData, ident: str, indicateur: str, label: str, nature: str, title, unit_period: str
+) -> Chart:
+    """One indicator by commune (sector for the small ones), with the EPCI's value and the extremes in words;
+    `title(highest row, EPCI row)` states the finding, or None when no commune has a published value."""
+    rows, epci = places(data, indicateur), data.row(indicateur)
+    hi, frames, share = top(rows), {label: rows}, nature == "part"
+    secret = rows.filter(pl.col("statut") == "secret")["lieu"].to_list()
     return Chart(
-        "parc-rotation",
-        title,
-        f"part des logements proposés à la location entrés en location dans les 12 mois, par commune, au {data.period}",
-        place_bars(frames, share=True),
-        f"Dans l'EPCI : {value_words(epci, 'part')}. " + _extremes_words(rows),
-        _table(frames, "Commune", "", data, share=True),
-        ["P2"],
+        ident,
+        title(hi, epci) if hi else f"{data.indicator(indicateur)['libelle']} par commune",
+        unit_period,
+        place_bars(frames, share=share),
+        f"Dans l'EPCI : {value_words(epci, nature)}. "
+        + extremes(rows["lieu"], rows["valeur"], nature)
+        + (f" Secret statistique : {', '.join(secret)}." if secret else ""),
+        _table(frames, "Commune", label, data, share=share),
+        [indicateur],
         height=max(380, 26 * rows.height + 100),
         notes=absent_note(data, rows),
     )
+
+
+def rotation_communes(data: SiteData) -> Chart:
+    def title(hi: dict, epci: dict | None) -> str:
+        return f"Le parc tourne le plus à {hi['lieu']} : {shown(hi['valeur'], 'part')} des logements reloués en " \
+            f"un an (EPCI : {value_words(epci, 'part')})"  # fmt: skip
+
+    return commune_chart(data, "parc-rotation", "P2", "rotation", "part", title,
+                         "part des logements proposés à la location entrés en location dans les 12 mois, par "
+                         f"commune, au {data.period}")  # fmt: skip
 
 
 def rotation_types(data: SiteData) -> Chart:
@@ -223,34 +224,13 @@ def stock_communes(data: SiteData) -> Chart:
 
 
 def demand_per_100(data: SiteData) -> Chart:
-    rows, epci = places(data, "P4_demandes_pour_100"), data.row("P4_demandes_pour_100")
-    hi = top(rows)
-    title = (
-        f"{hi['lieu']} : {shown(hi['valeur'], 'ratio', 0)} demandes pour 100 logements sociaux, contre "
-        f"{value_words(epci, 'ratio')} dans l'EPCI"
-        if hi
-        else "Les demandes pour 100 logements sociaux"
-    )
-    frames = {"demandes pour 100 logements": rows}
-    return Chart(
-        "parc-demandes-pour-100",
-        title,
-        f"demandes actives pour 100 logements sociaux, par commune, au {data.period}",
-        place_bars(frames, share=False),
-        f"Dans l'EPCI : {value_words(epci, 'ratio')} demandes pour 100 logements. " + _extremes_ratio(rows),
-        _table(frames, "Commune", "demandes pour 100 logements", data, share=False),
-        ["P4_demandes_pour_100"],
-        height=max(380, 26 * rows.height + 100),
-        notes=absent_note(data, rows),
-    )
+    def title(hi: dict, epci: dict | None) -> str:
+        return f"{hi['lieu']} : {shown(hi['valeur'], 'ratio', 0)} demandes pour 100 logements sociaux, contre " \
+            f"{value_words(epci, 'ratio')} dans l'EPCI"  # fmt: skip
 
-
-def _extremes_ratio(rows: pl.DataFrame) -> str:
-    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
-    secret = rows.filter(pl.col("statut") == "secret")["lieu"].to_list()
-    words = (f"La plus forte : {known['lieu'][0]} ({shown(known['valeur'][0], 'ratio')}) ; la plus faible : "
-             f"{known['lieu'][-1]} ({shown(known['valeur'][-1], 'ratio')}).") if known.height else ""  # fmt: skip
-    return words + (f" Secret statistique : {', '.join(secret)}." if secret else "")
+    unit = f"demandes actives pour 100 logements sociaux, par commune, au {data.period}"
+    label = "demandes pour 100 logements"
+    return commune_chart(data, "parc-demandes-pour-100", "P4_demandes_pour_100", label, "ratio", title, unit)
 
 
 def pages(data: SiteData) -> list[Page]:
