@@ -181,7 +181,8 @@ def target_marks(
 def mark_missing(fig: go.Figure) -> go.Figure:
     """Writes the « s » (secret) and « nc » (not computable) marks of `bars` at the foot of each category
     whose value is missing: plotly draws no text for a bar without a value, so the marks need a trace of
-    their own (one per category, the series' marks joined when several are missing)."""
+    their own (one per category, the series' marks joined when several are missing), which the legend
+    explains."""
     marks: dict[str, list[str]] = {}
     horizontal = False
     for trace in fig.data:
@@ -195,6 +196,9 @@ def mark_missing(fig: go.Figure) -> go.Figure:
     if marks:
         cats, texts = list(marks), [" / ".join(m) for m in marks.values()]
         xy = dict(y=cats, x=[0] * len(cats)) if horizontal else dict(x=cats, y=[0] * len(cats))
+        used = {t for m in marks.values() for t in m}
+        name = " ; ".join(w for t, w in (("s", "s : secret statistique"), ("nc", "nc : non calculable")) if t in used)
         fig.add_scatter(mode="text", text=texts, textposition="middle right" if horizontal else "top center",
-                        showlegend=False, hoverinfo="skip", **xy)  # fmt: skip
+                        name=name, showlegend=True, hoverinfo="skip", **xy)  # fmt: skip
+        fig.update_layout(showlegend=True)
     return fig

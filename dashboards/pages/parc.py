@@ -83,8 +83,8 @@ def landlord_chart(data: SiteData, series: dict[str, str], ident: str, what: str
     known = first.filter(pl.col("valeur").is_not_null()).sort("valeur")
     lo = known.row(0, named=True) if known.height else None
     title = (
-        f"{what[0].upper()}{what[1:]} va de {shown(lo['valeur'], 'part')} ({lo['lieu']}) à "
-        f"{shown(hi['valeur'], 'part')} ({hi['lieu']}) selon le bailleur"
+        f"{what[0].upper()}{what[1:]} va de {shown(lo['valeur'], 'part')} à {shown(hi['valeur'], 'part')} "
+        "selon le bailleur"
         if hi and lo
         else f"{what[0].upper()}{what[1:]} par bailleur"
     )
@@ -113,7 +113,7 @@ def commune_chart(
         title(hi, epci) if hi else f"{data.indicator(indicateur)['libelle']} par commune",
         unit_period,
         place_bars(frames, share=share),
-        f"Dans l'EPCI : {value_words(epci, nature)}. "
+        f"Dans l'EPCI : {value_words(epci, nature, '' if share else label)}. "
         + extremes(rows["lieu"], rows["valeur"], nature)
         + (f" Secret statistique : {', '.join(secret)}." if secret else ""),
         _table(frames, "Commune", label, data, share=share),

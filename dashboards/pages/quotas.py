@@ -42,8 +42,8 @@ WHAT = {
 RULE_NOTE = (
     "Objectif retenu : celui de l'année du trimestre, fixé par la convention intercommunale d'attribution (CIA) "
     "ou, à défaut, par la loi. Pour un réservataire ou un bailleur, l'objectif qu'il a avec tous ses "
-    "partenaires ; s'il diffère de l'un à l'autre, aucun trait n'est tracé et le tableau donne l'écart. Pour "
-    "l'ensemble de l'EPCI, l'objectif commun à tous les bailleurs, sinon l'objectif légal."
+    "partenaires ; s'il diffère de l'un à l'autre, aucun objectif n'est tracé pour lui et le tableau donne "
+    "l'écart. Pour l'ensemble de l'EPCI, l'objectif commun à tous les bailleurs, sinon l'objectif légal."
 )
 YTD = "part des attributions du 1er janvier à la fin du trimestre"
 
