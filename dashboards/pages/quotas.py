@@ -294,12 +294,14 @@ def history_q2_q3(data: SiteData) -> Chart:
     return chart
 
 
-def history_q1(data: SiteData) -> Chart:
+def history_q1(data: SiteData) -> Chart | None:
     """Q1 over the quarters for the réservataires the 25 % rule binds (those sharing the collectivities'
     target), by réservataire: there is no EPCI-wide Q1."""
     codes = [c for c in ("COLTER", "COLACT", "AUCUN") if data.history("Q1", "RESERVATAIRE", c).height]
     frames = {data.label("reservataire", c): data.history("Q1", "RESERVATAIRE", c) for c in codes}
-    periods = next(iter(frames.values()))["periode"].to_list() if frames else []
+    if not frames:
+        return None
+    periods = next(iter(frames.values()))["periode"].to_list()
     now = data.row("Q1", "RESERVATAIRE", "COLTER")
     before = data.row("Q1", "RESERVATAIRE", "COLTER", quarter=data.year_before())
     fig = lines(periods, {k: f["valeur"].to_list() for k, f in frames.items()}, share=True)
@@ -316,7 +318,7 @@ def history_q1(data: SiteData) -> Chart:
     return Chart(
         "quotas-historique-q1",
         f"Ménages prioritaires, contingent des collectivités : {change_words(before, now, 'part')}",
-        f"{YTD}, par trimestre, de {periods[0] if periods else data.period} à {data.period}",
+        f"{YTD}, par trimestre, de {periods[0]} à {data.period}",
         fig,
         f"Au {data.period} : "
         + " ; ".join(f"{k} {value_words(f.row(-1, named=True), 'part')}" for k, f in frames.items() if f.height)
@@ -339,7 +341,7 @@ def pages(data: SiteData) -> list[Page]:
         Section("Par bailleur", [landlord_chart(data, "Q2", "quotas-bailleurs-q2"),
                                  landlord_chart(data, "Q3", "quotas-bailleurs-q3")]),
         Section("Par réservataire", [reservataire_q2_chart(data)]),
-        Section("L'évolution", [history_q2_q3(data), history_q1(data)]),
+        Section("L'évolution", [c for c in (history_q2_q3(data), history_q1(data)) if c]),
     ]  # fmt: skip
     intro = (
         "La loi Égalité et citoyenneté (2017) fixe aux attributions de logements sociaux des objectifs de "

@@ -289,3 +289,5 @@ def test_the_site_data_carries_the_legal_default_targets_of_the_seed(warehouse):
     assert legal.select("reservataire", "taux_cible").rows() == [("*", 0.5)]
     [page] = quotas.pages(data)
     assert [c.ident for s in page.sections for c in s.charts][:2] == ["quotas-reservataires", "quotas-epci"]
+    [page] = parc.pages(data)  # the stock page is drawn from the small territory's quarter too
+    assert page.sections[0].charts[0].ident == "parc-vacance"
