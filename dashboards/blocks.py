@@ -202,3 +202,14 @@ def mark_missing(fig: go.Figure) -> go.Figure:
                         name=name, showlegend=True, hoverinfo="skip", **xy)  # fmt: skip
         fig.update_layout(showlegend=True)
     return fig
+
+
+def mark_missing_points(fig: go.Figure, periods: Sequence[str], statuses: Sequence[Sequence[str]]) -> go.Figure:
+    """Writes « s » or « nc » at the foot of a line chart for each quarter where a series has no value
+    (`statuses`: one list per series, aligned on `periods`), so that a gap says why it is one."""
+    for i, period in enumerate(periods):
+        marks = sorted({_mark(None, s[i]) for s in statuses if s[i] in ("secret", "non_calculable")}, reverse=True)
+        if marks:
+            fig.add_annotation(x=period, y=0, yref="paper", yanchor="bottom", text=" / ".join(marks),
+                               showarrow=False, font_color="#444")  # fmt: skip
+    return fig

@@ -16,7 +16,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..blocks import Chart, bars, lines, mark_missing, percent, target_line, target_marks, with_status
+from ..blocks import (
+    Chart,
+    bars,
+    lines,
+    mark_missing,
+    mark_missing_points,
+    percent,
+    target_line,
+    target_marks,
+    with_status,
+)
 from ..formats import pourcent
 from ..render import Page, Section
 from ..site_data import SiteData
@@ -305,6 +315,7 @@ def history_q1(data: SiteData) -> Chart | None:
     now = data.row("Q1", "RESERVATAIRE", "COLTER")
     before = data.row("Q1", "RESERVATAIRE", "COLTER", quarter=data.year_before())
     fig = lines(periods, {k: f["valeur"].to_list() for k, f in frames.items()}, share=True)
+    mark_missing_points(fig, periods, [f["statut"].to_list() for f in frames.values()])
     target, words = shared_target(targets(data, "Q1", reservataire="COLTER"), "bailleurs")
     if target is not None:
         target_line(fig, target, f"objectif {pourcent(target, 0)}")
@@ -325,7 +336,10 @@ def history_q1(data: SiteData) -> Chart | None:
         + f". Objectif des collectivités : {words}.",
         table,
         ["Q1"],
-        notes=["Parts cumulées depuis le 1er janvier : chaque année repart de zéro au 1er trimestre."],
+        notes=[
+            "Parts cumulées depuis le 1er janvier : chaque année repart de zéro au 1er trimestre. « s » au pied "
+            "du graphique : un trimestre couvert par le secret statistique pour au moins un réservataire."
+        ],
     )
 
 

@@ -291,3 +291,15 @@ def test_the_site_data_carries_the_legal_default_targets_of_the_seed(warehouse):
     assert [c.ident for s in page.sections for c in s.charts][:2] == ["quotas-reservataires", "quotas-epci"]
     [page] = parc.pages(data)  # the stock page is drawn from the small territory's quarter too
     assert page.sections[0].charts[0].ident == "parc-vacance"
+
+
+def test_a_secret_quarter_of_the_q1_history_is_marked_on_the_chart():
+    rows = [
+        row("Q1", "RESERVATAIRE", "COLTER", None, "secret", "primaire", quarter=(2025, 3)),
+        row("Q1", "RESERVATAIRE", "COLTER", 0.3),
+    ]
+    chart = quotas.history_q1(site(rows))
+    assert chart.title == "Ménages prioritaires, contingent des collectivités : évolution sur un an non disponible"
+    marked = {a.x: a.text for a in chart.figure.layout.annotations if a.yref == "paper"}
+    assert marked == {"T3\u202f2025": "s"}
+    assert chart.table["Statut"][0].startswith("secret : moins de 11 ménages")
