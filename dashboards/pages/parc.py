@@ -14,6 +14,7 @@ from .common import aligned, by_landlord, history_chart, long_table, value_words
 from .demande import TYPES, by_modality, places
 
 FINANCEMENTS = ["PLAI", "PLUS", "PLS", "PLI", "AUTRE"]
+SMALL_SPREAD = 0.02  # under 2 points between typologies, the title says the rotation hardly varies
 VACANCY = {"vacance": "P1", "vacance de plus de 3 mois": "P1_structurelle"}
 
 
@@ -136,12 +137,15 @@ def rotation_communes(data: SiteData) -> Chart:
 def rotation_types(data: SiteData) -> Chart:
     rows = by_modality(data, "P2", "typologie", TYPES)
     known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
-    title = (
-        f"Les {known['cle'][0]} se libèrent le plus ({shown(known['valeur'][0], 'part')} en un an), "
-        f"les {known['cle'][-1]} le moins ({shown(known['valeur'][-1], 'part')})"
-        if known.height > 1
-        else "La rotation par typologie"
-    )
+    title = "La rotation par typologie"
+    if known.height > 1:
+        (hi, hi_v), (lo, lo_v) = known.select("cle", "valeur").row(0), known.select("cle", "valeur").row(-1)
+        hi_w, lo_w = shown(hi_v, "part"), shown(lo_v, "part")
+        title = (
+            f"La rotation varie peu selon la typologie : de {lo_w} ({lo}) à {hi_w} ({hi})"
+            if hi_v - lo_v < SMALL_SPREAD
+            else f"Les {hi} se libèrent le plus ({hi_w} en un an), les {lo} le moins ({lo_w})"
+        )
     frames = {"rotation": rows.with_columns(lieu=pl.col("cle"), code_geo=pl.col("cle"))}
     return Chart(
         "parc-rotation-typologies",
@@ -155,7 +159,8 @@ def rotation_types(data: SiteData) -> Chart:
     )  # fmt: skip
 
 
-def deliveries(data: SiteData, frames: dict[str, pl.DataFrame], ident: str, key: str, unit_period: str) -> Chart:
+def deliveries(data: SiteData, frames: dict[str, pl.DataFrame], ident: str, key: str, unit_period: str,
+               notes: list[str] | None = None) -> Chart:  # fmt: skip
     """Delivered against planned dwellings of the quarter, on the categories of `frames` (`lieu`)."""
     done, planned = data.row("P3_livres"), data.row("P3_prevus")
     known = done and planned and done["valeur"] is not None and planned["valeur"] is not None
@@ -173,6 +178,7 @@ def deliveries(data: SiteData, frames: dict[str, pl.DataFrame], ident: str, key:
         _table(frames, key, "logements", data, share=False),
         ["P3_livres", "P3_prevus"],
         height=max(300, 50 * prevus.height + 100),
+        notes=notes or [],
     )  # fmt: skip
 
 
@@ -188,7 +194,10 @@ def deliveries_financing(data: SiteData) -> Chart:
         for label, ind in (("prévus", "P3_prevus"), ("livrés", "P3_livres"))
     }
     what = f"logements prévus et livrés dans le trimestre, par financement, ensemble de l'EPCI, {data.period}"
-    return deliveries(data, frames, "parc-livraisons", "Financement", what)
+    words = " ; ".join(
+        f"{c} : {data.label('financement', c)}" for c in FINANCEMENTS if data.label("financement", c) != c
+    )
+    return deliveries(data, frames, "parc-livraisons", "Financement", what, [f"{words} ; AUTRE : autres financements."])
 
 
 def deliveries_contingent(data: SiteData) -> Chart:

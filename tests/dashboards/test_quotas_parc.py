@@ -303,3 +303,18 @@ def test_a_secret_quarter_of_the_q1_history_is_marked_on_the_chart():
     marked = {a.x: a.text for a in chart.figure.layout.annotations if a.yref == "paper"}
     assert marked == {"T3\u202f2025": "s"}
     assert chart.table["Statut"][0].startswith("secret : moins de 11 ménages")
+
+
+@pytest.mark.parametrize(
+    ("t2", "title"),
+    [
+        (0.09, "La rotation varie peu selon la typologie : de 8,0\u202f% (T3) à 9,0\u202f% (T2)"),
+        (0.12, "Les T2 se libèrent le plus (12,0\u202f% en un an), les T3 le moins (8,0\u202f%)"),
+    ],
+)
+def test_the_rotation_title_says_when_typologies_hardly_differ(t2, title):
+    rows = [
+        row("P2", "EPCI", EPCI, t2, modalite="typologie=T2"),
+        row("P2", "EPCI", EPCI, 0.08, modalite="typologie=T3"),
+    ]
+    assert parc.rotation_types(site(rows)).title == title
