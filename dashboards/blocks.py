@@ -163,3 +163,34 @@ def extremes(labels: Sequence[str], values: Sequence[float | None], nature: str)
         f"La valeur la plus forte est celle de {high_name} ({shown(high, nature)}) ; "
         f"la plus faible, celle de {low_name} ({shown(low, nature)})."
     )
+
+
+def target_marks(
+    fig: go.Figure, categories: Sequence[str], targets: Sequence[float | None], horizontal: bool = False
+) -> go.Figure:
+    """A short thick dotted-line mark at each category's own target, for bars whose targets differ (one
+    `target_line` cannot show them), named « objectif » in the legend and in words on hover; a category
+    without a target has no mark."""
+    kept = [(c, t) for c, t in zip(categories, targets, strict=True) if t is not None]
+    cats, values = [c for c, _ in kept], [t for _, t in kept]
+    xy = dict(y=cats, x=values) if horizontal else dict(x=cats, y=values)
+    cat, val = ("y", "x") if horizontal else ("x", "y")
+    fig.add_scatter(
+        name="objectif",
+        mode="markers",
+        **xy,
+        marker=dict(symbol="line-ns-open" if horizontal else "line-ew-open", size=26, line_width=3, color="#444"),
+        hovertemplate=f"%{{{cat}}} : objectif %{{{val}:.0%}}<extra></extra>",
+    )
+    return fig.update_layout(showlegend=True)
+
+
+def mark_missing_points(fig: go.Figure, periods: Sequence[str], statuses: Sequence[Sequence[str]]) -> go.Figure:
+    """Writes « s » or « nc » at the foot of a line chart for each quarter where a series has no value
+    (`statuses`: one list per series, aligned on `periods`), so that a gap says why it is one."""
+    for i, period in enumerate(periods):
+        marks = sorted({_mark(None, s[i]) for s in statuses if s[i] in ("secret", "non_calculable")}, reverse=True)
+        if marks:
+            fig.add_annotation(x=period, y=0, yref="paper", yanchor="bottom", text=" / ".join(marks),
+                               showarrow=False, font_color="#444")  # fmt: skip
+    return fig

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .formats import date_longue
-from .pages import accueil, attributions, commission, communes, demande, demandeurs
+from .pages import accueil, attributions, commission, communes, demande, demandeurs, parc, quotas
 from .render import Page, write_page, write_static
 from .site_data import SiteData
 
@@ -21,7 +21,16 @@ MENU = (
     ("communes.html", "Communes"),
     ("demandeurs.html", "Vous cherchez un logement ?"),
 )
-BUILDERS = (accueil.pages, demande.pages, attributions.pages, commission.pages, communes.pages, demandeurs.pages)
+BUILDERS = (
+    accueil.pages,
+    demande.pages,
+    attributions.pages,
+    commission.pages,
+    quotas.pages,
+    parc.pages,
+    communes.pages,
+    demandeurs.pages,
+)
 
 
 def build(data: SiteData, out: Path) -> list[Path]:

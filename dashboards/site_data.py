@@ -32,7 +32,8 @@ class SiteData:
     `sources`: (flux, bailleur_siren, dernier) the date of the last file of each feed (and landlord) loaded at
     or before the quarter's end;
     `objectifs`: (annee, bailleur_siren, reservataire, quota, taux_cible); `bailleurs`: (bailleur_siren,
-    nom_bailleur); `codes`: (liste, code, libelle) of the contract."""
+    nom_bailleur); `codes`: (liste, code, libelle) of the contract; `objectifs_legaux`: (quota, reservataire,
+    taux_cible) the legal defaults of the targets (reservataire `*`: all), which apply where the CIA sets none."""
 
     rows: pl.DataFrame
     catalogue: pl.DataFrame
@@ -47,6 +48,9 @@ class SiteData:
     trimestre: int
     seuil: int  # the public's count threshold (settings), named in the secret's reasons
     built: dict = field(default_factory=dict, compare=False)  # memo of derived frames
+    objectifs_legaux: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"quota": str, "reservataire": str, "taux_cible": float})
+    )
 
     @property
     def quarter(self) -> Quarter:

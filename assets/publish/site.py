@@ -60,6 +60,7 @@ def read_site_data(con: duckdb.DuckDBPyConnection, settings: Settings, annee: in
         annee=annee,
         trimestre=trimestre,
         seuil=settings.seuil_secret_public,
+        objectifs_legaux=con.sql("select quota, reservataire, taux_cible from referentiels.objectifs_legaux").pl(),
     )
 
 

@@ -194,3 +194,38 @@ def months_words(mois: float) -> str:
         return f"{total} mois"
     in_years = f"{years} an{'s' if years > 1 else ''}" + (f" et {months} mois" if months else "")
     return f"{total} mois, soit {in_years}"
+
+
+def by_landlord(data: SiteData, indicateur: str, modalite: str = "ensemble") -> pl.DataFrame:
+    """The landlords' rows of an indicator, named (`lieu`) from the landlords' table, highest value first."""
+    names = data.bailleurs.select(code_geo="bailleur_siren", lieu="nom_bailleur")
+    rows = data.cut(indicateur, "BAILLEUR", modalite).join(names, on="code_geo", how="left")
+    return rows.with_columns(pl.col("lieu").fill_null(pl.col("libelle_geo"))).sort(
+        "valeur", descending=True, nulls_last=True
+    )
+
+
+def series_lists(frames: dict[str, pl.DataFrame], key: str) -> tuple[list[str], dict[str, list], dict[str, list]]:
+    """Several series of rows (label → rows with `key`, `valeur`, `statut`) on the categories of the first,
+    in its order: (categories, values per series, statuses per series), for `bars`."""
+    base = next(iter(frames.values())).select(key)
+    values, statuses = {}, {}
+    for label, frame in frames.items():
+        joined = base.join(frame.select(key, "valeur", "statut"), on=key, how="left", maintain_order="left")
+        values[label] = joined["valeur"].to_list()
+        statuses[label] = joined["statut"].fill_null("non_calculable").to_list()
+    return base[key].to_list(), values, statuses
+
+
+def long_table(frames: dict[str, pl.DataFrame], key: str, key_label: str, value_label: str, seuil: int,
+               share: bool = False) -> pl.DataFrame:  # fmt: skip
+    """The table behind a chart of several series: one line per category and series, with its `Statut`."""
+    return pl.concat(
+        with_status(f, seuil).select(
+            pl.col(key).alias(key_label),
+            pl.lit(label).alias("Série"),
+            (percent("valeur") if share else pl.col("valeur")).alias(value_label),
+            "Statut",
+        )
+        for label, f in frames.items()
+    )
