@@ -438,3 +438,12 @@ def test_same_table_hides_same_cells(last_release):
     first = publishable(rows, "public", SETTINGS, catalogue, communes).sort(key)
     again = publishable(rows.reverse(), "public", SETTINGS, catalogue, communes).sort(key)
     assert first.equals(again)
+
+
+def test_only_the_stock_s_indicators_count_dwellings_that_are_never_masked():
+    """A dwelling count is public in RPLS; what a household did in a dwelling (refused its rank-1 offer) is
+    not: C2_rang1 counts offers, masked like households."""
+    from expectations.catalogue import catalogue
+
+    dwellings = {i.indicateur for i in catalogue() if i.compte_de == "logements"}
+    assert all(i.startswith(("P", "R1_")) for i in dwellings), sorted(dwellings)
