@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 import polars as pl
 
-from .formats import nombre, pourcent
+from .formats import de_lieu, nombre, pourcent
 from .theme import site_theme
 
 # Series are told apart by a pattern or a dash as well as a colour (never by colour alone).
@@ -160,8 +160,8 @@ def extremes(labels: Sequence[str], values: Sequence[float | None], nature: str)
         return "Aucune valeur publiable."
     (low, low_name), (high, high_name) = min(known), max(known)
     return (
-        f"La valeur la plus forte est celle de {high_name} ({shown(high, nature)}) ; "
-        f"la plus faible, celle de {low_name} ({shown(low, nature)})."
+        f"La valeur la plus forte est celle {de_lieu(high_name)} ({shown(high, nature)}) ; "
+        f"la plus faible, celle {de_lieu(low_name)} ({shown(low, nature)})."
     )
 
 

@@ -47,3 +47,11 @@ def evolution(avant: float, apres: float) -> str | None:
     if abs(rate) < 0.01:
         return "peu changé"
     return f"{'augmenté' if rate > 0 else 'baissé'} de {pourcent(abs(rate), 0)}"
+
+
+def de_lieu(nom: str) -> str:
+    """`d'Antibes`, `du Bar-sur-Loup`, `des Ferres`, `de La Colle-sur-Loup`, `de Valbonne`."""
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if nom.startswith(article):
+            return contracted + nom.removeprefix(article)
+    return f"d'{nom}" if nom[:1].upper() in "AEIOUYÉÈÊÂÎÔ" else f"de {nom}"

@@ -32,3 +32,13 @@ def test_a_change_is_told_in_words_and_not_from_zero():
     assert evolution(250, 220) == f"baissé de 12{N}%"
     assert evolution(1000, 1005) == "peu changé"
     assert evolution(0, 12) is None
+
+
+def test_a_place_takes_its_article_after_de():
+    from dashboards.formats import de_lieu
+
+    assert de_lieu("Antibes") == "d'Antibes"
+    assert de_lieu("Le Bar-sur-Loup") == "du Bar-sur-Loup"
+    assert de_lieu("Les Ferres") == "des Ferres"
+    assert de_lieu("La Colle-sur-Loup") == "de La Colle-sur-Loup"
+    assert de_lieu("Valbonne") == "de Valbonne"
