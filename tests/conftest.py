@@ -115,3 +115,20 @@ def warehouse(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("warehouse")
     run_small_territory(home)
     return home
+
+
+@pytest.fixture(scope="session")
+def published_quarter(warehouse):
+    """Dagster's result of the publication (CIL pack, site, internal table) of the fixture warehouse's one
+    quarter, 2025T4, as `observatoire run` ends: run once per session and worker, read by the pack's and the
+    site's tests."""
+    from assets.settings import load_settings
+    from pipelines.cli import publish_quarter
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OBSERVATOIRE_HOME", str(warehouse))
+        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+        mp.setenv("DAGSTER_HOME", str(warehouse / "dagster"))
+        result = publish_quarter(load_settings(warehouse), 2025, 4)
+    assert result.success
+    return result

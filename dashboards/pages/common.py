@@ -208,13 +208,13 @@ def by_landlord(data: SiteData, indicateur: str, modalite: str = "ensemble") -> 
 def series_lists(frames: dict[str, pl.DataFrame], key: str) -> tuple[list[str], dict[str, list], dict[str, list]]:
     """Several series of rows (label → rows with `key`, `valeur`, `statut`) on the categories of the first,
     in its order: (categories, values per series, statuses per series), for `bars`."""
-    base = next(iter(frames.values())).select(key)
-    values, statuses = {}, {}
-    for label, frame in frames.items():
-        joined = base.join(frame.select(key, "valeur", "statut"), on=key, how="left", maintain_order="left")
-        values[label] = joined["valeur"].to_list()
-        statuses[label] = joined["statut"].fill_null("non_calculable").to_list()
-    return base[key].to_list(), values, statuses
+    keys = next(iter(frames.values()))[key].to_list()
+    lined = aligned({label: f.select(key, "valeur", "statut") for label, f in frames.items()}, key, keys)
+    return (
+        keys,
+        {k: f["valeur"].to_list() for k, f in lined.items()},
+        {k: f["statut"].to_list() for k, f in lined.items()},
+    )
 
 
 def long_table(frames: dict[str, pl.DataFrame], key: str, key_label: str, value_label: str, seuil: int,

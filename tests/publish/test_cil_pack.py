@@ -48,20 +48,12 @@ def expected(warehouse) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def pack(warehouse):
+def pack(warehouse, published_quarter):
     """(csv path, xlsx path) of the pack materialized through Dagster, as `observatoire run` does."""
-    from pipelines.cli import publish_quarter
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OBSERVATOIRE_HOME", str(warehouse))
-        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-        mp.setenv("DAGSTER_HOME", str(warehouse / "dagster"))
-        settings = load_settings(warehouse)
-        result = publish_quarter(settings, *QUARTER)
-        assert result.success
-        [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == "pack_cil"]
-        assert event.partition == "2025T4"
-        assert event.materialization.metadata["complet"].value is True
+    settings = load_settings(warehouse)
+    [event] = [e for e in published_quarter.get_asset_materialization_events() if e.asset_key.path[-1] == "pack_cil"]
+    assert event.partition == "2025T4"
+    assert event.materialization.metadata["complet"].value is True
     folder = cil_dir(settings)
     return folder / file_name("240600585", *QUARTER, "csv"), folder / file_name("240600585", *QUARTER, "xlsx")
 

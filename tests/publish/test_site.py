@@ -16,23 +16,13 @@ from assets.publish.public_rows import cache_dir, public_quarters
 from assets.publish.site import archives_dir, publish_site, site_dir
 from assets.settings import load_settings
 from pipelines.summary import publication_lines
-from tests.conftest import TEST_KEY_HEX
 
 QUARTER = (2025, 4)  # the fixture warehouse's one quarter
 
 
 @pytest.fixture(scope="module")
-def published(warehouse):
-    """Dagster's result of the publication of the fixture's quarter, as `observatoire run` ends."""
-    from pipelines.cli import publish_quarter
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OBSERVATOIRE_HOME", str(warehouse))
-        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-        mp.setenv("DAGSTER_HOME", str(warehouse / "dagster"))
-        result = publish_quarter(load_settings(warehouse), *QUARTER)
-    assert result.success
-    return result
+def published(published_quarter):
+    return published_quarter
 
 
 def test_the_site_is_materialized_with_the_pack_in_the_publication_group(published, warehouse):
