@@ -456,8 +456,9 @@ def distribution_check(feed: str) -> dg.AssetChecksDefinition:
         name=f"distribution_{feed}",
         blocking=False,
         description=f"Suites GX de distribution (expectations/suites/{feed}.json et {feed}_fichiers.json) sur "
-        "chaque fichier chargé par ce traitement, même vide : valeurs invraisemblables (fichier et ligne), "
-        "mois vides, parts de codes, plages de revenus, d'âges et de dates, volumes. Avertit, ne bloque pas.",
+        "chaque fichier chargé par ce traitement, même vide : valeurs invraisemblables et doublons (fichier et "
+        "ligne), mois vides, parts de codes, plages de valeurs et de dates, volumes (bornes dans "
+        "expectations/distributions.yml). Avertit, ne bloque pas.",
     )
     def _check(context: dg.AssetCheckExecutionContext, parametres: SettingsResource) -> dg.AssetCheckResult:
         from expectations import runner

@@ -161,6 +161,8 @@ def _compact(r: dict) -> ExpectationResult:
     conf = r["expectation_config"]
     kwargs, meta, res = conf["kwargs"], conf.get("meta") or {}, r.get("result") or {}
     type_ = conf["type"]
+    # a repeated key is shown by its first column (the file is already named)
+    column = kwargs.get("column") or (kwargs["column_list"][0] if type_.startswith("expect_compound") else None)
     observed, details, constats = res.get("observed_value"), "", []
     if "unexpected_percent_nonmissing" in res or "unexpected_percent" in res:
         observed = res.get("unexpected_count", 0)
@@ -168,14 +170,14 @@ def _compact(r: dict) -> ExpectationResult:
         if res.get("partial_unexpected_list"):
             details += " ; ex. " + ", ".join(str(v) for v in res["partial_unexpected_list"][:5])
         named = [row for row in res.get("partial_unexpected_index_list") or [] if isinstance(row, dict)]
-        constats = [_constat(row, kwargs.get("column")) for row in named]  # plain indexes unless asked
+        constats = [_constat(row, column) for row in named]  # plain indexes unless asked
     if r.get("exception_info", {}).get("raised_exception"):
         details = "erreur : " + str(r["exception_info"].get("exception_message"))[:200]
     if isinstance(observed, float) and math.isnan(observed):
         observed = None
     return ExpectationResult(
         type=type_,
-        column=kwargs.get("column"),
+        column=column,
         description=meta.get("description", type_),
         success=bool(r["success"]),
         observed=observed,
@@ -199,8 +201,16 @@ def _constat(row: dict, column: str | None) -> dict:
 
 def feed_columns(feed: str) -> list[str]:
     """The warehouse columns a feed's two distribution suites read, with the file and line of each row."""
-    measured = [e["meta"]["mesure"].get("colonne") for e in load_suite(files_suite(feed))["expectations"]]
-    return list(dict.fromkeys([*suite_columns(feed), *filter(None, measured), "_fichier", "_ligne"]))
+    measured = [c for e in load_suite(files_suite(feed))["expectations"] for c in _measure_columns(e["meta"]["mesure"])]
+    return list(dict.fromkeys([*suite_columns(feed), *measured, "_fichier", "_ligne"]))
+
+
+def _measure_columns(m: dict) -> list[str]:
+    """The columns a measure reads: its column, its weight, its filter's columns, the file's date."""
+    import polars as pl
+
+    named = [m.get("colonne"), m.get("poids"), "_date_fichier" if m.get("jours") else None]
+    return [*filter(None, named), *(pl.sql_expr(m["filtre"]).meta.root_names() if m.get("filtre") else [])]
 
 
 def files_suite(feed: str) -> str:
@@ -231,25 +241,40 @@ def _lists_as_text(rows):
 
 
 def _measure_expr(name: str, m: dict):
-    """The Polars aggregate of a file's rows that `meta.mesure` describes."""
+    """The Polars aggregate of a file's rows that `meta.mesure` describes: over the rows its `filtre` (a SQL
+    predicate) keeps, shares weighted by `poids` when given, null on a file with fewer than `lignes_min` of
+    them (GX skips a null: a share of 3 rows says nothing)."""
     import polars as pl
 
     kind = m["kind"]
     if kind == "lignes":
         return pl.len().alias(name)
     col = pl.col(m["colonne"])
+    kept = (pl.sql_expr(m["filtre"]) if m.get("filtre") else pl.lit(True)) & col.is_not_null()
+    weight = pl.col(m["poids"]) if m.get("poids") else pl.lit(1)
+
+    def share(condition):
+        return pl.when(kept & condition).then(weight).otherwise(0).sum() / pl.when(kept).then(weight).otherwise(0).sum()
+
     if kind == "part":
-        return (col.is_in(m["valeurs"]).sum() / col.is_not_null().sum()).alias(name)
-    if kind == "entre":
+        value = share(col.is_in(m["valeurs"]))
+    elif kind == "entre":
         low, high = m["min"], m["max"]
-        if isinstance(low, str):  # ISO dates
+        if m.get("jours"):  # days from the file's date
+            day = pl.col("_date_fichier")
+            low, high = day.dt.offset_by(f"{low}d"), day.dt.offset_by(f"{high}d")
+        elif isinstance(low, str):  # ISO dates
             low, high = dt.date.fromisoformat(low), dt.date.fromisoformat(high)
-        return (col.is_between(low, high).sum() / col.is_not_null().sum()).alias(name)
-    if kind == "mediane":
-        return col.median().alias(name)
-    if kind == "moyenne":
-        return col.mean().alias(name)
-    raise ValueError(f"mesure inconnue : {kind}")
+        value = share(col.is_between(low, high))
+    elif kind == "mediane":
+        value = col.filter(kept).median()
+    elif kind == "moyenne":
+        value = col.filter(kept).mean()
+    else:
+        raise ValueError(f"mesure inconnue : {kind}")
+    if m.get("lignes_min"):
+        value = pl.when(kept.sum() >= m["lignes_min"]).then(value)
+    return value.alias(name)
 
 
 def file_measures(rows, suite: dict, previous: dict[str, int | None]):

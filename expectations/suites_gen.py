@@ -1,10 +1,11 @@
 """Write the GX suites of expectations/suites/ from their sources: `python -m expectations.suites_gen`.
 
-- `<feed>.json` and `<feed>_fichiers.json` (distribution suites, they warn), run on every file of a run:
-  the first on its rows, what the contract says of the warehouse columns (required columns filled, codes
-  in their list, values within their plausibility bounds); the second on one row of measures per file
+- `<feed>.json` and `<feed>_fichiers.json` (distribution suites, they warn; every feed of the contracts has
+  its bounds), run on every file of a run: the first on its rows, what the contract says of the warehouse
+  columns (required columns filled, codes in their list, values within their plausibility bounds) and the
+  `unique` rules of `distributions.yml` (one row per landlord); the second on one row of measures per file
   (rows loaded, an empty month for a monthly feed, and the hand-written bounds of `distributions.yml`:
-  shares of codes, ranges of incomes, ages and dates, medians, volume against the previous file).
+  shares of codes or of dwellings, ranges of values and dates, medians, volume against the previous file).
 - `fct_indicateurs.json` (structural suite, it blocks publication): Appendix A's list and natures from the
   catalogue seed (`expectations.catalogue`), statuses and geographic levels of the long table; the controls
   GX has no expectation for (every commune present, EPCI = Σ communes, no quarter missing) are declared in
@@ -17,6 +18,7 @@ imported: the suites are written as GX 1.x JSON (`ExpectationSuite(**json)` read
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -103,10 +105,11 @@ def _contract_expectations(feed: str) -> list[dict]:
             out.append(
                 _exp(
                     "expect_column_values_to_be_in_set",
-                    f"« {name} » dans la liste de codes « {col.codes} » du contrat",
+                    f"« {name} » dans la liste de codes « {col.codes} » du contrat"
+                    + (f" (ou {col.wildcard} pour tous)" if col.wildcard else ""),
                     "contrat",
                     column=name,
-                    value_set=list(codes()[col.codes]),
+                    value_set=[*codes()[col.codes], *filter(None, [col.wildcard])],
                 )
             )
     return out
@@ -146,6 +149,16 @@ def _measure(column: str, fr: str, mesure: dict, low, high) -> dict:
     return e
 
 
+OPTIONS = ("filtre", "poids", "lignes_min")  # how a rule narrows or weights its measure
+
+
+def _name(base: str, rule: dict) -> str:
+    """A measure's column: its kind and column, then what narrows it (two medians of one column differ by
+    their filter)."""
+    narrowed = [rule.get("filtre"), rule.get("poids") and f"par {rule['poids']}"]
+    return "_".join([base, *(re.sub(r"\W+", "_", n).strip("_").lower() for n in narrowed if n)])
+
+
 def _file_expectations(feed: str, rules: list[dict]) -> list[dict]:
     """Each file's measures: an empty month for a monthly feed, then the bounds of distributions.yml."""
     out = []
@@ -161,6 +174,7 @@ def _file_expectations(feed: str, rules: list[dict]) -> list[dict]:
         )
     for r in rules:
         kind, fr, col = r["kind"], r["fr"], r.get("colonne")
+        options = {k: r[k] for k in OPTIONS if k in r}
         if kind == "lignes":
             out.append(_measure("lignes", fr, {"kind": "lignes"}, r.get("min"), r["max"]))
             if "variation" in r:
@@ -178,21 +192,46 @@ def _file_expectations(feed: str, rules: list[dict]) -> list[dict]:
             values = [str(v) for v in r["valeurs"]]
             out.append(
                 _measure(
-                    f"part_{col}_{'_'.join(values)}",
+                    _name(f"part_{col}_{'_'.join(values)}", r),
                     fr,
-                    {"kind": "part", "colonne": col, "valeurs": r["valeurs"]},
+                    {"kind": "part", "colonne": col, "valeurs": r["valeurs"], **options},
                     r["min"],
                     r["max"],
                 )
             )
         elif kind in ("valeurs", "dates"):
-            mesure = {"kind": "entre", "colonne": col, "min": r["min"], "max": r["max"]}
-            out.append(_measure(f"part_{col}_entre_{r['min']}_{r['max']}", fr, mesure, r.get("mostly", 1.0), None))
+            # integer bounds of a date column are days from the file's date
+            days = kind == "dates" and isinstance(r["min"], int)
+            mesure = {"kind": "entre", "colonne": col, "min": r["min"], "max": r["max"], **options}
+            if days:
+                mesure["jours"] = True
+            name = _name(f"part_{col}_entre_{r['min']}_{r['max']}{'_jours' * days}", r)
+            out.append(_measure(name, fr, mesure, r.get("mostly", 1.0), None))
         elif kind in ("mediane", "moyenne"):
-            out.append(_measure(f"{kind}_{col}", fr, {"kind": kind, "colonne": col}, r["min"], r["max"]))
-        else:
+            out.append(
+                _measure(_name(f"{kind}_{col}", r), fr, {"kind": kind, "colonne": col, **options}, r["min"], r["max"])
+            )
+        elif kind != "unique":
             raise ValueError(f"distributions.yml : genre inconnu {kind}")
+    measures: dict[str, dict] = {}
+    for e in out:  # one column per measure (a monthly feed bounds `lignes` twice: from below, and here)
+        if measures.setdefault(e["kwargs"]["column"], e["meta"]["mesure"]) != e["meta"]["mesure"]:
+            raise ValueError(f"distributions.yml : {feed}, deux mesures différentes nommées {e['kwargs']['column']}")
     return out
+
+
+def _unique_expectations(rules: list[dict]) -> list[dict]:
+    """`unique` rules: one row per value of `colonnes` in each file (GX names the lines that repeat one)."""
+    return [
+        _exp(
+            "expect_compound_columns_to_be_unique",
+            r["fr"],
+            "distribution",
+            column_list=[*r["colonnes"], "_fichier"],
+        )
+        for r in rules
+        if r["kind"] == "unique"
+    ]
 
 
 def _contract(feed: str):
@@ -219,9 +258,10 @@ def distribution_suites() -> dict[str, dict]:
     suites = {}
     for feed in distribution_feeds():
         meta = {"role": "distribution", "flux": feed, "table": f"raw.{feed}"}
-        suites[feed] = _suite(
-            feed, _contract_expectations(feed) + _plausibility_expectations(feed), {**meta, "grain": "ligne"}
+        rows = (
+            _contract_expectations(feed) + _plausibility_expectations(feed) + _unique_expectations(spec.get(feed, []))
         )
+        suites[feed] = _suite(feed, rows, {**meta, "grain": "ligne"})
         suites[feed + FILES_SUFFIX] = _suite(
             feed + FILES_SUFFIX, _file_expectations(feed, spec.get(feed, [])), {**meta, "grain": "fichier"}
         )
