@@ -163,61 +163,49 @@ def _file_expectations(feed: str, rules: list[dict]) -> list[dict]:
     """Each file's measures: an empty month for a monthly feed, then the bounds of distributions.yml."""
     out = []
     if _contract(feed).monthly:
-        out.append(
-            _measure(
-                "lignes",
-                "au moins une ligne chargée (flux mensuel : sinon le mois est vide)",
-                {"kind": "lignes"},
-                1,
-                None,
-            )
-        )
-    for r in rules:
-        kind, fr, col = r["kind"], r["fr"], r.get("colonne")
-        options = {k: r[k] for k in OPTIONS if k in r}
-        if kind == "lignes":
-            out.append(_measure("lignes", fr, {"kind": "lignes"}, r.get("min"), r["max"]))
-            if "variation" in r:
-                v = r["variation"]
-                out.append(
-                    _measure(
-                        "variation_volume",
-                        f"volume à ±{v:.0%} du fichier précédent".replace("%", "\u202f%"),
-                        {"kind": "variation"},
-                        -v,
-                        v,
-                    )
-                )
-        elif kind == "part":
-            values = [str(v) for v in r["valeurs"]]
-            out.append(
-                _measure(
-                    _name(f"part_{col}_{'_'.join(values)}", r),
-                    fr,
-                    {"kind": "part", "colonne": col, "valeurs": r["valeurs"], **options},
-                    r["min"],
-                    r["max"],
-                )
-            )
-        elif kind in ("valeurs", "dates"):
-            # integer bounds of a date column are days from the file's date
-            days = kind == "dates" and isinstance(r["min"], int)
-            mesure = {"kind": "entre", "colonne": col, "min": r["min"], "max": r["max"], **options}
-            if days:
-                mesure["jours"] = True
-            name = _name(f"part_{col}_entre_{r['min']}_{r['max']}{'_jours' * days}", r)
-            out.append(_measure(name, fr, mesure, r.get("mostly", 1.0), None))
-        elif kind in ("mediane", "moyenne"):
-            out.append(
-                _measure(_name(f"{kind}_{col}", r), fr, {"kind": kind, "colonne": col, **options}, r["min"], r["max"])
-            )
-        elif kind != "unique":
-            raise ValueError(f"distributions.yml : genre inconnu {kind}")
+        empty = "au moins une ligne chargée (flux mensuel : sinon le mois est vide)"
+        out.append(_measure("lignes", empty, {"kind": "lignes"}, 1, None))
+    out += [e for r in rules for e in _rule_measures(r)]
     measures: dict[str, dict] = {}
     for e in out:  # one column per measure (a monthly feed bounds `lignes` twice: from below, and here)
         if measures.setdefault(e["kwargs"]["column"], e["meta"]["mesure"]) != e["meta"]["mesure"]:
             raise ValueError(f"distributions.yml : {feed}, deux mesures différentes nommées {e['kwargs']['column']}")
     return out
+
+
+def _rule_measures(r: dict) -> list[dict]:
+    """The per-file expectations of one rule of distributions.yml (none for a `unique` rule: it is on rows)."""
+    kind, fr, col = r["kind"], r["fr"], r.get("colonne")
+    options = {k: r[k] for k in OPTIONS if k in r}
+    if kind == "lignes":
+        out = [_measure("lignes", fr, {"kind": "lignes"}, r.get("min"), r["max"])]
+        if "variation" in r:
+            v = r["variation"]
+            variation = f"volume à ±{v:.0%} du fichier précédent".replace("%", "\u202f%")
+            out.append(_measure("variation_volume", variation, {"kind": "variation"}, -v, v))
+        return out
+    if kind == "part":
+        mesure = {"kind": "part", "colonne": col, "valeurs": r["valeurs"], **options}
+        name = _name(f"part_{col}_{'_'.join(str(v) for v in r['valeurs'])}", r)
+        return [_measure(name, fr, mesure, r["min"], r["max"])]
+    if kind in ("valeurs", "dates"):
+        days = kind == "dates" and isinstance(r["min"], int)  # integer bounds: days from the file's date
+        mesure = {
+            "kind": "entre",
+            "colonne": col,
+            "min": r["min"],
+            "max": r["max"],
+            **options,
+            **({"jours": True} if days else {}),
+        }
+        name = _name(f"part_{col}_entre_{r['min']}_{r['max']}{'_jours' * days}", r)
+        return [_measure(name, fr, mesure, r.get("mostly", 1.0), None)]
+    if kind in ("mediane", "moyenne"):
+        mesure = {"kind": kind, "colonne": col, **options}
+        return [_measure(_name(f"{kind}_{col}", r), fr, mesure, r["min"], r["max"])]
+    if kind == "unique":
+        return []
+    raise ValueError(f"distributions.yml : genre inconnu {kind}")
 
 
 def _unique_expectations(rules: list[dict]) -> list[dict]:
