@@ -201,16 +201,10 @@ def _constat(row: dict, column: str | None) -> dict:
 
 def feed_columns(feed: str) -> list[str]:
     """The warehouse columns a feed's two distribution suites read, with the file and line of each row."""
-    measured = [c for e in load_suite(files_suite(feed))["expectations"] for c in _measure_columns(e["meta"]["mesure"])]
+    from .suites_gen import measure_columns
+
+    measured = [c for e in load_suite(files_suite(feed))["expectations"] for c in measure_columns(e["meta"]["mesure"])]
     return list(dict.fromkeys([*suite_columns(feed), *measured, "_fichier", "_ligne"]))
-
-
-def _measure_columns(m: dict) -> list[str]:
-    """The columns a measure reads: its column, its weight, its filter's columns, the file's date."""
-    import polars as pl
-
-    named = [m.get("colonne"), m.get("poids"), "_date_fichier" if m.get("jours") else None]
-    return [*filter(None, named), *(pl.sql_expr(m["filtre"]).meta.root_names() if m.get("filtre") else [])]
 
 
 def files_suite(feed: str) -> str:

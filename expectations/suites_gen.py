@@ -159,13 +159,38 @@ def _name(base: str, rule: dict) -> str:
     return "_".join([base, *(re.sub(r"\W+", "_", n).strip("_").lower() for n in narrowed if n)])
 
 
+def measure_columns(m: dict) -> list[str]:
+    """The warehouse columns a rule or a measure reads: its column(s), its weight, its filter's columns, and
+    the file's date for dates counted in days from it."""
+    import polars as pl
+
+    named = [m.get("colonne"), m.get("poids"), *m.get("colonnes", []), "_date_fichier" if m.get("jours") else None]
+    try:
+        filtered = pl.sql_expr(m["filtre"]).meta.root_names() if m.get("filtre") else []
+    except Exception as e:  # Polars' SQL errors have no common public class
+        raise ValueError(f"distributions.yml : filtre illisible « {m['filtre']} » ({e})") from e
+    return [*filter(None, named), *filtered]
+
+
+def _check_columns(feed: str, rule: dict) -> None:
+    """A misspelt column stops the suites' generation, not a run of the pipeline."""
+    contract = _contract(feed)
+    known = {c.warehouse_name for c in contract.columns} | {"_date_fichier"}
+    known |= {"bailleur_siren"} if contract.landlord_from_file else set()
+    unknown = sorted(set(measure_columns(rule)) - known)
+    if unknown:
+        raise ValueError(f"distributions.yml : {feed}, règle « {rule['fr']} » : colonnes inconnues {unknown}")
+
+
 def _file_expectations(feed: str, rules: list[dict]) -> list[dict]:
     """Each file's measures: an empty month for a monthly feed, then the bounds of distributions.yml."""
     out = []
     if _contract(feed).monthly:
         empty = "au moins une ligne chargée (flux mensuel : sinon le mois est vide)"
         out.append(_measure("lignes", empty, {"kind": "lignes"}, 1, None))
-    out += [e for r in rules for e in _rule_measures(r)]
+    for r in rules:
+        _check_columns(feed, r)
+        out += _rule_measures(r)
     measures: dict[str, dict] = {}
     for e in out:  # one column per measure (a monthly feed bounds `lignes` twice: from below, and here)
         if measures.setdefault(e["kwargs"]["column"], e["meta"]["mesure"]) != e["meta"]["mesure"]:
@@ -239,10 +264,11 @@ def distribution_feeds() -> list[str]:
     ]
 
 
-def distribution_suites() -> dict[str, dict]:
+def distribution_suites(spec: dict | None = None) -> dict[str, dict]:
     """Per feed, `<feed>` on the rows of the run's files (contract, plausibility; GX names the file and
-    line of each unexpected row) and `<feed>_fichiers` on one row of measures per file of the run."""
-    spec = yaml.safe_load(DISTRIBUTIONS.read_text(encoding="utf-8"))
+    line of each unexpected row) and `<feed>_fichiers` on one row of measures per file of the run; from
+    distributions.yml unless `spec` (its content) is given."""
+    spec = spec if spec is not None else yaml.safe_load(DISTRIBUTIONS.read_text(encoding="utf-8"))
     suites = {}
     for feed in distribution_feeds():
         meta = {"role": "distribution", "flux": feed, "table": f"raw.{feed}"}

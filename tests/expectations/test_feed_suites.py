@@ -4,6 +4,7 @@ at the demo's scale, and each catches a file with a known defect, named by file 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -38,6 +39,19 @@ def test_every_contract_feed_has_its_distribution_suites_and_check():
         assert len(files_suite["expectations"]) + len(runner.load_suite(feed)["expectations"]) >= len(rules), feed
         check = checks[f"distribution_{feed}"]
         assert not check.blocking and check.asset_key.path == ["raw", feed], feed
+
+
+def test_a_misspelt_column_or_filter_stops_the_suites_generation():
+    spec = yaml.safe_load(suites_gen.DISTRIBUTIONS.read_text(encoding="utf-8"))
+    rule = {"kind": "part", "colonne": "financement", "valeurs": ["PLAI"], "min": 0, "max": 1, "fr": "PLAI"}
+    for wrong, message in (
+        ({"poids": "nb_logement"}, "programmes, règle « PLAI » : colonnes inconnues ['nb_logement']"),
+        ({"filtre": "date_livraison is nul"}, "filtre illisible « date_livraison is nul »"),
+        ({"filtre": "livraison is null"}, "colonnes inconnues ['livraison']"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            suites_gen.distribution_suites({**spec, "programmes": [{**rule, **wrong}]})
+    assert suites_gen.distribution_suites({**spec, "programmes": [rule]})["programmes_fichiers"]
 
 
 # --- on the generator's territory -------------------------------------------------------------------------
