@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 import polars as pl
 
-from .formats import de_lieu, nombre, pourcent
+from .formats import NNBSP, de_lieu, nombre, pourcent
 from .theme import site_theme
 
 # Series are told apart by a pattern or a dash as well as a colour (never by colour alone).
@@ -135,8 +135,21 @@ def lines(periods: Sequence[str], series: dict[str, Sequence[float | None]], sha
             hovertemplate="%{x} : " + ("%{y:.1%}" if share else "%{y:,.1f}") + "<extra>%{fullData.name}</extra>",
         )
     fig.update_layout(yaxis_tickformat=".0%" if share else ",", showlegend=len(series) > 1, hovermode="x unified")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(
+        type="category", tickangle=0, tickmode="array", tickvals=list(periods), ticktext=quarter_ticks(periods)
+    )
     return site_theme(fig)
+
+
+def quarter_ticks(periods: Sequence[str]) -> list[str]:
+    """`T1<br>2025`, `T2`, `T3`…: the year once, under its first quarter, so that three years of quarters fit
+    a 375 px phone without slanted, clipped labels (`T3 2026` twelve times did not)."""
+    out, year = [], None
+    for p in periods:
+        quarter, _, this_year = p.partition(NNBSP)
+        out.append(quarter if this_year == year else f"{quarter}<br>{this_year}")
+        year = this_year
+    return out
 
 
 def _mark(value: float | None, status: str | None) -> str:

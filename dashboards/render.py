@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .blocks import Chart
 from .formats import nombre
+from .theme import percent_ticks
 
 # The site's static files: plotly.js from the plotly package itself (no CDN), its French locale, style, scripts.
 STATIC = ("site.css", "plotly-locale-fr.js", "site.js", "demandeurs.js")
@@ -80,7 +81,7 @@ def figure_html(chart: Chart) -> str:
     if chart.figure is None:
         return ""
     return pio.to_html(
-        chart.figure,
+        percent_ticks(chart.figure),
         full_html=False,
         include_plotlyjs=False,
         config=CONFIG,

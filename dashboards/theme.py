@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from .formats import pourcent
+
 SEPARATORS = ", "  # decimal comma, thin space between thousands
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13, color="#222")
 COLORS = ("#1F4E79", "#E08A1E", "#6A9F3A", "#A23B72")
@@ -52,4 +54,22 @@ def site_theme(fig: go.Figure) -> go.Figure:
     )
     fig.update_xaxes(gridcolor="#eee", zerolinecolor="#999", automargin=True)
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#999", automargin=True)
+    return fig
+
+
+def percent_ticks(fig: go.Figure) -> go.Figure:
+    """Share axes labelled the French way, `10 %` (d3-format's `%` writes `10%` whatever the locale): each
+    axis formatted as a percent gets explicit ticks over the values drawn on it, reference lines included."""
+    for name in [k for k in fig.layout.to_plotly_json() if k[1:5] == "axis"]:
+        axis = fig.layout[name]
+        if "%" not in (axis.tickformat or ""):
+            continue
+        letter, ref = name[0], name[0] + name[5:]
+        drawn = [t[letter] for t in fig.data if (t[f"{letter}axis"] or letter) == ref and t[letter] is not None]
+        values = [v for d in drawn for v in d]
+        values += [s[f"{letter}0"] for s in fig.layout.shapes if s[f"{letter}ref"] in (ref, None)]
+        top = max((v for v in values if isinstance(v, int | float)), default=0) or 1
+        step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1) if top / s <= 6)
+        ticks = [round(i * step, 4) for i in range(int(top / step) + 2)]
+        axis.update(tickformat=None, tickmode="array", tickvals=ticks, ticktext=[pourcent(t, 0) for t in ticks])
     return fig

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from dashboards.cil_charts import CHARTS
+from dashboards.theme import percent_ticks
 
 from ..private import private_dir, private_file
 from .cil_pack import file_name
@@ -41,7 +42,7 @@ def write_charts(rows: pl.DataFrame, epci: str, annee: int, trimestre: int, fold
 
     _browser()
     period = f"{trimestre}e trimestre {annee}"
-    figs = [draw(rows, period, source) for draw in CHARTS.values()]
+    figs = [percent_ticks(draw(rows, period, source)) for draw in CHARTS.values()]
     targets = [folder / name for name in chart_names(epci, annee, trimestre)]
     tmp = [t.with_name(f".{t.name}.tmp.png") for t in targets]
     private_dir(folder)

@@ -12,6 +12,7 @@ from dashboards.cil_charts import CHARTS
 
 from ..partitions import gaps, quarter_key
 from ..settings import Settings
+from . import referentiels
 from .cil_charts import chart_names
 from .cil_pack import SECRET_MARK, SHEETS, Pack
 from .confidentiality import publishable, read_reference
@@ -201,7 +202,7 @@ def read_pack(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, tr
     reference, communes = read_reference(con)
     rows = publishable(quarter_rows(con, annee, trimestre), "cil", settings, reference, communes)
     catalogue = full_catalogue(con)
-    [(epci, epci_name)] = con.sql("select siren, nom from referentiels.epci").fetchall()
+    epci, epci_name = referentiels.epci(con)
     pack = Pack(epci=epci, annee=annee, trimestre=trimestre, rows=rows, catalogue=catalogue, lisez_moi=[])
     missing = quarter_gaps(con, annee, trimestre)
     pack.lisez_moi = [

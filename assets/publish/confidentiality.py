@@ -67,6 +67,15 @@ def relations(c: pl.DataFrame, communes: pl.DataFrame, identities: pl.DataFrame)
     return members.join(check(members).filter("holds").select("rel", "reste"), on="rel")
 
 
+def told_zeros(r: pl.DataFrame, c: pl.DataFrame) -> pl.Series:
+    """The classes of the zeros that a received row's statut tells: a row `non_calculable` for want of any
+    observation stays so when hidden, so its denominateur (and a share's numerateur) is known to be 0."""
+    over_none = r.filter(~pl.col("_out"), pl.col("statut") == "non_calculable", pl.col("denominateur") == 0)
+    told = (pl.col("composante") == "denominateur") | (pl.col("nature") == "part")
+    zeros = c.join(over_none.select("_id", "nature"), on="_id").filter(told, pl.col("v") == 0)
+    return zeros["cls"].unique()
+
+
 def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *reference: pl.DataFrame | None) -> pl.DataFrame:
     """Every row of the release with `_id` (its position), `_out` (not for this audience), `_primary`,
     `_hidden` (primary or secondary) and `_locked` (published as it is); `reference` is (catalogue, communes)
@@ -82,7 +91,7 @@ def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *referenc
     cell_rows = c.join(small, on=["_id", "indicateur"]).select(
         "_id", "cls", "v", _small=pl.col("_primary") & (pl.col("v") > 0) & (pl.col("v") < t), _key=P.KEY
     )
-    hidden = suppress(cell_rows, between, r.select("_id", "_out", "_locked", "_primary"), t)
+    hidden = suppress(cell_rows, between, r.select("_id", "_out", "_locked", "_primary"), t, told_zeros(r, c))
     return r.join(hidden, on="_id").select(
         "_id", "_out", "_locked", "_primary", _hidden=pl.col("_hidden") | pl.col("_out")
     )

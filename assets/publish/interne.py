@@ -19,6 +19,7 @@ from dashboards.suivi import INDICATEURS, SuiviData, page_html
 from ..partitions import parse_quarter, quarter_key, trimestres_cil
 from ..settings import Settings, SettingsResource
 from ..warehouse import connect
+from . import referentiels as R
 from .cil_export import GROUP, ExportRefused, _deps, check_in_history, failed_blocking_check
 from .cil_pack import write_atomic
 from .confidentiality import read_reference
@@ -37,7 +38,7 @@ def file_name(epci: str, annee: int, trimestre: int, ext: str) -> str:
 
 def read_suivi(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> SuiviData:
     """The S1 rows of the quarters of the year up to (annee, trimestre), and the tables beside them."""
-    [(epci, epci_nom)] = con.sql("select siren, nom from referentiels.epci").fetchall()
+    epci, epci_nom = R.epci(con)
     rows = con.sql(
         "select * from marts.fct_indicateurs where indicateur in $ind and annee = $a and trimestre <= $t",
         params={"ind": list(INDICATEURS), "a": annee, "t": trimestre},
@@ -45,9 +46,9 @@ def read_suivi(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> Su
     return SuiviData(
         rows=rows,
         catalogue=read_reference(con)[0],
-        codes=con.sql("select liste, code, libelle from raw.codes order by liste, ordre").pl(),
-        objectifs=con.sql("select annee, reservataire, quota, taux_cible from intermediate.int_objectifs").pl(),
-        legaux=con.sql("select quota, reservataire, taux_cible from referentiels.objectifs_legaux").pl(),
+        codes=R.codes(con),
+        objectifs=R.objectifs(con),
+        legaux=R.objectifs_legaux(con),
         epci=epci,
         epci_nom=epci_nom,
         annee=annee,

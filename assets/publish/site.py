@@ -19,6 +19,7 @@ from dashboards.site_data import SiteData, quarter_end
 from ..partitions import parse_quarter, quarter_key, trimestres_cil
 from ..settings import Settings, SettingsResource
 from ..warehouse import connect
+from . import referentiels as R
 from .cil_export import GROUP, _deps, failed_blocking_check
 from .cil_sources import history
 from .confidentiality import read_reference
@@ -39,7 +40,7 @@ def read_site_data(con: duckdb.DuckDBPyConnection, settings: Settings, annee: in
     """Everything the pages of one quarter are drawn from, the public's rows of every quarter up to it."""
     reference = read_reference(con)
     rows = public_quarters(con, settings, [q for q in history(con) if q <= (annee, trimestre)], reference)
-    [(epci, epci_nom)] = con.sql("select siren, nom from referentiels.epci").fetchall()
+    epci, epci_nom = R.epci(con)
     sources = con.sql(
         "select flux, bailleur_siren, max(date_fichier) as dernier from raw.journal_ingestion "
         "where statut = 'chargé' and date_fichier <= $t group by all",
@@ -50,17 +51,15 @@ def read_site_data(con: duckdb.DuckDBPyConnection, settings: Settings, annee: in
         catalogue=reference[0],
         communes=reference[1],
         sources=sources,
-        objectifs=con.sql(
-            "select annee, bailleur_siren, reservataire, quota, taux_cible from intermediate.int_objectifs"
-        ).pl(),
+        objectifs=R.objectifs(con),
         bailleurs=con.sql("select bailleur_siren, nom_bailleur from marts.dim_bailleurs").pl(),
-        codes=con.sql("select liste, code, libelle from raw.codes order by liste, ordre").pl(),
+        codes=R.codes(con),
         epci=epci,
         epci_nom=epci_nom,
         annee=annee,
         trimestre=trimestre,
         seuil=settings.seuil_secret_public,
-        objectifs_legaux=con.sql("select quota, reservataire, taux_cible from referentiels.objectifs_legaux").pl(),
+        objectifs_legaux=R.objectifs_legaux(con),
     )
 
 

@@ -31,7 +31,9 @@ def catalogue(*entries: tuple[str, str, str]) -> pl.DataFrame:
     )
 
 
-def site_data(rows: list[dict], cat: pl.DataFrame, **kw) -> SiteData:
+def site_data(rows: list[dict] | pl.DataFrame, cat: pl.DataFrame, **kw) -> SiteData:
+    """A SiteData of the quarter 2026T3 over `rows` (dicts of `row`, or a frame) and the catalogue `cat`; any
+    other field (communes, codes, targets…) can be given."""
     communes = pl.DataFrame(
         {
             "code_insee": ["06004", "06010", "06017", "06019"],
@@ -49,7 +51,7 @@ def site_data(rows: list[dict], cat: pl.DataFrame, **kw) -> SiteData:
         }  # fmt: skip
     )
     defaults = dict(
-        rows=pl.DataFrame(rows, schema=SCHEMA),
+        rows=rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, schema=SCHEMA),
         catalogue=cat,
         communes=communes,
         sources=sources,

@@ -12,6 +12,7 @@ from dashboards.pages import attributions, commission
 from dashboards.render import write_page
 from dashboards.site import MENU
 from dashboards.site_data import SiteData
+from tests.dashboards.sitedata import SCHEMA, site_data
 
 N = "\u202f"
 EPCI = "200000001"
@@ -40,28 +41,19 @@ def r(ind, valeur, niveau="EPCI", code=EPCI, modalite="ensemble", statut="ok", s
 
 def site(rows: list[tuple]) -> SiteData:
     codes = [(liste, c, LABELS.get(c, c.lower())) for liste, cs in CODES.items() for c in cs]
-    return SiteData(
-        rows=pl.DataFrame(
-            rows,
-            schema=dict.fromkeys(COLUMNS)
-            | {
-                "valeur": pl.Float64,
-                "denominateur": pl.Float64,
-                "numerateur": pl.Float64,
-                "annee": pl.Int64,
-                "trimestre": pl.Int64,
-            },
-            orient="row",
-        ),  # fmt: skip
-        catalogue=pl.DataFrame(
-            {
-                "indicateur": INDICATORS,
-                "libelle": [f"libellé {i}" for i in INDICATORS],
-                "definition": [f"définition {i}" for i in INDICATORS],
-                "flux": ["cal" if i.startswith("C") else "sne_radiations" for i in INDICATORS],
-                "nature": ["part"] * len(INDICATORS),
-            }
-        ),
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS) | SCHEMA, orient="row")
+    catalogue = pl.DataFrame(
+        {
+            "indicateur": INDICATORS,
+            "libelle": [f"libellé {i}" for i in INDICATORS],
+            "definition": [f"définition {i}" for i in INDICATORS],
+            "flux": ["cal" if i.startswith("C") else "sne_radiations" for i in INDICATORS],
+            "nature": ["part"] * len(INDICATORS),
+        }
+    )
+    return site_data(
+        frame,
+        catalogue,
         communes=pl.DataFrame(
             {
                 "code_insee": ["06001", "06002", "06003", "06004"],
@@ -71,22 +63,10 @@ def site(rows: list[tuple]) -> SiteData:
             }
         ),
         sources=pl.DataFrame({"flux": ["cal"], "bailleur_siren": ["111"], "dernier": [dt.date(2026, 9, 30)]}),
-        objectifs=pl.DataFrame(
-            schema={
-                "annee": pl.Int64,
-                "bailleur_siren": pl.String,
-                "reservataire": pl.String,
-                "quota": pl.String,
-                "taux_cible": pl.Float64,
-            }
-        ),  # fmt: skip
         bailleurs=pl.DataFrame({"bailleur_siren": ["111", "222", "333"], "nom_bailleur": ["Azur", "Brague", "Cians"]}),
         codes=pl.DataFrame(codes, schema=["liste", "code", "libelle"], orient="row"),
         epci=EPCI,
         epci_nom="CA Test",
-        annee=2026,
-        trimestre=3,
-        seuil=11,
     )
 
 

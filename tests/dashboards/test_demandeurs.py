@@ -16,6 +16,7 @@ from dashboards.pages.common import months_words
 from dashboards.render import write_page, write_static
 from dashboards.site import MENU
 from dashboards.site_data import SiteData
+from tests.dashboards.sitedata import site_data as make_site_data
 
 SEED = Path(__file__).parents[2] / "dbt_project" / "seeds" / "indicateurs.csv"
 EPCI = "240600585"
@@ -67,20 +68,17 @@ def site_data(rows: list[tuple] = ROWS) -> SiteData:
         numerateur=pl.lit(None, pl.Float64),
         denominateur=pl.lit(None, pl.Float64),
     )
-    return SiteData(
+    return make_site_data(
         rows=frame,
-        catalogue=pl.read_csv(SEED, infer_schema_length=0).with_columns(pl.col("seuil_denominateur").cast(pl.Int64)),
+        cat=pl.read_csv(SEED, infer_schema_length=0).with_columns(pl.col("seuil_denominateur").cast(pl.Int64)),
         communes=COMMUNES,
         sources=pl.DataFrame(schema={"flux": pl.String, "bailleur_siren": pl.String, "dernier": pl.Date}),
-        objectifs=pl.DataFrame(),
         bailleurs=pl.DataFrame(),
         codes=pl.DataFrame(
             {"liste": ["typologie_demande"] * 7, "code": [c for c, _ in TYPES], "libelle": [w for _, w in TYPES]}
         ),  # fmt: skip
         epci=EPCI,
         epci_nom="Communauté d'agglomération de Sophia Antipolis",
-        annee=2026,
-        trimestre=3,
         seuil=11,
     )
 

@@ -42,3 +42,25 @@ def test_a_place_takes_its_article_after_de():
     assert de_lieu("Les Ferres") == "des Ferres"
     assert de_lieu("La Colle-sur-Loup") == "de La Colle-sur-Loup"
     assert de_lieu("Valbonne") == "de Valbonne"
+
+
+def test_share_axes_read_10_percent_with_a_space_up_to_their_target():
+    from dashboards.blocks import bars, lines, target_line
+    from dashboards.theme import percent_ticks
+
+    fig = percent_ticks(target_line(lines(["T1", "T2"], {"Q1": [0.04, 0.11]}, share=True), 0.25, "objectif"))
+    assert fig.layout.yaxis.tickformat is None
+    assert fig.layout.yaxis.ticktext[:3] == ("0" + N + "%", "5" + N + "%", "10" + N + "%")
+    assert fig.layout.yaxis.tickvals[-1] >= 0.25  # the target is on the scale
+    flat = percent_ticks(bars(["A", "B"], {"part": [0.3, None]}, horizontal=True, share=True))
+    assert f"30{N}%" in flat.layout.xaxis.ticktext and flat.layout.yaxis.ticktext is None
+    counts = percent_ticks(bars(["A"], {"n": [12]}))
+    assert counts.layout.yaxis.tickvals is None
+
+
+def test_a_history_names_each_year_once_under_its_first_quarter():
+    from dashboards.blocks import quarter_ticks
+    from dashboards.formats import trimestre
+
+    periods = [trimestre(2025, 3), trimestre(2025, 4), trimestre(2026, 1), trimestre(2026, 2)]
+    assert quarter_ticks(periods) == ["T3<br>2025", "T4", "T1<br>2026", "T2"]

@@ -9,6 +9,7 @@ import pytest
 
 from dashboards.pages import parc, quotas
 from dashboards.site_data import SiteData
+from tests.dashboards.sitedata import site_data
 
 EPCI = "200000001"
 A, B = "900000001", "900000002"  # two landlords
@@ -68,7 +69,7 @@ def site(rows: list[dict], targets: pl.DataFrame | None = None) -> SiteData:
             ],
         }
     ).with_columns(libelle=pl.col("indicateur"), definition=pl.lit("déf."), flux=pl.lit("rpls"), nature=pl.lit("part"))
-    return SiteData(
+    return site_data(
         rows=pl.DataFrame(
             rows,
             schema_overrides={
@@ -78,7 +79,7 @@ def site(rows: list[dict], targets: pl.DataFrame | None = None) -> SiteData:
                 "secret": pl.String,
             },
         ),
-        catalogue=catalogue,
+        cat=catalogue,
         communes=pl.DataFrame(
             {
                 "code_insee": ["06001", "06002", "06003"],
@@ -106,9 +107,6 @@ def site(rows: list[dict], targets: pl.DataFrame | None = None) -> SiteData:
         ),
         epci=EPCI,
         epci_nom="CA Test",
-        annee=2026,
-        trimestre=3,
-        seuil=11,
         objectifs_legaux=pl.DataFrame(
             {
                 "quota": ["Q2_PREMIER_QUARTILE_HORS_QPV", "Q3_QUARTILES_2_4_EN_QPV"],

@@ -349,7 +349,8 @@ def audit(
     alone let an attacker find is no fault of the suppression, and is told apart (`inevitable`)."""
     start = time.perf_counter()
     truth = count_cells(before, catalogue)
-    published = count_cells(after, catalogue)
+    told = told_zeros(before, after, catalogue)
+    published = count_cells(after, catalogue) | told
     secret = sorted(count_cells(_reveal(before, after, "secret"), catalogue))
     candidates = candidate_relations(truth, catalogue, communes, identities, before["trimestre"][0])
     kept, dropped = select(candidates, truth)
@@ -365,7 +366,9 @@ def audit(
         | dict.fromkeys(["primaire", "copie"], pl.Boolean),
         orient="row",
     )
-    intervals = _inevitable(intervals, kept, twins, truth, never_masked, catalogue, seuil)
+    received = before.join(after.select(ROW_KEY), on=ROW_KEY, how="semi")
+    zeros = {c: v for c, v in count_cells(received, catalogue).items() if v == 0}
+    intervals = _inevitable(intervals, kept, twins, truth, never_masked, catalogue, seuil, zeros)
     return Audit(intervals, kept, dropped, seuil, ncomp, time.perf_counter() - start)
 
 
@@ -384,16 +387,17 @@ def _attack(kept: list[Relation], twins: dict, truth: dict, published: dict, tar
     return found, {c for c in targets if one.get(c, c) in published}, ncomp
 
 
-def _inevitable(intervals, kept, twins, truth, never_masked, catalogue, seuil) -> pl.DataFrame:
-    """Adds `inevitable`: the cell is bounded as narrowly when only the never-masked rows are published (and
-    the dwelling counts, public in RPLS). Only the cells the attack found too narrow are attacked again."""
+def _inevitable(intervals, kept, twins, truth, never_masked, catalogue, seuil, zeros) -> pl.DataFrame:
+    """Adds `inevitable`: the cell is bounded as narrowly when only the never-masked rows are published, with
+    the dwelling counts (public in RPLS) and the zeros (a zero designates no household: the rules never hide
+    one for another's sake, and a statut tells many). Only the cells the attack found too narrow are attacked
+    again."""
     narrow = pl.col("haut") - pl.col("bas") < pl.when("primaire").then(seuil).otherwise(PINNED)
     suspects = intervals.filter(narrow)
     if never_masked is None or suspects.is_empty():
         return intervals.with_columns(inevitable=pl.lit(False))
-    given = count_cells(never_masked, catalogue) | {
-        c: v for c, v in truth.items() if c[2] == "valeur" and c[0] in _dwelling_counts(catalogue)
-    }
+    given = count_cells(never_masked, catalogue) | zeros
+    given |= {c: v for c, v in truth.items() if c[2] == "valeur" and c[0] in _dwelling_counts(catalogue)}
     targets = [tuple(r) for r in suspects.select("indicateur", "coordonnees", "composante").iter_rows()]
     found, _, _ = _attack(kept, twins, truth, given, targets)
     base = pl.DataFrame(
@@ -435,6 +439,15 @@ def _twins(relations: list[Relation]) -> dict[Cell, set[Cell]]:
 def _dwelling_counts(catalogue: pl.DataFrame) -> set[str]:
     """Counts of dwellings: public (RPLS open data), never masked, never a primary cell."""
     return set(catalogue.filter(nature="compte", compte_de="logements")["indicateur"])
+
+
+def told_zeros(before: pl.DataFrame, after: pl.DataFrame, catalogue: pl.DataFrame) -> dict[Cell, float]:
+    """The zeros that a published `non_calculable` tells, counts shown or not: over no observation (the
+    encoder says `aucune_observation`), a row's denominateur is 0, and so is a share's numerateur."""
+    over_none = _reveal(before, after, "non_calculable").filter(pl.col("denominateur") == 0)
+    share = set(catalogue.filter(nature="part")["indicateur"])
+    cells = count_cells(over_none, catalogue)
+    return {c: 0.0 for c, v in cells.items() if v == 0 and (c[2] == "denominateur" or c[0] in share)}
 
 
 def _reveal(before: pl.DataFrame, after: pl.DataFrame, statut: str) -> pl.DataFrame:
