@@ -208,9 +208,11 @@ def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
             sector = sum(per_commune + i for i, c in enumerate(COMMUNES) if c in PETITES)
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "ensemble", total, total, None, "ok"))
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "typologie=T2", 5.0, 5.0, None, "ok"))
-            rows.append((annee, trimestre, "SECTEUR", "PETITES", "petites", ind, "ensemble", sector, sector, None, "ok"))
-        for level, code, n in [("COMMUNE", c, 1) for c in COMMUNES] + [("SECTEUR", "PETITES", len(PETITES)),
-                                                                        ("EPCI", EPCI_SIREN, len(COMMUNES))]:
+            rows.append((annee, trimestre, "SECTEUR", "PETITES", "p", ind, "ensemble", sector, sector, None, "ok"))
+        for level, code, n in [("COMMUNE", c, 1) for c in COMMUNES] + [
+            ("SECTEUR", "PETITES", len(PETITES)),
+            ("EPCI", EPCI_SIREN, len(COMMUNES)),
+        ]:
             rows.append((annee, trimestre, level, code, code, "D10_demandes", "ensemble", 0.5, n, 2.0 * n, "ok"))
         rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "Q1", "reservataire=COLTER", 0.25, 3.0, 12.0, "ok"))
         # a share whose EPCI counts a remainder without commune: the "commune non renseignée" row holds it
