@@ -157,7 +157,7 @@ def _grouped_words(words: str, secteur: str | None) -> str:
     """A map row's `Statut`: why it has no value, and whose figure it is for a grouped commune."""
     if secteur is None:
         return words
-    return "; ".join(w for w in (f"chiffre du secteur « {secteur} »", words) if w)
+    return " ; ".join(w for w in (f"chiffre du secteur « {secteur} »", words) if w)
 
 
 def _grouped_notes(frame: pl.DataFrame) -> list[str]:
