@@ -2,7 +2,8 @@
 shapes on plain axes. plotly.js's geo traces fetch a base map from its CDN even with a custom GeoJSON
 (plotly.js issue 6767), so the site draws no geo trace and no tile: it opens offline. A value per commune
 is shown in a few ordered classes named in words, a commune without a published value is hatched with the
-reason in the legend, and each commune's hover names it with its value and its click opens its page."""
+reason in the legend, and each commune's hover names it with its value and its click opens its page. A
+commune published only with its sector carries its sector's figure, and its hover says so."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ MISSING = {
     "secret": ("secret statistique", "/"),
     "non_calculable": ("non calculable", "."),
     "sans_objet": ("sans objet", "-"),
-    "secteur": ("publiée avec son secteur", "x"),
 }
 DIGITS = 4  # 1e-4 degree is about 10 m: finer than the outlines' own simplification, and a small page
 
@@ -116,12 +116,16 @@ def legend_words(frame: pl.DataFrame, nature: str) -> list[str]:
 
 
 def _limits(frame: pl.DataFrame) -> list[float]:
+    """The class limits over the places' values: a sector's figure counts once, not once per commune."""
+    if "secteur" in frame.columns:
+        frame = frame.unique(pl.coalesce("secteur", "code_insee"), keep="first")
     return bounds(frame.filter(pl.col("statut") == "ok")["valeur"].to_list())
 
 
 def carte(shapes: dict, frame: pl.DataFrame, nature: str, unit: str) -> go.Figure:
     """A choropleth of `frame` (code_insee, nom, valeur, statut, url; statut `ok`, `secret`,
-    `non_calculable`, `sans_objet` or `secteur`) over the outlines `shapes` (GeoJSON FeatureCollection).
+    `non_calculable` or `sans_objet`; optionally `secteur`, the sector whose figure a commune carries) over
+    the outlines `shapes` (GeoJSON FeatureCollection).
     One filled trace per commune, in the colour of its value's class or hatched grey with its reason;
     the legend lists the classes drawn, light to dark, then the reasons."""
     rows = {r["code_insee"]: r for r in frame.iter_rows(named=True)}
@@ -160,6 +164,8 @@ def _commune(geometry: dict, row: dict, limits, colors, nature: str, unit: str) 
         reason, shape = MISSING.get(row["statut"], MISSING["secret"])
         text = f"{row['nom']} : {reason}"
         fill, pattern = "#d9d9d9", dict(shape=shape, fgcolor="#555", bgcolor="#d9d9d9", size=6)
+    if row.get("secteur"):
+        text += f" (chiffre du secteur « {row['secteur']} »)"
     return go.Scatter(
         x=xs,
         y=ys,

@@ -4,8 +4,8 @@
 French description, success and observed figure (and, when asked, the file and line of its first
 unexpected rows). `validate_files` runs a feed's two distribution suites on every file of a run.
 The structural suite's controls that GX has no
-expectation for (`meta.controles`: every commune present, EPCI = Σ communes, no quarter missing) run
-here in Python over the same frame and are reported in the same result. `save` keeps the GX
+expectation for (`meta.controles`: every commune present, EPCI and each sector = Σ their communes, no
+quarter missing) run here in Python over the same frame and are reported in the same result. `save` keeps the GX
 validation result as JSON so that `build_data_docs` can render the GX data docs later.
 
 Great Expectations is imported inside the functions that need it (it costs ~4 s).
@@ -327,24 +327,47 @@ def communes_presentes(frame, control: dict) -> ExpectationResult:
     )
 
 
-def epci_somme_communes(frame, control: dict, tolerance: float = 1e-6) -> ExpectationResult:
-    """EPCI = Σ commune rows (the unknown-commune remainder included), modalite ensemble: the values of
-    additive counts (statut ok), or the numerators and denominators of shares (`colonnes`) where shown."""
+def _summed(frame, control: dict) -> tuple[list[str], Any]:
+    """The rows a sum control reads, modalite ensemble: additive counts where ok, or the numerators and
+    denominators of shares (`colonnes`) where shown."""
     columns = control.get("colonnes", ["valeur"])
     rows = frame[(frame["modalite"] == "ensemble") & frame["indicateur"].isin(control["indicateurs"])]
-    rows = rows[rows["statut"] == "ok"] if columns == ["valeur"] else rows.dropna(subset=columns)
+    return columns, rows[rows["statut"] == "ok"] if columns == ["valeur"] else rows.dropna(subset=columns)
+
+
+def epci_somme_communes(frame, control: dict) -> ExpectationResult:
+    """EPCI = Σ commune rows (the unknown-commune remainder included)."""
+    columns, rows = _summed(frame, control)
     keys = ["annee", "trimestre", "indicateur"]
     epci = rows[rows["niveau_geo"] == "EPCI"].groupby(keys)[columns].sum()
     communes = rows[rows["niveau_geo"] == "COMMUNE"].groupby(keys)[columns].sum()
+    return _sum_result(control, columns, epci, communes, "EPCI", "Σ communes")
+
+
+def secteur_somme_communes(frame, control: dict) -> ExpectationResult:
+    """Each sector row = Σ the rows of its communes (communes seed)."""
+    from .contract import communes
+
+    columns, rows = _summed(frame, control)
+    keys = ["annee", "trimestre", "indicateur", "code_geo"]
+    sectors = rows[rows["niveau_geo"] == "SECTEUR"].groupby(keys)[columns].sum()
+    of = {c["code_insee"]: c["code_secteur"] for c in communes()}
+    grouped = rows[rows["niveau_geo"] == "COMMUNE"].assign(code_geo=lambda r: r["code_geo"].map(of))
+    return _sum_result(control, columns, sectors, grouped.groupby(keys)[columns].sum(), "secteur", "Σ ses communes")
+
+
+def _sum_result(control: dict, columns: list[str], totals, parts, total_name: str, parts_name: str,
+                tolerance: float = 1e-6) -> ExpectationResult:  # fmt: skip
+    """Each total row = the parts' row of its key (quarter, indicator[, code]), within `tolerance`."""
     gaps = []
-    for key, values in epci.iterrows():
+    for key, values in totals.iterrows():
         for column in columns:
-            total = communes[column].get(key) if key in communes.index else None
+            total = parts[column].get(key) if key in parts.index else None
             if total is None or abs(float(values[column]) - float(total)) > tolerance:
-                annee, trimestre, ind = key
+                annee, trimestre, ind, *code = key
                 gaps.append(
-                    f"{ind} {annee}T{trimestre} {column} : EPCI {values[column]:g} ≠ Σ communes "
-                    f"{'absente' if total is None else f'{total:g}'}"
+                    f"{ind} {annee}T{trimestre} {column} : {' '.join([total_name, *code])} {values[column]:g} ≠ "
+                    f"{parts_name} {'absente' if total is None else f'{total:g}'}"
                 )
     return ExpectationResult(
         f"controle:{control['controle']}",
@@ -378,6 +401,8 @@ CONTROLS = {
     "communes_presentes": communes_presentes,
     "epci_somme_communes": epci_somme_communes,
     "epci_somme_communes_rapports": epci_somme_communes,
+    "secteur_somme_communes": secteur_somme_communes,
+    "secteur_somme_communes_rapports": secteur_somme_communes,
     "trimestres_continus": trimestres_continus,
 }
 

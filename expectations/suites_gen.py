@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalogue import catalogue
+from .catalogue import Indicateur, catalogue
 from .contract import all_contracts
 from .contract_doc import number_fr
 
@@ -52,22 +52,25 @@ STATUTS = ["ok", "secret", "non_calculable", "sans_objet"]
 NIVEAUX_GEO = ["COMMUNE", "SECTEUR", "BAILLEUR", "RESERVATAIRE", "RESIDENCE", "EPCI"]
 
 
+# Families whose communes grouped in a sector have no row of their own, only their sector's (the applicants'
+# information, int_ind_attributions_information). Elsewhere the sector rows come beside every commune's (the
+# encoder derives them from the commune): the commune rows are complete and a sector is the sum of its communes.
+SECTEUR_SEUL = ("I1",)
+
+
+def par_commune(i: Indicateur, *niveaux: str) -> bool:
+    """Published for every commune (and at `niveaux` too)."""
+    return {"commune", *niveaux} <= i.niveaux and i.famille not in SECTEUR_SEUL
+
+
 def communes_completes() -> list[str]:
-    """Counts published per commune (not per sector): every commune has its row, a count of 0 included."""
-    return [
-        i.indicateur
-        for i in catalogue()
-        if i.nature == "compte" and "commune" in i.niveaux and "secteur" not in i.niveaux
-    ]
+    """Counts published per commune: every commune has its row, a count of 0 included."""
+    return [i.indicateur for i in catalogue() if i.nature == "compte" and par_commune(i)]
 
 
-def additifs_epci() -> list[str]:
-    """Additive counts published for the EPCI and per commune (not per sector): EPCI = Σ communes."""
-    return [
-        i.indicateur
-        for i in catalogue()
-        if i.additif and {"epci", "commune"} <= i.niveaux and "secteur" not in i.niveaux
-    ]
+def additifs(niveau: str) -> list[str]:
+    """Additive counts published per commune and at `niveau` (epci, secteur): the total = Σ its communes."""
+    return [i.indicateur for i in catalogue() if i.additif and par_commune(i, niveau)]
 
 
 def _exp(type_: str, description: str, origine: str, **kwargs) -> dict:
@@ -282,14 +285,10 @@ def distribution_suites(spec: dict | None = None) -> dict[str, dict]:
     return suites
 
 
-def rapports_epci() -> list[str]:
-    """Shares and ratios published for the EPCI and per commune (not per sector): their numerators and
-    denominators add up, EPCI = Σ communes (the unknown-commune remainder is a commune row)."""
-    return [
-        i.indicateur
-        for i in catalogue()
-        if i.agregat == "rapport" and {"epci", "commune"} <= i.niveaux and "secteur" not in i.niveaux
-    ]
+def rapports(niveau: str) -> list[str]:
+    """Shares and ratios published per commune and at `niveau` (epci, secteur): their numerators and
+    denominators add up, total = Σ its communes (for the EPCI, the unknown-commune remainder is a commune row)."""
+    return [i.indicateur for i in catalogue() if i.agregat == "rapport" and par_commune(i, niveau)]
 
 
 def structure_suite() -> dict:
@@ -375,15 +374,27 @@ def structure_suite() -> dict:
         },
         {
             "controle": "epci_somme_communes",
-            "indicateurs": additifs_epci(),
+            "indicateurs": additifs("epci"),
             "description": "EPCI = Σ communes pour les comptes additifs (modalité ensemble, statut ok)",
         },
         {
             "controle": "epci_somme_communes_rapports",
-            "indicateurs": rapports_epci(),
+            "indicateurs": rapports("epci"),
             "colonnes": ["numerateur", "denominateur"],
             "description": "EPCI = Σ communes pour les numérateurs et dénominateurs des parts et ratios (modalité "
             "ensemble, ligne « commune non renseignée » comprise)",
+        },
+        {
+            "controle": "secteur_somme_communes",
+            "indicateurs": additifs("secteur"),
+            "description": "chaque secteur = Σ ses communes pour les comptes additifs (modalité ensemble, statut ok)",
+        },
+        {
+            "controle": "secteur_somme_communes_rapports",
+            "indicateurs": rapports("secteur"),
+            "colonnes": ["numerateur", "denominateur"],
+            "description": "chaque secteur = Σ ses communes pour les numérateurs et dénominateurs des parts et "
+            "ratios (modalité ensemble)",
         },
         {
             "controle": "trimestres_continus",

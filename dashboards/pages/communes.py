@@ -1,7 +1,8 @@
 """The communes: three maps (tension, demand, social stock against demand) and a page per commune with its
 key figures beside the EPCI's, its demand and attributions by typology and their history. A commune of a
 sector that groups several communes is published only through its sector (the public has no row of its
-own): its page shows the sector's figures and says why."""
+own): the maps colour it with its sector's figure and its page shows the sector's rows of the same
+indicators, and both say so."""
 
 from __future__ import annotations
 
@@ -18,17 +19,8 @@ from ..theme import COLORS, site_theme
 from .common import history_chart, value_words
 from .demande import TYPES
 
-# The key figures of a commune page, in the order of the comparison table.
+# The key figures of a commune page, in the order of the comparison table (each has SECTEUR rows).
 KEY = ("D1", "D5_r4q", "D6", "D8_median", "D7_part_5ans", "P4", "P4_demandes_pour_100", "P1")
-# The public sees a grouped sector through the applicants' information (I1), which gives the same
-# definitions as these indicators at the sector's level; the stock has no sector row.
-SECTOR_EQUIVALENT = {
-    "D1": "I1_demandes",
-    "D5_r4q": "I1_attributions_12m",
-    "D6": "I1_demandes_par_attribution",
-    "D8_median": "I1_delai_median",
-    "D7_part_5ans": "I1_part_5ans",
-}
 # (ident, indicateur, title when the highest published value is known: {lieu} and {valeur})
 MAPS = (
     ("carte-tension", "D6", "{lieu} a la plus forte tension : {valeur} demandes pour une attribution"),
@@ -72,20 +64,13 @@ def place_of(data: SiteData, code_insee: str) -> Place:
     return Place("SECTEUR", commune["code_secteur"], name, f"dans le {name}", together)
 
 
-def indicator_at(place: Place, indicateur: str) -> str:
-    """The indicator that gives `indicateur` at a place: itself, or its equivalent for a sector."""
-    return SECTOR_EQUIVALENT.get(indicateur, indicateur) if place.niveau == "SECTEUR" else indicateur
-
-
 def place_row(data: SiteData, place: Place, indicateur: str) -> dict | None:
-    return data.row(indicator_at(place, indicateur), place.niveau, place.code)
+    return data.row(indicateur, place.niveau, place.code)
 
 
 def place_words(data: SiteData, place: Place, indicateur: str) -> str:
     """The value of a key figure at a place as the page writes it (with its unit when it has one)."""
     row = place_row(data, place, indicateur)
-    if row is None and place.niveau == "SECTEUR":
-        return "non publié pour le secteur"
     return value_words(row, _entry(data, indicateur)["nature"], _unit(data, indicateur))
 
 
@@ -105,19 +90,36 @@ def _unit(data: SiteData, indicateur: str) -> str:
 
 
 def map_frame(data: SiteData, indicateur: str) -> pl.DataFrame:
-    """Every commune with its published value (code_insee, nom, valeur, statut, secret, url, secteur); a
-    commune published with its sector has statut `secteur`."""
-    rows = data.cut(indicateur, "COMMUNE").select("code_geo", "valeur", "statut", "secret")
+    """Every commune with the value published for it (code_insee, nom, valeur, statut, secret, url,
+    secteur): its own row, or for a commune of a multi-commune sector its sector's row, `secteur` then
+    naming the sector (null otherwise)."""
+    rows = pl.concat([data.cut(indicateur, n) for n in ("COMMUNE", "SECTEUR")]).select(
+        "niveau_geo", "code_geo", "valeur", "statut", "secret"
+    )
     grouped = pl.len().over("code_secteur") > 1
     return (
-        data.communes.select("code_insee", "nom", "code_secteur", secteur="libelle_secteur")
-        .join(rows, left_on="code_insee", right_on="code_geo", how="left")
-        .with_columns(
-            statut=pl.when(grouped).then(pl.lit("secteur")).otherwise(pl.col("statut").fill_null("non_calculable")),
-            valeur=pl.when(grouped).then(None).otherwise(pl.col("valeur")),
-            url=pl.format(URL, "code_insee"),
+        data.communes.with_columns(
+            niveau_geo=pl.when(grouped).then(pl.lit("SECTEUR")).otherwise(pl.lit("COMMUNE")),
+            code_geo=pl.when(grouped).then("code_secteur").otherwise("code_insee"),
+            secteur=pl.when(grouped).then("libelle_secteur"),
         )
-        .drop("code_secteur")
+        .join(rows, on=["niveau_geo", "code_geo"], how="left", maintain_order="left")
+        .select(
+            "code_insee",
+            "nom",
+            "valeur",
+            pl.col("statut").fill_null("non_calculable"),
+            "secret",
+            url=pl.format(URL, "code_insee"),
+            secteur="secteur",
+        )
+    )
+
+
+def map_places(frame: pl.DataFrame) -> pl.DataFrame:
+    """The places of a map frame, each once, named (`lieu`): a commune, or the sector its communes share."""
+    return frame.unique(pl.coalesce("secteur", "code_insee"), keep="first", maintain_order=True).with_columns(
+        lieu=pl.when(pl.col("secteur").is_null()).then("nom").otherwise(pl.format("Le secteur « {} »", "secteur"))
     )
 
 
@@ -125,15 +127,15 @@ def map_chart(data: SiteData, ident: str, indicateur: str, finding: str) -> Char
     entry = _entry(data, indicateur)
     nature, unit = entry["nature"], entry["unite"]
     frame = map_frame(data, indicateur)
-    known = frame.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    known = map_places(frame).filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
     top = known.row(0, named=True) if known.height else None
-    title = finding.format(lieu=top["nom"], valeur=shown(top["valeur"], nature)) if top else entry["libelle"]
+    title = finding.format(lieu=top["lieu"], valeur=shown(top["valeur"], nature)) if top else entry["libelle"]
     words = [status_text(s, r, data.seuil) for s, r in zip(frame["statut"], frame["secret"], strict=True)]
     table = frame.select(
         pl.col("nom").alias("Commune"),
         (percent("valeur") if nature == "part" else pl.col("valeur")).alias("Part (%)" if nature == "part" else unit),
         pl.Series("Classe sur la carte", legend_words(frame, nature)),
-        pl.Series("Statut", [w or _grouped_words(r) for w, r in zip(words, frame.iter_rows(named=True), strict=True)]),
+        pl.Series("Statut", [_grouped_words(w, s) for w, s in zip(words, frame["secteur"], strict=True)]),
     )
     return Chart(
         ident,
@@ -144,26 +146,45 @@ def map_chart(data: SiteData, ident: str, indicateur: str, finding: str) -> Char
         table,
         [indicateur],
         height=640,
-        notes=["Un clic sur une commune ouvre sa page ; la liste des communes est en bas de page."],
+        notes=[
+            "Un clic sur une commune ouvre sa page ; la liste des communes est en bas de page.",
+            *_grouped_notes(frame),
+        ],
     )
 
 
-def _grouped_words(row: dict) -> str:
-    return f"publiée avec son secteur « {row['secteur']} »" if row["statut"] == "secteur" else ""
+def _grouped_words(words: str, secteur: str | None) -> str:
+    """A map row's `Statut`: why it has no value, and whose figure it is for a grouped commune."""
+    if secteur is None:
+        return words
+    return " ; ".join(w for w in (f"chiffre du secteur « {secteur} »", words) if w)
+
+
+def _grouped_notes(frame: pl.DataFrame) -> list[str]:
+    return [
+        f"Les communes du secteur « {secteur} » portent le chiffre de leur secteur, publié pour elles toutes "
+        "ensemble : aucune n'a de chiffre propre."
+        for secteur in map_places(frame)["secteur"].drop_nulls()
+    ]
 
 
 def _map_summary(data: SiteData, frame: pl.DataFrame, indicateur: str) -> str:
-    nature = _entry(data, indicateur)["nature"]
+    nature, unit = _entry(data, indicateur)["nature"], _unit(data, indicateur)
+    places = map_places(frame)
     parts = [
-        f"Ensemble de l'EPCI : {value_words(data.row(indicateur), nature, _unit(data, indicateur))}.",
-        extremes(frame["nom"], frame["valeur"], nature),
+        f"Ensemble de l'EPCI : {value_words(data.row(indicateur), nature, unit)}.",
+        extremes(places["lieu"], places["valeur"], nature),
     ]
     for state, (reason, _) in MISSING.items():
-        names = frame.filter(pl.col("statut") == state)["nom"].to_list()
-        if names and state != "secteur":
+        names = places.filter(pl.col("statut") == state)["lieu"].to_list()
+        if names:
             parts.append(f"{reason.capitalize()} : {', '.join(names)}.")
-    for (secteur,), grouped in frame.filter(pl.col("statut") == "secteur").group_by("secteur", maintain_order=True):
-        parts.append(f"Les {grouped.height} communes du secteur « {secteur} » sont publiées ensemble.")
+    for row in places.filter(pl.col("secteur").is_not_null()).iter_rows(named=True):
+        communes = frame.filter(pl.col("secteur") == row["secteur"])["nom"].to_list()
+        parts.append(
+            f"Les {len(communes)} communes du secteur « {row['secteur']} » ({', '.join(communes)}) portent le "
+            f"chiffre de leur secteur : {value_words(row, nature, unit)}."
+        )
     return " ".join(parts)
 
 
@@ -221,7 +242,7 @@ def comparison_chart(data: SiteData, place: Place) -> Chart:
         )
         + ".",  # fmt: skip
         table,
-        list(dict.fromkeys([i for k in KEY for i in (k, indicator_at(place, k))])),
+        list(KEY),
         height=110 * len(compared) + 60,
     )
 
@@ -294,7 +315,7 @@ def by_typology(data: SiteData, place: Place, indicateur: str) -> pl.DataFrame:
 def types_chart(data: SiteData, place: Place) -> Chart:
     """Active demands and attributions over four quarters by typology at the place."""
     series = {"demandes actives": "D1", "attributions sur quatre trimestres": "D5_r4q"}
-    cuts = {label: by_typology(data, place, indicator_at(place, ind)) for label, ind in series.items()}
+    cuts = {label: by_typology(data, place, ind) for label, ind in series.items()}
     values = {label: cut["valeur"].to_list() for label, cut in cuts.items()}
     demands = cuts["demandes actives"].filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
     title = (
@@ -320,7 +341,7 @@ def types_chart(data: SiteData, place: Place) -> Chart:
         )
         + ". C : chambre ; T6P : 6 pièces ou plus ; « s » : secret statistique ; « nc » : non calculable.",
         table,
-        [indicator_at(place, i) for i in series.values()],
+        list(series.values()),
     )
 
 
@@ -338,8 +359,8 @@ def commune_page(data: SiteData, code_insee: str) -> Page:
         data,
         "commune-historique",
         {
-            "demandes actives": indicator_at(place, "D1"),
-            "attributions sur quatre trimestres": indicator_at(place, "D5_r4q"),
+            "demandes actives": "D1",
+            "attributions sur quatre trimestres": "D5_r4q",
         },
         "compte",
         "demandes et attributions",
@@ -362,14 +383,13 @@ def _intro(data: SiteData, nom: str, place: Place) -> str:
     return (
         f"{nom} fait partie du {place.name}, qui regroupe {place.communes} communes. Pour qu'aucun ménage ne "
         "puisse y être reconnu, les chiffres de ces communes ne sont publiés qu'ensemble : cette page montre "
-        f"donc ceux du secteur, au {data.period}, à côté de ceux de l'ensemble de {data.epci_nom}. Un chiffre "
-        "que l'observatoire ne calcule pas par secteur est marqué « non publié pour le secteur »."
+        f"donc ceux du secteur, au {data.period}, à côté de ceux de l'ensemble de {data.epci_nom}."
     )
 
 
 def pages(data: SiteData) -> list[Page]:
     # Only the rows these pages read: the 25 pages look rows up about 1 400 times.
-    needed = {*KEY, *SECTOR_EQUIVALENT.values(), *(m[1] for m in MAPS)}
+    needed = {*KEY, *(m[1] for m in MAPS)}
     data = replace(data, rows=data.rows.filter(pl.col("indicateur").is_in(needed)), built={})
     return [maps_page(data), *(commune_page(data, c) for c in data.communes["code_insee"])]
 

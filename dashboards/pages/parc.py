@@ -1,6 +1,7 @@
 """The social stock page: vacancy (P1, and over 3 months), rotation (P2) by commune, landlord and typology,
 deliveries against plans (P3) by financing and contingent, the stock (P4, the dwellings outside the
-L.441-1 regime apart) and the demands per 100 dwellings by commune, and their history."""
+L.441-1 regime apart) and the demands per 100 dwellings by commune (the small communes as their
+sector), and their history."""
 
 from __future__ import annotations
 
@@ -32,21 +33,6 @@ def top(rows: pl.DataFrame) -> dict | None:
     return known.row(0, named=True) if known.height else None
 
 
-def absent_note(data: SiteData, rows: pl.DataFrame) -> list[str]:
-    """Why some communes have no bar: the public sees a small commune only through its sector, and a sector
-    row exists only for the indicators computed by sector."""
-    shown_codes = set(rows["code_geo"])
-    missing = data.communes.filter(
-        ~pl.col("code_insee").is_in(list(shown_codes)) & ~pl.col("code_secteur").is_in(list(shown_codes))
-    )
-    if not missing.height:
-        return []
-    return [
-        f"{missing.height} communes n'ont pas de chiffre publié ici : les communes de moins de 2 000 habitants "
-        "ne sont publiées qu'avec leur secteur, et cet indicateur n'est pas calculé par secteur."
-    ]
-
-
 def _table(frames: dict[str, pl.DataFrame], place: str, unit: str, data: SiteData, share: bool) -> pl.DataFrame:
     return long_table(frames, "lieu", place, "Part (%)" if share else unit, data.seuil, share=share)
 
@@ -70,7 +56,6 @@ def vacancy_communes(data: SiteData) -> Chart:
         _table(frames, "Commune", "", data, share=True),
         list(VACANCY.values()),
         height=max(380, 40 * frames["vacance"].height + 100),
-        notes=absent_note(data, frames["vacance"]),
     )
 
 
@@ -120,7 +105,6 @@ def commune_chart(
         _table(frames, "Commune", label, data, share=share),
         [indicateur],
         height=max(380, 26 * rows.height + 100),
-        notes=absent_note(data, rows),
     )
 
 
@@ -228,7 +212,6 @@ def stock_communes(data: SiteData) -> Chart:
         _table(frames, "Commune", "logements", data, share=False),
         ["P4", "P4_hors_l441"],
         height=max(380, 40 * rows.height + 100),
-        notes=absent_note(data, rows),
     )
 
 

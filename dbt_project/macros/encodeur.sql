@@ -7,10 +7,11 @@
 
     Inputs, CTEs of the calling model:
     - `faits`: one row per observation (or partial count): annee, trimestre, indicateur, the dimensions
-      listed in `dimensions` (others are null) and the measures listed in `mesures` among num (a count, or a
-      share's numerator; 1 when not listed: the fact is one unit counted), den (a share's denominator), x
-      (the observed value of a median, mean or quartile), raison (why the observation makes its row not
-      computable; `sans_objet` when it does not apply);
+      listed in `dimensions` (others are null; `secteur`, when not listed, is the sector of `commune`) and
+      the measures listed in `mesures` among num (a count, or a share's numerator; 1 when not listed: the
+      fact is one unit counted), den (a share's denominator), x (the observed value of a median, mean or
+      quartile), raison (why the observation makes its row not computable; `sans_objet` when it does not
+      apply);
       a unit with several values of a dimension listed in `dimensions_multiples` (a positioning's motives)
       gives one fact per value and one with the dimension null (it counts once in the cuts without it);
     - `domaines`: the units and modalities every quarter publishes, whether or not a fact falls there:
@@ -20,9 +21,10 @@
       replace those naming its indicator, which replace the general ones;
     - `raisons` (optional): annee, trimestre, indicateur, raison: a whole quarter of an indicator is not
       computable (no snapshot, window not covered...);
-    - `observes` (optional): indicateur, dimension (one of `dimensions`), valeur, annee, trimestre (null:
-      every indicator of the model, every value of the dimension, every quarter): domain values whose cells
-      are published only where a fact falls (a sparse cut: e.g. a typology row only where dwellings are).
+    - `observes` (optional): indicateur, dimension (one of `dimensions`, or a derived `secteur`), valeur,
+      annee, trimestre (null: every indicator of the model, every value of the dimension, every quarter):
+      domain values whose cells are published only where a fact falls (a sparse cut: e.g. a typology row only
+      where dwellings are).
 
     A quarter whose window (the catalogue's `fenetre`) starts before the coverage of a feed of its
     `couverture` (int_couvertures) is non_calculable, `fenetre_non_couverte`, its counts not shown.
@@ -83,6 +85,9 @@
 {% macro encoder_indicateurs(indicateurs, faits='faits', domaines='domaines', raisons=none, observes=none,
                              dimensions=[], mesures=[], dimensions_multiples=[]) -%}
     {%- set axes = encoder_axes() -%}
+    {#- facts by commune that do not carry their sector get it from their commune -#}
+    {%- set secteur_derive = 'commune' in dimensions and 'secteur' not in dimensions -%}
+    {%- set axes_faits = dimensions + (['secteur'] if secteur_derive else []) -%}
     enc_catalogue as (
         select
             indicateur, decoupage, agregat, seuil_denominateur, facteur, fenetre, couverture,
@@ -115,17 +120,29 @@
         end
     ),
 
+    -- facts by commune that do not carry their sector get it from the commune's (int_geographies, from the
+    -- communes seed): the sector cuts of the catalogue then need no change to the model. A commune that is
+    -- its own sector gets its own code, outside the sector domain: it has no SECTEUR row
     enc_faits as (
         select
             annee, trimestre, indicateur,
             {% for a in axes -%}
-            {{ a if a in dimensions else 'null' }}::varchar as {{ a }},
+            {{ a if a in dimensions else ('enc_secteur' if a == 'secteur' and secteur_derive else 'null') }}::varchar as {{ a }},
             {% endfor -%}
             {{ 'num' if 'num' in mesures else '1' }}::double as num,
             {{ 'den' if 'den' in mesures else 'null' }}::double as den,
             {{ 'x' if 'x' in mesures else 'null' }}::double as x,
             {{ 'raison' if 'raison' in mesures else 'null' }}::varchar as raison
+        {% if secteur_derive -%}
+        from (
+            select f.*, g.code_secteur as enc_secteur
+            from {{ faits }} as f
+            left join {{ ref('int_geographies') }} as g
+                on g.niveau_geo = 'COMMUNE' and g.code_geo = f.commune::varchar
+        )
+        {%- else -%}
         from {{ faits }}
+        {%- endif %}
     ),
 
     -- facts summed by their own dimensions first (few rows), then under the row key of every cut of their
@@ -227,7 +244,7 @@
                 where (o.indicateur is null or o.indicateur = c.indicateur)
                     and (o.annee is null or (o.annee = t.annee and o.trimestre = t.trimestre))
                     and case o.dimension
-                        {% for a in axes if a in dimensions -%}
+                        {% for a in axes if a in axes_faits -%}
                         when '{{ a }}' then a_{{ a }}.valeur is not null and (o.valeur is null or o.valeur = a_{{ a }}.valeur)
                         {% endfor -%}
                         else false

@@ -29,14 +29,17 @@ def shapes(*features):
 
 
 def frame(rows):
+    """(code_insee, nom, valeur, statut, url[, secteur]) rows: `secteur` names the sector whose figure a
+    commune carries."""
     return pl.DataFrame(
-        rows,
+        [(*r, None)[:6] for r in rows],
         schema={
             "code_insee": pl.String,
             "nom": pl.String,
             "valeur": pl.Float64,
             "statut": pl.String,
             "url": pl.String,
+            "secteur": pl.String,
         },  # fmt: skip
         orient="row",
     )
@@ -86,7 +89,7 @@ def test_each_commune_is_a_filled_shape_that_links_to_its_page_and_names_its_val
     values = frame([
         ("A", "Antibes", 8.2, "ok", "commune-A.html"),
         ("B", "Biot", 15.7, "ok", "commune-B.html"),
-        ("C", "Caussols", None, "secteur", "commune-C.html"),
+        ("C", "Caussols", None, "non_calculable", "commune-C.html", "Petites communes"),
         ("D", "Opio", None, "secret", "commune-D.html"),
     ])  # fmt: skip
     fig = carte(shapes(("A", outline), ("B", island), ("C", outline), ("D", outline)), values, "ratio", "demandes")
@@ -98,12 +101,26 @@ def test_each_commune_is_a_filled_shape_that_links_to_its_page_and_names_its_val
     assert communes[0].text == "Antibes : 8,2 demandes"
     assert communes[1].x.count(None) == 1  # both polygons of the MultiPolygon in its one trace
     assert communes[0].fillcolor != communes[1].fillcolor  # two classes, two colours…
-    assert communes[2].text == "Caussols : publiée avec son secteur"
+    assert communes[2].text == "Caussols : non calculable (chiffre du secteur « Petites communes »)"
     assert communes[2].fillpattern.shape != communes[3].fillpattern.shape  # …and each reason its own hatching
     legend = [t.name for t in fig.data if t.showlegend is not False]
-    assert legend == ["moins de 15", "15 ou plus", "secret statistique", "publiée avec son secteur"]
-    assert legend_words(values, "ratio") == ["moins de 15", "15 ou plus", "publiée avec son secteur",
+    assert legend == ["moins de 15", "15 ou plus", "secret statistique", "non calculable"]
+    assert legend_words(values, "ratio") == ["moins de 15", "15 ou plus", "non calculable",
                                               "secret statistique"]  # fmt: skip
+
+
+def test_a_commune_published_with_its_sector_is_coloured_with_the_sectors_figure_and_says_so():
+    square = {"type": "Polygon", "coordinates": [SQUARE]}
+    grouped = [(f"S{k}", f"Petite {k}", 30.0, "ok", f"commune-S{k}.html", "Petites communes") for k in range(6)]
+    values = frame([("A", "Antibes", 10.0, "ok", "commune-A.html"), ("B", "Biot", 20.0, "ok", "commune-B.html"),
+                    ("C", "Cannes", 40.0, "ok", "commune-C.html"), *grouped])  # fmt: skip
+    fig = carte(shapes(*((c, square) for c in values["code_insee"])), values, "ratio", "demandes")
+    communes = {t.name: t for t in fig.data if t.customdata is not None}
+    assert communes["Petite 0"].text == "Petite 0 : 30,0 demandes (chiffre du secteur « Petites communes »)"
+    assert communes["Petite 0"].fillcolor == communes["Petite 5"].fillcolor != "#d9d9d9"
+    # the sector's figure is one place among four, not six: the classes split 10, 20, 30, 40 apart
+    assert legend_words(values, "ratio")[:4] == ["moins de 20", "de 20 à moins de 30", "40 ou plus",
+                                                 "de 30 à moins de 40"]  # fmt: skip
 
 
 def test_the_map_draws_no_geo_trace_and_keeps_distances_true():

@@ -74,33 +74,47 @@ def data() -> SiteData:
         row("D1", "COMMUNE", "06004", None, "secret", modalite="typologie=T5", secret="primaire"),
         row("D5_r4q", "COMMUNE", "06004", 30, modalite="typologie=T2"),
         row("P4", "EPCI", EPCI, 5000), row("P4", "COMMUNE", "06004", 4000),
-        row("I1_demandes", "SECTEUR", "PETITES", 42), row("I1_demandes", "SECTEUR", "PETITES", 30, quarter=(2025, 3)),
-        row("I1_demandes", "SECTEUR", "PETITES", 20, modalite="typologie=T2"),
-        row("I1_demandes_par_attribution", "SECTEUR", "PETITES", None, "non_calculable"),
-        row("I1_attributions_12m", "SECTEUR", "PETITES", None, "secret", secret="primaire"),
+        # the sector's rows of the same indicators (Bouyon and Caussols have none of their own)
+        row("D1", "SECTEUR", "PETITES", 45), row("D1", "SECTEUR", "PETITES", 30, quarter=(2025, 3)),
+        row("D1", "SECTEUR", "PETITES", 20, modalite="typologie=T2"),
+        row("D6", "SECTEUR", "PETITES", None, "non_calculable"),
+        row("D5_r4q", "SECTEUR", "PETITES", None, "secret", secret="primaire"),
+        row("P4", "SECTEUR", "PETITES", 300),
+        # the applicants' figures of the sector: not what a commune page shows
+        row("I1_demandes", "SECTEUR", "PETITES", 42), row("I1_demandes", "SECTEUR", "PETITES", 35, quarter=(2025, 3)),
     ])  # fmt: skip
 
 
-def test_a_commune_grouped_in_a_sector_is_drawn_as_such_not_as_a_missing_value(data):
-    found = map_frame(data, "D1").select("code_insee", "valeur", "statut", "url").rows()
+def test_a_commune_grouped_in_a_sector_carries_its_sectors_figure_and_names_it(data):
+    found = map_frame(data, "D1").select("code_insee", "valeur", "statut", "url", "secteur").rows()
+    sector = "Communes de moins de 2 000 habitants"
     assert found == [
-        ("06004", 600.0, "ok", "commune-06004.html"),
-        ("06018", None, "secret", "commune-06018.html"),
-        ("06022", None, "secteur", "commune-06022.html"),
-        ("06037", None, "secteur", "commune-06037.html"),
+        ("06004", 600.0, "ok", "commune-06004.html", None),
+        ("06018", None, "secret", "commune-06018.html", None),
+        ("06022", 45.0, "ok", "commune-06022.html", sector),
+        ("06037", 45.0, "ok", "commune-06037.html", sector),
     ]
+    chart = map_chart(data, "carte-demande", "D1", "{lieu} compte le plus de demandes actives : {valeur}")
+    hover = {t.name: t.text for t in chart.figure.data if t.customdata is not None}
+    assert hover["Bouyon"] == f"Bouyon : 45 demandes (chiffre du secteur « {sector} »)"
+    assert chart.table["Statut"].to_list()[2:] == [f"chiffre du secteur « {sector} »"] * 2
+    # the sector is one place: it is the lowest, named once, and its communes are listed with its figure
+    assert f"la plus faible, celle du secteur « {sector} » (45)" in chart.summary
+    assert f"Les 2 communes du secteur « {sector} » (Bouyon, Caussols) portent le chiffre de leur secteur : 45." \
+        in chart.summary  # fmt: skip
+    assert any("portent le chiffre de leur secteur" in n for n in chart.notes)
 
 
 def test_the_map_chart_names_the_highest_value_and_gives_each_communes_class_and_reason(data):
     chart = map_chart(data, "carte-tension", "D6", "{lieu} a la plus forte tension : {valeur}")
     assert chart.title == "Biot a la plus forte tension : 16,0"
-    assert chart.table["Classe sur la carte"].to_list() == ["moins de 16", "16 ou plus", "publiée avec son secteur",
-                                                            "publiée avec son secteur"]  # fmt: skip
-    assert "publiée avec son secteur" in chart.table["Statut"][2]
+    assert chart.table["Classe sur la carte"].to_list() == ["moins de 16", "16 ou plus", "non calculable",
+                                                            "non calculable"]  # fmt: skip
+    assert chart.table["Statut"][2].startswith("chiffre du secteur « Communes de moins de 2 000 habitants »")
     links = {t.customdata[0] for t in chart.figure.data if t.customdata is not None}
     assert links == {f"commune-{c}.html" for c in ("06004", "06018", "06022", "06037")}
     assert "Ensemble de l'EPCI : 12,0." in chart.summary
-    assert "Les 2 communes du secteur « Communes de moins de 2 000 habitants » sont publiées ensemble." in chart.summary
+    assert "Non calculable : Le secteur « Communes de moins de 2 000 habitants »." in chart.summary
 
 
 def test_a_commune_of_its_own_sector_is_compared_with_the_epci(data):
@@ -123,15 +137,17 @@ def test_a_commune_of_a_grouped_sector_shows_its_sectors_figures_and_says_why(da
         "Bouyon fait partie du secteur « Communes de moins de 2 000 habitants », qui regroupe 2 communes" in page.intro
     )
     figures = {r["libelle"]: r["lieu"] for r in page.context["comparaison"]}
-    assert figures["libellé D1"] == "42"  # the sector's active demands (I1_demandes)
+    assert figures["libellé D1"] == "45"  # the sector's row of D1, not the applicants' I1_demandes (42)
     assert figures["libellé D5_r4q"] == "secret statistique"
     assert figures["libellé D6"] == "non calculable"
-    assert figures["libellé P4"] == "non publié pour le secteur"
+    assert figures["libellé P4"] == "300"  # the stock too has its sector row
     history = page.sections[2].charts[0]
     assert history.title.startswith(
-        f"La demande dans le secteur « Communes de moins de 2 000 habitants » a augmenté de 40{N}%"
+        f"La demande dans le secteur « Communes de moins de 2 000 habitants » a augmenté de 50{N}%"
     )  # noqa: E501
-    assert "I1_demandes" in page.sections[0].charts[0].indicateurs  # its definition is in the method notes
+    assert "I1_demandes" not in page.sections[0].charts[0].indicateurs
+    types = page.sections[1].charts[0]
+    assert types.title == "Les T2 sont les plus demandés dans le secteur « Communes de moins de 2 000 habitants »"
 
 
 def test_a_secret_typology_carries_its_mark_and_its_reason(data):
@@ -157,7 +173,7 @@ def test_the_communes_page_lists_a_page_for_every_commune_and_each_link_resolves
     links = [part.split('"')[0] for part in listed.split('href="')[1:]]
     assert sorted(links) == sorted(p.path for p in built[1:])
     assert all((tmp_path / link).exists() for link in links)
-    assert "non publié pour le secteur" in (tmp_path / "commune-06037.html").read_text()
+    assert "Caussols fait partie du secteur" in (tmp_path / "commune-06037.html").read_text()
 
 
 def test_a_commune_is_named_with_its_article():

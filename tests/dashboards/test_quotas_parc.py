@@ -82,10 +82,10 @@ def site(rows: list[dict], targets: pl.DataFrame | None = None) -> SiteData:
         cat=catalogue,
         communes=pl.DataFrame(
             {
-                "code_insee": ["06001", "06002", "06003"],
-                "nom": ["Grandeville", "Petiteville", "Hameau"],
-                "code_secteur": ["06001", "06002", "PETITES"],
-                "libelle_secteur": ["Grandeville", "Petiteville", "Petites communes"],
+                "code_insee": ["06001", "06002", "06003", "06005"],
+                "nom": ["Grandeville", "Petiteville", "Hameau", "Village"],
+                "code_secteur": ["06001", "06002", "PETITES", "PETITES"],
+                "libelle_secteur": ["Grandeville", "Petiteville", "Petites communes", "Petites communes"],
             }
         ),
         sources=pl.DataFrame({"flux": ["rpls"], "bailleur_siren": [A], "dernier": [dt.date(2026, 9, 30)]}),
@@ -216,6 +216,7 @@ def stock_rows() -> list[dict]:
         row("P4", "EPCI", EPCI, 1000.0),
         row("P4", "COMMUNE", "06001", 600.0),
         row("P4", "COMMUNE", "06002", 400.0),
+        row("P4", "SECTEUR", "PETITES", 0.0),
         row("P4_hors_l441", "EPCI", EPCI, 30.0),
         row("P4_hors_l441", "COMMUNE", "06001", 30.0),
         row("P4_hors_l441", "COMMUNE", "06002", 0.0),
@@ -229,8 +230,9 @@ def test_the_stock_title_names_the_commune_holding_the_largest_share():
     chart = parc.stock_communes(site(stock_rows()))
     assert chart.title == "Grandeville compte 60\u202f% du parc social de l'EPCI"
     assert "30 hors de ce régime" in chart.summary
-    # the commune of the multi-commune sector is said to be missing, not silently dropped
-    assert chart.notes and chart.notes[0].startswith("1 communes n'ont pas de chiffre publié")
+    # the communes of the multi-commune sector are drawn as their sector's bar, with its label
+    assert "PETITES" in chart.table["Commune"].to_list()  # libelle_geo: the code here
+    assert any("PETITES" in list(t.y) for t in chart.figure.data if t.type == "bar")
 
 
 def test_a_secret_ratio_is_shown_as_secret_with_its_reason():

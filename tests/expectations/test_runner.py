@@ -16,6 +16,7 @@ from expectations.contract import EPCI_SIREN, communes
 
 N = 100
 COMMUNES = sorted(c["code_insee"] for c in communes())
+PETITES = sorted(c["code_insee"] for c in communes() if c["code_secteur"] == "PETITES")
 
 
 def test_committed_suites_match_their_generator():
@@ -182,7 +183,8 @@ def test_monthly_feeds_and_plausibility_bounds_come_from_the_contracts():
 
 
 def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
-    """A small long table: D1 and D5 by commune and EPCI (EPCI = Σ communes), a share Q1 at EPCI level."""
+    """A small long table: D1 and D5 by commune, sector and EPCI (EPCI and sector = Σ their communes), the
+    share D10_demandes likewise (1 in 2 per commune), a share Q1 at EPCI level."""
     rows = []
     for annee, trimestre in quarters:
         for ind, per_commune in (("D1", 10.0), ("D5", 2.0)):
@@ -203,8 +205,15 @@ def indicateurs(quarters=((2025, 3), (2025, 4), (2026, 1))) -> pd.DataFrame:
                     )
                 )
             total = sum(per_commune + i for i in range(len(COMMUNES)))
+            sector = sum(per_commune + i for i, c in enumerate(COMMUNES) if c in PETITES)
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "ensemble", total, total, None, "ok"))
             rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", ind, "typologie=T2", 5.0, 5.0, None, "ok"))
+            rows.append((annee, trimestre, "SECTEUR", "PETITES", "p", ind, "ensemble", sector, sector, None, "ok"))
+        for level, code, n in [("COMMUNE", c, 1) for c in COMMUNES] + [
+            ("SECTEUR", "PETITES", len(PETITES)),
+            ("EPCI", EPCI_SIREN, len(COMMUNES)),
+        ]:
+            rows.append((annee, trimestre, level, code, code, "D10_demandes", "ensemble", 0.5, n, 2.0 * n, "ok"))
         rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "Q1", "reservataire=COLTER", 0.25, 3.0, 12.0, "ok"))
         # a share whose EPCI counts a remainder without commune: the "commune non renseignée" row holds it
         rows.append((annee, trimestre, "EPCI", EPCI_SIREN, "CASA", "C2", "ensemble", 0.3, 3.0, 10.0, "ok"))
@@ -226,6 +235,8 @@ def test_a_sound_indicator_table_passes():
         "controle:communes_presentes",
         "controle:epci_somme_communes",
         "controle:epci_somme_communes_rapports",
+        "controle:secteur_somme_communes",
+        "controle:secteur_somme_communes_rapports",
         "controle:trimestres_continus",
     ]
 
@@ -238,6 +249,9 @@ def test_structural_faults_are_each_caught():
     )  # a commune missing (and EPCI ≠ Σ)
     epci_d5 = (frame["niveau_geo"] == "EPCI") & (frame["indicateur"] == "D5") & (frame["modalite"] == "ensemble")
     frame.loc[epci_d5 & (frame["annee"] == 2025), "valeur"] += 1  # EPCI ≠ Σ communes
+    sector = (frame["niveau_geo"] == "SECTEUR") & (frame["annee"] == 2025)
+    frame.loc[sector & (frame["indicateur"] == "D1"), "valeur"] += 1  # sector ≠ Σ its communes
+    frame.loc[sector & (frame["indicateur"] == "D10_demandes"), "denominateur"] -= 2
     frame = frame.drop(frame.index[(frame["code_geo"] == "INCONNUE") & (frame["annee"] == 2026)])  # remainder lost
     t2 = frame.index[frame["modalite"] == "typologie=T2"]
     frame.loc[t2[0], "statut"] = "masque"  # not an accepted status
@@ -259,6 +273,12 @@ def test_structural_faults_are_each_caught():
     assert sums.observed == 2 and "D5 2025T3" in sums.details and "D1 2026T1" in sums.details
     shares_sums = next(e for e in result.failures if e.type == "controle:epci_somme_communes_rapports")
     assert shares_sums.observed == 1 and "C2 2026T1 denominateur : EPCI 10 ≠ Σ communes 6" in shares_sums.details
+    sectors = next(e for e in result.failures if e.type == "controle:secteur_somme_communes")
+    assert sectors.observed == 1 and "D1 2025T3 valeur : secteur PETITES" in sectors.details
+    sector_shares = next(e for e in result.failures if e.type == "controle:secteur_somme_communes_rapports")
+    assert sector_shares.observed == 1
+    assert f"D10_demandes 2025T3 denominateur : secteur PETITES {2 * len(PETITES) - 2} ≠ Σ ses communes" \
+        in sector_shares.details  # fmt: skip
     quarters = next(e for e in result.failures if e.type == "controle:trimestres_continus")
     assert quarters.details == "2025T4"
 

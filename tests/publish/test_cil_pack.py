@@ -122,6 +122,22 @@ def test_the_workbook_shows_each_published_row_with_french_formats_and_secret_as
     assert any(c["Valeur"] == "s" for c in cells)
 
 
+def test_the_sheets_give_the_sector_rows_of_the_indicators_published_by_commune(pack):
+    """The demand, tension and stock indicators have SECTEUR rows beside their COMMUNE rows (issue 12): the
+    small communes' figures together, in the sheet of each indicator."""
+    wb = openpyxl.load_workbook(pack[1])
+    found = {
+        (sheet, r[1], r[4])
+        for sheet in ("Ensemble", "Parc")
+        for r in wb[sheet].iter_rows(min_row=2, values_only=True)
+        if r[2] == "Secteur" and not r[5]  # the overall row: no detail
+    }
+    expected = {("Ensemble", i, "PETITES") for i in ("D1", "D5_r4q", "D6", "D7_part_5ans", "D8_median")}
+    # (vacancy and rotation have a sector row only where dwellings are offered: none in the small communes here)
+    expected |= {("Parc", i, "PETITES") for i in ("P4", "P4_hors_l441", "P4_demandes_pour_100")}
+    assert expected <= found
+
+
 def test_the_key_charts_are_png_images_referenced_from_the_lisez_moi(pack):
     charts = sorted(p.name for p in pack[0].parent.glob("cil_240600585_2025T4_*.png"))
     assert charts == ["cil_240600585_2025T4_demande_attributions.png", "cil_240600585_2025T4_quotas_lec.png"]

@@ -475,6 +475,24 @@ def _known_anyway(between: pl.DataFrame, seen: pl.DataFrame) -> pl.Series:
         known = pl.concat([known, alone])
 
 
+def test_the_sector_rows_sum_their_communes_and_protect_them_with_the_epci(last_release):
+    """The indicators published per commune have SECTEUR rows (issue 12): each is a relation sector = Σ its
+    communes that holds, and the EPCI = Σ sectors (a commune that is its own sector standing in for it), the
+    relations the secondary suppression keeps."""
+    rows, catalogue, communes = last_release
+    r = rows.with_row_index("_id").join(catalogue, on="indicateur", how="left")
+    checked = check(candidates(cells(r), communes, read_identities()))
+    # a cut's relation is named `cut|indicateur|composante|total's indicateur|total's composante|cut|...`
+    name = pl.col("rel").str.split("|")
+    checked = checked.filter(name.list.get(0) == "cut").with_columns(indicateur=name.list.get(1), cut=name.list.get(5))
+    within = checked.filter(pl.col("cut") == "commune>secteur")
+    assert within["holds"].all(), within.filter(~pl.col("holds"))
+    for cut in ("commune>secteur", "secteur"):
+        held = set(checked.filter((pl.col("cut") == cut) & pl.col("holds"))["indicateur"])
+        # (the fixture's four months cover no R4Q window: D5_r4q, D6 and D8 have no counts to sum there)
+        assert {"D1", "D4", "D7_part_5ans", "P4", "P4_demandes_pour_100"} <= held, cut
+
+
 def test_same_table_hides_same_cells(last_release):
     rows, catalogue, communes = last_release
     key = ["niveau_geo", "code_geo", "indicateur", "modalite"]

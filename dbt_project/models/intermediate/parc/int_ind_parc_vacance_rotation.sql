@@ -95,10 +95,10 @@ domaines as (
     {{ domaine_codes('typologie', 'typologie_bilan') }}
 ),
 
--- a share of no dwelling is no row: communes, landlords and typologies only where dwellings are offered
+-- a share of no dwelling is no row: communes, sectors, landlords and typologies only where dwellings are offered
 observes as (
     select
-        null::varchar as indicateur, unnest(['commune', 'bailleur', 'typologie']) as dimension,
+        null::varchar as indicateur, unnest(['commune', 'secteur', 'bailleur', 'typologie']) as dimension,
         null::varchar as valeur, null::integer as annee, null::integer as trimestre
 ),
 
