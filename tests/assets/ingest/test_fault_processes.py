@@ -26,6 +26,7 @@ from assets.warehouse import connect
 from tests.conftest import SMALL_TERRITORY, TEST_KEY_HEX, dump
 
 ROOT = Path(__file__).resolve().parents[3]
+WAITING = "L'entrepôt est en cours d'écriture par un autre traitement "
 VARIES = ("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")  # clock times
 
 
@@ -114,4 +115,52 @@ def test_an_ingestion_killed_midway_is_completed_by_the_next_run_without_duplica
     left = len(list((home / "inbox").iterdir()))
     assert 0 < left < 146  # killed in the middle of the ingestion
     ingest_as_a_run(home)
+    assert_same_as_clean(home, clean)
+
+
+def test_two_ingestions_started_together_on_one_home_load_each_file_once(territory, clean, tmp_path, key_env):
+    home = _fresh(territory, tmp_path)
+    first, second = _child(home), _child(home)
+    outs = [p.communicate(timeout=300) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outs
+    said = {p.pid: out for p, (out, _) in zip((first, second), outs, strict=True)}
+    waits = [(pid, line) for pid, out in said.items() for line in out.splitlines() if line.startswith(WAITING)]
+    # Each feed takes the lock in turn, so they wait for each other feed after feed, each time saying so and
+    # naming the other (« ? » when it holds the lock but has not yet written its PID beside it).
+    named = {line.removeprefix(WAITING).removesuffix(" : attente de sa fin…") for _, line in waits}
+    assert waits and named <= {f"(processus {pid})" for pid in said} | {"(processus ?)"}
+    assert all(f"(processus {pid})" not in line for pid, line in waits)  # never itself
+    assert_same_as_clean(home, clean)
+
+
+def test_a_full_disk_while_writing_the_warehouse_leaves_it_as_it_was(territory, clean, tmp_path, key_env):
+    home = _fresh(territory, tmp_path)
+    later = tmp_path / "plus_tard"
+    later.mkdir()
+    for p in (home / "inbox").iterdir():  # the referential and the SNE feeds are loaded first, the rest later
+        if not p.name.startswith(("bailleurs", "sne_")):
+            shutil.move(p, later / p.name)
+    ingest_as_a_run(home, say=lambda m: None)
+    for p in later.iterdir():
+        shutil.move(p, home / "inbox" / p.name)
+    before = dump(home / "warehouse.duckdb")
+    waiting = sorted(p.name for p in (home / "inbox").iterdir())
+    # No file may grow past 100 kB (every input file is smaller): the first feed's commit, 800 landlord
+    # dwellings, cannot write its WAL. SIGXFSZ ignored, the write fails as on a full disk (ENOSPC).
+    limit = 100_000
+    child = _child(
+        home,
+        "import resource, signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))",
+    )
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 1
+    assert err.strip().splitlines()[-1] == (
+        "assets.warehouse.WarehouseWriteFailed: écriture de l'entrepôt impossible (disque plein) : rien de cette "
+        "étape n'y est enregistré, il est resté tel qu'il était ; libérez de la place sur le disque puis relancez "
+        "le traitement"
+    )
+    assert dump(home / "warehouse.duckdb") == before
+    assert sorted(p.name for p in (home / "inbox").iterdir()) == waiting  # nothing lost
+    ingest_as_a_run(home, say=lambda m: None)  # the disk freed, the next run loads them
     assert_same_as_clean(home, clean)
