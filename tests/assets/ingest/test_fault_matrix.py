@@ -36,11 +36,12 @@ from tests.conftest import DEPOT, FIXTURE_NUMEROS, FIXTURES, TEST_KEY_HEX, dump
 
 # --- the valid files the cases corrupt ------------------------------------------------------------------
 
-DEMANDES = (DEPOT / "sne_demandes_20250131.csv").read_text()  # 3 valid rows, all loaded
-RADIATIONS = (DEPOT / "sne_radiations_20250228.csv").read_text()
-CAL = FIXTURES / "commission" / "cal_900000001_202502.csv"
-BASE = ["bailleurs.csv", *sorted(p.name for p in DEPOT.glob("sne_*.csv"))]
 LOADED_DEMANDES = "sne_demandes_20250131.csv"
+DEMANDES = (DEPOT / LOADED_DEMANDES).read_text()  # 3 valid rows, all loaded
+RADIATIONS = (DEPOT / "sne_radiations_20250228.csv").read_text()
+PARC, COMMISSION = FIXTURES / "parc", FIXTURES / "commission"
+CAL = COMMISSION / "cal_900000001_202502.csv"
+BASE = ["bailleurs.csv", *sorted(p.name for p in DEPOT.glob("sne_*.csv"))]
 D = "sne_demandes_20250430.csv"  # a new extraction: its rows add to the loaded ones
 R = "sne_radiations_20250430.csv"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
@@ -55,12 +56,21 @@ def _text(header: list[str], rows: list[list[str]], end: str = "\n") -> str:
     return "\n".join(";".join(r) for r in [header, *rows]) + end
 
 
-def demandes(*changes: tuple[int, str, str], rows: list[int] | None = None) -> str:
-    """The valid demands file with `(row, column, value)` changes (row 0 is line 2), keeping `rows`."""
-    header, body = _table(DEMANDES)
+def edited(fixture: Path, *changes: tuple[int, str, str], rows: list[int] | None = None) -> str:
+    """A valid fixture file with `(row, column, value)` changes (row 0 is line 2), keeping `rows`."""
+    data = fixture.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")  # older exports; the case writes it back in UTF-8
+    header, body = _table(text)
     for i, col, value in changes:
         body[i][header.index(col)] = value
     return _text(header, [body[i] for i in (range(len(body)) if rows is None else rows)])
+
+
+def demandes(*changes: tuple[int, str, str], rows: list[int] | None = None) -> str:
+    return edited(DEPOT / LOADED_DEMANDES, *changes, rows=rows)
 
 
 def radiations(*changes: tuple[int, str, str], loaded_first: bool = False) -> str:
@@ -240,6 +250,20 @@ CASES = [
          ("naissance postérieure au dépôt",), ((4, "date_naissance"),)),
     Case("texte_formule", "bailleurs.csv", BAILLEURS.replace("Habitat Fictif des Collines", FORMULA), LOAD,
          check=_formula_stays_text),
+    # the other feeds (their valid fixture files, landlord 900000001)
+    Case("commune_du_parc_hors_casa", "rpls_900000001_2025.csv", edited(PARC / "rpls_900000001_2025.csv",
+         (0, "DEPCOM", "06088")), QUARANTINE, ("commune hors de la CASA", "06088"), ((2, "DEPCOM"),)),
+    Case("evenement_inconnu", "mouvements_900000001_202502.csv", edited(PARC / "mouvements_900000001_202502.csv",
+         (2, "type_evenement", "DEMOLITION")), QUARANTINE, ("code inconnu de la liste type_evenement",),
+         ((4, "type_evenement"),)),
+    Case("mouvement_futur", "mouvements_900000001_202502.csv", edited(PARC / "mouvements_900000001_202502.csv",
+         (0, "date_evenement", "2025-03-05")), QUARANTINE, ("postérieure à la date du fichier (2025-02-28)",),
+         ((2, "date_evenement"),)),
+    Case("positionnement_d_un_bailleur_inconnu", "positionnements_202502.csv", edited(
+         COMMISSION / "positionnements_202502.csv", (3, "bailleur_siren", "900000077")), QUARANTINE,
+         ("bailleur absent du référentiel",), ((5, "bailleur_siren"),)),
+    Case("taux_cible_absurde", "engagements_cia_2025.csv", edited(COMMISSION / "engagements_cia_2025.csv",
+         (0, "taux_cible", "25")), QUARANTINE, ("supérieure au maximum 1",), ((2, "taux_cible"),)),
     # keys: within the file, across files, re-sends
     Case("doublon_conflictuel_dans_le_fichier", D,
          demandes((1, "numero_unique", FIXTURE_NUMEROS[0]), (1, "nb_personnes", "4")), QUARANTINE,
