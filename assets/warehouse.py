@@ -145,17 +145,35 @@ def _holder_of_file(error: str) -> str | None:
     return f"processus {pid}, {name}"
 
 
+class WarehouseWriteFailed(RuntimeError):
+    """A commit the warehouse could not write, a full disk most often (French message): nothing of it is kept."""
+
+
+# DuckDB's words when the disk is full or the file may grow no more (a quota, RLIMIT_FSIZE).
+_DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection, on_rollback: Callable[[], None] = lambda: None) -> Iterator[None]:
-    """Commit what the block does, or roll it all back (then `on_rollback`) when it raises."""
+    """Commit what the block does, or roll it all back (then `on_rollback`) when it raises. A commit that
+    cannot be written (its WAL) raises WarehouseWriteFailed: DuckDB has then rolled it back itself."""
     con.begin()
     try:
         yield
-        con.commit()
     except BaseException:
         con.rollback()
         on_rollback()
         raise
+    try:
+        con.commit()
+    except duckdb.Error as e:
+        on_rollback()
+        full = any(words in str(e) for words in _DISK_FULL)
+        raise WarehouseWriteFailed(
+            f"écriture de l'entrepôt impossible ({'disque plein' if full else e}) : rien de cette étape n'y est "
+            "enregistré, il est resté tel qu'il était"
+            + (" ; libérez de la place sur le disque puis relancez le traitement" if full else "")
+        ) from None
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

@@ -489,9 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # the analyst gets a French sentence, the traceback goes to stderr
         from assets.ingest.pseudonym import KeyProblem
         from assets.publish.cil_export import ExportRefused
-        from assets.warehouse import WarehouseBusy
+        from assets.warehouse import WarehouseBusy, WarehouseWriteFailed
 
-        if isinstance(e, KeyProblem | WarehouseBusy | ExportRefused):
+        if isinstance(e, KeyProblem | WarehouseBusy | WarehouseWriteFailed | ExportRefused):
             print(f"Erreur : {e}", file=sys.stderr)
             return 2
         raise

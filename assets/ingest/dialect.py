@@ -19,6 +19,14 @@ import polars as pl
 DELIMITER = ";"
 BOM = b"\xef\xbb\xbf"
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls signatures
+# Bytes Latin-9 (ISO-8859-15) gives letters (€ Š š Ž ž Œ œ Ÿ) where Windows-1252 has rare signs (¤ ¦ ¨ ´ ¸ ¼
+# ½ ¾), and the range Windows-1252 fills (0x80-0x9F, where it puts €, œ, ’) that Latin-9 leaves to controls.
+LATIN9 = "iso-8859-15"
+_LATIN9_LETTERS = re.compile(rb"[\xA4\xA6\xA8\xB4\xB8\xBC\xBD\xBE]")
+_CP1252_RANGE = re.compile(rb"[\x80-\x9F]")
+# Control bytes (tab and line ends aside): a text export holds none, a binary or zero-padded file many.
+_CONTROL = re.compile(rb"[\x00-\x08\x0B\x0C\x0E-\x1F]")
+BINARY_SAMPLE, BINARY_SHARE = 65_536, 0.01  # judged on the file's first and last 64 KiB
 MALFORMED = "guillemets mal formés"
 UNCLOSED = "guillemet ouvert jamais refermé"
 
@@ -57,7 +65,17 @@ def _is_utf16(data: bytes) -> bool:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     sample = data[:4096]
-    return len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
+    zeros = sorted((sample[0::2].count(0), sample[1::2].count(0)))
+    # Zeros on one side only: zero padding (a file cut short by a crash) has them on both.
+    return len(sample) >= 4 and zeros[1] > len(sample) // 4 and zeros[0] * 4 < zeros[1]
+
+
+def _binary(data: bytes) -> int | None:
+    """Offset of the first control byte when the file's start or end is not text, else None."""
+    for sample in (data[:BINARY_SAMPLE], data[-BINARY_SAMPLE:]):
+        if len(_CONTROL.findall(sample)) > BINARY_SHARE * len(sample):
+            return _CONTROL.search(data).start()
+    return None
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -75,6 +93,16 @@ def decode(data: bytes) -> tuple[str, str]:
             "point-virgule)",
             "UTF-16 file",
         )
+    binary = _binary(data)
+    if binary is not None:
+        line = _line_of(data, binary)
+        raise FileRejected(
+            "binaire",
+            f"fichier binaire ou endommagé et non texte CSV (octets nuls ou de contrôle dès la ligne {line}) : "
+            "déposez à nouveau l'export CSV d'origine",
+            f"binary or damaged file: control bytes from line {line}",
+            line=line,
+        )
     body, enc = (data[len(BOM) :], "utf-8-sig") if data.startswith(BOM) else (data, "utf-8")
     try:
         return body.decode("utf-8"), enc
@@ -89,6 +117,8 @@ def decode(data: bytes) -> tuple[str, str]:
             f"damaged UTF-8 file: invalid byte at line {line}",
             line=line,
         )
+    if _LATIN9_LETTERS.search(body) and not _CP1252_RANGE.search(body):
+        return body.decode(LATIN9), LATIN9
     try:
         return body.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError as e:
@@ -99,6 +129,16 @@ def decode(data: bytes) -> tuple[str, str]:
             f"unknown encoding: byte 0x{body[e.start]:02X} at line {line}",
             line=line,
         ) from None
+
+
+def latin9_warning(data: bytes) -> str:
+    """What the analyst is told of a file read as Latin-9: a guess from its bytes, so where it was made."""
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    at = _LATIN9_LETTERS.search(body).start()
+    return (
+        f"fichier lu en ISO-8859-15 (Latin-9) d'après ses caractères (« {body[at : at + 1].decode(LATIN9)} » "
+        f"ligne {_line_of(body, at)}) : vérifiez ses accents, ou ré-enregistrez-le en UTF-8"
+    )
 
 
 @dataclass

@@ -32,6 +32,12 @@ DEC_POINT_RE = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 SPACES_RE = "[ \u00a0\u202f]"
 SPACED_RE = r"^[+-]?[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+([,.][0-9]*)?$"
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# A field of the feeds holds a code, a number, a date or a short label (the longest, a landlord's name or
+# refusal motive, well under 200 characters): a longer one is a damaged or pasted value (README, dialect).
+MAX_FIELD_CHARS = 1000
+# Control characters (tab aside): never typed in a cell, the mark of a damaged value (a NUL byte, an
+# escape code); line ends inside a quoted field are content.
+CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,20 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
             r = r + q
         checks.append(Check(rule, name, present & failed.fill_null(False), r, reason_en))
 
+    # First, so that a damaged value is reported as such rather than as an unknown code.
+    bad(
+        "caractere_controle",
+        raw.str.contains(CONTROL_RE),
+        "caractère nul ou de contrôle dans la valeur (octet 0x00 à 0x1F) : valeur endommagée",
+        "control character in the value",
+        quote=False,
+    )
+    bad(
+        "longueur",
+        raw.str.len_chars() > MAX_FIELD_CHARS,
+        f"valeur trop longue (plus de {MAX_FIELD_CHARS:,} caractères), collée ou endommagée".replace(",", "\u202f"),
+        "value too long",
+    )
     t = col.type
     value: pl.Expr
     wildcard = pl.lit(False) if col.wildcard is None else raw == pl.lit(col.wildcard)

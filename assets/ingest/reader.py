@@ -17,8 +17,8 @@ import polars as pl
 from expectations.contract import Column, Contract, FileInfo
 from expectations.mapping import AmbiguousMapping, Mapping, all_mappings, normalize_header, select
 
-from .dialect import FileRejected, decode, split_records
-from .parse import NUMERO_UNIQUE_RE, Check, Context, decode_column
+from .dialect import LATIN9, FileRejected, decode, latin9_warning, split_records
+from .parse import MAX_FIELD_CHARS, NUMERO_UNIQUE_RE, Check, Context, decode_column
 from .scratch import scratch
 
 QUARANTINE_SCHEMA = {
@@ -86,6 +86,8 @@ def read(
     mapping, positions, warnings = _choose_header(
         contract, info, records.header, all_mappings() if mappings is None else mappings
     )
+    if encoding == LATIN9:
+        warnings.insert(0, latin9_warning(data))
     good, miscounted = _by_field_count(records.frame, len(records.header))
     txt, recoded = _text_columns(contract, good, positions, mapping)
     txt = _pseudonymize(contract, txt, pseudonymize)
@@ -371,12 +373,18 @@ def _failures(
 def _values(contract: Contract, txt: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
     """The given lines' values as JSON (`valeurs`), minus personal fields (the pseudonym stands in for
     the numéro)."""
-    cols = [pl.col(c.name) for c in contract.columns if not c.personal and c.name in txt.columns]
+    cols = [_shown(c.name) for c in contract.columns if not c.personal and c.name in txt.columns]
     if "id_demande" in txt.columns:
         cols.append(pl.col("id_demande"))
     return txt.filter(pl.col("ligne").is_in(lines.implode())).select(
         "ligne", valeurs=pl.struct(cols).struct.json_encode()
     )
+
+
+def _shown(name: str) -> pl.Expr:
+    """A value as the quarantine keeps it: cut short when too long to load (a report is no copy of it)."""
+    v = pl.col(name)
+    return pl.when(v.str.len_chars() > MAX_FIELD_CHARS).then(v.str.slice(0, EXCERPT_CHARS) + pl.lit("…")).otherwise(v)
 
 
 def _within_file_duplicates(
