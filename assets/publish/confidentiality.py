@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ..dbt import DBT_DIR
+from ..paths import DBT_DIR
 from ..settings import Settings
 from . import primary as P
 from .relations import candidates, cells, check
