@@ -78,11 +78,11 @@ class _System:
         local = np.array([col_of[t] for t in targets])
         low, high = truth[cols].copy(), truth[cols].copy()
         _Batch(a, b, ge).settle(local, low, high, threshold)
-        exact = _Exact(a, b, ge, rels, low, high, threshold)
-        out = []
+        exact, out = None, []
         for t, i in zip(targets, local, strict=True):
             if high[i] - low[i] >= threshold - TOLERANCE:
                 continue
+            exact = exact or _Exact(a, b, ge, rels, low, high, threshold)
             binding = np.union1d(exact.solve(np.array([i]), 1.0), exact.solve(np.array([i]), -1.0))
             if high[i] - low[i] < threshold - TOLERANCE:
                 out += [(int(t), int(r)) for r in binding]
