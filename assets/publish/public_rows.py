@@ -1,6 +1,7 @@
 """The public's rows of each quarter (statistical confidentiality, audience `public`), kept in a cache
 under `<home>/cache/public/`: the site shows every quarter's history, and secondary suppression costs
-about 2 s per quarter of the demo (`python bench/site.py`), while a monthly run changes few past quarters.
+about 1.3 s of CPU per quarter of the demo (`python bench/secret.py`), while a monthly run changes few past
+quarters.
 
 A cached quarter is reused only when everything its result depends on is unchanged: the quarter's rows,
 the reference tables, the thresholds, and the source of the confidentiality modules themselves."""

@@ -67,15 +67,12 @@ class _System:
 
     def narrow(self, part: tuple[np.ndarray, np.ndarray], truth: np.ndarray, threshold: int) -> list[tuple[int, int]]:
         """(target, relation binding its range) of the targets of `part` narrower than `threshold`."""
-        rels, targets = part
+        rels, targets = part  # both sorted
         keep = np.isin(self.r, rels)
         cols = np.unique(self.j[keep])
-        col_of = {c: i for i, c in enumerate(cols)}
-        row_of = {r: i for i, r in enumerate(rels)}
-        rows = np.array([row_of[r] for r in self.r[keep]])
-        a = csr_matrix((self.a[keep], (rows, [col_of[c] for c in self.j[keep]])), shape=(len(rels), len(cols)))
+        rows, local = np.searchsorted(rels, self.r[keep]), np.searchsorted(cols, targets)
+        a = csr_matrix((self.a[keep], (rows, np.searchsorted(cols, self.j[keep]))), shape=(len(rels), len(cols)))
         b, ge = self.b[rels], self.window[rels]
-        local = np.array([col_of[t] for t in targets])
         low, high = truth[cols].copy(), truth[cols].copy()
         _Batch(a, b, ge).settle(local, low, high, threshold)
         exact, out = None, []
