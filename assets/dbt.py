@@ -16,7 +16,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+from .paths import DBT_DIR
+
 DBT = str(Path(sys.executable).parent / "dbt")  # the dbt of this environment, even off PATH
 PARTIAL_PARSE = "partial_parse.msgpack"
 # Next to a home's partial parse: the project folder it was made in (dbt does not check it).

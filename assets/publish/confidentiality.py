@@ -9,16 +9,21 @@ denominateur: the audience's scope and primary suppression (primary.py), then se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
-from ..dbt import DBT_DIR
-from ..settings import Settings
+from ..paths import DBT_DIR
 from . import primary as P
 from .relations import candidates, cells, check
 from .secondary import classes, suppress
+
+if TYPE_CHECKING:  # worker processes import this module: dagster (settings) cost them 0.9 s of CPU each
+    import duckdb
+
+    from ..settings import Settings
 
 AUDIENCES = ("cil", "public")
 COUNTS = ("valeur", "numerateur", "denominateur")
@@ -26,7 +31,20 @@ IDENTITIES = DBT_DIR / "seeds" / "indicateurs_identites.csv"
 CATALOGUE_COLUMNS = ["indicateur", "famille", "nature", "compte_de", "fenetre", "sensible"]
 
 
-def threshold(settings: Settings, audience: str) -> int:
+@dataclass(frozen=True)
+class Thresholds:
+    """What confidentiality reads of the settings, for worker processes (public_rows): unpickling Settings
+    would import its module, hence dagster."""
+
+    seuil_secret_cil: int
+    seuil_secret_public: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Thresholds:
+        return cls(settings.seuil_secret_cil, settings.seuil_secret_public)
+
+
+def threshold(settings: Settings | Thresholds, audience: str) -> int:
     if audience not in AUDIENCES:
         raise ValueError(f"public inconnu : {audience!r} (attendu : {', '.join(AUDIENCES)})")
     return settings.seuil_secret_cil if audience == "cil" else settings.seuil_secret_public
@@ -76,7 +94,9 @@ def told_zeros(r: pl.DataFrame, c: pl.DataFrame) -> pl.Series:
     return zeros["cls"].unique()
 
 
-def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *reference: pl.DataFrame | None) -> pl.DataFrame:
+def hidden_rows(
+    rows: pl.DataFrame, audience: str, settings: Settings | Thresholds, *reference: pl.DataFrame | None
+) -> pl.DataFrame:
     """Every row of the release with `_id` (its position), `_out` (not for this audience), `_primary`,
     `_hidden` (primary or secondary) and `_locked` (published as it is); `reference` is (catalogue, communes)
     and optionally the identities (else the seed's)."""
@@ -100,7 +120,7 @@ def hidden_rows(rows: pl.DataFrame, audience: str, settings: Settings, *referenc
 def publishable(
     rows: pl.DataFrame,
     audience: str,
-    settings: Settings,
+    settings: Settings | Thresholds,
     catalogue: pl.DataFrame,
     communes: pl.DataFrame,
     identities: pl.DataFrame | None = None,
