@@ -263,8 +263,9 @@ def panels_figure(panels: list[tuple], names: list[str]) -> go.Figure:
         layout["annotations"].append(dict(text=title, x=0, xref="paper", xanchor="left", y=top, yref="paper",
                                           yanchor="bottom", showarrow=False, font_size=12))  # fmt: skip
         for j, name in enumerate(names):
-            # A missing value: a bar of length 0 with its reason beside it (no text is drawn on a null bar).
-            missing = values[j] is None
+            # A missing value: a bar of length 0 with its reason beside it (no text is drawn on a null bar, nor
+            # inside a bar of length 0: a vacancy of 0 % showed nothing).
+            missing = not values[j]
             traces.append(dict(type="bar", y=[name], x=[0 if missing else values[j]], text=[texts[j]],
                                orientation="h", name=name, legendgroup=name, showlegend=k == 1, xaxis=f"x{k}",
                                yaxis=f"y{k}", marker=dict(color=COLORS[j], pattern=dict(shape=PATTERNS[j])),

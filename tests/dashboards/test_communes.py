@@ -179,3 +179,10 @@ def test_the_communes_page_lists_a_page_for_every_commune_and_each_link_resolves
 def test_a_commune_is_named_with_its_article():
     assert [at(n) for n in ("Antibes", "Le Rouret", "Les Ferres", "La Colle-sur-Loup")] == [
         "à Antibes", "au Rouret", "aux Ferres", "à La Colle-sur-Loup"]  # fmt: skip
+
+
+def test_a_figure_of_zero_is_written_beside_its_empty_bar():
+    from dashboards.pages.communes import panels_figure
+
+    fig = panels_figure([("Taux de vacance", "part", [0.0, 0.03], ["0,0 %", "3,0 %"])], ["Secteur", "EPCI"])
+    assert [t.textposition for t in fig.data] == ["outside", "auto"]
