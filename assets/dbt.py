@@ -1,5 +1,7 @@
 """The dbt project, alone: `dagster-dbt project prepare-and-package --file assets/dbt.py` loads this
-module by path at build time to write the manifest, so it imports nothing of the project.
+module by path at build time to write the manifest, so it imports nothing of the project but
+`assets.paths`, absolutely (loaded by path, it has no package: a relative import fails there; the project
+is installed, so `assets` is importable).
 
 Parsing the project costs ~7 s. dbt reuses its previous parse (`partial_parse.msgpack` in the target
 folder) only when the --vars, the profile's connection (the home's warehouse path) and the dbt version
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from .paths import DBT_DIR
+from assets.paths import DBT_DIR
 
 DBT = str(Path(sys.executable).parent / "dbt")  # the dbt of this environment, even off PATH
 PARTIAL_PARSE = "partial_parse.msgpack"

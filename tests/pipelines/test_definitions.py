@@ -176,3 +176,16 @@ def test_the_run_target_forgets_a_parse_made_in_another_project_folder(tmp_path)
     (target / PARSED_IN).write_text("/ailleurs/dbt_project")
     run_target(tmp_path)
     assert not (target / PARTIAL_PARSE).exists()
+
+
+def test_assets_dbt_loads_by_path_as_make_install_prepares_the_manifest():
+    """`dagster-dbt project prepare-and-package --file assets/dbt.py` loads the module by path, without its
+    package: a relative import there broke `make install` on a fresh clone."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "assets" / "dbt.py"
+    spec = importlib.util.spec_from_file_location("dbt_by_path", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.DBT_DIR.name == "dbt_project"
