@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 import psutil
 import pytest
@@ -152,10 +153,10 @@ def _probe(port: int, timings: dict) -> dict[tuple[str, ...], str | None]:
     with _timed("page /assets", timings, _page, port, "/assets") as r:
         assert r.status == 200
     for name in ("boite_de_depot", "pack_cil_trimestriel"):
-        tick = _timed(f"capteur {name}", timings, _graphql, port, DRY_RUN, s=_sensor(name))["sensorDryRun"]
+        tick = _timed(f"sensor dry run {name}", timings, _graphql, port, DRY_RUN, s=_sensor(name))["sensorDryRun"]
         assert tick["__typename"] == "DryRunInstigationTick", tick
         assert tick["evaluationResult"]["error"] is None, tick["evaluationResult"]["error"]
-    entry = _timed("rechargement des définitions", timings, _graphql, port, RELOAD, l=LOCATION)
+    entry = _timed("definitions reload", timings, _graphql, port, RELOAD, l=LOCATION)
     entry = entry["reloadRepositoryLocation"]
     assert entry["__typename"] == "WorkspaceLocationEntry", entry
     assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry["locationOrLoadError"]
@@ -175,15 +176,35 @@ def _holds(proc: psutil.Process, path: Path) -> bool:
     return False
 
 
+def _probe_while_writing(port: int, run: subprocess.Popen, home: Path, expected: set) -> tuple[int, dict, bool]:
+    """Probe the UI until the run ends: (rounds made entirely while the run had the warehouse open, their
+    timings, whether one of them showed a materialization of the run)."""
+    running, warehouse = psutil.Process(run.pid), (home / "warehouse.duckdb").resolve()
+    writing: dict[str, list[float]] = {}
+    rounds, seen_progress = 0, False
+    deadline = time.monotonic() + 600
+    while run.poll() is None:
+        assert time.monotonic() < deadline, "the run never ended"
+        timings: dict[str, list[float]] = {}
+        held = _holds(running, warehouse)
+        catalogue = _probe(port, timings)
+        if held and _holds(running, warehouse):
+            rounds += 1
+            seen_progress |= any(catalogue[k] for k in expected)  # the home's first run left none in the UI
+            for what, times in timings.items():
+                writing.setdefault(what, []).extend(times)
+    return rounds, writing, seen_progress
+
+
 def _month(name: str) -> str:
     """A file's month AAAAMM from its name (monthly feeds, dated snapshots); "" for the others."""
     found = re.search(r"_(\d{6})\d{0,2}\.csv$", name)
     return found[1] if found else ""
 
 
-def test_ui_answers_while_a_run_writes_the_warehouse(tmp_path):
-    # A home with the small territory's first four months loaded; the run under test brings the next two, as a
-    # monthly drop does.
+def _home_after_first_months(tmp_path: Path) -> tuple[Path, Path, set]:
+    """(home, depot, assets of the main job): a home with the small territory's first four months loaded by the
+    main job, and a depot with the next two months, as a monthly drop brings them."""
     depot, home = tmp_path / "depot", tmp_path / "home"
     generate(depot, **{**SMALL_TERRITORY, "fin": "2026-03"})
     (home / "inbox").mkdir(parents=True)
@@ -191,9 +212,14 @@ def test_ui_answers_while_a_run_writes_the_warehouse(tmp_path):
         if _month(f.name) <= SMALL_TERRITORY["fin"].replace("-", ""):
             shutil.move(f, home / "inbox" / f.name)
     expected = {tuple(e.asset_key.path) for e in run_main_job(home).get_asset_materialization_events()}
-    # Without Parquet copies, the CIL pack's sensor starts no publication when the daemon starts: the run
-    # below is the only writer.
+    # Without Parquet copies, the CIL pack's sensor starts no publication when the UI's daemon starts: the run
+    # under test is the only writer.
     shutil.rmtree(home / "published" / "donnees")
+    return home, depot, expected
+
+
+def test_ui_answers_while_a_run_writes_the_warehouse(tmp_path):
+    home, depot, expected = _home_after_first_months(tmp_path)
     port, log = _free_port(), tmp_path / "ui.log"
     ui = _start_ui(home, port, log)
     run = None
@@ -218,21 +244,7 @@ def test_ui_answers_while_a_run_writes_the_warehouse(tmp_path):
             stderr=subprocess.STDOUT,
             text=True,
         )
-        running = psutil.Process(run.pid)
-        warehouse = (home / "warehouse.duckdb").resolve()
-        writing: dict[str, list[float]] = {}
-        rounds, seen_progress = 0, False
-        deadline = time.monotonic() + 600
-        while run.poll() is None:
-            assert time.monotonic() < deadline, "the run never ended"
-            timings: dict[str, list[float]] = {}
-            held = _holds(running, warehouse)
-            catalogue = _probe(port, timings)
-            if held and _holds(running, warehouse):  # the whole round while the run had the warehouse open
-                rounds += 1
-                seen_progress |= any(catalogue[k] for k in expected)
-                for what, times in timings.items():
-                    writing.setdefault(what, []).extend(times)
+        rounds, writing, seen_progress = _probe_while_writing(port, run, home, expected)
         out = run.communicate(timeout=BOUND)[0]
         assert run.returncode == 0, [line for line in out.splitlines() if "ÉCHEC" in line] or out[-3000:]
         after = _catalogue(port)
@@ -248,12 +260,10 @@ def test_ui_answers_while_a_run_writes_the_warehouse(tmp_path):
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
         ui.kill()
-    print(f"\nUI pendant l'écriture ({rounds} tours entiers pendant que le run tenait l'entrepôt ouvert) :")
+    print(f"\nUI while the run writes ({rounds} whole rounds while it had the warehouse open):")
     for what, times in writing.items():
-        print(
-            f"  {what:32} au repos {max(idle[what]):6.2f} s   pendant l'écriture max {max(times):6.2f} s "
-            f"médiane {sorted(times)[len(times) // 2]:6.2f} s"
-        )
+        idle_s, max_s, median_s = max(idle[what]), max(times), median(times)
+        print(f"  {what:36} idle {idle_s:5.2f} s, writing: max {max_s:5.2f} s, median {median_s:5.2f} s")
     assert rounds >= 2, f"the run held the warehouse for too short a time to probe the UI ({rounds} rounds)"
     assert seen_progress, "the UI never showed the run's first materializations while it wrote"
     assert all(max(t) < BOUND for t in writing.values()), writing
