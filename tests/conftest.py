@@ -89,11 +89,16 @@ SMALL_TERRITORY = dict(seed=5, scale=0.05, debut="2025-10", fin="2026-01")
 def run_small_territory(home: Path):
     """The main job in process, as `observatoire run` does, on the small territory generated in `home`'s
     inbox (2025-10 to 2026-01: its history is the quarter 2025T4); returns Dagster's result."""
-    import dagster as dg
-
     from pipelines.generator.api import generate
 
     generate(home / "inbox", **SMALL_TERRITORY)
+    return run_main_job(home)
+
+
+def run_main_job(home: Path):
+    """The main job in process, as `observatoire run` does, on `home`'s inbox; returns Dagster's result."""
+    import dagster as dg
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OBSERVATOIRE_HOME", str(home))
         mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
