@@ -8,10 +8,10 @@ For each scale, in `<dossier>/echelle_<s>/` (emptied first; the folder must be t
 1. `observatoire generate --scale s` of `mois` months ending 2026-09 into `depot/`;
 2. the floor: every file of `depot/` read once, all columns as text, one file at a time, by Polars then by
    DuckDB; the faster counts (and its row count is the scale's input rows);
-3. `observatoire run` on `home/`, whose inbox holds those files (hard links);
-4. the one-month update: the files a second generation up to 2026-10 (not timed) has and the first has not,
-   dropped in the inbox, then `observatoire run` again;
-5. `bench/notebook.py` on `depot/` (the analyst's pandas notebook).
+3. `bench/notebook.py` on `depot/` (the analyst's pandas notebook);
+4. `observatoire run` on `home/`, whose inbox holds those files (hard links);
+5. the one-month update: the files a second generation up to 2026-10 (not timed) has and the first has not,
+   dropped in the inbox, then `observatoire run` again.
 Each command runs in its own process: its wall time and the peak RSS of its whole process tree (the process
 and every child, dbt included, summed, sampled every 50 ms with psutil). `observatoire run` runs ingestion, dbt,
 checks and publication in one process: their times are the sums of the durations of the run's Dagster steps
@@ -252,6 +252,8 @@ def run_scale(scale: float, months: int, folder: Path) -> dict:
     gen = measure(generate(scale, debut, FIN, str(depot)), folder / "generate.log")
     say(f"échelle {scale:g} : plancher (lecture de chaque fichier)…")
     fl = floor(depot)
+    say(f"échelle {scale:g} : carnet pandas de l'analyste…")
+    notebook = measure([sys.executable, str(ROOT / "bench" / "notebook.py"), str(depot)], folder / "notebook.log")
     home.mkdir()
     # no wait for files still being copied: the benchmark measures the processing
     (home / "observatoire.toml").write_text("stabilite_secondes = 0\n", encoding="utf-8")
@@ -266,8 +268,6 @@ def run_scale(scale: float, months: int, folder: Path) -> dict:
     drop(new, home / "inbox")
     update = measure([tool("observatoire"), "run", "--home", str(home)], folder / "run_suivant.log")
     update_steps = split_run(update, dagster_steps(home, update["debut"]))
-    say(f"échelle {scale:g} : carnet pandas de l'analyste…")
-    notebook = measure([sys.executable, str(ROOT / "bench" / "notebook.py"), str(depot)], folder / "notebook.log")
     return {
         "echelle": scale,
         "mois": months,
