@@ -129,8 +129,8 @@ def dagster_steps(home: Path, since: float) -> list[dict]:
 
 
 def category(s: dict) -> str:
-    """Asset checks materialize nothing; the Parquet export (`published/donnees/`) is publication."""
-    if s["publication"] or "donnees" in s["cle"]:
+    """Asset checks materialize nothing; the Parquet export of the main job (`published/donnees`) is publication."""
+    if s["publication"] or s["cle"].startswith("published"):
         return "publication"
     if not s["materialise"]:
         return "checks"

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench import load_script
 
 
 def load_notebook():
-    spec = importlib.util.spec_from_file_location("bench_notebook", ROOT / "bench" / "notebook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("notebook")
 
 
 def test_the_notebook_counts_demands_attributions_wait_and_refusals(tmp_path):
