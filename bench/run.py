@@ -440,11 +440,13 @@ def main() -> None:
     if len(months) != len(scales):
         sys.exit("--mois : un nombre de mois par échelle.")
     folder = Path(args.dossier).resolve()
-    results = [run_scale(s, n, folder / f"echelle_{s:g}") for s, n in zip(scales, months, strict=True)]
-    r = report(results)
     out = Path(args.json) if args.json else folder / "bench_run.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    results = []
+    for s, n in zip(scales, months, strict=True):
+        results.append(run_scale(s, n, folder / f"echelle_{s:g}"))
+        r = report(results)  # written after each scale: a larger one may fail (memory) hours later
+        out.write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(table(r))
     print(f"Rapport : {out}")
 
