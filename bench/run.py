@@ -74,8 +74,8 @@ class TreeSampler(threading.Thread):
             self.done.wait(SAMPLE_S)
 
 
-def measure(command: list[str], log: Path) -> dict:
-    """Run a command (output to `log`); its wall time, the peak RSS of its tree, and the samples."""
+def measure(command: list[str], log: Path, must_succeed: bool = True) -> dict:
+    """Run a command (output to `log`); its wall time, the peak RSS of its tree, the samples and its success."""
     start = time.time()
     with open(log, "w", encoding="utf-8") as out:
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -85,11 +85,14 @@ def measure(command: list[str], log: Path) -> dict:
     wall = time.time() - start
     sampler.done.set()
     sampler.join()
-    if os.waitstatus_to_exitcode(status):
-        sys.exit(f"Échec de « {' '.join(command)} » (journal : {log}).")
+    ok = os.waitstatus_to_exitcode(status) == 0
+    if not ok:
+        say(f"Échec de « {' '.join(command)} » (journal : {log}).")
+        if must_succeed:
+            sys.exit(1)
     # wait4 sees the root's own peak between two samples (kilobytes on Linux)
     peak = max([usage.ru_maxrss * 1024, *(rss for _, rss in sampler.samples)])
-    return {"wall_s": round(wall, 2), "peak_rss_bytes": peak, "debut": start, "echantillons": sampler.samples}
+    return {"wall_s": round(wall, 2), "peak_rss_bytes": peak, "debut": start, "echantillons": sampler.samples, "ok": ok}
 
 
 def step(m: dict) -> dict:
@@ -154,7 +157,7 @@ def split_run(m: dict, steps: list[dict]) -> dict:
             "peak_rss_bytes": peak_within(m["echantillons"], windows),
         }
 
-    out = {"run": step(m)}
+    out = {"run": step(m), "reussi": m.get("ok", True)}  # a failed run (blocking check) publishes nothing
     for name in ("ingestion", "dbt", "checks", "publication"):
         out[name] = within([(s["debut"], s["fin"]) for s in steps if s["etape"] == name])
     out["ingestion_par_flux"] = {s["cle"]: within([(s["debut"], s["fin"])]) for s in steps if s["etape"] == "ingestion"}
@@ -270,14 +273,14 @@ def run_scale(scale: float, months: int, folder: Path) -> dict:
     (home / "observatoire.toml").write_text("stabilite_secondes = 0\n", encoding="utf-8")
     drop(sorted(depot.iterdir()), home / "inbox")
     say(f"échelle {scale:g} : observatoire run sur {fl['fichiers']} fichiers, {fl['lignes']:,} lignes…")
-    run = measure([tool("observatoire"), "run", "--home", str(home)], folder / "run.log")
+    run = measure([tool("observatoire"), "run", "--home", str(home)], folder / "run.log", must_succeed=False)
     steps = split_run(run, dagster_steps(home, run["debut"]))
     say(f"échelle {scale:g} : mise à jour d'un mois ({SUIVANT})…")
     measure(generate(scale, debut, SUIVANT, str(later)), folder / "generate_suivant.log")
     known = {p.name for p in depot.iterdir()}
     new = sorted(p for p in later.iterdir() if p.name not in known)
     drop(new, home / "inbox")
-    update = measure([tool("observatoire"), "run", "--home", str(home)], folder / "run_suivant.log")
+    update = measure([tool("observatoire"), "run", "--home", str(home)], folder / "run_suivant.log", must_succeed=False)
     update_steps = split_run(update, dagster_steps(home, update["debut"]))
     return {
         "echelle": scale,
