@@ -76,7 +76,7 @@ class TreeSampler(threading.Thread):
 
 def measure(command: list[str], log: Path, must_succeed: bool = True) -> dict:
     """Run a command (output to `log`); its wall time, the peak RSS of its tree, the samples and its success."""
-    start = time.time()
+    start, load = time.time(), os.getloadavg()[0]
     with open(log, "w", encoding="utf-8") as out:
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         sampler = TreeSampler(child.pid)
@@ -92,7 +92,16 @@ def measure(command: list[str], log: Path, must_succeed: bool = True) -> dict:
             sys.exit(1)
     # wait4 sees the root's own peak between two samples (kilobytes on Linux)
     peak = max([usage.ru_maxrss * 1024, *(rss for _, rss in sampler.samples)])
-    return {"wall_s": round(wall, 2), "peak_rss_bytes": peak, "debut": start, "echantillons": sampler.samples, "ok": ok}
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_bytes": peak,
+        "debut": start,
+        "echantillons": sampler.samples,
+        "ok": ok,
+        # CPU of the process and its waited-for children (dbt): on a shared machine wall time follows the load
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "charge": round(load, 2),
+    }
 
 
 def step(m: dict) -> dict:
@@ -157,7 +166,8 @@ def split_run(m: dict, steps: list[dict]) -> dict:
             "peak_rss_bytes": peak_within(m["echantillons"], windows),
         }
 
-    out = {"run": step(m), "reussi": m.get("ok", True)}  # a failed run (blocking check) publishes nothing
+    # a failed run (blocking check) publishes nothing
+    out = {"run": step(m), "reussi": m.get("ok", True), "cpu_s": m.get("cpu_s"), "charge_1_min": m.get("charge")}
     for name in ("ingestion", "dbt", "checks", "publication"):
         out[name] = within([(s["debut"], s["fin"]) for s in steps if s["etape"] == name])
     out["ingestion_par_flux"] = {s["cle"]: within([(s["debut"], s["fin"])]) for s in steps if s["etape"] == "ingestion"}
@@ -340,7 +350,8 @@ def fr(x: float, unit: str = "s") -> str:
 def breakdown(e: dict) -> str:
     parts = [f"{k} {fr(e[k]['wall_s'])}" for k in ("ingestion", "dbt", "checks", "publication")]
     rest = e["run"]["wall_s"] - sum(e[k]["wall_s"] for k in ("ingestion", "dbt", "checks", "publication"))
-    return ", ".join(parts) + f", hors étapes (démarrage, définitions, résumé) {fr(rest)}"
+    failed = "" if e.get("reussi", True) else "traitement en échec (voir son journal), publication non faite ; "
+    return failed + ", ".join(parts) + f", hors étapes (démarrage, définitions, résumé) {fr(rest)}"
 
 
 def limits(scales: list[dict], m: dict) -> list[dict]:
