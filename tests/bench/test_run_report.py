@@ -55,9 +55,12 @@ def test_the_report_has_the_shape_of_issue_13_and_fits_the_cost_line():
 
 def test_one_scale_gives_no_cost_line():
     bench = load_bench()
-    r = bench.report([scale(1, 400_000, 50, 1.2, 20)])
+    one = scale(1, 400_000, 50, 1.2, 20)
+    one["reussi"] = False  # a blocking check failed: nothing published
+    r = bench.report([one])
     assert set(r["modele"].values()) == {None}
     assert [x["cible"] for x in r["limites_expliquees"]] == ["observatoire run < 45 s à l'échelle 1"]
+    assert r["limites_expliquees"][0]["raison"].startswith("traitement en échec")
 
 
 def test_the_floor_reads_every_row_of_every_file_with_both_readers(tmp_path):
