@@ -252,9 +252,9 @@ def quartile_lines(meta: Mapping[str, Any]) -> list[str]:
         )
     if meta.get("quartile_inconnu"):
         out.append(
-            f"1er quartile inconnu : {nombre(meta['quartile_inconnu'])} attributions laissées hors de Q2 et "
-            f"Q3, dont {nombre(meta.get('quartile_inconnu_sans_seuil') or 0)} une année sans seuil de "
-            "quartile (Q2 et Q3 y sont non calculables)"
+            f"1er quartile inconnu : {nombre(meta['quartile_inconnu'])} attributions laissées hors de Q2, Q3 "
+            f"et R1_part_q1, dont {nombre(meta.get('quartile_inconnu_sans_seuil') or 0)} une année sans seuil "
+            "de quartile (Q2, Q3 et la part R1_part_q1 des résidences qui en ont une y sont non calculables)"
         )
     return out
 

@@ -89,3 +89,24 @@ def test_each_step_gets_its_durations_and_the_peak_within_them():
     assert out["dbt"] == {"wall_s": 0.2, "peak_rss_bytes": 9}
     assert out["checks"] == {"wall_s": 0, "peak_rss_bytes": None}
     assert set(out["ingestion_par_flux"]) == {"raw__sne_demandes", "raw__cal"}
+
+
+def test_the_one_month_update_is_the_next_month_of_the_same_territory(tmp_path):
+    """The update brings the last month of the one generation, held back from the first drop: a generation
+    ending a month later is another territory (other landlords, other dwellings), not a later month."""
+    from pipelines.generator.api import generate
+
+    bench = load_bench()
+    depot, later = tmp_path / "depot", tmp_path / "suivant"
+    generate(depot, seed=3, scale=0.05, debut="2025-01", fin="2025-02")
+    generated = {p.name: p.read_bytes() for p in depot.iterdir()}
+
+    moved = bench.hold_back_month(depot, "2025-02", later)
+
+    names = sorted(p.name for p in moved)
+    assert names == sorted(p.name for p in later.iterdir())
+    assert {"sne_demandes_20250228.csv", "sne_radiations_20250228.csv", "positionnements_202502.csv"} <= set(names)
+    assert all("202502" in n for n in names)
+    assert not any("202502" in p.name for p in depot.iterdir())
+    kept = {p.name: p.read_bytes() for p in [*depot.iterdir(), *later.iterdir()]}
+    assert kept == generated  # nothing lost, nothing rewritten

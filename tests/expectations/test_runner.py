@@ -300,3 +300,16 @@ def test_a_suite_names_the_columns_it_reads():
     assert "_fichier" not in columns and len(columns) == len(set(columns))
     read = runner.feed_columns("rpls")  # with what the per-file measures read, and each row's file and line
     assert {"mode", "nbpiece", "_fichier", "_ligne"} <= set(read) and len(read) == len(set(read))
+
+
+def test_a_negative_score_quartile_passes_but_a_negative_count_does_not():
+    """The CASA's grid takes points off a mutation: I2's quartiles of cotation can be below 0 (-2.1 on the
+    synthetic territory to 2026-06); any other value below 0 stays a structural fault."""
+    frame = indicateurs()
+    d1 = frame[frame["indicateur"] == "D1"].assign(indicateur="I2_q1", valeur=-2.1, numerateur=None)
+    frame = pd.concat([frame, d1], ignore_index=True)
+    assert runner.validate(frame, "fct_indicateurs").success, runner.validate(frame, "fct_indicateurs").markdown()
+
+    frame.loc[frame.index[frame["indicateur"] == "D5"][0], "valeur"] = -1.0
+    failed = {e.description for e in runner.validate(frame, "fct_indicateurs").failures}
+    assert "valeurs positives ou nulles (hors cotations)" in failed

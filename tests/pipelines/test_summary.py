@@ -63,8 +63,8 @@ def test_quality_lines_say_what_the_checks_found():
         "écarts entre état rejoué et millésime suivant : 0",
         f"1er quartile : le drapeau du SNE et le recalcul diffèrent pour 31 attributions sur 1{NNBSP}590 (le drapeau "
         "du SNE est retenu ; détail dans le contrôle quartile_sne_recalcule)",
-        "1er quartile inconnu : 12 attributions laissées hors de Q2 et Q3, dont 3 une année sans seuil de quartile "
-        "(Q2 et Q3 y sont non calculables)",
+        "1er quartile inconnu : 12 attributions laissées hors de Q2, Q3 et R1_part_q1, dont 3 une année sans seuil "
+        "de quartile (Q2, Q3 et la part R1_part_q1 des résidences qui en ont une y sont non calculables)",
         "Lignes non calculables (trimestre × territoire), par famille d'indicateurs :",
         "  C4 : 310 cohorte dont le suivi n'est pas terminé à la dernière extraction",
         f"  D6 : 1{NNBSP}185 dénominateur sous son seuil ; 128 fenêtre commençant avant le premier fichier reçu "

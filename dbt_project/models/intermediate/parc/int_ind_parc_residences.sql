@@ -19,7 +19,10 @@
 --     SANS_REPONSE) ÷ answered or expired; pending offers count in neither. A CAL line re-sent in a later
 --     month's file counts once (the latest file).
 --   R1_part_q1: attributions (lease in the window) to 1st-quartile households ÷ attributions whose quartile
---     is known; R1_part_prioritaires: prioritaire_attribution ÷ attributions.
+--     is known; non_calculable (sans_seuil_quartile, not ranked) when the window holds an attribution whose
+--     quartile is unknown in a lease year without a threshold (INDICATORS.md, "1st quartile"; as Q2 and Q3):
+--     left out, a 36-month history starting in a year without a threshold would compute it on the later
+--     years alone. R1_part_prioritaires: prioritaire_attribution ÷ attributions.
 --   R1_alerte: per residence, modalite ensemble = 1 if flagged else 0, plus one row per reason
 --     (motif=VACANCE|REFUS|PREMIER_QUARTILE) valeur 1: the residence's value is in the EPCI's top decile
 --     among the residences (value >= the 0.9 continuous quantile of the residences' values, and > 0), only
@@ -144,6 +147,12 @@ faits_logements as (
             select count(*) from attributions as a
             where
                 a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_fenetre and l.t
+                and a.premier_quartile is null and not a.seuil_quartile_connu
+        ) as attributions_sans_seuil,
+        (
+            select count(*) from attributions as a
+            where
+                a.ident_rep = l.ident_rep and a.date_signature_bail between l.debut_fenetre and l.t
                 and a.premier_quartile
         ) as attributions_q1,
         (
@@ -167,6 +176,7 @@ residences as (
         sum(reponses) as reponses,
         sum(attributions) as attributions,
         sum(attributions_quartile_connu) as attributions_quartile_connu,
+        sum(attributions_sans_seuil) as attributions_sans_seuil,
         sum(attributions_q1) as attributions_q1,
         sum(attributions_prioritaires) as attributions_prioritaires
     from faits_logements
@@ -184,19 +194,23 @@ mesures as (
     union all
     select annee, trimestre, residence, 'R1_refus', refus, reponses, raison from residences
     union all
-    select annee, trimestre, residence, 'R1_part_q1', attributions_q1, attributions_quartile_connu, raison
+    select
+        annee, trimestre, residence, 'R1_part_q1', attributions_q1, attributions_quartile_connu,
+        coalesce(raison, case when attributions_sans_seuil > 0 then 'sans_seuil_quartile' end)
     from residences
     union all
     select annee, trimestre, residence, 'R1_part_prioritaires', attributions_prioritaires, attributions, raison
     from residences
 ),
 
--- the residences ranked: a denominator of at least 5 and a covered window
+-- the residences ranked: a denominator of at least 5, a covered window and a computable value
 classees as (
     select m.*
     from mesures as m
     inner join residences as r using (annee, trimestre, residence)
-    where m.den >= 5 and m.indicateur in ('R1_vacance', 'R1_refus', 'R1_part_q1') and r.raison is null
+    where
+        m.den >= 5 and m.indicateur in ('R1_vacance', 'R1_refus', 'R1_part_q1') and r.raison is null
+        and m.raison is null
 ),
 
 seuils as (
