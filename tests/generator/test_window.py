@@ -34,7 +34,9 @@ def test_dwellings_named_in_a_mid_year_window_exist_in_the_stock(mid_year):
 
 def test_events_run_from_the_date_of_the_first_stock_file(mid_year):
     """Each landlord's events from 1 January on, so that the stock file replays into the window."""
-    months = mid_year["mouvements"].select(siren=pl.col("_file").str.slice(11, 9), mois=pl.col("_file").str.slice(21, 6))
+    months = mid_year["mouvements"].select(
+        siren=pl.col("_file").str.slice(11, 9), mois=pl.col("_file").str.slice(21, 6)
+    )
     first = months.group_by("siren").agg(pl.col("mois").min())
     assert set(first["siren"]) == _senders(mid_year)
     assert set(first["mois"]) == {"202601"}
