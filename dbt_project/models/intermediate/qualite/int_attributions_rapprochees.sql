@@ -25,23 +25,10 @@ positionnements as (
     select * from {{ ref('stg_commission__positionnements') }}
 ),
 
-couverture as (
-    -- the month of a landlord's first events file (it is in the file's name: mouvements_<SIREN>_AAAAMM.csv)
-    select
-        bailleur_siren,
-        min(strptime(regexp_extract(fichier, '_([0-9]{6})\.csv$', 1), '%Y%m'))::date as debut_mouvements
-    from mouvements
-    group by 1
-),
-
-couverture_cal as (
-    -- the month of a landlord's first CAL return (a row keeps the month of the last return that carried it:
-    -- the first month may only move later, never earlier)
-    select
-        bailleur_siren,
-        date_trunc('month', min(mois_fichier))::date as debut_cal
-    from cal
-    group by 1
+couvertures as (
+    -- where each landlord's events and CAL returns start: the month of its first loaded file
+    select * from {{ ref('int_couvertures') }}
+    where flux in ('mouvements', 'cal') and bailleur_siren is not null
 ),
 
 attributions as (
@@ -50,8 +37,8 @@ attributions as (
         r.ident_rep,
         r.id_demande,
         r.date_signature_bail,
-        coalesce(b.envoie_mouvements and r.date_signature_bail >= c.debut_mouvements, false) as entree_attendue,
-        coalesce(r.date_signature_bail >= k.debut_cal + interval 1 month and (
+        coalesce(b.envoie_mouvements and r.date_signature_bail >= m.debut, false) as entree_attendue,
+        coalesce(r.date_signature_bail >= k.debut + interval 1 month and (
             b.perimetre_cal = 'TOUS' or (b.perimetre_cal = 'CANDIDATS_CASA' and exists (
                 select 1 from positionnements as p
                 where
@@ -60,8 +47,8 @@ attributions as (
         ), false) as offre_attendue
     from radiations as r
     inner join bailleurs as b on r.bailleur_siren = b.bailleur_siren
-    left join couverture as c on r.bailleur_siren = c.bailleur_siren
-    left join couverture_cal as k on r.bailleur_siren = k.bailleur_siren
+    left join couvertures as m on r.bailleur_siren = m.bailleur_siren and m.flux = 'mouvements'
+    left join couvertures as k on r.bailleur_siren = k.bailleur_siren and k.flux = 'cal'
     where r.motif_radiation = 'RADATT' and not r.annulee
 ),
 
