@@ -82,11 +82,13 @@ def attribution_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def dwellings_outside_stock(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Per feed: dwellings it names, and those no stock file or commissioning event knows."""
+    """Per feed: dwellings it names, those no stock file or commissioning event knows although the files could,
+    and those the files could not know (delivered, maybe, since the last stock file of a landlord without events)."""
     return _select(
         con,
         """
-        select flux, count(*) as logements, count(*) filter (where not connu_du_parc) as hors_parc
+        select flux, count(*) as logements, count(*) filter (where not connu_du_parc and verifiable) as hors_parc,
+               count(*) filter (where not connu_du_parc and not verifiable) as non_verifiables
         from intermediate.int_logements_cites group by 1 order by 1""",
     )
 
@@ -232,15 +234,17 @@ def logements_connus_du_parc(parametres: SettingsResource) -> dg.AssetCheckResul
     with connect(parametres.get().home) as con:
         outside = dwellings_outside_stock(con)
         without_commune = _select(con, "select * from intermediate.int_examens_sans_commune order by 1, 2, 3")
-    n = int(outside["hors_parc"].sum())
+    n, unknowable = int(outside["hors_parc"].sum()), int(outside["non_verifiables"].sum())
     candidates = int(without_commune["candidats"].sum()) if without_commune.height else 0
     return dg.AssetCheckResult(
         passed=n == 0 and candidates == 0,
         severity=WARN,
-        description=f"{n} logements cités absents du parc ; {candidates} candidats de CAL sans commune connue",
+        description=f"{n} logements cités absents du parc ({unknowable} non vérifiables) ; {candidates} candidats de "
+        "CAL sans commune connue",
         metadata={
             "par_flux": _md(outside),
             "hors_parc": dg.MetadataValue.int(n),
+            "non_verifiables": dg.MetadataValue.int(unknowable),
             "cal_sans_commune": dg.MetadataValue.int(candidates),
             "cal_sans_commune_par_bailleur": _md(without_commune),
         },

@@ -211,15 +211,22 @@ def completeness_lines(meta: Mapping[str, Any]) -> list[str]:
 
 def coherence_lines(checks: CheckMetadata) -> list[str]:
     """One line: attribution match rates, unknown dwellings, demand stock gap, vintage gaps."""
-    links = checks["attributions_rapprochees"]
+    links, dwellings = checks["attributions_rapprochees"], checks["logements_connus_du_parc"]
     if not links.get("attributions"):
         return []  # no attribution in the warehouse: nothing to reconcile yet
+    n_unknowable = dwellings.get("non_verifiables", 0)
+    unknowable = (
+        f" ({n_unknowable} autres non vérifiables : cités après le dernier fichier de parc d'un bailleur sans "
+        "mouvements)"
+        if n_unknowable
+        else ""
+    )
     return [
         f"Cohérence : attributions retrouvées en ENTREE {pourcent(links['taux_entree'])}, en offre acceptée "
         f"{pourcent(links['taux_offre_acceptee'])} ; logements cités absents du parc : "
-        f"{checks['logements_connus_du_parc']['hors_parc']} ; candidats de CAL sans commune connue (comptés à "
+        f"{dwellings['hors_parc']}{unknowable} ; candidats de CAL sans commune connue (comptés à "
         f"l'EPCI et sur la ligne « commune non renseignée ») : "
-        f"{checks['logements_connus_du_parc'].get('cal_sans_commune', 0)} ; écart maximal du stock de demandes "
+        f"{dwellings.get('cal_sans_commune', 0)} ; écart maximal du stock de demandes "
         f"d'un mois à l'autre : {pourcent(checks['rapprochement_stock_demandes']['ecart_relatif_max'])} ; "
         "écarts entre état "
         f"rejoué et millésime suivant : {checks['ecarts_millesimes']['ecarts']}"

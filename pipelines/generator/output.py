@@ -557,6 +557,9 @@ class Output:
         self.writer.write("bailleurs.csv", "bailleurs", frame, STATE_EXPORT)
 
     # -- the sink ----------------------------------------------------------------------------------
+    def events(self, sim: Simulation, mi: int) -> None:
+        self.mouvements(mi)
+
     def month(self, sim: Simulation, mi: int) -> None:
         self.n_extract += 1
         self.sne_demandes(mi)

@@ -29,6 +29,7 @@ MOT = {c: code_index("motif_radiation", c) for c in code_list("motif_radiation")
 
 class Sink(Protocol):
     def stock(self, sim: Simulation, year: int) -> None: ...
+    def events(self, sim: Simulation, mi: int) -> None: ...
     def month(self, sim: Simulation, mi: int) -> None: ...
 
 
@@ -193,6 +194,7 @@ class Simulation:
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, sink: Sink, progress: Callable[[str], None] | None = None) -> None:
+        first_stock = self.debut // 12 * 12  # the first stock file is at 1 January of the window's first year
         for mi in range(self.sim_start, self.fin + 1):
             if mi % 12 == 0 and self.debut // 12 <= mi // 12 <= self.fin // 12:
                 sink.stock(self, mi // 12)
@@ -202,6 +204,10 @@ class Simulation:
                 if progress:
                     n = self.active_history[mi]
                     progress(f"mois {mi // 12:04d}-{mi % 12 + 1:02d} : {n:,} demandes actives".replace(",", "\u202f"))
+            elif mi >= first_stock:
+                # A window that starts in mid-year: the landlords' events from that stock file on, or the
+                # dwellings delivered before the window would be cited but absent from the stock (issue 13).
+                sink.events(self, mi)
 
     def step(self, mi: int) -> None:
         s, e = month_start(mi), month_end(mi)

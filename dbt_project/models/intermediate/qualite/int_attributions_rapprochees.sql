@@ -2,7 +2,9 @@
 -- the landlord's other feeds say of it. An ENTREE of the same dwelling and household within 31 days of the
 -- lease is expected where the landlord sends events, from its first events file on; an accepted offer is
 -- expected in its CAL returns where it sends them for that candidate (every candidate, or only those the
--- commission positioned on that dwelling).
+-- commission positioned on that dwelling), for a lease signed from the month after its first CAL return on:
+-- the offer is accepted in the weeks before the lease, so a lease of the first month may follow an acceptance
+-- that no received return holds (a quarter of the attributions of a 3-month history, issue 13).
 with radiations as (
     select * from {{ ref('stg_sne__radiations') }}
 ),
@@ -23,13 +25,10 @@ positionnements as (
     select * from {{ ref('stg_commission__positionnements') }}
 ),
 
-couverture as (
-    -- the month of a landlord's first events file (it is in the file's name: mouvements_<SIREN>_AAAAMM.csv)
-    select
-        bailleur_siren,
-        min(strptime(regexp_extract(fichier, '_([0-9]{6})\.csv$', 1), '%Y%m'))::date as debut_mouvements
-    from mouvements
-    group by 1
+couvertures as (
+    -- where each landlord's events and CAL returns start: the month of its first loaded file
+    select * from {{ ref('int_couvertures') }}
+    where flux in ('mouvements', 'cal') and bailleur_siren is not null
 ),
 
 attributions as (
@@ -38,14 +37,18 @@ attributions as (
         r.ident_rep,
         r.id_demande,
         r.date_signature_bail,
-        coalesce(b.envoie_mouvements and r.date_signature_bail >= c.debut_mouvements, false) as entree_attendue,
-        coalesce(b.perimetre_cal = 'TOUS' or (b.perimetre_cal = 'CANDIDATS_CASA' and exists (
-            select 1 from positionnements as p
-            where p.bailleur_siren = r.bailleur_siren and p.ident_rep = r.ident_rep and p.id_demande = r.id_demande
-        )), false) as offre_attendue
+        coalesce(b.envoie_mouvements and r.date_signature_bail >= m.debut, false) as entree_attendue,
+        coalesce(r.date_signature_bail >= k.debut + interval 1 month and (
+            b.perimetre_cal = 'TOUS' or (b.perimetre_cal = 'CANDIDATS_CASA' and exists (
+                select 1 from positionnements as p
+                where
+                    p.bailleur_siren = r.bailleur_siren and p.ident_rep = r.ident_rep and p.id_demande = r.id_demande
+            ))
+        ), false) as offre_attendue
     from radiations as r
     inner join bailleurs as b on r.bailleur_siren = b.bailleur_siren
-    left join couverture as c on r.bailleur_siren = c.bailleur_siren
+    left join couvertures as m on r.bailleur_siren = m.bailleur_siren and m.flux = 'mouvements'
+    left join couvertures as k on r.bailleur_siren = k.bailleur_siren and k.flux = 'cal'
     where r.motif_radiation = 'RADATT' and not r.annulee
 ),
 
