@@ -8,8 +8,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from .dbt import dbt_project, run_target, vars_args, wait_parse
-from .settings import HOME_ENV, SettingsResource
-from .warehouse import writer_lock
+from .settings import HOME_ENV, MEMORY_ENV, SettingsResource
+from .warehouse import duckdb_config, writer_lock
 
 MARTS_PREFIX = "marts_"
 
@@ -41,7 +41,8 @@ def dbt_build_args(vars_: dict) -> list[str]:
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parametres: SettingsResource):
     """Every dbt model, seed and data test of dbt_project/, in one `dbt build`."""
     settings = parametres.get()
-    os.environ[HOME_ENV] = str(settings.home)  # dbt_project/profiles.yml reads it
+    os.environ[HOME_ENV] = str(settings.home)  # dbt_project/profiles.yml reads them
+    os.environ[MEMORY_ENV] = duckdb_config(settings.home)["memory_limit"]
     with writer_lock(settings.home, say=context.log.warning):
         wait_parse(settings.home)  # the CLI's background parse of a home's first run
         # The home's own target folder (not one per run): dbt reuses the parse of the previous run.

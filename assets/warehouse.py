@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
-from .private import private_file
+from .private import private_dir, private_file
 
 _guard = threading.Lock()  # one thread at a time takes or gives back the process's hold
 
@@ -104,13 +104,22 @@ def connect(
             private_file(path, wal)
 
 
+def duckdb_config(home: Path) -> dict[str, str]:
+    """The home's DuckDB settings (memory limit, spill folder), the spill folder private like the warehouse."""
+    from .settings import load_settings
+
+    config = load_settings(home).duckdb_config
+    private_dir(home / "cache", Path(config["temp_directory"]))
+    return config
+
+
 def _open(home: Path, read_only: bool, say: Callable[[str], None], patience: float | None) -> duckdb.DuckDBPyConnection:
     """The connection, once no other program holds the file (said once, with that program's process)."""
     path = home / "warehouse.duckdb"
     deadline = None
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(home))
         except duckdb.IOException as e:
             holder = _holder_of_file(str(e))
             if holder is None:

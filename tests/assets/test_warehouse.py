@@ -136,3 +136,13 @@ def test_a_program_holding_the_warehouse_too_long_stops_the_writer_with_a_french
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_warehouse_spills_beyond_the_memory_the_settings_give_into_a_private_folder(tmp_path):
+    (tmp_path / "observatoire.toml").write_text('memoire_duckdb = "512MB"\n', encoding="utf-8")
+    with connect(tmp_path) as con:
+        settings = "select current_setting('memory_limit'), current_setting('temp_directory')"
+        limit, spill = con.execute(settings).fetchone()
+    assert limit == "488.2 MiB"
+    assert Path(spill) == tmp_path / "cache" / "duckdb"
+    assert Path(spill).stat().st_mode & 0o777 == 0o700
