@@ -18,9 +18,11 @@ log(-log F)); its per-time loop is replaced by cumulative sums, so a curve costs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from statistics import NormalDist
 
 import numpy as np
+import polars as pl
 
 CENSURE, ATTRIBUTION, AUTRE_SORTIE = 0, 1, 2
 
@@ -114,3 +116,92 @@ def _bande(cif, variance, alpha) -> tuple[np.ndarray, np.ndarray]:
     bas = np.where(interieur, np.exp(-np.exp(g + z * se)), cif)
     haut = np.where(interieur, np.exp(-np.exp(g - z * se)), cif)
     return bas, haut
+
+
+# --- The H1 family (INDICATORS.md, Appendix A): the curve read at 1, 2, 3 and 5 years, and where it crosses 50 %
+
+JOURS_PAR_MOIS = 30.4375  # as the `mois_entre` macro
+HORIZONS = {"1an": 12, "2ans": 24, "3ans": 36, "5ans": 60}
+# (niveau_geo, column holding the unit's code or None for the EPCI, dimensions of the modalite)
+DECOUPAGES = [
+    ("EPCI", None, ()),
+    ("EPCI", None, ("prioritaire",)),
+    ("SECTEUR", "secteur", ("typologie",)),
+    ("COMMUNE", "commune", ("typologie",)),
+]
+
+
+def parcours_connus(parcours: pl.DataFrame, origine: date, t: date) -> pl.DataFrame:
+    """The spells as known at t, with duree, entree (months since deposit) and evenement.
+
+    `parcours`: date_depot, date_fin (the radiation that ended it, null if none), statut (int_demandes_periodes),
+    derniere_extraction. `origine`: the history's first extraction. A spell ended before it was never seen at
+    risk and is left out; one not ended by t is censored at t, or at its last extraction if it left the
+    snapshots without a radiation."""
+    fin = pl.col("date_fin")
+    termine = fin.is_not_null() & (fin <= t)
+    vu_jusqu_a = pl.when(fin.is_not_null()).then(pl.min_horizontal(fin, pl.lit(t)))
+    vu_jusqu_a = vu_jusqu_a.otherwise(pl.min_horizontal(pl.col("derniere_extraction"), pl.lit(t)))
+    depot = pl.col("date_depot")
+    return parcours.filter((depot <= t) & (fin.is_null() | (fin >= origine))).with_columns(
+        duree=(vu_jusqu_a - depot).dt.total_days() / JOURS_PAR_MOIS,
+        entree=(pl.lit(origine) - depot).dt.total_days().clip(lower_bound=0) / JOURS_PAR_MOIS,
+        evenement=pl.when(termine & (pl.col("statut") == "attribuee"))
+        .then(ATTRIBUTION)
+        .when(termine)
+        .then(AUTRE_SORTIE)
+        .otherwise(CENSURE),
+    )
+
+
+def indicateurs_h1(parcours: pl.DataFrame, epci: str) -> pl.DataFrame:
+    """The H1 rows of every cut of DECOUPAGES, from spells with duree, entree, evenement (parcours_connus) and
+    commune, secteur (null for a commune that is its own sector), typologie, prioritaire ('OUI'/'NON').
+    numerateur: attributions observed; denominateur: spells; what the publication thresholds read."""
+    lignes = []
+    for niveau, unite, dims in DECOUPAGES:
+        cles = ([unite] if unite else []) + list(dims)
+        groupes = parcours.drop_nulls(cles).partition_by(cles, as_dict=True) if cles else {(): parcours}
+        for valeurs, groupe in groupes.items():
+            paires = zip(dims, valeurs[len(cles) - len(dims) :], strict=True)
+            commun = {
+                "niveau_geo": niveau,
+                "code_geo": valeurs[0] if unite else epci,
+                "modalite": ",".join(f"{d}={v}" for d, v in paires) or "ensemble",
+                "numerateur": float((groupe["evenement"] == ATTRIBUTION).sum()),
+                "denominateur": float(groupe.height),
+            }
+            for indicateur, valeur, raison in _courbe_h1(groupe):
+                statut = "ok" if raison is None else "non_calculable"
+                lignes.append(commun | {"indicateur": indicateur, "valeur": valeur, "statut": statut, "raison": raison})
+    return pl.DataFrame(lignes, schema=SCHEMA_H1)
+
+
+SCHEMA_H1 = {
+    "niveau_geo": pl.String,
+    "code_geo": pl.String,
+    "modalite": pl.String,
+    "indicateur": pl.String,
+    "valeur": pl.Float64,
+    "numerateur": pl.Float64,
+    "denominateur": pl.Float64,
+    "statut": pl.String,
+    "raison": pl.String,
+}
+
+
+def _courbe_h1(groupe: pl.DataFrame) -> list[tuple[str, float | None, str | None]]:
+    """(indicateur, valeur, raison) of one group: a point beyond the observed horizon is not computable, and
+    so is the 50 % crossing when the curve stays below it (competing exits often level it off below)."""
+    courbe = aalen_johansen(groupe["duree"].to_numpy(), groupe["evenement"].to_numpy(), groupe["entree"].to_numpy())
+    cif, bas, haut = courbe.au_temps(np.array(list(HORIZONS.values()), dtype=float))
+    out = []
+    for i, nom in enumerate(HORIZONS):
+        for suffixe, valeurs in (("", cif), ("_bas", bas), ("_haut", haut)):
+            connu = bool(np.isfinite(valeurs[i]))
+            out.append(
+                (f"H1_{nom}{suffixe}", float(valeurs[i]) if connu else None, None if connu else "horizon_non_observe")
+            )
+    passage = courbe.premier_passage(0.5)
+    out.append(("H1_delai_50", passage, None if passage is not None else "seuil_50_non_atteint"))
+    return out

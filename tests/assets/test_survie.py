@@ -4,12 +4,22 @@ shared data, exact handling of ties, and validation on simulated spells with kno
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
-from assets.survie import ATTRIBUTION, AUTRE_SORTIE, CENSURE, aalen_johansen
+from assets.survie import (
+    ATTRIBUTION,
+    AUTRE_SORTIE,
+    CENSURE,
+    JOURS_PAR_MOIS,
+    aalen_johansen,
+    indicateurs_h1,
+    parcours_connus,
+)
 
 REFERENCE = Path(__file__).parents[1] / "fixtures" / "survie" / "reference_lifelines.json"
 HORIZONS = np.array([12.0, 24.0, 36.0, 60.0])  # 1, 2, 3 and 5 years, in months
@@ -126,3 +136,110 @@ def test_ignoring_delayed_entry_underestimates_the_chance_of_being_housed():
     assert np.max(np.abs(juste - vrai)) < 0.02
     # old demands counted from their deposit fill the early risk set with survivors: every point falls short
     assert np.all(naif < vrai - 0.05), naif - vrai
+
+
+ORIGINE, T = date(2023, 1, 31), date(2025, 12, 31)
+
+
+def test_spells_known_at_t_enter_at_their_age_at_the_first_extraction():
+    parcours = pl.DataFrame(
+        {
+            "id": ["ancienne", "recente", "avant", "apres_t", "disparue", "future"],
+            "date_depot": [
+                date(2020, 1, 31),
+                date(2024, 3, 1),
+                date(2019, 5, 1),
+                date(2025, 6, 1),
+                date(2023, 6, 1),
+                date(2026, 1, 15),
+            ],
+            "date_fin": [date(2024, 1, 31), None, date(2022, 12, 1), date(2026, 2, 1), None, None],
+            "statut": ["attribuee", "active", "radiee", "attribuee", "sortie_sans_radiation", "active"],
+            "derniere_extraction": [
+                date(2023, 12, 31),
+                date(2026, 2, 28),
+                None,
+                date(2026, 1, 31),
+                date(2024, 5, 31),
+                date(2026, 2, 28),
+            ],
+        }
+    )
+    connus = {r["id"]: r for r in parcours_connus(parcours, ORIGINE, T).iter_rows(named=True)}
+    # ended before the history began: never seen at risk; deposited after t: not known at t
+    assert sorted(connus) == ["ancienne", "apres_t", "disparue", "recente"]
+    a = connus["ancienne"]
+    assert a["entree"] == pytest.approx(1096 / JOURS_PAR_MOIS) and a["duree"] == pytest.approx(1461 / JOURS_PAR_MOIS)
+    assert a["evenement"] == ATTRIBUTION
+    assert connus["recente"]["entree"] == 0 and connus["recente"]["evenement"] == CENSURE
+    assert connus["recente"]["duree"] == pytest.approx(670 / JOURS_PAR_MOIS)  # censored at t
+    # attributed after t: still waiting at t
+    assert connus["apres_t"]["evenement"] == CENSURE and connus["apres_t"]["duree"] == pytest.approx(
+        213 / JOURS_PAR_MOIS
+    )
+    # gone from the snapshots without a radiation: censored when last seen
+    assert connus["disparue"]["evenement"] == CENSURE and connus["disparue"]["duree"] == pytest.approx(
+        365 / JOURS_PAR_MOIS
+    )
+
+
+def _parcours_simules(n: int, commune: str, secteur: str | None, typologie: str, prioritaire: str, seed: int):
+    duree, evenement, entree = simuler(np.random.default_rng(seed), n, *SCENARIOS["avec_entree_retardee"])
+    return pl.DataFrame({"duree": duree, "evenement": evenement, "entree": entree}).with_columns(
+        commune=pl.lit(commune),
+        secteur=pl.lit(secteur, dtype=pl.String),
+        typologie=pl.lit(typologie),
+        prioritaire=pl.lit(prioritaire),
+    )
+
+
+def test_h1_rows_read_each_cut_s_own_curve():
+    grande = _parcours_simules(3000, "06152", None, "T2", "NON", seed=1)
+    petite = _parcours_simules(400, "06004", "S1", "T3", "OUI", seed=2)
+    lignes = indicateurs_h1(pl.concat([grande, petite]), epci="240600585")
+    cle = ["niveau_geo", "code_geo", "modalite"]
+    assert lignes.select(cle).unique().sort(cle).rows() == [
+        ("COMMUNE", "06004", "typologie=T3"),
+        ("COMMUNE", "06152", "typologie=T2"),
+        ("EPCI", "240600585", "ensemble"),
+        ("EPCI", "240600585", "prioritaire=NON"),
+        ("EPCI", "240600585", "prioritaire=OUI"),
+        ("SECTEUR", "S1", "typologie=T3"),  # a commune that is its own sector has no SECTEUR row
+    ]
+    assert lignes.group_by(cle).len()["len"].to_list() == [13] * 6  # 4 horizons x (value, bounds) + delai_50
+
+    def ligne(code, modalite, indicateur):
+        return lignes.filter(code_geo=code, modalite=modalite, indicateur=indicateur).row(0, named=True)
+
+    petite_courbe = aalen_johansen(petite["duree"], petite["evenement"], petite["entree"])
+    cif, bas, haut = petite_courbe.au_temps([24.0])
+    assert ligne("S1", "typologie=T3", "H1_2ans")["valeur"] == cif[0]
+    assert ligne("06004", "typologie=T3", "H1_2ans_bas")["valeur"] == bas[0]
+    assert ligne("240600585", "prioritaire=OUI", "H1_2ans_haut")["valeur"] == haut[0]
+    assert ligne("06004", "typologie=T3", "H1_1an")["denominateur"] == 400
+    assert ligne("06004", "typologie=T3", "H1_1an")["numerateur"] == (petite["evenement"] == ATTRIBUTION).sum()
+    tout = aalen_johansen(*(pl.concat([grande, petite])[c].to_numpy() for c in ("duree", "evenement", "entree")))
+    ensemble = ligne("240600585", "ensemble", "H1_5ans")
+    assert ensemble["valeur"] == tout.au_temps([60.0])[0][0] and ensemble["statut"] == "ok"
+    assert abs(ensemble["valeur"] - vraie_incidence(60)) < 0.02
+    assert ligne("240600585", "ensemble", "H1_delai_50")["valeur"] == tout.premier_passage(0.5)
+
+
+def test_h1_points_beyond_the_horizon_and_a_curve_below_half_are_not_computable():
+    courts = pl.DataFrame(
+        {
+            "duree": [3.0, 6.0, 9.0, 18.0],
+            "entree": [0.0] * 4,
+            "evenement": [ATTRIBUTION, AUTRE_SORTIE, AUTRE_SORTIE, CENSURE],
+            "commune": ["06004"] * 4,
+            "secteur": [None] * 4,
+            "typologie": ["T2"] * 4,
+            "prioritaire": ["NON"] * 4,
+        },
+        schema_overrides={"secteur": pl.String},
+    )
+    lignes = indicateurs_h1(courts, epci="240600585").filter(niveau_geo="EPCI", modalite="ensemble")
+    statut = dict(zip(lignes["indicateur"], zip(lignes["statut"], lignes["raison"], strict=True), strict=True))
+    assert statut["H1_1an"] == ("ok", None)
+    assert statut["H1_2ans"] == statut["H1_5ans_haut"] == ("non_calculable", "horizon_non_observe")
+    assert statut["H1_delai_50"] == ("non_calculable", "seuil_50_non_atteint")
