@@ -122,13 +122,14 @@ def _bande(cif, variance, alpha) -> tuple[np.ndarray, np.ndarray]:
 
 JOURS_PAR_MOIS = 30.4375  # as the `mois_entre` macro
 HORIZONS = {"1an": 12, "2ans": 24, "3ans": 36, "5ans": 60}
-# (niveau_geo, column holding the unit's code or None for the EPCI, dimensions of the modalite)
-DECOUPAGES = [
-    ("EPCI", None, ()),
-    ("EPCI", None, ("prioritaire",)),
-    ("SECTEUR", "secteur", ("typologie",)),
-    ("COMMUNE", "commune", ("typologie",)),
-]
+# The cuts of the catalogue's H1 rows (`decoupages`, read by the encoder), each with the columns of its groups
+DECOUPAGES = {
+    "epci": (),
+    "epci:prioritaire": ("prioritaire",),
+    "secteur:typologie": ("secteur", "typologie"),
+    "commune:typologie": ("commune", "typologie"),
+}
+DIMENSIONS = ("commune", "secteur", "typologie", "prioritaire")
 
 
 def parcours_connus(parcours: pl.DataFrame, origine: date, t: date) -> pl.DataFrame:
@@ -154,38 +155,33 @@ def parcours_connus(parcours: pl.DataFrame, origine: date, t: date) -> pl.DataFr
     )
 
 
-def indicateurs_h1(parcours: pl.DataFrame, epci: str) -> pl.DataFrame:
-    """The H1 rows of every cut of DECOUPAGES, from spells with duree, entree, evenement (parcours_connus) and
-    commune, secteur (null for a commune that is its own sector), typologie, prioritaire ('OUI'/'NON').
-    numerateur: attributions observed; denominateur: spells; what the publication thresholds read."""
+def indicateurs_h1(parcours: pl.DataFrame) -> pl.DataFrame:
+    """The H1 facts of every cut of DECOUPAGES, one per group and indicator, as the encoder reads them (its
+    `decoupage` names the one cut it is the value of), from spells with duree, entree, evenement
+    (parcours_connus) and commune, secteur (null for a commune that is its own sector), typologie, prioritaire
+    ('OUI'/'NON'). num: attributions observed; den: spells; what the publication thresholds read."""
     lignes = []
-    for niveau, unite, dims in DECOUPAGES:
-        cles = ([unite] if unite else []) + list(dims)
+    for decoupage, cles in DECOUPAGES.items() if not parcours.is_empty() else ():
         groupes = parcours.drop_nulls(cles).partition_by(cles, as_dict=True) if cles else {(): parcours}
         for valeurs, groupe in groupes.items():
-            paires = zip(dims, valeurs[len(cles) - len(dims) :], strict=True)
-            commun = {
-                "niveau_geo": niveau,
-                "code_geo": valeurs[0] if unite else epci,
-                "modalite": ",".join(f"{d}={v}" for d, v in paires) or "ensemble",
-                "numerateur": float((groupe["evenement"] == ATTRIBUTION).sum()),
-                "denominateur": float(groupe.height),
+            commun = dict.fromkeys(DIMENSIONS) | dict(zip(cles, valeurs, strict=True))
+            commun |= {
+                "decoupage": decoupage,
+                "num": float((groupe["evenement"] == ATTRIBUTION).sum()),
+                "den": float(groupe.height),
             }
-            for indicateur, valeur, raison in _courbe_h1(groupe):
-                statut = "ok" if raison is None else "non_calculable"
-                lignes.append(commun | {"indicateur": indicateur, "valeur": valeur, "statut": statut, "raison": raison})
+            for indicateur, x, raison in _courbe_h1(groupe):
+                lignes.append(commun | {"indicateur": indicateur, "x": x, "raison": raison})
     return pl.DataFrame(lignes, schema=SCHEMA_H1)
 
 
 SCHEMA_H1 = {
-    "niveau_geo": pl.String,
-    "code_geo": pl.String,
-    "modalite": pl.String,
+    "decoupage": pl.String,
+    **dict.fromkeys(DIMENSIONS, pl.String),
     "indicateur": pl.String,
-    "valeur": pl.Float64,
-    "numerateur": pl.Float64,
-    "denominateur": pl.Float64,
-    "statut": pl.String,
+    "x": pl.Float64,
+    "num": pl.Float64,
+    "den": pl.Float64,
     "raison": pl.String,
 }
 

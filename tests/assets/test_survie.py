@@ -193,36 +193,36 @@ def _parcours_simules(n: int, commune: str, secteur: str | None, typologie: str,
     )
 
 
-def test_h1_rows_read_each_cut_s_own_curve():
+def test_h1_facts_read_each_cut_s_own_curve():
     grande = _parcours_simules(3000, "06152", None, "T2", "NON", seed=1)
     petite = _parcours_simules(400, "06004", "S1", "T3", "OUI", seed=2)
-    lignes = indicateurs_h1(pl.concat([grande, petite]), epci="240600585")
-    cle = ["niveau_geo", "code_geo", "modalite"]
-    assert lignes.select(cle).unique().sort(cle).rows() == [
-        ("COMMUNE", "06004", "typologie=T3"),
-        ("COMMUNE", "06152", "typologie=T2"),
-        ("EPCI", "240600585", "ensemble"),
-        ("EPCI", "240600585", "prioritaire=NON"),
-        ("EPCI", "240600585", "prioritaire=OUI"),
-        ("SECTEUR", "S1", "typologie=T3"),  # a commune that is its own sector has no SECTEUR row
+    faits = indicateurs_h1(pl.concat([grande, petite]))
+    cle = ["decoupage", "commune", "secteur", "typologie", "prioritaire"]
+    assert faits.select(cle).unique().sort(cle, nulls_last=True).rows() == [
+        ("commune:typologie", "06004", None, "T3", None),
+        ("commune:typologie", "06152", None, "T2", None),
+        ("epci", None, None, None, None),
+        ("epci:prioritaire", None, None, None, "NON"),
+        ("epci:prioritaire", None, None, None, "OUI"),
+        ("secteur:typologie", None, "S1", "T3", None),  # a commune that is its own sector has no sector fact
     ]
-    assert lignes.group_by(cle).len()["len"].to_list() == [13] * 6  # 4 horizons x (value, bounds) + delai_50
+    assert faits.group_by(cle).len()["len"].to_list() == [13] * 6  # 4 horizons x (value, bounds) + delai_50
 
-    def ligne(code, modalite, indicateur):
-        return lignes.filter(code_geo=code, modalite=modalite, indicateur=indicateur).row(0, named=True)
+    def fait(decoupage, indicateur, **cles):
+        return faits.filter(decoupage=decoupage, indicateur=indicateur, **cles).row(0, named=True)
 
     petite_courbe = aalen_johansen(petite["duree"], petite["evenement"], petite["entree"])
     cif, bas, haut = petite_courbe.au_temps([24.0])
-    assert ligne("S1", "typologie=T3", "H1_2ans")["valeur"] == cif[0]
-    assert ligne("06004", "typologie=T3", "H1_2ans_bas")["valeur"] == bas[0]
-    assert ligne("240600585", "prioritaire=OUI", "H1_2ans_haut")["valeur"] == haut[0]
-    assert ligne("06004", "typologie=T3", "H1_1an")["denominateur"] == 400
-    assert ligne("06004", "typologie=T3", "H1_1an")["numerateur"] == (petite["evenement"] == ATTRIBUTION).sum()
+    assert fait("secteur:typologie", "H1_2ans", secteur="S1")["x"] == cif[0]
+    assert fait("commune:typologie", "H1_2ans_bas", commune="06004")["x"] == bas[0]
+    assert fait("epci:prioritaire", "H1_2ans_haut", prioritaire="OUI")["x"] == haut[0]
+    assert fait("commune:typologie", "H1_1an", commune="06004")["den"] == 400
+    assert fait("commune:typologie", "H1_1an", commune="06004")["num"] == (petite["evenement"] == ATTRIBUTION).sum()
     tout = aalen_johansen(*(pl.concat([grande, petite])[c].to_numpy() for c in ("duree", "evenement", "entree")))
-    ensemble = ligne("240600585", "ensemble", "H1_5ans")
-    assert ensemble["valeur"] == tout.au_temps([60.0])[0][0] and ensemble["statut"] == "ok"
-    assert abs(ensemble["valeur"] - vraie_incidence(60)) < 0.02
-    assert ligne("240600585", "ensemble", "H1_delai_50")["valeur"] == tout.premier_passage(0.5)
+    ensemble = fait("epci", "H1_5ans")
+    assert ensemble["x"] == tout.au_temps([60.0])[0][0] and ensemble["raison"] is None
+    assert abs(ensemble["x"] - vraie_incidence(60)) < 0.02
+    assert fait("epci", "H1_delai_50")["x"] == tout.premier_passage(0.5)
 
 
 def test_h1_points_beyond_the_horizon_and_a_curve_below_half_are_not_computable():
@@ -238,8 +238,8 @@ def test_h1_points_beyond_the_horizon_and_a_curve_below_half_are_not_computable(
         },
         schema_overrides={"secteur": pl.String},
     )
-    lignes = indicateurs_h1(courts, epci="240600585").filter(niveau_geo="EPCI", modalite="ensemble")
-    statut = dict(zip(lignes["indicateur"], zip(lignes["statut"], lignes["raison"], strict=True), strict=True))
-    assert statut["H1_1an"] == ("ok", None)
-    assert statut["H1_2ans"] == statut["H1_5ans_haut"] == ("non_calculable", "horizon_non_observe")
-    assert statut["H1_delai_50"] == ("non_calculable", "seuil_50_non_atteint")
+    faits = indicateurs_h1(courts).filter(decoupage="epci")
+    raison = dict(zip(faits["indicateur"], faits["raison"], strict=True))
+    assert raison["H1_1an"] is None and faits.filter(indicateur="H1_1an")["x"][0] == pytest.approx(1 / 4)
+    assert raison["H1_2ans"] == raison["H1_5ans_haut"] == "horizon_non_observe"
+    assert raison["H1_delai_50"] == "seuil_50_non_atteint"
