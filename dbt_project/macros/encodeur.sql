@@ -283,8 +283,9 @@
             -- a quarter without the data: numerator and denominator show only what was observed (a side
             -- without facts is null, not 0); an observation whose value is unknown: they are partial, not shown
             {% if raisons %}r.raison is not null{% else %}false{% endif %} as sans_donnees,
-            -- a window not covered: what was observed is partial, not shown
-            a.raison is not null or w.raison is not null as valeurs_inconnues,
+            -- a window not covered: what was observed is partial, not shown; an estimation's reason is about its
+            -- value only (a curve beyond its horizon): its counts are whole
+            (a.raison is not null and g.agregat <> 'estimation') or w.raison is not null as valeurs_inconnues,
             coalesce({% if raisons %}r.raison, {% endif %}g.raison_domaine, w.raison, a.raison) as raison_donnee
         from (select *, {{ encoder_cle() }} from enc_grille) g
         left join enc_agregats a
