@@ -21,7 +21,7 @@ class Indicateur:
     famille: str
     domaine: str
     nature: str  # compte, part, ratio, duree, score, drapeau
-    agregat: str  # somme, rapport, mediane, moyenne, q1, q3, max
+    agregat: str  # somme, rapport, mediane, moyenne, q1, q3, max, estimation
     compte_de: str
     unite: str
     additif: bool

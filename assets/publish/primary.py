@@ -20,6 +20,9 @@ QUOTAS = ("Q1", "Q2", "Q3")
 # positionings or exemptions, handicap, violence, health; motif_demande 06 violences, 07 handicap, 08 santé).
 SENSITIVE_KEYS = ("prioritaire",)
 SENSITIVE_MOTIFS = ("DALO", "PRIORITAIRE", "HANDICAP", "VIOLENCES", "06", "07", "08")
+# Estimated curves (the chance of being housed): every row of a group, its 50 % crossing too, stands on the
+# attributions it observed (numerateur): published from the audience's threshold on, none (0) included.
+CURVES = ("H1",)
 
 SENSITIVE = pl.col("sensible").fill_null(False) | pl.col("modalite").str.contains(
     "(^|,)(" + "|".join(SENSITIVE_KEYS) + ")=|(^|,)motif=(" + "|".join(SENSITIVE_MOTIFS) + ")(,|$)"
@@ -73,7 +76,8 @@ def never_masked(rows: pl.DataFrame, audience: str, household_identities: pl.Dat
 def primary(rows: pl.DataFrame, audience: str, threshold: int) -> pl.DataFrame:
     """Adds `_primary`: the row is hidden for being small. A count of 1 to the threshold − 1; a share or ratio
     whose numerateur (unless 0) or denominateur is under it; a median, mean or quartile over fewer
-    observations; for the public, a share of a sensitive attribute at 0 % or 100 % (the quotas apart)."""
+    observations; a curve (CURVES) on fewer attributions; for the public, a share of a sensitive attribute at
+    0 % or 100 % (the quotas apart)."""
     # A zero describes no household: it is published, as a share's zero numerator is (INDICATORS.md); hiding
     # zeros hid 56 % of the CIL's cells of the demo's last quarter, mostly empty commune × typology crosses.
     small = (pl.col("valeur") > 0) & (pl.col("valeur") < threshold)
@@ -91,6 +95,7 @@ def primary(rows: pl.DataFrame, audience: str, threshold: int) -> pl.DataFrame:
         .then(den_small)
         .otherwise(False)
     )
+    hidden = pl.when(FAMILY.is_in(CURVES)).then(pl.col("numerateur") < threshold).otherwise(hidden)
     if audience == "public":
         extreme = (nature == "part") & SENSITIVE & ~FAMILY.is_in(QUOTAS) & pl.col("valeur").is_in([0.0, 1.0])
         hidden = hidden | extreme

@@ -2,7 +2,7 @@
 
     An indicator model computes facts only, then calls `encoder_indicateurs`. The catalogue (seed
     `indicateurs`, read through ref) says, per indicator, how facts aggregate (`agregat`: somme, rapport,
-    mediane, moyenne, q1, q3, max), the denominator's threshold, a factor, and the cuts it is published for
+    mediane, moyenne, q1, q3, max, estimation), the denominator's threshold, a factor, and the cuts it is published for
     (`decoupages`: `level[:dim+dim]`, levels epci, secteur, commune, bailleur, reservataire, residence).
 
     Inputs, CTEs of the calling model:
@@ -10,8 +10,9 @@
       listed in `dimensions` (others are null; `secteur`, when not listed, is the sector of `commune`) and
       the measures listed in `mesures` among num (a count, or a share's numerator; 1 when not listed: the
       fact is one unit counted), den (a share's denominator), x (the observed value of a median, mean or
-      quartile), raison (why the observation makes its row not computable; `sans_objet` when it does not
-      apply);
+      quartile; of an estimation, the estimate), raison (why the observation makes its row not computable;
+      `sans_objet` when it does not apply), decoupage (the one cut the fact is the value of: an estimation
+      made per group, e.g. a survival curve, is not a sum of its parts);
       a unit with several values of a dimension listed in `dimensions_multiples` (a positioning's motives)
       gives one fact per value and one with the dimension null (it counts once in the cuts without it);
     - `domaines`: the units and modalities every quarter publishes, whether or not a fact falls there:
@@ -31,8 +32,8 @@
 
     The grid (every quarter x every cut's units and modalities, less the cells of `observes` values where no
     fact falls) is authoritative: a fact outside it is not published. A count with no fact is 0 (ok); a share
-    with a denominator of 0, or under the catalogue's threshold, and a statistic with no observation are
-    non_calculable. Values stay unrounded. Output: the long table's columns and `raison` (null when ok). -#}
+    with a denominator of 0, or under the catalogue's threshold, a statistic with no observation, and an
+    estimation with none or over fewer units (den) than the threshold are non_calculable. Values stay unrounded. Output: the long table's columns and `raison` (null when ok). -#}
 
 {#- The levels below the EPCI (niveau_geo of INDICATORS.md); a level's unit is an axis of its cuts. -#}
 {% macro encoder_niveaux() -%}
@@ -75,8 +76,9 @@
 {#- Facts `f` joined to every cut of their indicator (enc_catalogue); a unit with several values of a
     multi-valued dimension comes once per value, for the cuts by that dimension (as a level or in the
     modalite), and once without, for the others. -#}
-{% macro encoder_decoupages(dimensions_multiples) -%}
+{% macro encoder_decoupages(dimensions_multiples, par_decoupage) -%}
     inner join enc_catalogue as c on f.indicateur = c.indicateur
+    {%- if par_decoupage %} and f.decoupage = c.decoupage{% endif %}
     {%- for d in dimensions_multiples %}
         and (f.{{ d }} is null) = not (c.niveau = '{{ d }}' or list_contains(c.dims, '{{ d }}'))
     {%- endfor %}
@@ -88,6 +90,7 @@
     {#- facts by commune that do not carry their sector get it from their commune -#}
     {%- set secteur_derive = 'commune' in dimensions and 'secteur' not in dimensions -%}
     {%- set axes_faits = dimensions + (['secteur'] if secteur_derive else []) -%}
+    {%- set par_decoupage = 'decoupage' in mesures -%}
     enc_catalogue as (
         select
             indicateur, decoupage, agregat, seuil_denominateur, facteur, fenetre, couverture,
@@ -132,7 +135,8 @@
             {{ 'num' if 'num' in mesures else '1' }}::double as num,
             {{ 'den' if 'den' in mesures else 'null' }}::double as den,
             {{ 'x' if 'x' in mesures else 'null' }}::double as x,
-            {{ 'raison' if 'raison' in mesures else 'null' }}::varchar as raison
+            {{ 'raison' if 'raison' in mesures else 'null' }}::varchar as raison,
+            {{ 'decoupage' if par_decoupage else 'null' }}::varchar as decoupage
         {% if secteur_derive -%}
         from (
             select f.*, g.code_secteur as enc_secteur
@@ -149,7 +153,7 @@
     -- indicator: the string keys are built on sums, not on every observation
     enc_sommes_faits as (
         select
-            annee, trimestre, indicateur, {{ axes | join(', ') }},
+            annee, trimestre, indicateur, decoupage, {{ axes | join(', ') }},
             sum(num) as num, max(num) as num_max, sum(den) as den, min(raison) as raison
         from enc_faits
         group by all
@@ -161,7 +165,7 @@
             sum(num) as num, max(num_max) as num_max, sum(den) as den, min(raison) as raison
         from (
             select f.*, {{ encoder_cle() }}
-            from (select f.*, c.niveau, c.dims from enc_sommes_faits as f {{ encoder_decoupages(dimensions_multiples) }}) as f
+            from (select f.*, c.niveau, c.dims from enc_sommes_faits as f {{ encoder_decoupages(dimensions_multiples, par_decoupage) }}) as f
         ) as cles
         where not incomplet
         group by all
@@ -176,12 +180,13 @@
             quantile_cont(x, 0.5) filter (where agregat = 'mediane') as mediane,
             quantile_cont(x, 0.25) filter (where agregat = 'q1') as q1,
             quantile_cont(x, 0.75) filter (where agregat = 'q3') as q3,
-            {{ moyenne('x') }} filter (where agregat = 'moyenne') as moyenne
+            {{ moyenne('x') }} filter (where agregat = 'moyenne') as moyenne,
+            max(x) filter (where agregat = 'estimation') as estimation
         from (
             select f.*, {{ encoder_cle() }}
             from (
                 select f.*, c.niveau, c.dims, c.agregat
-                from enc_faits as f {{ encoder_decoupages(dimensions_multiples) }}
+                from enc_faits as f {{ encoder_decoupages(dimensions_multiples, par_decoupage) }}
                 where f.x is not null
             ) as f
         ) as cles
@@ -190,7 +195,7 @@
     ),
 
     enc_agregats as (
-        select s.*, st.n_obs, st.mediane, st.q1, st.q3, st.moyenne
+        select s.*, st.n_obs, st.mediane, st.q1, st.q3, st.moyenne, st.estimation
         from enc_sommes as s
         left join enc_statistiques as st
             on
@@ -273,12 +278,14 @@
             case when a.annee is not null then coalesce(a.n_obs, 0) end as n_observe,
             case g.agregat
                 when 'mediane' then a.mediane when 'moyenne' then a.moyenne when 'q1' then a.q1 when 'q3' then a.q3
+                when 'estimation' then a.estimation
             end as statistique,
             -- a quarter without the data: numerator and denominator show only what was observed (a side
             -- without facts is null, not 0); an observation whose value is unknown: they are partial, not shown
             {% if raisons %}r.raison is not null{% else %}false{% endif %} as sans_donnees,
-            -- a window not covered: what was observed is partial, not shown
-            a.raison is not null or w.raison is not null as valeurs_inconnues,
+            -- a window not covered: what was observed is partial, not shown; an estimation's reason is about its
+            -- value only (a curve beyond its horizon): its counts are whole
+            (a.raison is not null and g.agregat <> 'estimation') or w.raison is not null as valeurs_inconnues,
             coalesce({% if raisons %}r.raison, {% endif %}g.raison_domaine, w.raison, a.raison) as raison_donnee
         from (select *, {{ encoder_cle() }} from enc_grille) g
         left join enc_agregats a
@@ -297,7 +304,8 @@
             coalesce(raison_donnee, case
                 when agregat = 'rapport' and den = 0 then 'aucune_observation'
                 when agregat = 'rapport' and den < seuil_denominateur then 'denominateur_insuffisant'
-                when agregat in ('mediane', 'moyenne', 'q1', 'q3') and n_obs = 0 then 'aucune_observation'
+                when agregat in ('mediane', 'moyenne', 'q1', 'q3', 'estimation') and n_obs = 0 then 'aucune_observation'
+                when agregat = 'estimation' and den < seuil_denominateur then 'denominateur_insuffisant'
             end) as raison,
             case agregat when 'somme' then num when 'max' then coalesce(num_max, 0) end as valeur_compte
         from enc_lignes
@@ -322,11 +330,11 @@
             case
                 when raison = 'sans_objet' or valeurs_inconnues then null
                 when agregat in ('somme', 'max') then case when raison is null then valeur_compte end
-                when agregat = 'rapport' then case when sans_donnees then num_observe else num end
+                when agregat in ('rapport', 'estimation') then case when sans_donnees then num_observe else num end
             end::double as numerateur,
             case
                 when raison = 'sans_objet' or valeurs_inconnues or agregat in ('somme', 'max') then null
-                when agregat = 'rapport' then case when sans_donnees then den_observe else den end
+                when agregat in ('rapport', 'estimation') then case when sans_donnees then den_observe else den end
                 else case when sans_donnees then n_observe else n_obs end
             end::double as denominateur,
             case

@@ -37,7 +37,7 @@ def test_appendix_a_list_is_kept_in_one_place():
         if e["kwargs"].get("column") == "indicateur" and e["type"] == "expect_column_values_to_be_in_set"
     ]
     assert in_set[0]["kwargs"]["value_set"] == indicateurs
-    assert len(indicateurs) == 71 and {"D1", "I2_q3", "R1_alerte", "S1_part_ytd"} <= set(indicateurs)
+    assert len(indicateurs) == 84 and {"D1", "I2_q3", "R1_alerte", "S1_part_ytd", "H1_delai_50"} <= set(indicateurs)
 
 
 def test_catalogue_rows_are_complete_and_in_their_vocabularies():

@@ -31,6 +31,8 @@ CATALOGUE = pl.DataFrame(
         ("R1_alerte", "R1", "drapeau", "max", "residences", "36m", False),
         ("R1_vacance", "R1", "part", "rapport", "logements", "date_t", False),
         ("S1_baux", "S1", "compte", "somme", "menages", "mois", True),
+        ("H1_1an", "H1", "part", "estimation", "menages", "date_t", False),
+        ("H1_delai_50", "H1", "duree", "estimation", "menages", "date_t", False),
     ],
     schema=["indicateur", "famille", "nature", "agregat", "compte_de", "fenetre", "sensible"],
     orient="row",
@@ -107,6 +109,25 @@ def test_a_household_count_under_the_public_threshold_is_secret_and_empty():
 def test_a_household_count_under_the_cil_threshold_is_secret_for_the_cil():
     out = publish(release(row("N", "EPCI", EPCI, CIL - 1)), "cil")
     assert out["statut"].item() == "secret" and out["valeur"].item() is None
+
+
+def test_a_curve_of_the_chance_of_being_housed_needs_the_audience_s_count_of_attributions():
+    # numerateur: attributions observed; denominateur: spells (the catalogue's 30 are the encoder's)
+    for attributions, public, cil in (
+        (PUBLIC, "ok", "ok"),
+        (PUBLIC - 1, "secret", "ok"),
+        (CIL - 1, "secret", "secret"),
+    ):
+        rows = release(
+            row("H1_1an", "EPCI", EPCI, valeur=0.25, num=attributions, den=40),
+            row("H1_delai_50", "EPCI", EPCI, valeur=30.5, num=attributions, den=40),
+        )
+        for audience, expected in (("public", public), ("cil", cil)):
+            out = publish(rows, audience)
+            assert [status(out, i, EPCI) for i in ("H1_1an", "H1_delai_50")] == [expected] * 2, (attributions, audience)
+    # no attribution: the curve stands on nothing, unlike a share's zero numerator
+    rows = release(row("H1_1an", "EPCI", EPCI, valeur=0.0, num=0, den=40))
+    assert publish(rows, "public")["statut"].item() == publish(rows, "cil")["statut"].item() == "secret"
 
 
 def test_a_zero_count_is_published_and_never_chosen_as_a_complement():

@@ -26,6 +26,10 @@ demande_stock as (
     select * from {{ ref('int_ind_demande_stock') }}
 ),
 
+demande_survie as (
+    select * from {{ ref('int_ind_demande_survie') }}
+),
+
 attributions_attente as (
     select * from {{ ref('int_ind_attributions_attente') }}
 ),
@@ -90,6 +94,8 @@ final as (
     select * from demande_residence
     union all
     select * from demande_stock
+    union all
+    select * from demande_survie
     union all
     select * from attributions_attente
     union all
