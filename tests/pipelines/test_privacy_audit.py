@@ -146,7 +146,8 @@ class Search:
         self.tokens = re.compile(rf"[0-9A-Z]{{{min(self.lengths, default=1)},}}")  # runs that may hold one
 
     def __call__(self, text: str) -> list[tuple[str, str]]:
-        text = JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), html.unescape(text))
+        # as the value would read once the HTML entities and JSON escapes (\u00e9, \/) are undone
+        text = JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), html.unescape(text)).replace("\\/", "/")
         words = set(WORD.findall(text.lower()))  # a name's words must all be there: most are not
         hits = [(NAME, n) for n, (parts, rx) in self.names.items() if parts <= words and rx.search(text)]
         hits += [(BIRTH, d) for d in set(_dates(text)) & self.personal.births]
@@ -326,7 +327,7 @@ def _event(home: Path) -> None:
 
 # Each writes one personal value (and near misses: a longer word, a longer number) where the audit must find it.
 PLANTS = {
-    "published/site/donnees.json": lambda p: p.write_text(json.dumps({"naissance": "29/07/1931", "n": 11931})),
+    "published/site/donnees.json": lambda p: p.write_text('{"naissance": "29\\/07\\/1931", "n": 11931}'),
     "journaux/run.log": lambda p: p.write_text("ligne 3 : DA SILVA, Da Silvano\n", encoding="cp1252"),
     "published/site/index.html": lambda p: p.write_text("<p>Zo&euml;</p>"),
     "published/interne/suivi.xlsx!docProps/core.xml": lambda p: _xlsx(p.parent / "suivi.xlsx"),
