@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import datetime as dt
 import html
 import json
 import re
@@ -27,8 +28,10 @@ from PIL import Image, PngImagePlugin
 from assets.dbt import run_target
 from assets.ingest import archive
 from assets.ingest.dialect import decode
+from assets.settings import load_settings
 from expectations.contract import feed_for
 from pipelines.jobs import MAIN_JOB, PUBLICATION_JOB
+from pipelines.summary import run_summary
 
 # Kinds of personal value, as the assertion message names them (never the value: its first 2 characters).
 NAME, BIRTH, NUMERO = "nom ou prénom", "date de naissance", "numéro unique"
@@ -282,8 +285,19 @@ def test_no_personal_value_of_the_inputs_reaches_any_output(warehouse, published
     instance = dg.DagsterInstance.from_config(str(warehouse / "dagster"))
     assert {r.job_name for r in instance.get_runs()} >= {MAIN_JOB, PUBLICATION_JOB}
     assert {p.suffix for p in outputs(warehouse)} >= {".duckdb", ".log", ".csv", ".xlsx", ".html", ".json", ".png"}
-    hits = audit(warehouse, personal)
+    console = console_summary(warehouse, instance, published_quarter)
+    assert "Pack CIL 2025T4" in console
+    hits = audit(warehouse, personal) + _hits("résumé du traitement (console)", console, Search(personal))
     assert not hits, report(hits, personal)
+
+
+def console_summary(home: Path, instance: dg.DagsterInstance, published) -> str:
+    """The summary `observatoire run` prints after this run: from the journal, the main job's check
+    evaluations in the instance and the publication's result."""
+    (run,) = instance.get_runs(filters=dg.RunsFilter(job_name=MAIN_JOB))
+    records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    return run_summary(load_settings(home), dt.datetime(2000, 1, 1), evaluations, published)
 
 
 # --- the audit finds a planted value, wherever the run could write it -------------------------------------
