@@ -157,8 +157,9 @@ class Search:
         for m in self.tokens.finditer(text.upper()) if self.lengths else ():
             token = m.group(0)
             for n in self.lengths:
-                hits += [(NUMERO, token[i : i + n]) for i in range(len(token) - n + 1)]
-        return [(k, v) for k, v in hits if k != NUMERO or v in self.personal.numeros]
+                windows = {token[i : i + n] for i in range(len(token) - n + 1)}
+                hits += [(NUMERO, v) for v in windows & self.personal.numeros]
+        return sorted(set(hits))
 
 
 @dataclass(frozen=True)
