@@ -87,12 +87,23 @@ SMALL_TERRITORY = dict(seed=5, scale=0.05, debut="2025-10", fin="2026-01")
 
 
 def run_small_territory(home: Path):
-    """The main job in process, as `observatoire run` does, on the small territory generated in `home`'s
-    inbox (2025-10 to 2026-01: its history is the quarter 2025T4); returns Dagster's result."""
+    """The main job on the small territory generated in `home`'s inbox (2025-10 to 2026-01: its history is the
+    quarter 2025T4), by the function `observatoire run` calls: on the home's Dagster instance, whose events the
+    privacy audit searches, with the run's journal; returns Dagster's result."""
+    from assets.ingest.loader import pending
+    from assets.settings import load_settings
+    from pipelines.cli import run_pipeline
     from pipelines.generator.api import generate
 
     generate(home / "inbox", **SMALL_TERRITORY)
-    return run_main_job(home)
+    with pytest.MonkeyPatch.context() as mp:  # run_pipeline sets DAGSTER_HOME: set here, it is restored after
+        mp.setenv("OBSERVATOIRE_HOME", str(home))
+        mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
+        settings = load_settings(home)
+        result = run_pipeline(settings, [p.name for p, _ in pending(settings.inbox)[0]])
+    assert result.success
+    return result
 
 
 def run_main_job(home: Path):

@@ -48,6 +48,8 @@ INTERNAL_PREFIX = (
     "SEMLC",
 )
 
+# No name is a whole word of a text the outputs hold anyway (the audit of every output searches names as whole
+# words; plotly's bundle, copied into the site, names Saint-Pierre and Saint-Martin): tests/generator/test_names.py.
 PRENOMS = (
     "Chloé",
     "Léa",
@@ -98,7 +100,7 @@ PRENOMS = (
     "Hugo",
     "Nicolas",
     "Thomas",
-    "Pierre",
+    "Gwenaël",
     "Jean-Luc",
     "Hervé",
     "André",
@@ -110,7 +112,7 @@ PRENOMS = (
     "Œnone",
 )
 NOMS = (
-    "Martin",
+    "Marchetti",
     "Bernard",
     "Dubois",
     "Lefèvre",
@@ -228,7 +230,7 @@ PROGRAMMES = (
     "Les Restanques",
     "Le Hameau des Cigales",
     "Les Balcons de la Mer",
-    "Résidence Sainte-Hélène (fictive)",
+    "Résidence Sainte-Marthe (fictive)",
     "Les Lauriers-Roses",
     "Le Patio Fleuri",
     "Les Cyprès Bleus",
