@@ -17,7 +17,7 @@ import polars as pl
 from expectations.contract import Column, Contract, FileInfo
 from expectations.mapping import AmbiguousMapping, Mapping, all_mappings, normalize_header, select
 
-from .dialect import LATIN9, FileRejected, decode, latin9_warning, split_records
+from .dialect import LATIN9, FileRejected, decode, latin9_warning, record_chunks
 from .parse import MAX_FIELD_CHARS, NUMERO_UNIQUE_RE, Check, Context, decode_column
 from .scratch import scratch
 
@@ -31,7 +31,9 @@ QUARANTINE_SCHEMA = {
 }
 LANDLORD = "bailleur_siren"
 EXCERPT_NAMES, EXCERPT_CHARS = 8, 32  # header names quoted in a message
-CHUNK_LINES = 100_000  # lines typed and checked at once
+# Read by chunks: of about 16 M characters of text (~90 k lines of an SNE extract), split into records
+# (a file whose body holds a quote comes whole), then of 100 k records typed and checked at once.
+CHUNK_CHARS, CHUNK_LINES = 16 * 2**20, 100_000
 
 
 @dataclass
@@ -83,45 +85,51 @@ def read(
     """The file's valid rows and quarantined rows; raises FileRejected when the whole file is refused.
     `mappings`: the column mappings to choose from (default: those of expectations/mappings/)."""
     text, encoding = decode(data)
-    records = split_records(text)
+    header, chunks = record_chunks(text, CHUNK_CHARS)
     mapping, positions, warnings = _choose_header(
-        contract, info, records.header, all_mappings() if mappings is None else mappings
+        contract, info, header, all_mappings() if mappings is None else mappings
     )
     if encoding == LATIN9:
         warnings.insert(0, latin9_warning(data))
-    good, miscounted = _by_field_count(records.frame, len(records.header))
-    exprs, checks = _decoding(contract, info, ctx, mapping, records.header)
+    exprs, checks = _decoding(contract, info, ctx, mapping, header)
     sql_checks = _sql_checks(contract)
 
     def text_of(rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
         txt, recoded = _text_columns(contract, rows, positions, mapping)
         return _pseudonymize(contract, txt, pseudonymize), recoded
 
-    # By chunks of lines: the text, typed values and checks of a line cost ~3 KB while it is read, the
-    # valid row it becomes ~0.2 KB; a whole 106 k-line extract took 320 MB at once (scale 10), so a
-    # national one (2.6 M lines) would not fit in 8 GiB.
-    oks, failures, recoded = [], [], 0
-    for chunk in good.iter_slices(CHUNK_LINES):
-        txt, n = text_of(chunk)
-        typed = _typed(contract, txt, exprs)
-        failed = _failures(contract, txt, typed, info, checks, sql_checks)
-        oks.append(_finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti")))
-        failures.append(failed)
-        recoded += n
+    # By chunks of lines: split, typed and checked, a line costs ~2.5 KB, the valid row it becomes ~0.2 KB.
+    # Whole, a 531 k-line extract (scale 50) took 3.1 GB at once, so a national one (2.6 M lines) would not
+    # fit in 8 GiB; by chunks, 1.2 GB, most of it the file's bytes, its text and its valid rows.
+    rows_read, oks, quarantined, recoded = 0, [], [], 0
+    for frame in chunks:
+        rows_read += frame.height
+        good, miscounted = _by_field_count(frame, len(header))
+        quarantined.append(miscounted)
+        for chunk in good.iter_slices(CHUNK_LINES):
+            txt, n = text_of(chunk)
+            typed = _typed(contract, txt, exprs)
+            failed = _failures(contract, txt, typed, info, checks, sql_checks)
+            oks.append(_finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti")))
+            quarantined.append(failed)
+            recoded += n
     ok = pl.concat(oks) if oks else _finish(contract, info, _typed(contract, text_of(good)[0], exprs))
 
     def values_of(lines: pl.Series) -> pl.DataFrame:
-        return _values(contract, text_of(good.filter(pl.col("ligne").is_in(lines.implode())))[0], lines)
+        """The `valeurs` of a few lines, split again from the text."""
+        wanted = pl.col("ligne").is_in(lines.implode())
+        rows = pl.concat(_by_field_count(f.filter(wanted), len(header))[0] for f in record_chunks(text, CHUNK_CHARS)[1])
+        return _values(contract, text_of(rows)[0], lines)
 
     ok, conflicts, identical = _within_file_duplicates(contract, values_of, ok)
     quarantine = pl.concat(
-        [x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in (miscounted, *failures, *conflicts)]
+        [x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in (*quarantined, *conflicts)]
     ).sort("ligne")
     return ReadResult(
         encoding,
         ok.sort("_ligne"),
         quarantine,
-        records.frame.height,
+        rows_read,
         identical,
         warnings,
         mapping.name if mapping else None,

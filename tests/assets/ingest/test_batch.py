@@ -100,25 +100,29 @@ def test_a_feed_s_new_files_are_inserted_in_one_statement(territory, tmp_path, k
     assert inserts == 1
 
 
-def test_an_extract_read_by_chunks_gives_the_rows_and_quarantine_of_a_whole_read(territory, monkeypatch, key_env):
-    [path] = [p for p in territory.iterdir() if p.name.startswith("sne_demandes_")][-1:]
+def test_files_read_by_chunks_give_the_rows_and_quarantine_of_a_whole_read(territory, monkeypatch, key_env):
     home = home_with(territory.parent / "chunks", territory)
     settings = load_settings(home)
     with connect(home) as con:
         ingestor = Ingestor(con, settings, say=lambda m: None)
-        ingestor.ingest_inbox([(p, c) for p, c in pending(settings.inbox)[0] if c.feed == "bailleurs"])
-        data = path.read_bytes()
-        contract = next(c for p, c in pending(settings.inbox)[0] if p.name == path.name)
-        whole, _ = ingestor.read(path.name, data, contract)
-        monkeypatch.setattr(reader, "CHUNK_LINES", 7)
-        chunked, _ = ingestor.read(path.name, data, contract)
-    assert whole.quarantine.height > 0 and whole.rows.height > 7 * 3
-    assert chunked.rows.equals(whole.rows)
-    order = ["ligne", "colonne", "regle"]
-    assert chunked.quarantine.sort(order).equals(whole.quarantine.sort(order))
-    assert (chunked.rows_read, chunked.identical_duplicates, chunked.warnings, chunked.recoded) == (
-        whole.rows_read,
-        whole.identical_duplicates,
-        whole.warnings,
-        whole.recoded,
-    )
+        files = pending(settings.inbox)[0]
+        ingestor.ingest_inbox([(p, c) for p, c in files if c.feed == "bailleurs"])
+        reads = []
+        for chunks in ({}, {"CHUNK_CHARS": 2000, "CHUNK_LINES": 7}):  # ~10 lines of text, 7 records
+            for name, value in chunks.items():
+                monkeypatch.setattr(reader, name, value)
+            reads.append([ingestor.read(p.name, p.read_bytes(), c)[0] for p, c in files if c.feed != "bailleurs"])
+    rules = set()
+    for whole, chunked in zip(*reads, strict=True):
+        assert chunked.rows.equals(whole.rows)
+        order = ["ligne", "colonne", "regle"]
+        assert chunked.quarantine.sort(order).equals(whole.quarantine.sort(order))
+        assert (chunked.rows_read, chunked.identical_duplicates, chunked.warnings, chunked.recoded) == (
+            whole.rows_read,
+            whole.identical_duplicates,
+            whole.warnings,
+            whole.recoded,
+        )
+        rules |= set(whole.quarantine["regle"])
+    # bad values, bad lines, and conflicting duplicates whose values are split again from the text
+    assert {"nombre_de_champs", "doublon_conflictuel", "code_inconnu"} <= rules
