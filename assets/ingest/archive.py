@@ -63,9 +63,12 @@ def store(
     now: dt.datetime,
     again: bool = False,
     accepted: bool = False,
+    synced: bool = True,
 ) -> str:
     """Archive the bytes unless this (name, hash) is already there; returns the path in the archive. A
-    manifest line is added for new bytes, and for archived ones received `again` or `accepted`."""
+    manifest line is added for new bytes, and for archived ones received `again` or `accepted`. Not
+    `synced`: the caller calls `sync` on the path before the inbox file goes (a torn copy left by a
+    crash before then fails its hash and is written again by the next run)."""
     private_dir(root)
     rel = f"{feed}/{digest[:16]}_{name}"
     dest = root / rel
@@ -82,10 +85,22 @@ def store(
     with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
-        os.fsync(f.fileno())
+        if synced:
+            os.fsync(f.fileno())
     os.replace(tmp, dest)
     _append(root, entry)
     return rel
+
+
+def sync(root: Path, paths: list[str]) -> None:
+    """Flush archived files to disk, together: one fsync per file as each was written cost ~12 ms (384
+    files of a year at scale 1: 4.7 s); after the batch's writes the journal commits are shared (~1 ms)."""
+    for rel in paths:
+        fd = os.open(root / rel, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _append(root: Path, entry: Entry) -> None:

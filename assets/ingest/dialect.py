@@ -12,6 +12,7 @@ import bisect
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -29,15 +30,6 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0B\x0C\x0E-\x1F]")
 BINARY_SAMPLE, BINARY_SHARE = 65_536, 0.01  # judged on the file's first and last 64 KiB
 MALFORMED = "guillemets mal formés"
 UNCLOSED = "guillemet ouvert jamais refermé"
-
-# A well-formed UTF-8 multibyte sequence: its presence in a file that does not decode as UTF-8
-# means a damaged UTF-8 file, not a Windows-1252 one.
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}"
-    rb"|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}"
-    rb"|\xF4[\x80-\x8F][\x80-\xBF]{2}"
-)
-
 
 # Where quoted fields leave a line, under Python's csv rules: a quote opens a field only at the start
 # of that field; inside an unquoted field it is a literal character and opens nothing. Possessive
@@ -78,6 +70,14 @@ def _binary(data: bytes) -> int | None:
     return None
 
 
+def _utf8_multibyte(body: bytes) -> bool:
+    """Whether the bytes hold a well-formed UTF-8 multibyte sequence. Python's decoder replaces exactly the
+    ill-formed ones, so any other non-ASCII character left means one (U+FFFD itself looked for as bytes):
+    0.05 s on a 20 MB Windows-1252 extract, where the regular expression took 0.48 s."""
+    text = body.decode("utf-8", errors="replace")
+    return not text.replace("\ufffd", "").isascii() or b"\xef\xbf\xbd" in body
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a file per the dialect; returns (text, encoding name)."""
     if data.startswith(_WORKBOOKS):
@@ -108,7 +108,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return body.decode("utf-8"), enc
     except UnicodeDecodeError as e:
         utf8_error = e
-    damaged = enc == "utf-8-sig" or _UTF8_MULTIBYTE.search(body)
+    damaged = enc == "utf-8-sig" or _utf8_multibyte(body)
     if damaged:
         line = _line_of(body, utf8_error.start)
         raise FileRejected(
@@ -189,14 +189,11 @@ def _lines(text: str) -> pl.DataFrame:
     spreadsheet exports) all end a line; a line break inside a quoted field becomes LF."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+    # Split by Polars: 0.10 s for a 20 MB extract, against 0.17 s through a list of Python strings.
+    lines = pl.Series("raw", [text], dtype=pl.String).str.split("\n").explode()
     if lines[-1] == "":
-        lines.pop()
-    return (
-        pl.DataFrame({"raw": pl.Series(lines, dtype=pl.String)})
-        .with_row_index("ligne", offset=1)
-        .cast({"ligne": pl.Int64})
-    )
+        lines = lines.head(-1)
+    return lines.to_frame().with_row_index("ligne", offset=1).cast({"ligne": pl.Int64})
 
 
 def _header(first: str) -> list[str]:
@@ -309,8 +306,31 @@ def _records(body: pl.DataFrame, width: int) -> pl.DataFrame:
 
 def split_records(text: str) -> Records:
     """Split decoded text into records; a quoted field may hold `;` and line breaks (not the header)."""
+    header, chunks = record_chunks(text)
+    return Records(header=header, frame=pl.concat(list(chunks)))
+
+
+def record_chunks(text: str, chars: int | None = None) -> tuple[list[str], Iterator[pl.DataFrame]]:
+    """The header, and the records (as `Records.frame`) by chunks of whole lines of about `chars`
+    characters: a whole 100 MB extract split at once took 1.2 GB (scale 50). A file whose body holds a
+    quote comes in one chunk (a quoted field may span lines)."""
     if not text or text.isspace():
         raise FileRejected("entete", "fichier vide (pas d'en-tête)", "empty file (no header)", line=1)
-    lines = _lines(text)
-    header = _header(lines["raw"][0])
-    return Records(header=header, frame=_records(lines.slice(1), len(header)))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    end = text.find("\n") + 1 or len(text)
+    header = _header(text[:end].rstrip("\n"))
+    whole = chars is None or '"' in text[end:]
+    return header, _chunks(text, end, len(text) if whole else chars, len(header))
+
+
+def _chunks(text: str, start: int, chars: int, width: int) -> Iterator[pl.DataFrame]:
+    line = 2  # the body's first line
+    while True:  # once at least: a header alone gives an empty frame
+        end = text.find("\n", start + chars) + 1 or len(text)
+        piece = text[start:end]
+        yield _records(_lines(piece).with_columns(pl.col("ligne") + (line - 1)), width)
+        if end >= len(text):
+            return
+        line += piece.count("\n")
+        start = end

@@ -32,7 +32,7 @@ from ..settings import Settings
 from ..warehouse import connect, scalar, transaction
 from . import archive
 from .dialect import FileRejected
-from .merge import merge_file
+from .merge import Merged, Part, joins_batch, merge_batch, merge_file
 from .parse import Context
 from .pseudonym import Key, KeyProblem, Pseudonymizer, load_key
 from .reader import QUARANTINE_SCHEMA, ReadResult, read
@@ -42,6 +42,13 @@ LOADED, REJECTED, ALREADY, HELD = "chargé", "rejeté", "déjà chargé", "reten
 # Files read ahead while the previous ones are merged: reading is pure and mostly in Polars, which
 # releases the GIL, so on 2 cores it overlaps the DuckDB work (bounded, to bound memory).
 READ_AHEAD = 4
+# Rows of new files of one feed merged in one pass (merge.py): the many small CAL and movement files
+# share one join with their table instead of one each; a big extract (a snapshot of every active demand,
+# 2.6 M rows at scale 250) goes alone, so the rows held at once stay bounded.
+BATCH_ROWS = 200_000
+# Bytes of files read ahead at once: a file takes ~15 times its size while read (a 20 MB extract of
+# 106 k demands at scale 10: 320 MB), so the extracts of scale 100 and over are read one at a time.
+READ_AHEAD_BYTES = 64 * 2**20
 
 Outcome = tuple[ReadResult | None, FileRejected | None]  # a file's read, or why it is rejected
 
@@ -143,7 +150,11 @@ class Ingestor:
         pool = ThreadPoolExecutor(max_workers=2)  # threads start only when a read is submitted
         try:
             with transaction(self.con, on_rollback=self._refresh):
-                reports = [self._take(*f, f[0].name in accepted) for f in self._read_ahead(files, pool, ahead)]
+                batch = _Batch(self)
+                for f in self._read_ahead(files, pool, ahead):
+                    self._take(*f, accepted=f[0].name in accepted, batch=batch)
+                reports = batch.flush()
+                archive.sync(self.settings.archive, batch.archived)  # before the commit lets the inbox files go
         finally:
             pool.shutdown(cancel_futures=True)
         write_quarantine_reports(self.settings.reports, reports)
@@ -155,12 +166,16 @@ class Ingestor:
         self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor, ahead: int
     ) -> Iterator[tuple[Path, Contract, bytes, str, Future | None]]:
         """Each file with its bytes, its digest and, when `ahead` and the file is new, its read started
-        in the pool: while a file merges, up to `ahead` + 1 later files are being read."""
+        in the pool: while a file merges, up to `ahead` + 1 later files are being read, within
+        READ_AHEAD_BYTES; a bigger file is read in turn, once the files before it are done."""
         queue: deque[tuple[Path, Contract, bytes, str, Future | None]] = deque()
         for path, contract in files:
+            if path.stat().st_size + sum(len(q[2]) for q in queue) > READ_AHEAD_BYTES:
+                yield from queue
+                queue.clear()
             data = path.read_bytes()
             digest = archive.sha256(data)
-            fresh = ahead and not self.already_loaded(path.name, digest)
+            fresh = ahead and len(data) <= READ_AHEAD_BYTES and not self.already_loaded(path.name, digest)
             queue.append(
                 (path, contract, data, digest, pool.submit(self.read, path.name, data, contract) if fresh else None)
             )
@@ -169,21 +184,40 @@ class Ingestor:
         yield from queue
 
     def _take(
-        self, path: Path, contract: Contract, data: bytes, digest: str, reading: Future | None, accepted: bool = False
-    ) -> FileReport:
-        """Archive one inbox file and apply it, unless this very version is the current one."""
+        self,
+        path: Path,
+        contract: Contract,
+        data: bytes,
+        digest: str,
+        reading: Future | None,
+        *,
+        accepted: bool,
+        batch: _Batch,
+    ) -> None:
+        """Archive one inbox file and apply it, unless this very version is the current one; a name not
+        seen before joins the batch (its report comes once the batch merges)."""
         now, name = _utcnow(), path.name
         already = self.already_loaded(name, digest)
         restored = not already and (name, digest) in self._versions  # the replay must apply it again
-        archived = archive.store(self.settings.archive, contract.feed, name, data, digest, now, restored, accepted)
+        archived = archive.store(
+            self.settings.archive, contract.feed, name, data, digest, now, restored, accepted, synced=False
+        )
+        batch.archived.append(archived)
         if already:
             report = FileReport(
                 name, contract.feed, digest, ALREADY, message="identique à la version chargée : rien ne change"
             )
             _record(self.con, report, len(data), now, archived, dt.datetime.now())
-            return report
+            batch.done(report)
+            return
         outcome = reading.result() if reading else None
-        return self.apply(name, data, digest, contract, now, archived, outcome, accepted)
+        if name not in self._seen and contract.feed != "bailleurs":
+            # New: nothing of it to replace and no re-send to hold; the referential changes what later
+            # files are checked against, so it is applied at once.
+            batch.add(name, len(data), digest, contract, now, archived, outcome or self.read(name, data, contract))
+            return
+        batch.flush_pending()  # the files before it merge first
+        batch.done(self.apply(name, data, digest, contract, now, archived, outcome, accepted))
 
     def accept_archived(self, name: str) -> FileReport | None:
         """Apply the held re-send of `name` from the archive (the caller holds the transaction); None when
@@ -249,7 +283,9 @@ class Ingestor:
             report = _rejected(name, contract, digest, rejection)
         else:
             assert result is not None
-            report = _merged(self.con, name, digest, contract, received, result)
+            info = contract.file_info(name)
+            merged = merge_file(self.con, contract, info, _with_meta(result, contract, name, digest, received))
+            report = _merged(name, digest, contract, result, merged)
         _record(self.con, report, len(data), received, archived, start)
         self._remember(report, contract)
         return report
@@ -279,6 +315,88 @@ class Ingestor:
                 self._bailleurs = frozenset(
                     r[0] for r in self.con.execute("select siren from raw.bailleurs").fetchall()
                 )
+
+
+@dataclass
+class _Queued:
+    """A new file read and waiting for its batch's merge."""
+
+    name: str
+    size: int
+    digest: str
+    result: ReadResult
+    received: dt.datetime
+    archived: str
+    start: dt.datetime
+    at: int  # its place among the batch's reports
+
+
+class _Batch:
+    """The reports of an inbox batch, in order, and its new files of one feed waiting to merge in one
+    pass (`merge_batch`); each file is still archived, journaled, quarantined and reported on its own."""
+
+    def __init__(self, ingestor: Ingestor):
+        self.ingestor = ingestor
+        self.reports: list[FileReport | None] = []
+        self.archived: list[str] = []  # the files' copies in the archive, to flush to disk before the commit
+        self.contract: Contract | None = None
+        self.queued: list[tuple[_Queued, Part]] = []
+        self.rows = 0
+
+    def done(self, report: FileReport) -> None:
+        self.reports.append(report)
+
+    def add(
+        self,
+        name: str,
+        size: int,
+        digest: str,
+        contract: Contract,
+        received: dt.datetime,
+        archived: str,
+        outcome: Outcome,
+    ) -> None:
+        """A file whose name was never seen: rejected at once (nothing of it loads), else queued."""
+        start = dt.datetime.now()
+        ing = self.ingestor
+        result, rejection = outcome
+        if rejection is not None:
+            report = _rejected(name, contract, digest, rejection)
+            _record(ing.con, report, size, received, archived, start)
+            ing._remember(report, contract)
+            self.done(report)
+            return
+        assert result is not None
+        info = contract.file_info(name)
+        if contract is not self.contract or not joins_batch(contract, info, [p.info for _, p in self.queued]):
+            self.flush_pending()
+        self.contract = contract
+        ing._seen.add(name)  # a second file of that name waits for this one (its earlier version)
+        part = Part(info, _with_meta(result, contract, name, digest, received))
+        self.queued.append((_Queued(name, size, digest, result, received, archived, start, len(self.reports)), part))
+        self.reports.append(None)
+        self.rows += part.rows.height
+        if self.rows >= BATCH_ROWS:
+            self.flush_pending()
+
+    def flush_pending(self) -> None:
+        """Merge the queued files in one pass, then journal each."""
+        if not self.queued:
+            return
+        ing, contract = self.ingestor, self.contract
+        assert contract is not None
+        merged = merge_batch(ing.con, contract, [p for _, p in self.queued])
+        for (q, _), m in zip(self.queued, merged, strict=True):
+            report = _merged(q.name, q.digest, contract, q.result, m)
+            _record(ing.con, report, q.size, q.received, q.archived, q.start)
+            ing._remember(report, contract)
+            self.reports[q.at] = report
+        self.queued, self.rows = [], 0
+
+    def flush(self) -> list[FileReport]:
+        """Every file's report, once the last queued files merge."""
+        self.flush_pending()
+        return [r for r in self.reports if r is not None]
 
 
 def _lines(n: int) -> str:
@@ -321,25 +439,19 @@ def _rejected(name: str, contract: Contract, digest: str, rejection: FileRejecte
     return FileReport(name, contract.feed, digest, REJECTED, message=rejection.reason, quarantine=quarantine)
 
 
-def _merged(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    digest: str,
-    contract: Contract,
-    received: dt.datetime,
-    result: ReadResult,
-) -> FileReport:
-    """The file's valid rows, with their meta columns, merged by the feed's policy."""
-    info = contract.file_info(name)
+def _with_meta(result: ReadResult, contract: Contract, name: str, digest: str, received: dt.datetime) -> pl.DataFrame:
+    """The file's valid rows with their meta columns, ready to merge."""
     rows = result.rows.with_columns(
         _fichier=pl.lit(name),
         _sha256=pl.lit(digest),
-        _date_fichier=pl.lit(info.date, pl.Date),
+        _date_fichier=pl.lit(contract.file_info(name).date, pl.Date),
         _charge_le=pl.lit(received),
     )
-    for extra, _ in EXTRA_COLUMNS.get(contract.feed, []):
-        rows = rows.with_columns(pl.lit(False).alias(extra))
-    merged = merge_file(con, contract, info, rows)
+    return rows.with_columns(pl.lit(False).alias(extra) for extra, _ in EXTRA_COLUMNS.get(contract.feed, []))
+
+
+def _merged(name: str, digest: str, contract: Contract, result: ReadResult, merged: Merged) -> FileReport:
+    """The report of a file merged by its feed's policy."""
     quarantine = (
         pl.concat([result.quarantine, merged.conflicts], how="diagonal_relaxed")
         if merged.conflicts.height

@@ -17,7 +17,7 @@ import polars as pl
 from expectations.contract import Column, Contract, FileInfo
 from expectations.mapping import AmbiguousMapping, Mapping, all_mappings, normalize_header, select
 
-from .dialect import LATIN9, FileRejected, decode, latin9_warning, split_records
+from .dialect import LATIN9, FileRejected, decode, latin9_warning, record_chunks
 from .parse import MAX_FIELD_CHARS, NUMERO_UNIQUE_RE, Check, Context, decode_column
 from .scratch import scratch
 
@@ -31,6 +31,9 @@ QUARANTINE_SCHEMA = {
 }
 LANDLORD = "bailleur_siren"
 EXCERPT_NAMES, EXCERPT_CHARS = 8, 32  # header names quoted in a message
+# Read by chunks: of about 16 M characters of text (~90 k lines of an SNE extract), split into records
+# (a file whose body holds a quote comes whole), then of 100 k records typed and checked at once.
+CHUNK_CHARS, CHUNK_LINES = 16 * 2**20, 100_000
 
 
 @dataclass
@@ -82,29 +85,51 @@ def read(
     """The file's valid rows and quarantined rows; raises FileRejected when the whole file is refused.
     `mappings`: the column mappings to choose from (default: those of expectations/mappings/)."""
     text, encoding = decode(data)
-    records = split_records(text)
+    header, chunks = record_chunks(text, CHUNK_CHARS)
     mapping, positions, warnings = _choose_header(
-        contract, info, records.header, all_mappings() if mappings is None else mappings
+        contract, info, header, all_mappings() if mappings is None else mappings
     )
     if encoding == LATIN9:
         warnings.insert(0, latin9_warning(data))
-    good, miscounted = _by_field_count(records.frame, len(records.header))
-    txt, recoded = _text_columns(contract, good, positions, mapping)
-    txt = _pseudonymize(contract, txt, pseudonymize)
-    exprs, checks = _decoding(contract, info, ctx, mapping, records.header)
-    typed = _typed(contract, txt, exprs)
+    exprs, checks = _decoding(contract, info, ctx, mapping, header)
     sql_checks = _sql_checks(contract)
-    failed = _failures(contract, txt, _flags(txt, typed, info, checks, sql_checks), checks, sql_checks)
-    ok = _finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti"))
-    ok, conflicts, identical = _within_file_duplicates(contract, txt, ok)
+
+    def text_of(rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+        txt, recoded = _text_columns(contract, rows, positions, mapping)
+        return _pseudonymize(contract, txt, pseudonymize), recoded
+
+    # By chunks of lines: split, typed and checked, a line costs ~2.5 KB, the valid row it becomes ~0.2 KB.
+    # Whole, a 531 k-line extract (scale 50) took 3.1 GB at once, so a national one (2.6 M lines) would not
+    # fit in 8 GiB; by chunks, 1.2 GB, most of it the file's bytes, its text and its valid rows.
+    rows_read, oks, quarantined, recoded = 0, [], [], 0
+    for frame in chunks:
+        rows_read += frame.height
+        good, miscounted = _by_field_count(frame, len(header))
+        quarantined.append(miscounted)
+        for chunk in good.iter_slices(CHUNK_LINES):
+            txt, n = text_of(chunk)
+            typed = _typed(contract, txt, exprs)
+            failed = _failures(contract, txt, typed, info, checks, sql_checks)
+            oks.append(_finish(contract, info, typed.join(failed.select("ligne").unique(), on="ligne", how="anti")))
+            quarantined.append(failed)
+            recoded += n
+    ok = pl.concat(oks) if oks else _finish(contract, info, _typed(contract, text_of(good)[0], exprs))
+
+    def values_of(lines: pl.Series) -> pl.DataFrame:
+        """The `valeurs` of a few lines, split again from the text."""
+        wanted = pl.col("ligne").is_in(lines.implode())
+        rows = pl.concat(_by_field_count(f.filter(wanted), len(header))[0] for f in record_chunks(text, CHUNK_CHARS)[1])
+        return _values(contract, text_of(rows)[0], lines)
+
+    ok, conflicts, identical = _within_file_duplicates(contract, values_of, ok)
     quarantine = pl.concat(
-        [x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in (miscounted, failed, *conflicts)]
+        [x.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for x in (*quarantined, *conflicts)]
     ).sort("ligne")
     return ReadResult(
         encoding,
         ok.sort("_ligne"),
         quarantine,
-        records.frame.height,
+        rows_read,
         identical,
         warnings,
         mapping.name if mapping else None,
@@ -310,64 +335,69 @@ def _sql_checks(contract: Contract) -> list[SqlCheck]:
     ]
 
 
-def _flags(
-    txt: pl.DataFrame, typed: pl.DataFrame, info: FileInfo, checks: list[Check], sql_checks: list[SqlCheck]
+def _failures(
+    contract: Contract,
+    txt: pl.DataFrame,
+    typed: pl.DataFrame,
+    info: FileInfo,
+    checks: list[Check],
+    sql_checks: list[SqlCheck],
 ) -> pl.DataFrame:
-    """One row per line: whether it fails each check (`__f<i>`, with its reason `__r<i>`) and each SQL
-    check (`__s<i>`, evaluated in an in-memory DuckDB)."""
-    flags = txt.select(
-        pl.col("ligne"),
-        *[chk.failed.alias(f"__f{i}") for i, chk in enumerate(checks)],
-        *[chk.reason.alias(f"__r{i}") for i, chk in enumerate(checks)],
-    )
+    """One quarantine row per failed check and line, with the line's values; a row already
+    quarantined for its type is not reported again by a rule on the same column."""
+    # Most files break few checks: count them in one pass, then build the reasons (strings quoting the
+    # value) of the checks that failed somewhere, on their failing lines only. Building the 95 reason
+    # columns of sne_demandes for every line took 0.9 s of CPU and ~0.5 GB per 106 k-line extract.
+    counts = txt.select(chk.failed.sum().alias(str(i)) for i, chk in enumerate(checks)).row(0) if checks else ()
+    failures = [
+        txt.filter(chk.failed).select(
+            "ligne",
+            colonne=pl.lit(chk.column),
+            regle=pl.lit(chk.rule),
+            raison=chk.reason,
+            reason_en=pl.lit(chk.reason_en),
+        )
+        for chk, n in zip(checks, counts, strict=True)
+        if n
+    ]
+    failures += _sql_failures(typed, info, sql_checks)
+    if failures:
+        failed = pl.concat(failures).unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
+    else:
+        failed = pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
+    if not failed.height:  # most files: no values to show (~4 ms a file saved)
+        return failed.with_columns(valeurs=pl.lit(None, pl.String))
+    return failed.join(_values(contract, txt, failed["ligne"].unique()), on="ligne", how="left")
+
+
+def _sql_failures(typed: pl.DataFrame, info: FileInfo, sql_checks: list[SqlCheck]) -> list[pl.DataFrame]:
+    """The lines failing each SQL check, evaluated in an in-memory DuckDB (only failing lines come back)."""
     if not sql_checks:
-        return flags
+        return []
     with scratch() as con:
         con.register(
             "t",
             typed.with_columns(_date_fichier=pl.lit(info.date, pl.Date), _siren_fichier=pl.lit(info.siren, pl.String)),
         )
-        selects = ", ".join(f"coalesce({chk.failed}, false) as __s{i}" for i, chk in enumerate(sql_checks))
-        sql_flags = con.sql(f"select ligne, {selects} from t order by ligne").pl()
-    return flags.join(sql_flags, on="ligne", how="left", maintain_order="left")
-
-
-def _failures(
-    contract: Contract, txt: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], sql_checks: list[SqlCheck]
-) -> pl.DataFrame:
-    """One quarantine row per failed check and line, with the line's values; a row already
-    quarantined for its type is not reported again by a rule on the same column."""
-    # Most files break few checks: count first, then collect only the checks that failed somewhere.
-    flag_cols = [f"__f{i}" for i in range(len(checks))] + [f"__s{i}" for i in range(len(sql_checks))]
-    counts = flags.select(pl.col(flag_cols).sum()).row(0, named=True) if flag_cols else {}
-    failures = []
-    for i, chk in enumerate(checks):
-        if counts[f"__f{i}"]:
-            failures.append(
-                flags.filter(pl.col(f"__f{i}")).select(
-                    "ligne",
-                    colonne=pl.lit(chk.column),
-                    regle=pl.lit(chk.rule),
-                    raison=pl.col(f"__r{i}"),
-                    reason_en=pl.lit(chk.reason_en),
-                )
-            )
-    for i, chk in enumerate(sql_checks):
-        if counts[f"__s{i}"]:
-            failures.append(
-                flags.filter(pl.col(f"__s{i}")).select(
-                    "ligne",
-                    colonne=pl.lit(chk.column),
-                    regle=pl.lit(chk.rule),
-                    raison=pl.lit(chk.reason),
-                    reason_en=pl.lit(chk.reason_en),
-                )
-            )
-    if failures:
-        failed = pl.concat(failures).unique(subset=["ligne", "colonne"], keep="first", maintain_order=True)
-    else:
-        failed = pl.DataFrame(schema={k: v for k, v in QUARANTINE_SCHEMA.items() if k != "valeurs"})
-    return failed.join(_values(contract, txt, failed["ligne"].unique()), on="ligne", how="left")
+        flags = [f"coalesce({chk.failed}, false)" for chk in sql_checks]
+        selects = ", ".join(f"{f} as __s{i}" for i, f in enumerate(flags))
+        # fetchall, not .pl(): the answer is mostly empty, and a frame costs ~5 ms per file (478 CAL files)
+        found = con.sql(f"select ligne, {selects} from t where {' or '.join(flags)} order by ligne").fetchall()
+    if not found:
+        return []
+    names = ["ligne", *(f"__s{i}" for i in range(len(sql_checks)))]
+    failing = pl.DataFrame(found, schema=names, orient="row", schema_overrides={"ligne": typed.schema["ligne"]})
+    return [
+        failing.filter(pl.col(f"__s{i}")).select(
+            "ligne",
+            colonne=pl.lit(chk.column, pl.String),
+            regle=pl.lit(chk.rule),
+            raison=pl.lit(chk.reason),
+            reason_en=pl.lit(chk.reason_en),
+        )
+        for i, chk in enumerate(sql_checks)
+        if failing[f"__s{i}"].any()
+    ]
 
 
 def _values(contract: Contract, txt: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
@@ -388,10 +418,11 @@ def _shown(name: str) -> pl.Expr:
 
 
 def _within_file_duplicates(
-    contract: Contract, txt: pl.DataFrame, ok: pl.DataFrame
+    contract: Contract, values_of: Callable[[pl.Series], pl.DataFrame], ok: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[pl.DataFrame], int]:
     """Duplicate keys within the file: identical rows keep one copy, conflicting ones are all
-    quarantined. Returns (rows kept, quarantine rows, identical copies dropped)."""
+    quarantined (`values_of`: their `valeurs`). Returns (rows kept, quarantine rows, identical copies
+    dropped)."""
     keys = list(contract.warehouse_keys)
     data_cols = [c for c in ok.columns if c != "_ligne"]
     dup = ok.filter(pl.len().over(keys) > 1)
@@ -411,7 +442,7 @@ def _within_file_duplicates(
         regle=pl.lit("doublon_conflictuel"),
         raison=pl.format("clé en double dans le fichier avec des valeurs différentes (lignes {})", pl.col("__lines")),
         reason_en=pl.lit("conflicting duplicate key within the file"),
-    ).join(_values(contract, txt, conflict["_ligne"]), on="ligne", how="left")
+    ).join(values_of(conflict["_ligne"]), on="ligne", how="left")
     ok = ok.join(conflict.select("_ligne"), on="_ligne", how="anti")
     kept = ok.unique(subset=data_cols, keep="first", maintain_order=True)
     return kept, [quarantine], ok.height - kept.height
