@@ -9,12 +9,13 @@
 -- cover when at least 12 (int_fenetres_residences, per landlord: N months from debut_fenetre to t); under
 -- 12 months covered, the residence's windowed figures and its flag are non_calculable (fenetre_non_couverte)
 -- and it is not ranked.
---   R1_rotation: yearly rotation over the window, the mean of the 12-month rates ending at t: Σ over the
---     residence's dwellings offered at t of the 12-month periods ending at t, t − 12 and t − 24 months (the
---     last one cut at the window's start) in which the dwelling was let (an ENTREE event, landlords sending
---     events) ÷ (dwellings offered at t × N / 12: 3 × the dwellings over 36 months); landlords without
---     events: 1 for a dwelling whose current lease (stock file's BAIL) began in the N months before the
---     file's date (a lower bound: the file shows the current lease only).
+--   R1_rotation: yearly rotation over the window's whole years (Y = N div 12: 1, 2 or 3), the mean of the
+--     12-month rates ending at t: Σ over the residence's dwellings offered at t of the 12-month periods
+--     ending at t, t − 12 and t − 24 months (the first Y of them) in which the dwelling was let (an ENTREE
+--     event, landlords sending events) ÷ (dwellings offered at t × Y); landlords without events: 1 for a
+--     dwelling whose current lease (stock file's BAIL) began in the 12 × Y months before the file's date (a
+--     lower bound: the file shows the current lease only). A period cut at the window's start weighed a
+--     letting as a year against a fraction of a year: 1.6 for a dwelling let in both periods of 15 months.
 --   R1_refus: CAL offers on its dwellings (CAL held in the window, proposition_faite): refused (REFUSE,
 --     SANS_REPONSE) ÷ answered or expired; pending offers count in neither. A CAL line re-sent in a later
 --     month's file counts once (the latest file).
@@ -78,7 +79,9 @@ logements as (
 ),
 
 tr_logements as (
-    select l.*, f.mois_fenetre, f.debut_fenetre
+    select
+        l.*, f.mois_fenetre, f.debut_fenetre, f.mois_fenetre // 12 as annees_rotation,
+        (l.t + interval 1 day - to_months(12 * (f.mois_fenetre // 12)))::date as debut_rotation
     from logements as l
     left join fenetres as f using (annee, trimestre, bailleur_siren)
 ),
@@ -99,7 +102,7 @@ offres as (
 
 faits_logements as (
     select
-        l.annee, l.trimestre, l.residence, l.mois_fenetre,
+        l.annee, l.trimestre, l.residence, l.mois_fenetre, l.annees_rotation,
         (l.etat in ('occupe', 'vacant'))::integer as offert,
         (l.etat = 'vacant')::integer as vacant,
         case
@@ -114,10 +117,11 @@ faits_logements as (
                             else 3
                         end)
                     from entrees as e
-                    where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_fenetre and e.date_evenement <= l.t
+                    where e.ident_rep = l.ident_rep and e.date_evenement >= l.debut_rotation and e.date_evenement <= l.t
                 )
             when
-                l.debut_bail >= l.millesime_stock - to_months(l.mois_fenetre) and l.debut_bail < l.millesime_stock
+                l.debut_bail >= l.millesime_stock - to_months(12 * l.annees_rotation)
+                and l.debut_bail < l.millesime_stock
                 then 1
             else 0
         end as locations,
@@ -169,7 +173,7 @@ residences as (
         annee, trimestre, residence,
         case when any_value(mois_fenetre) is null then 'fenetre_non_couverte' end as raison,
         sum(offert) as offerts,
-        sum(offert) * any_value(mois_fenetre) / 12 as annees_logements_offerts,
+        sum(offert) * any_value(annees_rotation) as annees_logements_offerts,
         sum(vacant) as vacants,
         sum(locations) as locations,
         sum(refus) as refus,
