@@ -180,8 +180,7 @@ def chance(data: SiteData, group: dict[str, dict | None], absent: str) -> dict[s
     texts = {}
     for h, words in HORIZONS.items():
         value, low, high = (known[f"H1_{h}{b}"] for b in BAND)
-        band = f" (entre {pourcent(low, 0)} et {pourcent(high, 0)})" if low is not None and high is not None else ""
-        texts[words] = pourcent(value, 0) + band if value is not None else chance_missing(data, f"H1_{h}", group, curve)
+        texts[words] = banded(value, low, high) if value is not None else chance_missing(data, f"H1_{h}", group, curve)
     first = next((known[f"H1_{h}"] for h in HORIZONS if known[f"H1_{h}"] is not None), None)
     one = first is None and len(set(texts.values())) == 1
     crossing = known["H1_delai_50"]
@@ -199,6 +198,14 @@ def chance(data: SiteData, group: dict[str, dict | None], absent: str) -> dict[s
             else chance_missing(data, "H1_delai_50", group, curve),
         },
     }
+
+
+def banded(value: float, low: float | None, high: float | None) -> str:
+    """`23 % (entre 19 % et 27 %)`: whole percents, one decimal where a narrow band would round to one number."""
+    if low is None or high is None:
+        return pourcent(value, 0)
+    decimals = 0 if round(high * 100) - round(low * 100) >= 2 else 1
+    return f"{pourcent(value, decimals)} (entre {pourcent(low, decimals)} et {pourcent(high, decimals)})"
 
 
 def has_curve(data: SiteData, group: dict[str, dict | None]) -> bool:

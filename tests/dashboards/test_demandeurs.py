@@ -254,6 +254,15 @@ def test_each_reason_of_a_missing_chance_is_said_in_plain_french(page):
     assert epci["ensemble"]["H1_delai_50"]["texte"] == "30 mois, soit 2 ans et 6 mois"
 
 
+@pytest.mark.parametrize(
+    ("value", "low", "high", "words"),
+    [(0.23, 0.19, 0.27, "23\u202f% (entre 19\u202f% et 27\u202f%)"),
+     (0.031, 0.027, 0.034, "3,1\u202f% (entre 2,7\u202f% et 3,4\u202f%)"), (0.25, None, None, "25\u202f%")],
+)  # fmt: skip
+def test_a_chance_is_said_in_whole_percents_unless_its_band_would_round_to_one_number(value, low, high, words):
+    assert demandeurs.banded(value, low, high) == words
+
+
 def test_a_group_without_a_published_point_but_enough_spells_is_beyond_the_horizon():
     rows = h1("COMMUNE", "06004", "typologie=T2", [BEYOND] * 4, BELOW)
     data = site_data(rows)
