@@ -201,3 +201,36 @@ def _courbe_h1(groupe: pl.DataFrame) -> list[tuple[str, float | None, str | None
     passage = courbe.premier_passage(0.5)
     out.append(("H1_delai_50", passage, None if passage is not None else "seuil_50_non_atteint"))
     return out
+
+
+def faits_h1(trimestres: pl.DataFrame, parcours: pl.DataFrame, communes: pl.DataFrame) -> pl.DataFrame:
+    """The H1 facts of every quarter of `trimestres` (annee, trimestre, fin), as int_demandes_survie gives them,
+    from the spells of int_demandes_periodes (the EPCI's) and the COMMUNE rows of int_geographies; the delayed
+    entry is at the history's first extraction. `bench/survie.py` times it."""
+    colonnes = {"annee": pl.Int32, "trimestre": pl.Int32} | SCHEMA_H1
+    if parcours.is_empty():
+        return pl.DataFrame(schema=colonnes)
+    origine = parcours["premiere_extraction"].min()
+    # a commune that is its own sector (its code as code_secteur) has no SECTEUR row
+    secteurs = communes.select(
+        commune="code_geo",
+        secteur=pl.when(pl.col("code_secteur") != pl.col("code_geo")).then(pl.col("code_secteur")),
+    )
+    parcours = parcours.select(
+        "date_depot",
+        "date_fin",
+        "statut",
+        "derniere_extraction",
+        "typologie",
+        commune="commune_choix1",
+        prioritaire=pl.when(pl.col("prioritaire_declare")).then(pl.lit("OUI")).otherwise(pl.lit("NON")),
+    ).join(secteurs, on="commune", how="left")
+    faits = [
+        indicateurs_h1(parcours_connus(parcours, origine, t["fin"])).with_columns(
+            annee=pl.lit(t["annee"]), trimestre=pl.lit(t["trimestre"])
+        )
+        for t in trimestres.iter_rows(named=True)
+    ]
+    return pl.concat([pl.DataFrame(schema=colonnes), *faits], how="diagonal_relaxed").select(
+        pl.col(c).cast(t) for c, t in colonnes.items()
+    )

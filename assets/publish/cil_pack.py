@@ -21,7 +21,17 @@ from expectations.suites_gen import FCT_COLUMNS as COLUMNS
 from ..private import private_dir, private_file
 
 TEXT_COLUMNS = ["niveau_geo", "code_geo", "libelle_geo", "indicateur", "modalite", "statut"]
-SHEETS = ("Ensemble", "Typologie", "Quotas_LEC", "Flux", "CAL_refus", "Parc", "Livraisons", "Residences")
+SHEETS = (
+    "Ensemble",
+    "Typologie",
+    "Chance_logement",
+    "Quotas_LEC",
+    "Flux",
+    "CAL_refus",
+    "Parc",
+    "Livraisons",
+    "Residences",
+)
 SECRET_MARK = "s"
 # A text cell starting with one of these is read as a formula by a spreadsheet (CSV injection): prefixed.
 FORMULA_START = r"^[=+\-@\t\r]"

@@ -168,6 +168,9 @@ def rules_text(settings: Settings) -> str:
             "recalculée par différence (total de l'EPCI et somme des communes, typologies, tranches, fenêtres).",
             f"Une cellule masquée est notée « {SECRET_MARK} » dans ce classeur et laissée vide (statut secret) dans "
             "le CSV ; elle ne vaut jamais 0.",
+            "La chance d'être logé (feuille Chance_logement : chance à 1, 2, 3 et 5 ans, bornes à 95 % et délai à "
+            f"50 %) n'est publiée que sur au moins {cil} attributions observées (le numérateur ; le dénominateur "
+            "compte les parcours de demande), zéro compris : une courbe sans attribution ne repose sur rien.",
             "La veille des résidences (R1) est donnée sous forme d'alertes et de leurs motifs, sans effectifs.",
         ]
     )
@@ -177,8 +180,11 @@ def about_text(pack_key: str, fin: dt.date, epci_name: str, gap_count: int) -> s
     lines = [
         f"{epci_name} — indicateurs du trimestre {pack_key} (t = {fin:%d/%m/%Y}), recalculés sur toutes les "
         "données reçues.",
-        "Feuilles : Ensemble, Typologie, Quotas_LEC (quotas de la loi Égalité et citoyenneté), Flux (flux par "
-        "réservataire), CAL_refus (commissions d'attribution et refus), Parc, Livraisons, Residences (alertes R1).",
+        "Feuilles : Ensemble, Typologie, Chance_logement (chance d'être logé dans 1, 2, 3 et 5 ans, toutes "
+        "demandes comptées, et délai au bout duquel une demande sur deux est satisfaite : pour l'EPCI, les ménages "
+        "prioritaires et chaque commune ou secteur par typologie), Quotas_LEC (quotas de la loi Égalité et "
+        "citoyenneté), Flux (flux par réservataire), CAL_refus (commissions d'attribution et refus), Parc, "
+        "Livraisons, Residences (alertes R1).",
         "Le fichier CSV du même nom contient la table longue complète (séparateur « ; », UTF-8, point décimal).",
         "Une part est affichée en pourcentage ; dans le CSV, une part est une fraction entre 0 et 1.",
     ]

@@ -46,6 +46,7 @@
       list.appendChild(dd);
     });
     panel.appendChild(list);
+    panel.appendChild(el("p", data.difference, "note"));
   }
 
   form.hidden = false;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -17,11 +18,12 @@ from assets.partitions import quarter_to_publish
 from assets.publish.cil_export import ExportRefused, check_quarter, cil_dir, export_quarter
 from assets.publish.cil_pack import COLUMNS, SHEETS, csv_bytes, file_name
 from assets.publish.confidentiality import publishable, read_reference
-from assets.settings import load_settings
+from assets.settings import Settings, load_settings
 from tests.conftest import TEST_KEY_HEX
 
 QUARTER = (2025, 4)  # the fixture warehouse's one quarter
 TODAY = dt.date(2026, 12, 5)
+SEED = Path(__file__).parents[2] / "dbt_project" / "seeds" / "indicateurs.csv"
 
 
 @pytest.fixture
@@ -366,3 +368,57 @@ def test_the_gaps_of_a_quarter_are_the_files_owed_in_its_months_that_did_not_arr
         ("900000001", dt.date(2026, 7, 1), "mouvements"),
         ("900000001", dt.date(2026, 9, 1), "mouvements"),
     ]
+
+
+def test_the_chance_of_being_housed_has_its_sheet_published_from_the_cil_s_count_of_attributions():
+    from assets.publish.cil_pack import Pack
+    from assets.publish.cil_sources import rules_text
+    from assets.publish.cil_workbook import workbook_bytes
+
+    settings = Settings(home=None)
+    cil, public = settings.seuil_secret_cil, settings.seuil_secret_public
+    catalogue = pl.read_csv(SEED, schema_overrides={"sensible": pl.Boolean, "seuil_denominateur": pl.Float64})
+    h1 = catalogue.filter(pl.col("famille") == "H1")["indicateur"].to_list()
+    assert set(catalogue.filter(pl.col("famille") == "H1")["feuille_cil"]) == {"Chance_logement"}
+    communes = pl.DataFrame({"code_insee": ["06004"], "nom": ["Antibes"], "code_secteur": ["06004"],
+                             "libelle_secteur": ["Antibes"]})  # fmt: skip
+
+    def group(modalite: str, attributions: int) -> list[dict]:
+        """A curve standing on `attributions` of 40 spells: 25 % at every point, crossing 50 % at 30 months."""
+        return [
+            dict(
+                annee=2025,
+                trimestre=4,
+                niveau_geo="EPCI",
+                code_geo="240600585",
+                libelle_geo="CASA",
+                indicateur=i,
+                modalite=modalite,
+                valeur=30.0 if i == "H1_delai_50" else 0.25,
+                numerateur=float(attributions),
+                denominateur=40.0,
+                statut="ok",
+            )
+            for i in h1
+        ]
+
+    # between the two audiences' thresholds, and under the CIL's
+    rows = pl.DataFrame([*group("ensemble", cil), *group("prioritaire=OUI", cil - 1)])
+    assert cil < public
+    assert set(publishable(rows.head(len(h1)), "public", settings, catalogue, communes)["statut"]) == {"secret"}
+    out = publishable(rows, "cil", settings, catalogue, communes)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(Pack("240600585", 2025, 4, out, catalogue, []))))
+    assert wb.sheetnames[SHEETS.index("Chance_logement") + 1] == "Chance_logement"
+    ws = wb["Chance_logement"]
+    header = [c.value for c in ws[1]]
+    cells = {
+        (r[1], r[5] or "ensemble"): dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
+    }
+    assert len(cells) == 2 * len(h1)
+    shown = cells[("H1_1an", "ensemble")]
+    assert (shown["Valeur"], shown["Numérateur"], shown["Dénominateur"], shown["Statut"]) == (0.25, cil, 40, "")
+    assert cells[("H1_delai_50", "ensemble")]["Valeur"] == 30.0
+    assert all(c["Valeur"] == "s" for (_, m), c in cells.items() if m == "prioritaire=OUI")
+    percent = next(r[6] for r in ws.iter_rows(min_row=2) if r[1].value == "H1_1an" and not r[5].value)
+    assert percent.number_format == "0.0%"
+    assert f"au moins {cil} attributions observées" in rules_text(settings)

@@ -8,40 +8,13 @@ communes (1st choice), from int_demandes_periodes; the delayed entry is at the h
 
 import polars as pl
 
-from assets.survie import SCHEMA_H1, indicateurs_h1, parcours_connus
+from assets.survie import faits_h1
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    trimestres = dbt.ref("int_trimestres").pl()
-    parcours = dbt.ref("int_demandes_periodes").pl().filter(pl.col("dans_epci"))
-    communes = dbt.ref("int_geographies").pl().filter(niveau_geo="COMMUNE")
-    colonnes = {"annee": pl.Int32, "trimestre": pl.Int32} | SCHEMA_H1
-    if parcours.is_empty():
-        return pl.DataFrame(schema=colonnes).to_arrow()
-    origine = parcours["premiere_extraction"].min()
-    # a commune that is its own sector (its code as code_secteur) has no SECTEUR row
-    secteurs = communes.select(
-        commune="code_geo",
-        secteur=pl.when(pl.col("code_secteur") != pl.col("code_geo")).then(pl.col("code_secteur")),
-    )
-    parcours = parcours.select(
-        "date_depot",
-        "date_fin",
-        "statut",
-        "derniere_extraction",
-        "typologie",
-        commune="commune_choix1",
-        prioritaire=pl.when(pl.col("prioritaire_declare")).then(pl.lit("OUI")).otherwise(pl.lit("NON")),
-    ).join(secteurs, on="commune", how="left")
-    faits = [
-        indicateurs_h1(parcours_connus(parcours, origine, t["fin"])).with_columns(
-            annee=pl.lit(t["annee"]), trimestre=pl.lit(t["trimestre"])
-        )
-        for t in trimestres.iter_rows(named=True)
-    ]
-    return (
-        pl.concat([pl.DataFrame(schema=colonnes), *faits], how="diagonal_relaxed")
-        .select(pl.col(c).cast(t) for c, t in colonnes.items())
-        .to_arrow()
-    )
+    return faits_h1(
+        dbt.ref("int_trimestres").pl(),
+        dbt.ref("int_demandes_periodes").pl().filter(pl.col("dans_epci")),
+        dbt.ref("int_geographies").pl().filter(niveau_geo="COMMUNE"),
+    ).to_arrow()
