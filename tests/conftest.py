@@ -125,12 +125,18 @@ def run_main_job(home: Path):
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory) -> Path:
-    """A home after the main job (ingestion, dbt build, checks, Parquet copies) on the small territory.
-    Built once per session and worker; tests read it and write only under its published/ folder."""
+def small_run(tmp_path_factory):
+    """(home, Dagster's result) after the main job (ingestion, dbt build, checks, Parquet copies) on the small
+    territory: the costliest fixture of the suite (about a minute on 2 idle cores), built once per session
+    and worker. Tests read the home and write only under its published/ and docs/ folders (others on a copy)."""
     home = tmp_path_factory.mktemp("warehouse")
-    run_small_territory(home)
-    return home
+    return home, run_small_territory(home)
+
+
+@pytest.fixture(scope="session")
+def warehouse(small_run) -> Path:
+    """The home of `small_run`."""
+    return small_run[0]
 
 
 @pytest.fixture(scope="session")

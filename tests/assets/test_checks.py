@@ -1,47 +1,26 @@
-"""Cross-feed asset checks on a small generated territory: intact, then with deliberately broken links."""
+"""Cross-feed asset checks on the small generated territory: intact (the session's `small_run`), then with
+deliberately broken links."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 
 import dagster as dg
 import duckdb
 import polars as pl
-import pytest
 
 from pipelines.generator.api import generate
-from tests.conftest import TEST_KEY_HEX
-
-SMALL = dict(seed=5, scale=0.05, debut="2025-10", fin="2026-01")
+from tests.conftest import SMALL_TERRITORY, run_main_job
 
 
-@pytest.fixture(scope="module")
-def territory(tmp_path_factory):
-    out = tmp_path_factory.mktemp("territoire")
-    generate(out, **SMALL)
-    return out
-
-
-def run_all(home, monkeypatch):
-    """The main job in process, as `observatoire run` does; returns {check name: evaluation}."""
-    monkeypatch.setenv("OBSERVATOIRE_HOME", str(home))
-    monkeypatch.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-    from assets.dbt import ensure_manifest
-
-    ensure_manifest()
-    from pipelines.definitions import defs
-    from pipelines.jobs import MAIN_JOB
-
-    result = defs.resolve_job_def(MAIN_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral())
-    assert result.success
+def checks_of(result) -> dict:
+    """{check name: evaluation} of a run of the main job."""
     return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
-def test_checks_pass_on_an_intact_territory(territory, tmp_path, monkeypatch):
-    shutil.copytree(territory, tmp_path / "inbox")
-    checks = run_all(tmp_path, monkeypatch)
+def test_checks_pass_on_an_intact_territory(small_run):
+    checks = checks_of(small_run[1])
     assert set(checks) >= {
         "completude_flux",
         "attributions_rapprochees",
@@ -56,9 +35,9 @@ def test_checks_pass_on_an_intact_territory(territory, tmp_path, monkeypatch):
     assert checks["attributions_rapprochees"].metadata["taux_entree"].value == 1.0
 
 
-def test_checks_catch_deliberately_broken_links(territory, tmp_path, monkeypatch):
+def test_checks_catch_deliberately_broken_links(tmp_path):
     inbox = tmp_path / "inbox"
-    shutil.copytree(territory, inbox)
+    generate(inbox, **SMALL_TERRITORY)
     # 1. a landlord's monthly events file goes missing, with the ENTREE of its attributions
     files = sorted(p.name for p in inbox.glob("mouvements_*_202512.csv"))
     victim = next(
@@ -78,7 +57,7 @@ def test_checks_catch_deliberately_broken_links(territory, tmp_path, monkeypatch
     fields[cols.index("ident_rep")] = b"ZZ99999999"
     pos.write_bytes(b"\n".join([header, b";".join(fields), rest]))
 
-    checks = run_all(tmp_path, monkeypatch)
+    checks = checks_of(run_main_job(tmp_path))
 
     completude = checks["completude_flux"]
     assert not completude.passed and completude.severity == dg.AssetCheckSeverity.WARN

@@ -1,4 +1,9 @@
-"""The `observatoire` command as the analyst runs it (a real process, the home's Dagster instance)."""
+"""The `observatoire` command as the analyst runs it (a real process, the home's Dagster instance): its help,
+the demo's refusal of a home with other data, and what the next commands do on a home after its first run:
+a run that finds nothing new, a run with the wrong key, `rejouer`, a held re-send applied with `--accepter`.
+
+The first run on the fixture drop (ingestion, dbt build, checks, publication: the most expensive step of these
+tests) is made once for the module; each test works on a copy of the home it left."""
 
 from __future__ import annotations
 
@@ -6,23 +11,42 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
-from assets.ingest import archive
-from assets.warehouse import writer_lock
-from tests.conftest import DEPOT, dump
+from tests.conftest import DEPOT, TEST_KEY_HEX, dump
 
 BIN = Path(sys.executable).parent
+STRAY = "lisez-moi.txt"  # a file of no feed, dropped with the fixture drop
 
 
 def observatoire(*args: str, env_extra: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **(env_extra or {})}
     return subprocess.run([str(BIN / "observatoire"), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """(home, the command's output) after `observatoire run` on a fresh home whose inbox holds the fixture drop
+    and a stray file. Read only: the tests that run again take `ran_home`."""
+    home = tmp_path_factory.mktemp("premier_run") / "home"
+    shutil.copytree(DEPOT, home / "inbox")
+    (home / "inbox" / STRAY).write_text("x")
+    return home, observatoire("run", "--home", str(home), env_extra={"OBSERVATOIRE_CLE": TEST_KEY_HEX})
+
+
+@pytest.fixture
+def ran_home(first_run, tmp_path, key_env, monkeypatch) -> Path:
+    """A copy of the home after its first run, without the stray file: its inbox empty, as a run of known files
+    leaves it; OBSERVATOIRE_HOME points at it."""
+    home = tmp_path / "home"
+    shutil.copytree(first_run[0], home)
+    (home / "inbox" / STRAY).unlink()
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(home))
+    return home
 
 
 def test_help_is_in_french():
@@ -37,172 +61,51 @@ def test_help_is_in_french():
         assert words in out.stdout
 
 
-def test_run_ingests_the_inbox_and_records_the_run_in_the_home_instance(home, key_env):
-    (home / "inbox" / "lisez-moi.txt").write_text("x")
-    out = observatoire("run", "--home", str(home))
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "sne_demandes" in out.stdout and "Traitement terminé." in out.stdout
-    assert "lisez-moi.txt : nom de fichier non reconnu, laissé dans la boîte de dépôt" in out.stdout
-    assert (home / "inbox" / "lisez-moi.txt").exists()
-    os.environ["DAGSTER_HOME"] = str(home / "dagster")
-    instance = dg.DagsterInstance.get()
-    runs = instance.get_runs()
-    assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS]
-    assert runs[0].tags["observatoire/origine"] == "cli"
-    # a second run finds nothing new and changes nothing
-    before = dump(home / "warehouse.duckdb")
-    again = observatoire("run", "--home", str(home))
-    assert again.returncode == 0 and "Aucun nouveau fichier chargé." in again.stdout
-    assert dump(home / "warehouse.duckdb") == before
-
-
-def test_run_with_the_wrong_key_fails_with_a_french_message(home, key_env):
-    assert observatoire("run", "--home", str(home)).returncode == 0
-    out = observatoire("run", "--home", str(home), env_extra={"OBSERVATOIRE_CLE": "c3" * 32})
-    assert out.returncode == 1
-    assert "n'est pas celle de l'entrepôt" in out.stdout
-
-
-def test_rejouer_rebuilds_from_the_archive(home, key_env):
-    assert observatoire("run", "--home", str(home)).returncode == 0
-    ignore = ("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")
-    before = dump(home / "warehouse.duckdb", exclude_columns=ignore)
-    out = observatoire("rejouer", "--home", str(home))
-    assert out.returncode == 0, out.stderr
-    assert "5 fichiers rejoués depuis l'archive" in out.stdout
-    assert dump(home / "warehouse.duckdb", exclude_columns=ignore) == before
-
-
-def test_writers_wait_for_the_lock(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-        import time; from pathlib import Path
-        from assets.warehouse import writer_lock
-        with writer_lock(Path({str(tmp_path)!r})):
-            print("held", flush=True); time.sleep(2)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert holder.stdout.readline().strip() == "held"
-    said = []
-    start = time.monotonic()
-    with writer_lock(tmp_path, say=said.append):
-        waited = time.monotonic() - start
-    assert waited > 1.0  # the holder kept the lock for 2 s after saying so
-    assert said and "attente" in said[0]
-    holder.wait()
-
-
 def test_demo_refuses_a_home_with_other_data(tmp_path):
     (tmp_path / "warehouse.duckdb").write_text("")
     out = observatoire("demo", "--home", str(tmp_path))
     assert out.returncode == 2 and "choisissez un autre dossier" in out.stdout
 
 
-def test_runs_of_a_vanished_cli_process_are_marked_failed(tmp_path, monkeypatch):
-    from pipelines.cli import _fail_orphan_runs
-
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    instance = dg.DagsterInstance.ephemeral()
-    for run_id, pid in (("orphan", dead.pid), ("alive", os.getpid())):
-        instance.add_run(
-            dg.DagsterRun(
-                job_name="observatoire",
-                run_id=run_id,
-                status=dg.DagsterRunStatus.STARTED,
-                tags={"observatoire/pid": str(pid)},
-            )
-        )
-    _fail_orphan_runs(instance)
-    assert instance.get_run_by_id("orphan").status == dg.DagsterRunStatus.FAILURE
-    assert instance.get_run_by_id("alive").status == dg.DagsterRunStatus.STARTED
+def test_run_ingests_the_inbox_and_records_the_run_in_the_home_instance(first_run, ran_home, monkeypatch):
+    first_home, out = first_run
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "sne_demandes" in out.stdout and "Traitement terminé." in out.stdout
+    assert f"{STRAY} : nom de fichier non reconnu, laissé dans la boîte de dépôt" in out.stdout
+    assert (first_home / "inbox" / STRAY).exists()
+    monkeypatch.setenv("DAGSTER_HOME", str(ran_home / "dagster"))
+    instance = dg.DagsterInstance.get()
+    runs = instance.get_runs()
+    assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS]
+    assert runs[0].tags["observatoire/origine"] == "cli"
+    # a second run finds nothing new and changes nothing
+    before = dump(ran_home / "warehouse.duckdb")
+    again = observatoire("run", "--home", str(ran_home))
+    assert again.returncode == 0 and "Aucun nouveau fichier chargé." in again.stdout
+    assert dump(ran_home / "warehouse.duckdb") == before
 
 
-def test_run_stops_with_a_french_error_while_another_program_holds_the_warehouse(home, key_env):
-    db = home / "warehouse.duckdb"
-    duckdb.connect(str(db)).close()
-    (home / "observatoire.toml").write_text("attente_entrepot_secondes = 2\n")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('open', flush=True); time.sleep(120)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        out = observatoire("run", "--home", str(home))
-    finally:
-        holder.kill()
-        holder.wait()
-    said = out.stdout + out.stderr
-    assert out.returncode == 2, said
-    assert f"ouvert par un autre programme (processus {holder.pid}, python" in out.stdout
-    assert "Erreur : l'entrepôt" in out.stderr and "toujours ouvert" in out.stderr
-    assert "Traceback" not in said
-    assert sorted(p.name for p in (home / "inbox").iterdir()) == sorted(p.name for p in DEPOT.iterdir())
+def test_run_with_the_wrong_key_fails_with_a_french_message(ran_home):
+    out = observatoire("run", "--home", str(ran_home), env_extra={"OBSERVATOIRE_CLE": "c3" * 32})
+    assert out.returncode == 1
+    assert "n'est pas celle de l'entrepôt" in out.stdout
 
 
-def test_a_run_that_waited_for_another_reports_only_its_own_loads(home, key_env, tmp_path):
-    go = tmp_path / "go"
-    other = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-        import time; from pathlib import Path
-        from assets.ingest.loader import Ingestor, pending
-        from assets.settings import load_settings
-        from assets.warehouse import connect, writer_lock
-        home = Path({str(home)!r}); settings = load_settings(home)
-        with writer_lock(home):
-            print("held", flush=True)
-            while not Path({str(go)!r}).exists():
-                time.sleep(0.1)
-            with connect(home) as con:
-                files = [(p, c) for p, c in pending(settings.inbox)[0] if c.feed in ("bailleurs", "sne_demandes")]
-                Ingestor(con, settings, say=lambda m: None).ingest_inbox(files)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert other.stdout.readline().strip() == "held"
-    log = tmp_path / "run.log"
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    with open(log, "w") as out:
-        run = subprocess.Popen([str(BIN / "observatoire"), "run", "--home", str(home)], env=env, stdout=out, stderr=out)
-    deadline = time.monotonic() + 120
-    while "attente de sa fin" not in log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    go.touch()  # the other run loads its files while this one waits
-    assert other.wait(timeout=120) == 0
-    assert run.wait(timeout=600) == 0, log.read_text()
-    table = [
-        line.split()[:2]
-        for line in log.read_text().splitlines()
-        if line.split()[:1] in (["bailleurs"], ["sne_demandes"], ["sne_radiations"])
-    ]
-    assert table == [["sne_radiations", "2"]], log.read_text()
+def test_rejouer_rebuilds_from_the_archive(ran_home):
+    ignore = ("debut", "duree_s", "_charge_le", "recu_le", "enregistree_le")
+    before = dump(ran_home / "warehouse.duckdb", exclude_columns=ignore)
+    out = observatoire("rejouer", "--home", str(ran_home))
+    assert out.returncode == 0, out.stderr
+    assert "5 fichiers rejoués depuis l'archive" in out.stdout
+    assert dump(ran_home / "warehouse.duckdb", exclude_columns=ignore) == before
 
 
-def test_a_held_resend_is_reported_and_applied_with_accepter(home, key_env):
-    assert observatoire("run", "--home", str(home)).returncode == 0
+def test_a_held_resend_is_reported_and_applied_with_accepter(ran_home):
     name = "sne_demandes_20250131.csv"
     header = (DEPOT / name).read_bytes().splitlines(keepends=True)[0]
-    (home / "inbox" / name).write_bytes(header)  # a re-send with no data row
-    shutil.copy(DEPOT / "sne_demandes_20250228.csv", home / "inbox")  # identical to the loaded version
-    out = observatoire("run", "--home", str(home))
+    (ran_home / "inbox" / name).write_bytes(header)  # a re-send with no data row
+    shutil.copy(DEPOT / "sne_demandes_20250228.csv", ran_home / "inbox")  # identical to the loaded version
+    out = observatoire("run", "--home", str(ran_home))
     assert out.returncode == 0, out.stdout + out.stderr
     assert (
         f"fichier retenu {name} : renvoi non appliqué : il remplacerait les 3 lignes de sne_demandes du 31/01/2025"
@@ -210,52 +113,15 @@ def test_a_held_resend_is_reported_and_applied_with_accepter(home, key_env):
     )
     assert f"observatoire run --accepter {name}" in out.stdout
     assert "fichier déjà chargé sne_demandes_20250228.csv : identique à la version chargée" in out.stdout
-    assert not list((home / "inbox").iterdir())
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert not list((ran_home / "inbox").iterdir())
+    con = duckdb.connect(str(ran_home / "warehouse.duckdb"), read_only=True)
     assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(3,)]
     con.close()
-    accepted = observatoire("run", "--home", str(home), "--accepter", name)
+    accepted = observatoire("run", "--home", str(ran_home), "--accepter", name)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert [line.split()[:2] for line in accepted.stdout.splitlines() if line.startswith("sne_demandes ")] == [
         ["sne_demandes", "1"]
     ]
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(ran_home / "warehouse.duckdb"), read_only=True)
     assert con.execute("select count(*) from raw.sne_demandes where _fichier = ?", [name]).fetchall() == [(0,)]
     con.close()
-
-
-def test_a_file_still_being_written_is_left_in_the_inbox(home, key_env, tmp_path):
-    name = "sne_radiations_20250331.csv"
-    target = home / "inbox" / name
-    target.unlink()
-    stop = tmp_path / "stop"
-    writer = subprocess.Popen(  # a slow copy: a byte every 0.5 s until told to stop, then the rest
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-        import time; from pathlib import Path
-        data = {(DEPOT / name).read_bytes()!r}
-        with open({str(target)!r}, "wb", buffering=0) as f:
-            f.write(data[:200]); print("started", flush=True)
-            done = 200
-            while not Path({str(stop)!r}).exists() and done < len(data) - 1:
-                time.sleep(0.5); f.write(data[done:done + 1]); done += 1
-            f.write(data[done:])
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert writer.stdout.readline().strip() == "started"
-    try:
-        out = observatoire("run", "--home", str(home))
-    finally:
-        stop.touch()
-        writer.wait(timeout=60)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert f"{name} : en cours d'écriture" in out.stdout
-    assert "laissé dans la boîte de dépôt pour le prochain traitement" in out.stdout
-    assert target.read_bytes() == (DEPOT / name).read_bytes()  # left whole for the next run
-    assert name not in [e.fichier for e in archive.entries(home / "archive")]
-    assert "sne_radiations_20250228.csv" in [e.fichier for e in archive.entries(home / "archive")]

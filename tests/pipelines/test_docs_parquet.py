@@ -1,5 +1,5 @@
-"""The GX asset checks and the Parquet copies in the main job, and `observatoire docs`, on a small
-generated territory run once for the module."""
+"""The GX asset checks and the Parquet copies in the main job, and `observatoire docs`, on the small
+generated territory run once per session (the `small_run` fixture)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.conftest import TEST_KEY_HEX, run_small_territory
+from tests.conftest import TEST_KEY_HEX
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory):
+def ran(small_run):
     """(home, {check name: evaluation}) after the main job in process, as `observatoire run` does."""
-    home = tmp_path_factory.mktemp("home")
-    result = run_small_territory(home)
+    home, result = small_run
     with pytest.MonkeyPatch.context() as mp:  # the tests read the home as the run left it
         mp.setenv("OBSERVATOIRE_HOME", str(home))
         mp.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
