@@ -43,7 +43,7 @@ class Settings:
     # A file of the inbox modified this recently may still be being copied: it is watched this long and left
     # for the next run if its size or modification time changes meanwhile.
     stabilite_secondes: float = 5
-    # DuckDB's memory (the run's connections and dbt's): beyond it, DuckDB spills to `<home>/cache/duckdb`.
+    # DuckDB's memory (the run's connections and dbt's): beyond it, DuckDB spills to `warehouse.duckdb.tmp/`.
     # Its own default, 80 % of the machine, let a 3-month scale-100 run peak at 13.1 GB (`/usr/bin/time -v`):
     # the issue asks under 8 GiB for the whole process tree at scale 250.
     memoire_duckdb: str = "4GB"
@@ -74,8 +74,14 @@ class Settings:
 
     @property
     def duckdb_config(self) -> dict[str, str]:
-        """What every DuckDB connection to the warehouse is opened with (dbt's through its environment)."""
-        return {"memory_limit": self.memoire_duckdb, "temp_directory": str(self.home / "cache" / "duckdb")}
+        """What every DuckDB connection to the warehouse is opened with (dbt's through its environment). The
+        spill folder stays DuckDB's default, `warehouse.duckdb.tmp`: dbt-duckdb sets its profile's settings on
+        every cursor, and DuckDB refuses a `temp_directory` once it has spilled (a scale-100 update failed)."""
+        return {"memory_limit": self.memoire_duckdb}
+
+    @property
+    def spill_dir(self) -> Path:
+        return self.warehouse.with_name(self.warehouse.name + ".tmp")
 
     def dbt_vars(self) -> dict:
         """What dbt receives as --vars (dbt_project.yml holds no copy)."""

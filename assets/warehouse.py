@@ -108,9 +108,9 @@ def duckdb_config(home: Path) -> dict[str, str]:
     """The home's DuckDB settings (memory limit, spill folder), the spill folder private like the warehouse."""
     from .settings import load_settings
 
-    config = load_settings(home).duckdb_config
-    private_dir(home / "cache", Path(config["temp_directory"]))
-    return config
+    settings = load_settings(home)
+    private_dir(settings.spill_dir)  # made here, private like the warehouse, before DuckDB makes it
+    return settings.duckdb_config
 
 
 def _open(home: Path, read_only: bool, say: Callable[[str], None], patience: float | None) -> duckdb.DuckDBPyConnection:

@@ -144,5 +144,29 @@ def test_the_warehouse_spills_beyond_the_memory_the_settings_give_into_a_private
         settings = "select current_setting('memory_limit'), current_setting('temp_directory')"
         limit, spill = con.execute(settings).fetchone()
     assert limit == "488.2 MiB"
-    assert Path(spill) == tmp_path / "cache" / "duckdb"
+    assert Path(spill) == tmp_path / "warehouse.duckdb.tmp"
     assert Path(spill).stat().st_mode & 0o777 == 0o700
+
+
+def _profile_settings() -> dict[str, str]:
+    """dbt's DuckDB settings from dbt_project/profiles.yml, `env_var` calls given their defaults."""
+    import re
+
+    import yaml
+
+    from assets.paths import DBT_DIR
+
+    profile = yaml.safe_load((DBT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    settings = profile["observatoire"]["outputs"]["local"]["settings"]
+    env_var = re.compile(r"\{\{\s*env_var\('[^']+',\s*'([^']*)'\)\s*\}\}")
+    return {k: env_var.sub(r"\1", str(v)) for k, v in settings.items()}
+
+
+def test_dbt_s_settings_can_be_set_again_after_the_warehouse_has_spilled(tmp_path):
+    # dbt-duckdb sets its profile's settings on every cursor: a `temp_directory` among them stopped a
+    # scale-100 update once DuckDB had spilled ("Cannot switch temporary directory")
+    (tmp_path / "observatoire.toml").write_text('memoire_duckdb = "64MB"\n', encoding="utf-8")
+    with connect(tmp_path) as con:
+        con.execute("select count(*) from (select random() r from range(10000000) order by r)").fetchone()
+        for key, value in _profile_settings().items():
+            con.execute(f"set {key} = '{value}'")
