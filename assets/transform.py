@@ -42,7 +42,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parametre
     """Every dbt model, seed and data test of dbt_project/, in one `dbt build`."""
     settings = parametres.get()
     os.environ[HOME_ENV] = str(settings.home)  # dbt_project/profiles.yml reads them
-    os.environ[MEMORY_ENV] = duckdb_config(settings.home)["memory_limit"]
+    os.environ[MEMORY_ENV] = duckdb_config(settings)["memory_limit"]
     with writer_lock(settings.home, say=context.log.warning):
         wait_parse(settings.home)  # the CLI's background parse of a home's first run
         # The home's own target folder (not one per run): dbt reuses the parse of the previous run.

@@ -17,11 +17,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from filelock import FileLock, Timeout
 
 from .private import private_dir, private_file
+
+if TYPE_CHECKING:
+    from .settings import Settings  # at run time imported late: settings imports dagster
 
 _guard = threading.Lock()  # one thread at a time takes or gives back the process's hold
 
@@ -104,31 +108,30 @@ def connect(
             private_file(path, wal)
 
 
-def duckdb_config(home: Path) -> dict[str, str]:
-    """The home's DuckDB settings (memory limit, spill folder), the spill folder private like the warehouse."""
-    from .settings import load_settings
-
-    settings = load_settings(home)
-    private_dir(settings.spill_dir)  # made here, private like the warehouse, before DuckDB makes it
+def duckdb_config(settings: Settings) -> dict[str, str]:
+    """The settings a connection to the warehouse is opened with; DuckDB's spill folder made first, private
+    like the warehouse (DuckDB would make it readable by all)."""
+    private_dir(settings.spill_dir)
     return settings.duckdb_config
 
 
 def _open(home: Path, read_only: bool, say: Callable[[str], None], patience: float | None) -> duckdb.DuckDBPyConnection:
     """The connection, once no other program holds the file (said once, with that program's process)."""
+    from .settings import load_settings
+
+    settings = load_settings(home)
     path = home / "warehouse.duckdb"
     deadline = None
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(home))
+            return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(settings))
         except duckdb.IOException as e:
             holder = _holder_of_file(str(e))
             if holder is None:
                 raise
             if deadline is None:
                 if patience is None:
-                    from .settings import load_settings
-
-                    patience = load_settings(home).attente_entrepot_secondes
+                    patience = settings.attente_entrepot_secondes
                 deadline = time.monotonic() + patience
                 say(f"L'entrepôt {path} est ouvert par un autre programme ({holder}) : attente de sa fermeture…")
             if time.monotonic() >= deadline:
