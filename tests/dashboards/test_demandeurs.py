@@ -231,6 +231,8 @@ def test_the_chance_of_being_housed_stands_beside_the_median_wait_with_its_band_
     assert headings.index("H1") == headings.index("I1_delai_median") + 1
     html = path.read_text(encoding="utf-8")
     assert html.count(demandeurs.DIFFERENCE) == 1 and content["difference"] == demandeurs.DIFFERENCE
+    a_savoir = html.split('class="a-savoir"')[1].split("</ul>")[0]
+    assert a_savoir.count("ne compte que") == 1  # said once, not in two bullets in a row
     assert "dans 1 an : 23\u202f% (entre 19\u202f% et 27\u202f%)" in html.split('id="tout-titre"')[1]
 
 
