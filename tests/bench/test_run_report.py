@@ -40,17 +40,57 @@ def test_the_report_has_the_shape_of_issue_13_and_fits_the_cost_line():
         assert {"echelle", "mois", "lignes", "floor_s"} <= e.keys()
         for step in ("run", "generate", "ingestion", "dbt", "checks", "publication"):
             assert set(e[step]) == {"wall_s", "peak_rss_bytes"}
-    assert r["modele"] == {
+    line = ("fixed_s", "slope_s_per_million_rows", "floor_slope_s_per_million_rows", "marginal_ratio")
+    assert {k: r["modele"][k] for k in line} == {
         "fixed_s": pytest.approx(20),
         "slope_s_per_million_rows": pytest.approx(20),
         "floor_slope_s_per_million_rows": pytest.approx(0.9),
         "marginal_ratio": pytest.approx(22.22),
+    }
+    # each step is a fifth of the run here: 4 s + 4 s per million rows
+    assert r["modele"]["par_etape"]["dbt"] == {
+        "fixed_s": pytest.approx(4),
+        "slope_s_per_million_rows": pytest.approx(4),
     }
     # met: run at scale 1 (40 < 45 s), fixed cost (20 < 30 s); missed: the update (30 s), the ratio (22 > 4)
     missed = r["limites_expliquees"]
     assert [x["cible"] for x in missed] == ["mise à jour d'un mois < 25 s à l'échelle 1", "marginal_ratio ≤ 4"]
     assert all(set(x) == {"cible", "mesure", "raison"} and x["raison"] for x in missed)
     assert missed[0]["mesure"] == "30,0 s"
+    assert "par étape : ingestion 4,0 s, dbt 4,0 s" in missed[1]["raison"]
+
+
+def test_a_missed_target_names_the_slowest_steps_and_dbt_nodes_measured(tmp_path):
+    bench = load_bench()
+    target = tmp_path / "home" / "dbt" / "target"
+    target.mkdir(parents=True)
+    nodes = [("model.observatoire.int_lent", 3.0), ("test.observatoire.unique_x", 0.5), ("model.observatoire.b", 1.0)]
+    results = [{"unique_id": u, "execution_time": t} for u, t in nodes]
+    (target / "run_results.json").write_text(bench.json.dumps({"results": results, "elapsed_time": 2.6}))
+    one = scale(1, 400_000, 50, 1.2, 20)
+    one["dbt_detail"] = bench.dbt_nodes(tmp_path / "home")
+    one["etapes_les_plus_longues"] = [{"cle": "raw__cal", "wall_s": 6.3}]
+
+    [missed] = bench.report([one])["limites_expliquees"]
+
+    assert one["dbt_detail"]["noeuds"] == {"model": 2, "test": 1}
+    assert "étapes les plus longues : raw__cal 6,3 s" in missed["raison"]
+    assert "dbt : 2 model, 1 test, 2,6 s dans dbt (somme des nœuds 4,5 s)" in missed["raison"]
+    assert "les plus longs : int_lent 3,0 s, b 1,0 s, unique_x 0,5 s" in missed["raison"]
+
+
+def test_the_memory_target_names_the_step_and_feeds_that_peak():
+    bench = load_bench()
+    big = scale(250, 11_000_000, 350, 5.7, 200)
+    big["run"] = measured(350, 10 * 2**30)
+    big["dbt"] = measured(100, 9 * 2**30)
+    big["ingestion_par_flux"] = {"raw__sne_demandes": measured(90, 9 * 2**30), "raw__cal": measured(2, 2**30)}
+
+    missed = {x["cible"]: x for x in bench.report([big])["limites_expliquees"]}["mémoire < 8 Gio à l'échelle 250"]
+
+    assert missed["mesure"] == "10,0 Gio"
+    assert missed["raison"].startswith("pic pendant dbt")
+    assert "raw__sne_demandes 9,0 Gio, raw__cal 1,0 Gio" in missed["raison"]
 
 
 def test_one_scale_gives_no_cost_line():
