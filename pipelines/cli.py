@@ -153,7 +153,7 @@ def _root_cause(err) -> str:
 
 def cmd_run(args, settle: bool = True) -> int:
     """`settle`: watch the inbox files modified recently, in case they are still being copied."""
-    from assets.ingest.loader import accept, pending, settled
+    from assets.ingest.loader import accept, check_key, pending, settled
     from assets.warehouse import connect, writer_lock
 
     settings = _settings(args.home)
@@ -162,8 +162,8 @@ def cmd_run(args, settle: bool = True) -> int:
     say(f"Traitement de la boîte de dépôt {settings.inbox}")
     with writer_lock(settings.home, say=say):
         start = dt.datetime.now()  # after any wait for another run: the summary reports this run's loads
-        with connect(settings.home, say=say):  # waits while another program holds the warehouse file
-            pass
+        with connect(settings.home, say=say) as con:  # waits while another program holds the warehouse file
+            check_key(con, settings.home)
         if args.accepter:
             accept(settings, args.accepter, say=say)
         files = pending(settings.inbox)[0]

@@ -64,13 +64,28 @@ def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], N
         )
     if stored is None:
         con.execute("insert into raw.cle_pseudonymisation values (?, current_timestamp)", [key.fingerprint])
-    elif stored != key.fingerprint:
+    else:
+        _same_key(key, stored)
+    return key
+
+
+def check_key(con: duckdb.DuckDBPyConnection, home: Path) -> None:
+    """Refuses a key that is not the warehouse's before a run starts Dagster and dbt (20 to 90 s before the
+    ingestion would refuse it); a new warehouse accepts any key. Changes nothing."""
+    table = "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?"
+    if scalar(con, table, ["cle_pseudonymisation"]):
+        stored = scalar(con, "select empreinte from raw.cle_pseudonymisation")
+        if stored is not None:
+            _same_key(load_key(home, create=False)[0], stored)
+
+
+def _same_key(key: Key, stored: str) -> None:
+    if stored != key.fingerprint:
         raise KeyProblem(
             f"la clé de pseudonymisation ({key.origin}) n'est pas celle de l'entrepôt (empreinte "
             f"{key.fingerprint} au lieu de {stored}) : l'historique ne se raccorderait plus. Restaurez la "
             "bonne clé, ou changez de clé en rejouant l'archive (observatoire rejouer)"
         )
-    return key
 
 
 @dataclass

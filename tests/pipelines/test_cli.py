@@ -85,10 +85,13 @@ def test_run_ingests_the_inbox_and_records_the_run_in_the_home_instance(first_ru
     assert dump(ran_home / "warehouse.duckdb") == before
 
 
-def test_run_with_the_wrong_key_fails_with_a_french_message(ran_home):
+def test_run_with_the_wrong_key_is_refused_before_it_starts_with_a_french_message(ran_home, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(ran_home / "dagster"))
+    runs = len(dg.DagsterInstance.get().get_runs())
     out = observatoire("run", "--home", str(ran_home), env_extra={"OBSERVATOIRE_CLE": "c3" * 32})
-    assert out.returncode == 1
-    assert "n'est pas celle de l'entrepôt" in out.stdout
+    assert out.returncode == 2
+    assert "Erreur : la clé de pseudonymisation (environnement) n'est pas celle de l'entrepôt" in out.stderr
+    assert len(dg.DagsterInstance.get().get_runs()) == runs  # refused before Dagster started a run
 
 
 def test_rejouer_rebuilds_from_the_archive(ran_home):
