@@ -92,6 +92,7 @@ def test_the_internal_table_is_a_publication_asset_written_privately_under_publi
         "suivi_240600585_2025T4.html",
         "suivi_240600585_2025T4.xlsx",
         "static",
+        "programmes",  # the réservataire meetings' briefs (tests/publish/test_programmes.py)
     }  # fmt: skip  no temporary left
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in published)
