@@ -249,7 +249,8 @@ def nature(column: str) -> str:
 
 def table_context(title: str, frame: pl.DataFrame, ident: str) -> dict:
     rows = [[cell_text(v, c) for v, c in zip(r, frame.columns, strict=True)] for r in frame.iter_rows()]
-    return {"title": title, "ident": ident, "columns": frame.columns, "rows": rows}
+    numeric = [dtype.is_numeric() for dtype in frame.dtypes]  # right-aligned, texts left
+    return {"title": title, "ident": ident, "columns": frame.columns, "rows": rows, "numeric": numeric}
 
 
 def tables(b: Brief, libelle) -> dict:
