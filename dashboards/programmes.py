@@ -275,6 +275,8 @@ def facts(b: Brief) -> list[tuple[str, str]]:
     p = b.programme
     typ = ", ".join(f"{k} : {v}" for k, v in b.typologies.items()) or "inconnue"
     mark = "déclaré" if b.typologies_declarees else "estimé"
+    dates = b.demande["date_extraction"] if "date_extraction" in b.demande.columns else []
+    extraction = f"du {date_longue(dates[0])}" if len(dates) else "aucune demande active"
     return [
         ("Programme", f"{p.nom} ({p.programme_id})"),
         ("Commune", p.commune_nom),
@@ -284,6 +286,7 @@ def facts(b: Brief) -> list[tuple[str, str]]:
         ("Typologies", f"{typ} (« {mark} »)" if b.typologies else typ),
         ("QPV", QPV_WORDS[b.qpv]),
         ("Fichier des programmes", f"du {date_longue(p.date_fichier)}"),
+        ("Extraction SNE des demandes", extraction),
     ]
 
 

@@ -84,7 +84,7 @@ def demande(con: duckdb.DuckDBPyConnection, commune: str, t: dt.date, delais: di
         ),
         delais as (select unnest($typs) as typologie, unnest($mois) as delai)
         select
-            d.typologie, count(*) as demandes,
+            d.typologie, any_value(d.date_extraction) as date_extraction, count(*) as demandes,
             count(*) filter (where premier_quartile) / nullif(count(premier_quartile), 0) as part_q1,
             avg(prioritaire_declare::int) as part_prioritaires,
             avg(dalo::int) as part_dalo,

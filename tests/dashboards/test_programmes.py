@@ -45,6 +45,7 @@ QUOTAS = {("Q1", "PPRIOR"): Ratio(18, 20), ("Q1", "COLACT"): Ratio(1, 10), ("Q1"
 DEMANDE = pl.DataFrame(
     {
         "typologie": ["T2", "T3"],
+        "date_extraction": [dt.date(2026, 6, 5)] * 2,
         "demandes": [60, 40],
         "part_q1": [0.5, 0.25],
         "part_prioritaires": [0.2, 0.1],
@@ -123,7 +124,7 @@ def test_the_page_is_internal_states_its_assumptions_and_shows_every_scenario():
     assert "Document interne, non publié" in html and 'name="robots" content="noindex' in html
     assert "Scénario « Proposition CASA » : quotas par réservataire" in html and "Scénario « B »" in html
     assert "du 1er juillet 2023 au 30 juin 2026" in html  # the profiles' window
-    assert "(« estimé »)" in html and "QPV</dt><dd>non renseigné" in html
+    assert "(« estimé »)" in html and "QPV</dt><dd>non renseigné" in html and "<dd>du 5 juin 2026</dd>" in html
     assert '<td class="n">nc</td>' in html  # COLTER's Q1 not computable at t
     assert 'href="PRG-2026-0007.xlsx" download' in html and "://" not in html
     assert list(tables(b, label))[-1] == "tension"

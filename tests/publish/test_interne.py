@@ -160,6 +160,7 @@ def test_the_page_is_the_same_table_for_the_commission_and_says_it_is_internal(p
     html = published[0].read_text(encoding="utf-8")
     assert "Document interne à la commission" in html and "oct.\u202f2025" in html and "déc.\u202f2025" in html
     assert 'href="suivi_240600585_2025T4.xlsx" download' in html
+    assert 'href="programmes/index.html"' in html and (published[0].parent / "programmes" / "index.html").exists()
     assert 'href="static/site.css"' in html and "<script" not in html and "://" not in html
 
 
