@@ -130,3 +130,13 @@ def test_the_briefs_open_in_chromium_without_error_their_scenario_table_visible(
             assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the table scrolls in its box
     finally:
         tab.close()
+
+
+def test_a_re_export_gives_the_same_bytes(warehouse, folder, tmp_path):
+    settings = load_settings(warehouse)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        publish_programmes(con, settings, *QUARTER, tmp_path)
+    finally:
+        con.close()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {p.name: p.read_bytes() for p in folder.iterdir()}
