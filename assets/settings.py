@@ -47,6 +47,9 @@ class Settings:
     # Its own default, 80 % of the machine, let a 3-month scale-100 run peak at 13.1 GB (`/usr/bin/time -v`):
     # the issue asks under 8 GiB for the whole process tree at scale 250.
     memoire_duckdb: str = "4GB"
+    # The réservataire meeting's brief: years of attributions before t its profiles, attributions per year and
+    # estimated typology mix read (issue 14: "the last 3 years").
+    annees_profil_programmes: int = 3
 
     @property
     def inbox(self) -> Path:
@@ -67,6 +70,11 @@ class Settings:
     @property
     def reports(self) -> Path:
         return self.home / "rapports"
+
+    @property
+    def scenarios_programmes(self) -> Path:
+        """The analyst's contingent scenarios for the réservataire meetings (README « Scénarios de contingents »)."""
+        return self.home / "scenarios_programmes.yaml"
 
     @property
     def dagster_home(self) -> Path:

@@ -23,6 +23,7 @@ from . import referentiels as R
 from .cil_export import GROUP, ExportRefused, _deps, check_in_history, failed_blocking_check
 from .cil_pack import write_atomic
 from .confidentiality import read_reference
+from .programmes import publish_programmes
 from .suivi_workbook import workbook_bytes
 
 KEY = dg.AssetKey(["published", "interne"])
@@ -57,16 +58,20 @@ def read_suivi(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> Su
 
 
 def publish_interne(settings: Settings, annee: int, trimestre: int, say: Callable = print) -> tuple[Path, Path]:
-    """Writes the page (with the site's style beside it) and the workbook of one quarter; returns both paths."""
+    """Writes the page (with the site's style beside it) and the workbook of one quarter, and the réservataire
+    meetings' briefs under programmes/ (assets/publish/programmes.py); returns the table's two paths."""
+    folder = interne_dir(settings)
     with connect(settings.home, read_only=True, say=say) as con:
         check_in_history(con, annee, trimestre)
         data = read_suivi(con, annee, trimestre)
-    folder = interne_dir(settings)
     css = resources.files("dashboards").joinpath("static", "site.css").read_bytes()
     write_atomic(folder / "static" / "site.css", css)
     xlsx = write_atomic(folder / file_name(data.epci, annee, trimestre, "xlsx"), workbook_bytes(data))
     page = page_html(data, workbook=xlsx.name).encode("utf-8")
     html = write_atomic(folder / file_name(data.epci, annee, trimestre, "html"), page)
+    # after the table: a faulty scenarios file stops the briefs, not the commission's table
+    with connect(settings.home, read_only=True, say=say) as con:
+        publish_programmes(con, settings, annee, trimestre, folder / "programmes")
     return html, xlsx
 
 
@@ -74,8 +79,9 @@ def publish_interne(settings: Settings, annee: int, trimestre: int, say: Callabl
 def interne(context: dg.AssetExecutionContext, parametres: SettingsResource) -> dg.MaterializeResult:
     """Tableau de suivi mensuel de la commission (S1, interne, sans secret statistique) d'un trimestre AAAAT<q> :
     les mois de l'année jusqu'au dernier du trimestre, en page HTML et en classeur XLSX sous published/interne/
-    (fichiers réservés à l'analyste, non publiés). Refusé si un contrôle bloquant a échoué ou si le trimestre est
-    hors de l'historique."""
+    (fichiers réservés à l'analyste, non publiés) ; et sous published/interne/programmes/ la note de chaque
+    programme non livré pour la réunion des réservataires (page et classeur, avec leur index). Refusé si un
+    contrôle bloquant a échoué ou si le trimestre est hors de l'historique."""
     failed = failed_blocking_check(context.instance)
     if failed:
         raise ExportRefused(f"publication arrêtée : le contrôle bloquant {failed} a échoué au dernier traitement")

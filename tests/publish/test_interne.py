@@ -92,6 +92,7 @@ def test_the_internal_table_is_a_publication_asset_written_privately_under_publi
         "suivi_240600585_2025T4.html",
         "suivi_240600585_2025T4.xlsx",
         "static",
+        "programmes",  # the réservataire meetings' briefs (tests/publish/test_programmes.py)
     }  # fmt: skip  no temporary left
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in published)
@@ -159,6 +160,7 @@ def test_the_page_is_the_same_table_for_the_commission_and_says_it_is_internal(p
     html = published[0].read_text(encoding="utf-8")
     assert "Document interne à la commission" in html and "oct.\u202f2025" in html and "déc.\u202f2025" in html
     assert 'href="suivi_240600585_2025T4.xlsx" download' in html
+    assert 'href="programmes/index.html"' in html and (published[0].parent / "programmes" / "index.html").exists()
     assert 'href="static/site.css"' in html and "<script" not in html and "://" not in html
 
 
