@@ -9,14 +9,15 @@ from tests.dbt.conftest import dbt
 
 def failing_rows(home, test: str, **arguments) -> list[dict]:
     """The rows the generic data test `test` returns (a failure each) with these arguments."""
-    call = "{{ test_%s(%s) }}" % (test, ", ".join(f"{k}={v!r}" for k, v in arguments.items()))
+    args = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+    call = "{{ test_" + test + "(" + args + ") }}"
     out, _ = dbt(home, "show", "--inline", call, "--output", "json", "--log-format", "json")
     shown = [json.loads(line) for line in out.stdout.splitlines() if '"ShowNode"' in line]
     assert out.returncode == 0 and shown, out.stdout[-3000:]
     return json.loads(shown[0]["data"]["preview"])
 
 
-ROWS = "(select 1 as a, null::int as b, null::int as \"date\" union all select null, null, 3)"
+ROWS = '(select 1 as a, null::int as b, null::int as "date" union all select null, null, 3)'
 
 
 def test_non_nuls_returns_each_column_with_nulls_and_how_many(empty_warehouse):
