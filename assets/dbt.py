@@ -84,9 +84,9 @@ def dbt_command(*args: str, target: Path, log: Path | None = None) -> list[str]:
     ]
 
 
-def start_parse(home: Path, vars_: dict, home_env: str) -> None:
+def start_parse(home: Path, vars_: dict, env: dict[str, str]) -> None:
     """When the home has no parse to reuse (its first run), parse in the background, with the run's
-    vars and the home in `home_env` as the profile reads it; the dbt build waits for it."""
+    vars and the build's `env` (what the profile reads); the dbt build waits for it."""
     target = run_target(home)
     if (target / PARTIAL_PARSE).exists() or target in _parsing:
         return
@@ -94,7 +94,7 @@ def start_parse(home: Path, vars_: dict, home_env: str) -> None:
         _parsing[target] = subprocess.Popen(
             dbt_command("parse", *vars_args(vars_), target=target),
             cwd=DBT_DIR,
-            env={**os.environ, home_env: str(home)},
+            env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -93,12 +93,12 @@ def run_pipeline(settings, files: list[str] | None = None):
     success, and the check evaluations the summary reads). `files`: the inbox files to take (None: those
     no longer being written)."""
     from assets.dbt import ensure_manifest, start_parse, wait_parse
-    from assets.settings import HOME_ENV
+    from assets.transform import dbt_env
     from assets.warehouse import writer_lock
 
     ensure_manifest()
     with writer_lock(settings.home, say=say):  # the home's dbt target folder is the writer's too
-        start_parse(settings.home, settings.dbt_vars(), HOME_ENV)
+        start_parse(settings.home, settings.dbt_vars(), dbt_env(settings))
         try:
             return _execute(settings, files)
         finally:
