@@ -18,7 +18,7 @@ from .cil_charts import Browser
 from .cil_pack import Pack, secret_shares, write_pack
 from .cil_sources import completude, history, read_pack
 from .confidentiality import read_reference
-from .public_rows import public_quarter, releases
+from .public_rows import public_quarter
 
 GROUP = "publication"
 KEY = dg.AssetKey(["published", "pack_cil"])
@@ -87,8 +87,6 @@ def export_quarter(settings: Settings, annee: int, trimestre: int, today: dt.dat
     with Browser() as browser:
         with writer_lock(settings.home, say=say), connect(settings.home, read_only=True, say=say) as con:
             complete = check_quarter(con, annee, trimestre, today)
-            # both audiences' rows at once: computed in parallel when not cached, read back below
-            releases(con, settings, [((annee, trimestre), a) for a in ("cil", "public")], read_reference(con))
             pack = read_pack(con, settings, annee, trimestre)
             shares = audience_shares(con, settings, pack)
         csv, xlsx = write_pack(pack, cil_dir(settings), browser)
