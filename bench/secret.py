@@ -28,8 +28,9 @@ KEY = ["indicateur", "niveau_geo", "code_geo", "modalite"]
 def releases(home: str | None):
     """(quarter key, audience, published rows, seconds) of every quarter of the history, both audiences."""
     from assets.partitions import quarter_key
-    from assets.publish.cil_sources import history, quarter_rows
+    from assets.publish.cil_sources import history
     from assets.publish.confidentiality import AUDIENCES, publishable, read_reference
+    from assets.publish.public_rows import quarter_rows
     from assets.settings import load_settings
     from assets.warehouse import connect
 

@@ -15,7 +15,8 @@ from ..settings import Settings
 from . import referentiels
 from .cil_charts import chart_names
 from .cil_pack import SECRET_MARK, SHEETS, Pack
-from .confidentiality import publishable, read_reference
+from .confidentiality import read_reference
+from .public_rows import releases
 
 FEEDS = {
     "sne_demandes": "demandes actives (SNE)",
@@ -28,12 +29,6 @@ FEEDS = {
     "bilan_flux": "bilans annuels des flux",
     "engagements_cia": "engagements de la CIA",
 }
-
-
-def quarter_rows(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> pl.DataFrame:
-    return con.sql(
-        "select * from marts.fct_indicateurs where annee = $a and trimestre = $t", params={"a": annee, "t": trimestre}
-    ).pl()
 
 
 def full_catalogue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -205,8 +200,8 @@ def charts_text(epci: str, annee: int, trimestre: int) -> str:
 
 def read_pack(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> Pack:
     """Everything the pack of one quarter shows (the caller checked the quarter is in the history)."""
-    reference, communes = read_reference(con)
-    rows = publishable(quarter_rows(con, annee, trimestre), "cil", settings, reference, communes)
+    q = (annee, trimestre)
+    rows = releases(con, settings, [(q, "cil")], read_reference(con))[q, "cil"].drop("secret")
     catalogue = full_catalogue(con)
     epci, epci_name = referentiels.epci(con)
     pack = Pack(epci=epci, annee=annee, trimestre=trimestre, rows=rows, catalogue=catalogue, lisez_moi=[])

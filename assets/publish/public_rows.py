@@ -1,10 +1,10 @@
-"""The public's rows of each quarter (statistical confidentiality, audience `public`), kept in a cache
-under `<home>/cache/public/`: the site shows every quarter's history, and secondary suppression costs
-about 1.3 s of CPU per quarter of the demo (`python bench/secret.py`), while a monthly run changes few past
-quarters.
+"""The rows each audience may see of each quarter (statistical confidentiality), kept in a cache under
+`<home>/cache/<audience>/`: the site shows every quarter's history to the public, the CIL pack one quarter
+to the CIL, and secondary suppression costs about 1.3 s of CPU per quarter and audience of the demo
+(`python bench/secret.py`), while a monthly run changes few past quarters.
 
 A cached quarter is reused only when everything its result depends on is unchanged: the quarter's rows,
-the reference tables, the thresholds, and the source of the confidentiality modules themselves."""
+the reference tables, the audience's threshold, and the source of the confidentiality modules themselves."""
 
 from __future__ import annotations
 
@@ -21,20 +21,20 @@ import polars as pl
 from ..private import private_dir, private_file
 from ..settings import Settings
 from . import confidentiality, primary, relations, secondary, verify
-from .cil_sources import quarter_rows
-from .confidentiality import Thresholds, publishable, read_identities
+from .confidentiality import Thresholds, publishable, read_identities, threshold
 
 CODE = (confidentiality, primary, relations, secondary, verify)
 ORDER = ["indicateur", "niveau_geo", "code_geo", "modalite"]
+Quarter = tuple[int, int]
 
 
-def cache_dir(settings: Settings) -> Path:
-    return settings.home / "cache" / "public"
+def cache_dir(settings: Settings, audience: str = "public") -> Path:
+    return settings.home / "cache" / audience
 
 
-def fingerprint(settings: Settings, reference: tuple[pl.DataFrame, pl.DataFrame]) -> bytes:
-    """What the result depends on besides the quarter's rows."""
-    h = hashlib.sha256(f"{settings.seuil_secret_public}".encode())
+def fingerprint(settings: Settings, reference: tuple[pl.DataFrame, pl.DataFrame], audience: str) -> bytes:
+    """What the result depends on besides the quarter's rows (the audience has a folder of its own)."""
+    h = hashlib.sha256(f"{threshold(settings, audience)}".encode())
     for module in CODE:
         h.update(Path(module.__file__).read_bytes())
     for frame in (*reference, read_identities()):
@@ -48,8 +48,8 @@ def _key(rows: pl.DataFrame, base: bytes) -> str:
     return h.hexdigest()[:24]
 
 
-def _path(settings: Settings, quarter: tuple[int, int], key: str) -> Path:
-    return cache_dir(settings) / f"{quarter[0]}T{quarter[1]}-{key}.parquet"
+def _path(settings: Settings, quarter: Quarter, audience: str, key: str) -> Path:
+    return cache_dir(settings, audience) / f"{quarter[0]}T{quarter[1]}-{key}.parquet"
 
 
 def _store(result: pl.DataFrame, path: Path) -> None:
@@ -63,41 +63,60 @@ def _store(result: pl.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def quarter_rows(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> pl.DataFrame:
+    """The rows of one quarter of `marts.fct_indicateurs`, before confidentiality."""
+    return con.sql(
+        "select * from marts.fct_indicateurs where annee = $a and trimestre = $t", params={"a": annee, "t": trimestre}
+    ).pl()
+
+
+def releases(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    wanted: list[tuple[Quarter, str]],
+    reference: tuple[pl.DataFrame, pl.DataFrame],
+) -> dict[tuple[Quarter, str], pl.DataFrame]:
+    """The rows each (quarter, audience) of `wanted` may see, with the `secret` reason column. Those not
+    cached are computed in parallel, one process per core: the LP check is single-threaded and a cold site
+    of the demo's 11 quarters took 24 s in one process."""
+    bases = {a: fingerprint(settings, reference, a) for a in dict.fromkeys(a for _, a in wanted)}
+    found, todo = {}, {}
+    for q in dict.fromkeys(q for q, _ in wanted):
+        rows = quarter_rows(con, *q)
+        for a in (a for w, a in wanted if w == q):
+            path = _path(settings, q, a, _key(rows, bases[a]))
+            if path.exists():
+                found[q, a] = pl.read_parquet(path)
+            else:
+                todo[q, a] = (rows, path)
+    for release, result in _compute(todo, settings, reference):
+        _store(result, todo[release][1])
+        found[release] = result
+    return found
+
+
 def public_quarters(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    quarters: list[tuple[int, int]],
+    quarters: list[Quarter],
     reference: tuple[pl.DataFrame, pl.DataFrame],
 ) -> pl.DataFrame:
-    """The rows the public may see of each quarter, with the `secret` reason column, in the quarters' order.
-    The quarters not cached are computed in parallel, one process per core: the LP check is single-threaded
-    and a cold site of the demo's 11 quarters took 24 s in one process."""
-    base = fingerprint(settings, reference)
-    found, todo = {}, {}
-    for q in quarters:
-        rows = quarter_rows(con, *q)
-        path = _path(settings, q, _key(rows, base))
-        if path.exists():
-            found[q] = pl.read_parquet(path)
-        else:
-            todo[q] = (rows, path)
-    for q, result in _compute(todo, settings, reference):
-        _store(result, todo[q][1])
-        found[q] = result
-    return pl.concat([found[q] for q in quarters])
+    """The rows the public may see of each quarter, with the `secret` reason column, in the quarters' order."""
+    found = releases(con, settings, [(q, "public") for q in quarters], reference)
+    return pl.concat([found[q, "public"] for q in quarters])
 
 
-def _compute(todo: dict, settings: Settings, reference: tuple) -> Iterator[tuple[tuple[int, int], pl.DataFrame]]:
+def _compute(todo: dict, settings: Settings, reference: tuple) -> Iterator[tuple[tuple[Quarter, str], pl.DataFrame]]:
     """The workers run `publishable` itself with the thresholds alone, so that they import confidentiality
     only: this module and Settings' import dagster (1.6 s of CPU per worker before, 0.6 s now)."""
     workers, thresholds = min(len(todo), os.cpu_count() or 1), Thresholds.of(settings)
-    args = {q: (rows, "public", thresholds, *reference) for q, (rows, _) in todo.items()}
+    args = {(q, a): (rows, a, thresholds, *reference) for (q, a), (rows, _) in todo.items()}
     if workers <= 1:
-        yield from ((q, publishable(*a, reasons=True)) for q, a in args.items())
+        yield from ((r, publishable(*a, reasons=True)) for r, a in args.items())
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {q: pool.submit(publishable, *a, reasons=True) for q, a in args.items()}
-        yield from ((q, f.result()) for q, f in futures.items())
+        futures = {r: pool.submit(publishable, *a, reasons=True) for r, a in args.items()}
+        yield from ((r, f.result()) for r, f in futures.items())
 
 
 def public_quarter(

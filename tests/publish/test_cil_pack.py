@@ -422,3 +422,42 @@ def test_the_chance_of_being_housed_has_its_sheet_published_from_the_cil_s_count
     percent = next(r[6] for r in ws.iter_rows(min_row=2) if r[1].value == "H1_1an" and not r[5].value)
     assert percent.number_format == "0.0%"
     assert f"au moins {cil} attributions observées" in rules_text(settings)
+
+
+def test_the_cil_rows_of_a_quarter_are_cached_and_read_back_by_the_next_export(pack, env, expected):
+    from assets.publish.cil_sources import read_pack
+    from assets.publish.public_rows import cache_dir
+    from assets.warehouse import connect
+
+    [cached] = cache_dir(env, "cil").glob("2025T4-*.parquet")
+    written = cached.stat().st_mtime_ns
+    export_quarter(env, *QUARTER, TODAY)
+    assert [p.stat().st_mtime_ns for p in cache_dir(env, "cil").glob("2025T4-*.parquet")] == [written]
+    with connect(env.home, read_only=True) as con:
+        rows = read_pack(con, env, *QUARTER).rows
+    assert rows.equals(expected.drop("nature", "feuille_cil"))
+
+
+def test_chromium_starts_before_the_charts_are_given_and_draws_what_plotly_draws(tmp_path):
+    import time
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    import psutil
+
+    from assets.publish.cil_charts import HEIGHT, SCALE, WIDTH, Browser
+
+    fig = go.Figure(go.Bar(x=["T1", "T2"], y=[3, 4]))
+    pio.write_images([fig], [tmp_path / "plotly.png"], format="png", width=WIDTH, height=HEIGHT, scale=SCALE)
+    me = psutil.Process()
+    with Browser() as browser:
+        deadline = time.monotonic() + 60
+        while not any("chrom" in p.name() for p in me.children(recursive=True)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any("chrom" in p.name() for p in me.children(recursive=True))  # up before any chart is asked
+        browser.draw([fig], [tmp_path / "pack.png"])
+    assert (tmp_path / "pack.png").read_bytes() == (tmp_path / "plotly.png").read_bytes()
+    with Browser():
+        pass  # a pack refused before its charts: the browser is closed all the same
+    time.sleep(1)
+    assert not [p for p in me.children(recursive=True) if "chrom" in p.name() and p.status() != "zombie"]

@@ -107,13 +107,13 @@ def test_each_secret_row_says_whether_it_is_small_itself_or_hidden_to_protect_an
     assert set(big_counts["secret"]) <= {"secondaire"}
 
 
-def test_uncached_quarters_computed_in_parallel_processes_equal_the_same_computed_in_this_one(warehouse, tmp_path):
+def test_uncached_releases_computed_in_parallel_processes_equal_the_same_computed_in_this_one(warehouse, tmp_path):
     from assets.publish.public_rows import _compute
 
     settings = load_settings(warehouse)
     _, rows, reference = _public(warehouse, settings)
     other = rows.with_columns(valeur=pl.col("valeur") * 2, numerateur=pl.col("numerateur") * 2)
-    todo = {(2025, 4): (rows, tmp_path / "a"), (2025, 3): (other, tmp_path / "b")}
+    todo = {((2025, 4), "public"): (rows, tmp_path / "a"), ((2025, 3), "cil"): (other, tmp_path / "b")}
     parallel = dict(_compute(todo, settings, reference))
-    assert parallel[(2025, 4)].equals(publishable(rows, "public", settings, *reference, reasons=True))
-    assert parallel[(2025, 3)].equals(publishable(other, "public", settings, *reference, reasons=True))
+    assert parallel[(2025, 4), "public"].equals(publishable(rows, "public", settings, *reference, reasons=True))
+    assert parallel[(2025, 3), "cil"].equals(publishable(other, "cil", settings, *reference, reasons=True))
