@@ -106,7 +106,7 @@ def places(data: SiteData, indicateur: str) -> pl.DataFrame:
     single = data.communes.filter(pl.len().over("code_secteur") == 1)["code_secteur"]
     sectors = data.cut(indicateur, "SECTEUR").filter(~pl.col("code_geo").is_in(single.implode()))
     sectors = sectors.with_columns(lieu=pl.col("libelle_geo"))
-    return pl.concat([communes, sectors], how="diagonal_relaxed").sort("valeur", descending=True, nulls_last=True)
+    return by_value(pl.concat([communes, sectors], how="diagonal_relaxed"))
 
 
 def by_modality(data: SiteData, indicateur: str, key: str, order: list[str]) -> pl.DataFrame:
@@ -128,7 +128,7 @@ def leader(rows: pl.DataFrame, total: float | None = None) -> tuple[dict | None,
     """The row with the largest published value, and whether it is surely the largest: no row is hidden by
     the secret, or (`total`: what the rows add up to, e.g. 1 for a distribution) the hidden rows together
     are no larger than it."""
-    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    known = by_value(rows.filter(pl.col("valeur").is_not_null()))
     if not known.height:
         return None, False
     top = known.row(0, named=True)
@@ -196,13 +196,18 @@ def months_words(mois: float) -> str:
     return f"{total} mois, soit {in_years}"
 
 
+def by_value(rows: pl.DataFrame, descending: bool = True) -> pl.DataFrame:
+    """Rows by value (highest first by default, unknown last), ties by place and modality: Polars keeps no order
+    among ties, and the long table's row order changes with each dbt build, so two landlords of equal vacancy
+    swapped places in `parc.html` and its CSV from one run to the next."""
+    return rows.sort(["valeur", "code_geo", "modalite"], descending=[descending, False, False], nulls_last=True)
+
+
 def by_landlord(data: SiteData, indicateur: str, modalite: str = "ensemble") -> pl.DataFrame:
     """The landlords' rows of an indicator, named (`lieu`) from the landlords' table, highest value first."""
     names = data.bailleurs.select(code_geo="bailleur_siren", lieu="nom_bailleur")
     rows = data.cut(indicateur, "BAILLEUR", modalite).join(names, on="code_geo", how="left")
-    return rows.with_columns(pl.col("lieu").fill_null(pl.col("libelle_geo"))).sort(
-        "valeur", descending=True, nulls_last=True
-    )
+    return by_value(rows.with_columns(pl.col("lieu").fill_null(pl.col("libelle_geo"))))
 
 
 def series_lists(frames: dict[str, pl.DataFrame], key: str) -> tuple[list[str], dict[str, list], dict[str, list]]:

@@ -16,7 +16,7 @@ from ..carte import MISSING, carte, legend_words, outlines
 from ..render import Page, Section
 from ..site_data import SiteData
 from ..theme import COLORS, site_theme
-from .common import history_chart, value_words
+from .common import by_value, history_chart, value_words
 from .demande import TYPES
 
 # The key figures of a commune page, in the order of the comparison table (each has SECTEUR rows).
@@ -127,7 +127,7 @@ def map_chart(data: SiteData, ident: str, indicateur: str, finding: str) -> Char
     entry = _entry(data, indicateur)
     nature, unit = entry["nature"], entry["unite"]
     frame = map_frame(data, indicateur)
-    known = map_places(frame).filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    known = by_value(map_places(frame).filter(pl.col("valeur").is_not_null()))
     top = known.row(0, named=True) if known.height else None
     title = finding.format(lieu=top["lieu"], valeur=shown(top["valeur"], nature)) if top else entry["libelle"]
     words = [status_text(s, r, data.seuil) for s, r in zip(frame["statut"], frame["secret"], strict=True)]
@@ -318,7 +318,7 @@ def types_chart(data: SiteData, place: Place) -> Chart:
     series = {"demandes actives": "D1", "attributions sur quatre trimestres": "D5_r4q"}
     cuts = {label: by_typology(data, place, ind) for label, ind in series.items()}
     values = {label: cut["valeur"].to_list() for label, cut in cuts.items()}
-    demands = cuts["demandes actives"].filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    demands = by_value(cuts["demandes actives"].filter(pl.col("valeur").is_not_null()))
     title = (
         f"Les {demands['cle'][0]} sont les plus demandés {place.where}"
         if demands.height

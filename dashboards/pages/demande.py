@@ -8,7 +8,7 @@ from ..blocks import Chart, bars, percent, shown, with_status
 from ..formats import pourcent
 from ..render import Page, Section
 from ..site_data import SiteData
-from .common import by_modality, history_chart, places
+from .common import by_modality, by_value, history_chart, places
 
 TYPES = ["C", "T1", "T2", "T3", "T4", "T5", "T6P"]
 BANDS = ["0-1", "1-2", "2-3", "3-5", "5+"]
@@ -45,7 +45,7 @@ def _extremes(rows: pl.DataFrame) -> str:
 
 def types_chart(data: SiteData) -> Chart:
     rows = by_modality(data, "D1", "typologie", TYPES)
-    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    known = by_value(rows.filter(pl.col("valeur").is_not_null()))
     total = rows["valeur"].sum()
     top = known.row(0, named=True) if known.height else None
     title = (

@@ -11,7 +11,7 @@ from ..blocks import Chart, bars, extremes, shown
 from ..formats import pourcent
 from ..render import Page, Section
 from ..site_data import SiteData
-from .common import by_landlord, history_chart, long_table, series_lists, value_words, wrap
+from .common import by_landlord, by_value, history_chart, long_table, series_lists, value_words, wrap
 from .demande import TYPES, by_modality, places
 
 FINANCEMENTS = ["PLAI", "PLUS", "PLS", "PLI", "AUTRE"]
@@ -29,7 +29,7 @@ def place_bars(frames: dict[str, pl.DataFrame], share: bool, horizontal: bool = 
 
 def top(rows: pl.DataFrame) -> dict | None:
     """The row with the highest published value (rows sorted by value, highest first)."""
-    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    known = by_value(rows.filter(pl.col("valeur").is_not_null()))
     return known.row(0, named=True) if known.height else None
 
 
@@ -66,7 +66,7 @@ def landlord_chart(data: SiteData, series: dict[str, str], ident: str, what: str
     if not first.height:
         return None
     hi = top(first)
-    known = first.filter(pl.col("valeur").is_not_null()).sort("valeur")
+    known = by_value(first.filter(pl.col("valeur").is_not_null()), descending=False)
     lo = known.row(0, named=True) if known.height else None
     title = (
         f"{what[0].upper()}{what[1:]} va de {shown(lo['valeur'], 'part')} à {shown(hi['valeur'], 'part')} "
@@ -120,7 +120,7 @@ def rotation_communes(data: SiteData) -> Chart:
 
 def rotation_types(data: SiteData) -> Chart:
     rows = by_modality(data, "P2", "typologie", TYPES)
-    known = rows.filter(pl.col("valeur").is_not_null()).sort("valeur", descending=True)
+    known = by_value(rows.filter(pl.col("valeur").is_not_null()))
     title = "La rotation par typologie"
     if known.height > 1:
         (hi, hi_v), (lo, lo_v) = known.select("cle", "valeur").row(0), known.select("cle", "valeur").row(-1)
@@ -188,9 +188,8 @@ def deliveries_contingent(data: SiteData) -> Chart:
     frames = {}
     for label, ind in (("prévus", "P3_prevus"), ("livrés", "P3_livres")):
         rows = data.cut(ind, "RESERVATAIRE")
-        frames[label] = rows.with_columns(
-            lieu=pl.col("code_geo").map_elements(lambda c: data.label("reservataire", c), return_dtype=pl.String)
-        ).sort("valeur", descending=True, nulls_last=True)
+        lieu = pl.col("code_geo").map_elements(lambda c: data.label("reservataire", c), return_dtype=pl.String)
+        frames[label] = by_value(rows.with_columns(lieu=lieu))
     what = f"logements prévus et livrés dans le trimestre, par contingent réservataire, {data.period}"
     return deliveries(data, frames, "parc-livraisons-reservataires", "Réservataire", what)
 
