@@ -51,7 +51,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Context:
-    file_date: dt.date | None
+    file_date: dt.date | pl.Expr | None  # an expression when files are read together: each row's file date
     communes_epci: frozenset[str]
     bailleurs: frozenset[str] | None  # None: the referential is empty, the check is skipped
 
@@ -222,11 +222,11 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
     if col.max is not None:
         bad("maximum", value > col.max, f"valeur supérieure au maximum {col.max:g}", "above maximum")
     if col.not_after_file_date and ctx.file_date is not None:
-        limit = ctx.file_date.year if t == "year" else ctx.file_date
+        d = ctx.file_date if isinstance(ctx.file_date, pl.Expr) else pl.lit(ctx.file_date, pl.Date)
         bad(
             "date_future",
-            value > pl.lit(limit),
-            f"date postérieure à la date du fichier ({ctx.file_date.isoformat()})",
+            value > (d.dt.year() if t == "year" else d),
+            pl.format("date postérieure à la date du fichier ({})", d) + q,
             "date after the file's date",
         )
     if col.required:
