@@ -149,16 +149,23 @@ def read_batch(
 
 
 def _group_records(heads: Sequence[_Head]) -> Iterator[pl.DataFrame]:
-    """The records of files sharing a header, tagged with their rank (FILE): small files without quotes
-    split in one pass, the others by chunks (`record_chunks`)."""
-    plain = [k for k, h in enumerate(heads) if len(h.text) - h.body <= CHUNK_CHARS and '"' not in h.text[h.body :]]
+    """The records of files sharing a header, tagged with their rank (FILE): the small files' in one frame
+    (those without quotes split in one pass), a big file's by chunks (`record_chunks`)."""
+    small = [k for k, h in enumerate(heads) if len(h.text) - h.body <= CHUNK_CHARS]
+    plain = [k for k in small if '"' not in heads[k].text[heads[k].body :]]
+    frames = []
     if plain:
         frame = plain_records([heads[k].text[heads[k].body :] for k in plain], FILE)
-        yield frame.with_columns(pl.col(FILE).replace_strict(range(len(plain)), plain, return_dtype=pl.Int32))
-    alone = set(range(len(heads))) - set(plain)
-    for k in sorted(alone):
-        for frame in record_chunks(heads[k].text, CHUNK_CHARS)[1]:
-            yield frame.select(pl.lit(k, pl.Int32).alias(FILE), pl.all())
+        frames.append(frame.with_columns(pl.col(FILE).replace_strict(range(len(plain)), plain, return_dtype=pl.Int32)))
+    frames += [_tagged(k, f) for k in small if k not in plain for f in record_chunks(heads[k].text)[1]]
+    if frames:
+        yield pl.concat(frames)
+    for k in sorted(set(range(len(heads))) - set(small)):
+        yield from (_tagged(k, f) for f in record_chunks(heads[k].text, CHUNK_CHARS)[1])
+
+
+def _tagged(rank: int, records: pl.DataFrame) -> pl.DataFrame:
+    return records.select(pl.lit(rank, pl.Int32).alias(FILE), pl.all())
 
 
 def _read_group(
