@@ -144,9 +144,8 @@ def test_a_feed_s_new_small_files_are_checked_in_one_pass(territory, tmp_path, k
             reports = ingestor.ingest_inbox(cal)
         finally:
             with scratch() as db:
-                passes = db.execute(
-                    "select count(*) from duckdb_logs where type = 'QueryLog' and message ilike 'select % from t where %'"
-                ).fetchone()[0]
+                checks = "select count(*) from duckdb_logs where type = 'QueryLog' and message ilike ?"
+                passes = db.execute(checks, ["select % from t where %"]).fetchone()[0]
                 db.execute("call disable_logging()")
     assert len(cal) > 10 and all(r.statut == LOADED for r in reports)
     assert passes == 1
@@ -204,7 +203,8 @@ def test_files_read_together_keep_each_file_s_own_outcome(tmp_path, key_env):
     assert {n for n, s in journal.items() if s == LOADED} == set(MIXED_CAL) - rejected
     future = query(
         homes["together"],
-        "select distinct fichier, raison from raw.quarantaine where regle = 'date_future' and flux = 'cal' order by all",
+        "select distinct fichier, raison from raw.quarantaine where regle = 'date_future' and flux = 'cal' "
+        "order by all",
     )
     assert future and {f for f, _ in future} == {"cal_900000001_202501.csv"}
     assert all("(2025-01-31)" in r for _, r in future)
