@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,31 +174,36 @@ class Ingestor:
         READ_AHEAD_BYTES; a bigger file is read in turn, once the files before it are done."""
         queue: deque[tuple[Path, Contract, bytes, str, _Reading | None]] = deque()
         group: list[tuple[Path, Contract, bytes, str]] = []  # new files to read together
+        held = together = 0  # bytes of the files in `queue` and `group`, and in `group`
 
         def submit() -> None:
+            nonlocal together
             if group:
                 job = pool.submit(self.read_many, [(p.name, d) for p, _, d, _ in group], group[0][1])
                 queue.extend((*f, _Reading(job, k)) for k, f in enumerate(group))
                 group.clear()
+                together = 0
 
         for path, contract in files:
             size = path.stat().st_size
-            if size + sum(len(q[2]) for q in (*queue, *group)) > READ_AHEAD_BYTES:
+            if size + held > READ_AHEAD_BYTES:
                 submit()
                 yield from queue
                 queue.clear()
+                held = 0
             data = path.read_bytes()
             digest = archive.sha256(data)
             fresh = ahead and len(data) <= READ_AHEAD_BYTES and not self.already_loaded(path.name, digest)
-            if group and (
-                not fresh or contract is not group[0][1] or sum(len(g[2]) for g in group) + size > READ_TOGETHER_BYTES
-            ):
+            if group and (not fresh or contract is not group[0][1] or together + size > READ_TOGETHER_BYTES):
                 submit()
             if fresh:
                 group.append((path, contract, data, digest))
+                together += len(data)
             else:
                 queue.append((path, contract, data, digest, None))
+            held += len(data)
             while len(queue) > ahead + 1:
+                held -= len(queue[0][2])
                 yield queue.popleft()
         submit()
         yield from queue
@@ -431,9 +436,12 @@ class _Batch:
         ing, contract = self.ingestor, self.contract
         assert contract is not None
         merged = merge_batch(ing.con, contract, [p for _, p in self.queued])
-        for (q, _), m in zip(self.queued, merged, strict=True):
-            report = _merged(q.name, q.digest, contract, q.result, m)
-            _record(ing.con, report, q.size, q.received, q.archived, q.start)
+        queued = [q for q, _ in self.queued]
+        reports = [_merged(q.name, q.digest, contract, q.result, m) for q, m in zip(queued, merged, strict=True)]
+        _record_many(
+            ing.con, [(r, q.size, q.received, q.archived, q.start) for r, q in zip(reports, queued, strict=True)]
+        )
+        for report, q in zip(reports, queued, strict=True):
             ing._remember(report, contract)
             self.reports[q.at] = report
         self.queued, self.rows = [], 0
@@ -529,42 +537,63 @@ def _record(
     archived: str,
     start: dt.datetime,
 ) -> None:
-    """The file's quarantine rows and its journal row (with the date and landlord its name carries: the
-    feeds' coverage starts at their first file)."""
-    info = feed_contract(report.flux).file_info(report.fichier)
-    if report.quarantine is not None and report.quarantine.height:
-        q = report.quarantine.with_columns(
-            fichier=pl.lit(report.fichier),
-            sha256=pl.lit(report.sha256),
-            flux=pl.lit(report.flux),
-            recu_le=pl.lit(received),
+    """The file's quarantine rows and its journal row."""
+    _record_many(con, [(report, size, received, archived, start)])
+
+
+# raw.journal_ingestion's columns (schema.py), in the order of the rows `_record_many` builds.
+JOURNAL_SCHEMA = {
+    "fichier": pl.String,
+    "flux": pl.String,
+    "sha256": pl.String,
+    "taille_octets": pl.Int64,
+    "encodage": pl.String,
+    "statut": pl.String,
+    "lignes_lues": pl.Int64,
+    "lignes_chargees": pl.Int64,
+    "lignes_ignorees": pl.Int64,
+    "lignes_quarantaine": pl.Int64,
+    "doublons_identiques": pl.Int64,
+    "avertissements": pl.String,
+    "message": pl.String,
+    "archive": pl.String,
+    "debut": pl.Datetime("us"),
+    "duree_s": pl.Float64,
+    "date_fichier": pl.Date,
+    "bailleur_siren": pl.String,
+}
+
+
+def _record_many(
+    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[FileReport, int, dt.datetime, str, dt.datetime]]
+) -> None:
+    """Files' quarantine rows and journal rows (with the date and landlord each name carries: the feeds'
+    coverage starts at their first file), in one insert each: one insert per file cost ~0.8 ms, 1 s for
+    the 1,295 files of scale 1 over 36 months. `files`: (report, size, received, archived, start)."""
+    quarantines = [
+        r.quarantine.with_columns(
+            fichier=pl.lit(r.fichier), sha256=pl.lit(r.sha256), flux=pl.lit(r.flux), recu_le=pl.lit(received)
         )
-        con.register("q", q)
+        for r, _, received, _, _ in files
+        if r.quarantine is not None and r.quarantine.height
+    ]
+    if quarantines:
+        con.register("q", pl.concat(quarantines, how="diagonal_relaxed"))
         con.execute("insert into raw.quarantaine by name select * from q")
         con.unregister("q")
-    con.execute(
-        "insert into raw.journal_ingestion values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            report.fichier,
-            report.flux,
-            report.sha256,
-            size,
-            report.encodage,
-            report.statut,
-            report.lignes_lues,
-            report.lignes_chargees,
-            report.lignes_ignorees,
-            report.lignes_quarantaine,
-            report.doublons_identiques,
-            json.dumps(report.avertissements, ensure_ascii=False),
-            report.message,
-            archived,
-            start,
-            (dt.datetime.now() - start).total_seconds(),
-            info.date,
-            info.siren,
-        ],
-    )
+    rows = []
+    for r, size, _, archived, start in files:
+        info = feed_contract(r.flux).file_info(r.fichier)
+        warnings = json.dumps(r.avertissements, ensure_ascii=False)
+        counts = (r.lignes_lues, r.lignes_chargees, r.lignes_ignorees, r.lignes_quarantaine, r.doublons_identiques)
+        elapsed = (dt.datetime.now() - start).total_seconds()
+        rows.append(
+            (r.fichier, r.flux, r.sha256, size, r.encodage, r.statut, *counts, warnings, r.message, archived)
+            + (start, elapsed, info.date, info.siren)
+        )
+    con.register("j", pl.DataFrame(rows, schema=JOURNAL_SCHEMA, orient="row"))
+    con.execute("insert into raw.journal_ingestion by name select * from j")
+    con.unregister("j")
 
 
 def write_quarantine_reports(folder: Path, reports: Iterable[FileReport]) -> None:
