@@ -1,7 +1,8 @@
-"""Read one received file against its contract: typed valid rows and quarantined rows.
+"""Read received files against their contract: each file's typed valid rows and quarantined rows.
 
 Pure function of the bytes, the contract and the references (no warehouse access): the loader
-decides what the rows do to the warehouse. Personal fields are handled here, so nothing personal
+decides what the rows do to the warehouse. Files of one feed sharing a header are read in one pass
+(`read_batch`), each keeping its own lines, checks and counts. Personal fields are handled here, so nothing personal
 leaves the reader: numéros become `id_demande`, names are dropped, the birth date becomes an age.
 """
 
