@@ -2,12 +2,15 @@
 peak memory of the process, and optionally the raw tables compared with another warehouse.
 
     .venv/bin/python bench/ingestion.py DEPOT HOME [--flux bailleurs,sne_demandes] [--profil f.prof]
-                                        [--comparer AUTRE/warehouse.duckdb]
+                                        [--comparer AUTRE/warehouse.duckdb] [--version main]
 
 HOME is emptied first (only a home this script made); DEPOT's files go to its inbox by hard link. The key
 is fixed (unless OBSERVATOIRE_CLE is set), so two homes loaded from the same depot can be compared:
-`--comparer` runs EXCEPT ALL both ways on every raw table, clock columns left out. CPU time counts every
-thread of the process (Polars, DuckDB).
+`--comparer` runs EXCEPT ALL both ways on every raw table (the journal and the quarantine among them), clock
+columns left out; `--version REV` first loads the same depot with the code of a git revision (its own
+bench/ingestion.py, from `git archive`, into HOME-REV) and compares with its warehouse: the proof that a
+change of the ingestion leaves its results identical. CPU time counts every thread of the process (Polars,
+DuckDB).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import argparse
 import os
 import resource
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,6 +82,17 @@ def compare(a: Path, b: Path) -> int:
     return differ
 
 
+def ingest_version(rev: str, depot: Path, home: Path) -> Path:
+    """The warehouse that the code of git revision `rev` makes of `depot`, in `home`."""
+    with tempfile.TemporaryDirectory() as code:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
+        print(f"— ingestion par la version {rev} —")
+        subprocess.run([sys.executable, str(Path(code) / "bench" / "ingestion.py"), str(depot), str(home)], check=True)
+    print("— ingestion par cette version —")
+    return home / "warehouse.duckdb"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("depot", type=Path)
@@ -84,7 +100,11 @@ def main() -> None:
     ap.add_argument("--flux", help="flux à charger, séparés par des virgules (défaut : tous)")
     ap.add_argument("--profil", help="écrit le profil cProfile du chargement dans ce fichier")
     ap.add_argument("--comparer", type=Path, help="entrepôt à comparer, table par table, après le chargement")
+    ap.add_argument("--version", help="révision git (ex. main) qui charge le même dépôt dans HOME-REV, à comparer")
     a = ap.parse_args()
+    if a.version:
+        other = a.home.with_name(f"{a.home.name}-{a.version.replace('/', '-')}")
+        a.comparer = ingest_version(a.version, a.depot.resolve(), other)
     if a.home.exists():
         if not (a.home / MARK).exists():
             sys.exit(f"{a.home} existe et ne vient pas de ce script : choisissez un autre dossier.")

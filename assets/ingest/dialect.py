@@ -12,7 +12,7 @@ import bisect
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -310,18 +310,38 @@ def split_records(text: str) -> Records:
     return Records(header=header, frame=pl.concat(list(chunks)))
 
 
-def record_chunks(text: str, chars: int | None = None) -> tuple[list[str], Iterator[pl.DataFrame]]:
-    """The header, and the records (as `Records.frame`) by chunks of whole lines of about `chars`
-    characters: a whole 100 MB extract split at once took 1.2 GB (scale 50). A file whose body holds a
-    quote comes in one chunk (a quoted field may span lines)."""
+def split_header(text: str) -> tuple[list[str], str, int]:
+    """The header's names, the text with its line ends made LF, and where the body starts in it."""
     if not text or text.isspace():
         raise FileRejected("entete", "fichier vide (pas d'en-tête)", "empty file (no header)", line=1)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     end = text.find("\n") + 1 or len(text)
-    header = _header(text[:end].rstrip("\n"))
+    return _header(text[:end].rstrip("\n")), text, end
+
+
+def record_chunks(text: str, chars: int | None = None) -> tuple[list[str], Iterator[pl.DataFrame]]:
+    """The header, and the records (as `Records.frame`) by chunks of whole lines of about `chars`
+    characters: a whole 100 MB extract split at once took 1.2 GB (scale 50). A file whose body holds a
+    quote comes in one chunk (a quoted field may span lines)."""
+    header, text, end = split_header(text)
     whole = chars is None or '"' in text[end:]
     return header, _chunks(text, end, len(text) if whole else chars, len(header))
+
+
+def plain_records(bodies: Sequence[str], rank: str) -> pl.DataFrame:
+    """The records of several files' bodies (LF line ends, no quote: `record_chunks` reads the others) split
+    in one pass, each tagged with its file's rank in `bodies` (column `rank`): the hundreds of small CAL and
+    movement files of a batch cost one Polars pass instead of one each (~2.5 ms a file)."""
+    split = pl.col("raw").str.split(DELIMITER)
+    return (
+        pl.DataFrame({rank: pl.Series(range(len(bodies)), dtype=pl.Int32), "raw": bodies})
+        .with_columns(pl.col("raw").str.split("\n"))
+        .explode("raw")
+        .with_columns(ligne=(pl.int_range(pl.len()).over(rank) + 2).cast(pl.Int64))  # the body's first line: 2
+        .filter(pl.col("raw").str.strip_chars() != "")
+        .select(rank, "ligne", fields=split, error=pl.lit(None, pl.String))
+    )
 
 
 def _chunks(text: str, start: int, chars: int, width: int) -> Iterator[pl.DataFrame]:

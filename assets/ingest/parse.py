@@ -51,7 +51,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Context:
-    file_date: dt.date | None
+    file_date: dt.date | pl.Expr | None  # an expression when files are read together: each row's file date
     communes_epci: frozenset[str]
     bailleurs: frozenset[str] | None  # None: the referential is empty, the check is skipped
 
@@ -147,7 +147,7 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
         parsed = _parse_date(raw)
         if t == "date_or_year":
             parsed = pl.coalesce(
-                parsed, pl.when(raw.str.contains(YEAR_RE)).then(pl.date(raw.cast(pl.Int32, strict=False), 1, 1))
+                parsed, pl.date(pl.when(raw.str.contains(YEAR_RE)).then(raw.cast(pl.Int32, strict=False)), 1, 1)
             )
             fmt_ok = raw.str.contains(DATE_FR_RE) | raw.str.contains(DATE_ISO_RE) | raw.str.contains(YEAR_RE)
             label = "date attendue au format JJ/MM/AAAA, AAAA-MM-JJ ou AAAA"
@@ -166,7 +166,9 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
     elif t == "month":
         month = raw.str.slice(0, 2).cast(pl.Int32, strict=False)
         ok = raw.str.contains(MONTH_RE) & month.is_between(1, 12)
-        value = pl.when(ok).then(pl.date(raw.str.slice(3, 4).cast(pl.Int32, strict=False), month, 1))
+        # The guards inside pl.date, not only around it: computed once for the value and the checks
+        # (reader._typed), a date is built for every line, an impossible one stopping the read.
+        value = pl.date(pl.when(ok).then(raw.str.slice(3, 4).cast(pl.Int32, strict=False)), month, 1)
         value = pl.when(_in_year_range(value)).then(value)
         bad("format_mois", ~ok | value.is_null(), "mois attendu au format MM/AAAA", "bad month format")
     elif t == "year":
@@ -222,11 +224,11 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
     if col.max is not None:
         bad("maximum", value > col.max, f"valeur supérieure au maximum {col.max:g}", "above maximum")
     if col.not_after_file_date and ctx.file_date is not None:
-        limit = ctx.file_date.year if t == "year" else ctx.file_date
+        d = ctx.file_date if isinstance(ctx.file_date, pl.Expr) else pl.lit(ctx.file_date, pl.Date)
         bad(
             "date_future",
-            value > pl.lit(limit),
-            f"date postérieure à la date du fichier ({ctx.file_date.isoformat()})",
+            value > (d.dt.year() if t == "year" else d),
+            pl.format("date postérieure à la date du fichier ({})", d) + q,
             "date after the file's date",
         )
     if col.required:
