@@ -121,6 +121,32 @@ def test_an_ingestion_killed_midway_is_completed_by_the_next_run_without_duplica
     assert_same_as_clean(home, clean)
 
 
+def test_big_files_commit_one_by_one_and_a_run_killed_among_them_keeps_those_committed(
+    territory, clean, tmp_path, key_env
+):
+    """Beyond COMMIT_BYTES (an extract of scale 50 and over), files commit one by one: what a transaction
+    holds stays bounded. Here every file is over it: killed once half the files are archived, every file
+    archived before the one being loaded is in the warehouse and out of the inbox, and the next run loads
+    the rest as a clean run would."""
+    home = _fresh(territory, tmp_path)
+    files = len(list(territory.iterdir()))
+    child = _child(home, "import assets.ingest.loader as loader; loader.COMMIT_BYTES = 1")
+    manifest = home / "archive" / archive.MANIFEST
+    deadline = time.monotonic() + 120
+    while not (manifest.exists() and len(manifest.read_text().splitlines()) > files // 2):
+        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
+        time.sleep(0.005)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    archived = [e.fichier for e in archive.entries(home / "archive")]
+    journaled = [r[0] for r in dump(home / "warehouse.duckdb", VARIES)["journal_ingestion"]]
+    inbox = {p.name for p in (home / "inbox").iterdir()}
+    assert len(archived) - 1 <= len(journaled) <= len(archived) < files  # all but the one being loaded
+    assert set(journaled).isdisjoint(inbox) and len(journaled) + len(inbox) == files
+    ingest_as_a_run(home)
+    assert_same_as_clean(home, clean)
+
+
 def test_two_ingestions_started_together_on_one_home_load_each_file_once(territory, clean, tmp_path, key_env):
     home = _fresh(territory, tmp_path)
     first, second = _child(home), _child(home)
