@@ -19,6 +19,7 @@ import math
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,11 @@ def _numbered(suite: str | Path | dict) -> dict:
 
 def _run(spec: dict, frame, index_columns: list[str] | None) -> dict:
     """GX's validation result of the frame, as JSON."""
+    return _runner(spec, index_columns)(frame)
+
+
+def _runner(spec: dict, index_columns: list[str] | None) -> Callable[[Any], dict]:
+    """The suite's validation of a frame, GX's result as JSON: one GX context for every frame it is given."""
     import great_expectations as gx
 
     ctx = _context()
@@ -164,7 +170,9 @@ def _run(spec: dict, frame, index_columns: list[str] | None) -> dict:
             "unexpected_index_column_names": index_columns,
             "partial_unexpected_count": PARTIAL_NAMED,
         }
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format).to_json_dict()
+    return lambda frame: definition.run(
+        batch_parameters={"dataframe": frame}, result_format=result_format
+    ).to_json_dict()
 
 
 def _result(spec: dict, raw: dict, frame) -> Result:
@@ -183,18 +191,17 @@ def _result(spec: dict, raw: dict, frame) -> Result:
     )
 
 
-def validate_rows(rows, suite: str | Path | dict, index_columns: list[str], slice_rows: int = GX_SLICE_ROWS) -> Result:
+def validate_rows(rows, suite: str | Path | dict, index_columns: list[str], slice_rows: int | None = None) -> Result:
     """`validate` on a Polars frame of rows, by slices of `slice_rows` when the suite's expectations are all
     per-row ones, with the result of one pass: counts add up, the first unexpected rows are the first
     slices' (a suite with a uniqueness expectation, the landlord referential's, sees its rows at once)."""
-    spec = _numbered(suite)
-    per_row = all(e["type"] in ROW_EXPECTATIONS for e in spec["expectations"]) and not spec["meta"].get("controles")
-    if not per_row or rows.height <= slice_rows:
+    spec, slice_rows = _numbered(suite), slice_rows or GX_SLICE_ROWS
+    per_row = all(e["type"] in ROW_EXPECTATIONS for e in spec["expectations"])
+    if not per_row or spec.get("meta", {}).get("controles") or rows.height <= slice_rows:
         return _result(spec, _run(spec, _lists_as_text(rows).to_pandas(), index_columns), rows)
-    raws = [
-        _run(spec, _lists_as_text(rows.slice(start, slice_rows)).to_pandas(), index_columns)
-        for start in range(0, rows.height, slice_rows)
-    ]
+    run = _runner(spec, index_columns)
+    starts = range(0, rows.height, slice_rows)
+    raws = [run(_lists_as_text(rows.slice(start, slice_rows)).to_pandas()) for start in starts]
     numeric = {name for name, dtype in rows.schema.items() if dtype.is_numeric()}
     return _result(spec, _merge_runs(raws, numeric), rows)
 
