@@ -149,6 +149,34 @@ def test_an_absurd_value_is_named_by_file_and_line():
     assert [e.column for r in results for e in r.failures] == ["revenu_mensuel"]  # one row: no share moves
 
 
+def test_a_row_suite_validated_by_slices_gives_the_result_of_one_pass():
+    """The rows of a run go to GX by slices (bounded memory at scale): same successes, counts, first
+    unexpected rows named and GX result as one pass, with failures straddling the slices, more than
+    PARTIAL_NAMED of them, nulls of a numeric and of a text column."""
+    bad = demandes(
+        revenu_mensuel=[1e12] * 30 + [1800.0] * (N - 30),
+        age=[3] * 7 + [None] * 5 + [40] * (N - 12),
+        logement_actuel=["XX"] * 3 + [None] * 4 + ["HLM"] * (N - 7),
+        commune_residence=[None] * 25 + ["06004"] * (N - 25),
+    )
+    rows = pl.concat(
+        [bad, demandes("sne_demandes_20250228.csv", revenu_mensuel=[1800.0] * 40 + [-5.0] * 3 + [1800.0] * 57)]
+    )
+    index = ["_fichier", "_ligne"]
+    whole = runner.validate_rows(rows, "sne_demandes", index, slice_rows=rows.height)
+    sliced = runner.validate_rows(rows, "sne_demandes", index, slice_rows=37)
+
+    def gx(result):
+        return [
+            {**r, "expectation_config": {k: v for k, v in r["expectation_config"].items() if k != "id"}}
+            for r in sorted(result.gx["results"], key=runner._rank)
+        ], result.gx["statistics"]
+
+    assert len(whole.failures) == 5
+    assert sliced.to_dict() == whole.to_dict()
+    assert gx(sliced) == gx(whole)
+
+
 def test_a_file_that_loaded_no_row_is_an_empty_month_where_the_feed_is_monthly():
     rows = demandes().head(0)
     previous = {"sne_demandes_20250131.csv": None}

@@ -100,23 +100,47 @@ def assert_same_as_clean(home: Path, clean: Path) -> None:
     assert all((home / r).read_bytes() == (clean / r).read_bytes() for r in reports)
 
 
-def test_an_ingestion_killed_midway_is_completed_by_the_next_run_without_duplicates(
-    territory, clean, tmp_path, key_env
-):
-    home = _fresh(territory, tmp_path)
-    files = len(list(territory.iterdir()))
-    child = _child(home)
+def _kill_once_half_archived(child: subprocess.Popen, home: Path, files: int) -> None:
     manifest = home / "archive" / archive.MANIFEST
-    # Killed once half the files are archived: inside the batch of the landlords' monthly movements (files
-    # 24 to 49), its transaction open.
     deadline = time.monotonic() + 120
     while not (manifest.exists() and len(manifest.read_text().splitlines()) > files // 2):
         assert child.poll() is None and time.monotonic() < deadline, child.communicate()
         time.sleep(0.005)
     child.send_signal(signal.SIGKILL)
     child.wait()
+
+
+def test_an_ingestion_killed_midway_is_completed_by_the_next_run_without_duplicates(
+    territory, clean, tmp_path, key_env
+):
+    home = _fresh(territory, tmp_path)
+    files = len(list(territory.iterdir()))
+    child = _child(home)
+    # Killed once half the files are archived: inside the batch of the landlords' monthly movements (files
+    # 24 to 49), its transaction open.
+    _kill_once_half_archived(child, home, files)
     left = len(list((home / "inbox").iterdir()))
     assert 0 < left < files  # killed in the middle of the ingestion
+    ingest_as_a_run(home)
+    assert_same_as_clean(home, clean)
+
+
+def test_big_files_commit_one_by_one_and_a_run_killed_among_them_keeps_those_committed(
+    territory, clean, tmp_path, key_env
+):
+    """Beyond COMMIT_BYTES (an extract of scale 50 and over), files commit one by one: what a transaction
+    holds stays bounded. Here every file is over it: killed once half the files are archived, every file
+    archived before the one being loaded is in the warehouse and out of the inbox, and the next run loads
+    the rest as a clean run would."""
+    home = _fresh(territory, tmp_path)
+    files = len(list(territory.iterdir()))
+    child = _child(home, "import assets.ingest.loader as loader; loader.COMMIT_BYTES = 1")
+    _kill_once_half_archived(child, home, files)
+    archived = [e.fichier for e in archive.entries(home / "archive")]
+    journaled = [r[0] for r in dump(home / "warehouse.duckdb", VARIES)["journal_ingestion"]]
+    inbox = {p.name for p in (home / "inbox").iterdir()}
+    assert len(archived) - 1 <= len(journaled) <= len(archived) < files  # all but the one being loaded
+    assert set(journaled).isdisjoint(inbox) and len(journaled) + len(inbox) == files
     ingest_as_a_run(home)
     assert_same_as_clean(home, clean)
 
