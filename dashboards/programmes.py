@@ -76,7 +76,7 @@ class Brief:
     attributions: pl.DataFrame  # per typology: attributions in the window
     residences: list[Residence]
     profils: dict[str, Profil]
-    quotas: dict[tuple, Ratio]  # (Q1|Q2, réservataire) and (Q3, EPCI|BAILLEUR) year to date
+    quotas: dict[tuple, Ratio | str | None]  # (Q1|Q2, réservataire), (Q3, EPCI|BAILLEUR) year to date
     scenarios: tuple  # of assets.publish.scenarios.Scenario
 
     @property
@@ -146,9 +146,9 @@ def scenario_table(b: Brief, repartition: dict[str, int], libelle) -> pl.DataFra
     for code, n in repartition.items():
         profil = b.profils.get(code, EMPTY)
         observe = {q: b.quotas.get((q, code), Ratio(0, 0)) for q in ("Q1", "Q2")}
-        got = quotas_projetes({"Q3": Ratio(0, 0)} | {q: r or Ratio(0, 0) for q, r in observe.items()}, profil, n,
-                              qpv=bool(b.qpv))  # fmt: skip
-        q1, q2 = ((NC, NC) if observe[q] is None else (observe[q].value, _value(got[q])) for q in ("Q1", "Q2"))
+        known = {q: r if isinstance(r, Ratio) else Ratio(0, 0) for q, r in observe.items()}
+        got = quotas_projetes({"Q3": Ratio(0, 0)} | known, profil, n, qpv=bool(b.qpv))
+        q1, q2 = (_pair(observe[q], got[q]) for q in ("Q1", "Q2"))
         rows.append((libelle("reservataire", code), code, n, profil.q1.value, profil.q2.value, *q1, *q2))
     return pl.DataFrame(rows, schema=scenario_columns(b), orient="row")
 
@@ -177,6 +177,16 @@ def q3_table(b: Brief, repartition: dict[str, int]) -> pl.DataFrame:
 
 EMPTY = Profil(Ratio(0, 0), Ratio(0, 0), Ratio(0, 0))
 NC = float("nan")  # a quota not computable at t (its year-to-date window starts before the feeds): « nc »
+NOT_APPLICABLE = float("inf")  # a quota that does not apply to the réservataire (Q1 of PFONCT, AUTRES)
+SANS_OBJET = "sans_objet"  # its statut in marts.fct_indicateurs
+
+
+def _pair(observe: Ratio | str | None, projete: Ratio | None) -> tuple[float | None, float | None]:
+    """A quota observed and projected as shown: « nc » when not computable, « sans objet » when it does not
+    apply."""
+    if observe == SANS_OBJET:
+        return NOT_APPLICABLE, NOT_APPLICABLE
+    return (NC, NC) if observe is None else (observe.value, _value(projete))
 
 
 def _value(r: Ratio | None) -> float | None:
@@ -233,6 +243,8 @@ def cell_text(value, column: str) -> str:
         return value
     if value != value:  # NaN: not computable
         return MISSING
+    if value == NOT_APPLICABLE:
+        return "sans objet"
     kind = nature(column)
     return pourcent(value) if kind == "part" else nombre(value) if kind == "compte" else nombre(value, 1)
 

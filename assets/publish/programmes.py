@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dashboards.programmes import Brief, Programme, Residence
+from dashboards.programmes import SANS_OBJET, Brief, Programme, Residence
 from dashboards.projection import Profil, Ratio, repartir
 
 from ..settings import Settings
@@ -133,7 +133,8 @@ def profils(con: duckdb.DuckDBPyConnection, fenetre: tuple[dt.date, dt.date]) ->
 
 def quotas(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int, bailleur: str) -> dict[tuple, Ratio]:
     """The year-to-date quotas at t as published in marts.fct_indicateurs: (Q1|Q2, réservataire) and
-    (Q3, `EPCI`|`BAILLEUR`) → numerator ÷ denominator, None when not computable (or sans objet)."""
+    (Q3, `EPCI`|`BAILLEUR`) → numerator ÷ denominator, `sans_objet` where the quota does not apply, None when
+    not computable."""
     rows = con.sql(
         """
         select indicateur, niveau_geo, code_geo, numerateur, denominateur, statut from marts.fct_indicateurs
@@ -143,7 +144,7 @@ def quotas(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int, bailleur:
         """,
         params={"a": annee, "t": trimestre, "b": bailleur},
     ).fetchall()
-    return {(i, c if n == "RESERVATAIRE" else n): Ratio(num, den) if st == "ok" else None
+    return {(i, c if n == "RESERVATAIRE" else n): Ratio(num, den) if st == "ok" else st if st == SANS_OBJET else None
             for i, n, c, num, den, st in rows}  # fmt: skip
 
 

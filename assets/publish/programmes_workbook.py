@@ -11,7 +11,7 @@ import io
 import polars as pl
 import xlsxwriter
 
-from dashboards.programmes import MISSING, Brief, facts, hypotheses, nature, tables
+from dashboards.programmes import MISSING, NOT_APPLICABLE, Brief, facts, hypotheses, nature, tables
 
 from .cil_pack import FORMATS as PACK_FORMATS
 from .cil_workbook import Formats, _cell, safe
@@ -31,8 +31,8 @@ def write_table(ws, fmt: Formats, title: str, frame: pl.DataFrame) -> None:
         ws.set_column(j, j, 34 if j == 0 else 16)
     for i, row in enumerate(frame.iter_rows(), start=3):
         for j, value in enumerate(row):
-            if isinstance(value, float) and value != value:
-                ws.write_string(i, j, MISSING, fmt.secret)
+            if isinstance(value, float) and (value != value or value == NOT_APPLICABLE):
+                ws.write_string(i, j, MISSING if value != value else "sans objet", fmt.secret)
             else:
                 _cell(ws, fmt, i, j, value, FORMATS[nature(frame.columns[j])])
     ws.freeze_panes(3, 1)

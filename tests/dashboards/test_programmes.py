@@ -6,11 +6,14 @@ typology adds the programme's dwellings, and the page states its assumptions and
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 
+import openpyxl
 import polars as pl
 import pytest
 
+from assets.publish.programmes_workbook import workbook_bytes
 from assets.publish.scenarios import Scenario, default_scenario
 from dashboards.programmes import (
     Brief,
@@ -40,6 +43,7 @@ PROFILS = {"PPRIOR": Profil(Ratio(30, 30), Ratio(12, 24), Ratio(12, 24)),  # all
            "COLACT": Profil(Ratio(2, 20), Ratio(2, 20), Ratio(18, 20)),
            "COLTER": Profil(Ratio(5, 20), Ratio(5, 20), Ratio(15, 20))}  # fmt: skip
 QUOTAS = {("Q1", "PPRIOR"): Ratio(18, 20), ("Q1", "COLACT"): Ratio(1, 10), ("Q1", "COLTER"): None,
+          ("Q1", "PFONCT"): "sans_objet", ("Q2", "PFONCT"): Ratio(1, 4),
           ("Q2", "PPRIOR"): Ratio(5, 10), ("Q2", "COLACT"): Ratio(2, 10), ("Q3", "EPCI"): Ratio(20, 40),
           ("Q3", "BAILLEUR"): Ratio(3, 10)}  # fmt: skip
 DEMANDE = pl.DataFrame(
@@ -128,3 +132,15 @@ def test_the_page_is_internal_states_its_assumptions_and_shows_every_scenario():
     assert '<td class="n">nc</td>' in html  # COLTER's Q1 not computable at t
     assert 'href="PRG-2026-0007.xlsx" download' in html and "://" not in html
     assert list(tables(b, label))[-1] == "tension"
+
+
+def test_a_quota_that_does_not_apply_to_a_reservataire_says_sans_objet_not_nc(tmp_path):
+    """Q1 applies to neither PFONCT nor AUTRES (INDICATORS.md): « sans objet », as the long table says."""
+    b = brief(scenarios=(Scenario("Fonctionnaires", {"PFONCT": 10}),))
+    [row] = scenario_table(b, {"PFONCT": 10}, label).iter_rows(named=True)
+    assert row["Q1 observé"] == row["Q1 projeté"] == math.inf and row["Q2 observé"] == pytest.approx(0.25)
+    html = page_html(b, label, "CA de Sophia Antipolis", workbook="PRG-2026-0007.xlsx")
+    assert html.count('<td class="n">sans objet</td>') == 2
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes(b, label, "CA de Sophia Antipolis")))["Scenario 1"]
+    cells = [c.value for r in sheet.iter_rows() for c in r]
+    assert cells.count("sans objet") == 2 and "nc" not in cells
