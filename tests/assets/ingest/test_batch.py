@@ -3,9 +3,13 @@ the one the files make loaded one by one, on the real Ingestor and DuckDB."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from assets.ingest import reader
@@ -84,13 +88,18 @@ def test_a_batch_merges_as_its_files_one_after_the_other_in_any_order(files, tmp
     assert outcomes[0][0]
 
 
-def test_a_feed_s_new_files_are_inserted_in_one_statement(territory, tmp_path, key_env):
-    home = home_with(tmp_path, territory)
+@contextlib.contextmanager
+def cal_files(home: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Ingestor, list]]:
+    """(the warehouse, its ingestor with the landlords loaded, the inbox's CAL files and contracts)."""
     settings = load_settings(home)
     with connect(home) as con:
         ingestor = Ingestor(con, settings, say=lambda m: None)
         ingestor.ingest_inbox([(p, c) for p, c in pending(settings.inbox)[0] if c.feed == "bailleurs"])
-        cal = [(p, c) for p, c in pending(settings.inbox)[0] if c.feed == "cal"]
+        yield con, ingestor, [(p, c) for p, c in pending(settings.inbox)[0] if c.feed == "cal"]
+
+
+def test_a_feed_s_new_files_are_inserted_in_one_statement(territory, tmp_path, key_env):
+    with cal_files(home_with(tmp_path, territory)) as (con, ingestor, cal):
         con.execute("call enable_logging('QueryLog')")
         reports = ingestor.ingest_inbox(cal)
         logged = "select count(*) from duckdb_logs where type = 'QueryLog' and message ilike ?"
@@ -132,12 +141,7 @@ def test_files_read_by_chunks_give_the_rows_and_quarantine_of_a_whole_read(terri
 
 def test_a_feed_s_new_small_files_are_checked_in_one_pass(territory, tmp_path, key_env):
     """The rules of the CAL contract run once for the batch's files, not once per file (~12 ms each)."""
-    home = home_with(tmp_path, territory)
-    settings = load_settings(home)
-    with connect(home) as con:
-        ingestor = Ingestor(con, settings, say=lambda m: None)
-        ingestor.ingest_inbox([(p, c) for p, c in pending(settings.inbox)[0] if c.feed == "bailleurs"])
-        cal = [(p, c) for p, c in pending(settings.inbox)[0] if c.feed == "cal"]
+    with cal_files(home_with(tmp_path, territory)) as (_, ingestor, cal):
         with scratch() as db:  # where the reader evaluates the contract's SQL rules
             db.execute("call truncate_duckdb_logs()")
             db.execute("call enable_logging('QueryLog')")
