@@ -200,7 +200,11 @@ def by_value(rows: pl.DataFrame, descending: bool = True) -> pl.DataFrame:
     """Rows by value (highest first by default, unknown last), ties by place and modality: Polars keeps no order
     among ties, and the long table's row order changes with each dbt build, so two landlords of equal vacancy
     swapped places in `parc.html` and its CSV from one run to the next."""
-    return rows.sort(["valeur", "code_geo", "modalite"], descending=[descending, False, False], nulls_last=True)
+    ties = [c for c in TIE_KEYS if c in rows.columns]
+    return rows.sort(["valeur", *ties], descending=[descending] + [False] * len(ties), nulls_last=True)
+
+
+TIE_KEYS = ("code_geo", "code_insee", "cle", "modalite")  # a row's place or category, in the frames ranked
 
 
 def by_landlord(data: SiteData, indicateur: str, modalite: str = "ensemble") -> pl.DataFrame:
