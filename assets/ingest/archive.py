@@ -76,7 +76,8 @@ def store(
     if accepted:
         entry.accepte_le = entry.recu_le
     if dest.exists() and sha256(dest.read_bytes()) == digest:
-        if again or accepted:
+        # A run killed between the copy and its manifest line left the copy unlisted: listed now.
+        if again or accepted or not _listed(root, name, digest):
             _append(root, entry)
         return rel
     private_dir(root / feed)
@@ -90,6 +91,12 @@ def store(
     os.replace(tmp, dest)
     _append(root, entry)
     return rel
+
+
+def _listed(root: Path, name: str, digest: str) -> bool:
+    """Whether the manifest has a line for these bytes under this name (read only when the bytes are already
+    archived: an identical re-send, or the copy of a killed run)."""
+    return any(e.fichier == name and e.sha256 == digest for e in entries(root))
 
 
 def sync(root: Path, paths: list[str]) -> None:

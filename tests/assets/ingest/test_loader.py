@@ -456,3 +456,16 @@ def test_files_left_alone_are_taken_and_only_recent_ones_make_the_run_wait(home)
     start = time.monotonic()
     assert loader.settled(files, 2, say=said.append) == files
     assert 1.5 < time.monotonic() - start < 3 and said == []
+
+
+def test_a_copy_archived_by_a_killed_run_without_its_manifest_line_gets_it_from_the_next_run(tmp_path):
+    """A run killed between the archive's copy and its manifest line (the fault matrix's SIGKILL test hit it):
+    the next run finds the copy and must still list it, once."""
+    root, data = tmp_path / "archive", b"code;nom\n1;a\n"
+    now = dt.datetime(2026, 12, 5, 12)
+    archive.store(root, "cal", "cal_1_202601.csv", data, archive.sha256(data), now)
+    (root / archive.MANIFEST).write_text((root / archive.MANIFEST).read_text().splitlines()[0] + "\n")
+    assert archive.entries(root) == []  # the copy is there, its line is not
+    for _ in range(2):
+        archive.store(root, "cal", "cal_1_202601.csv", data, archive.sha256(data), now)
+    assert [(e.fichier, e.sha256) for e in archive.entries(root)] == [("cal_1_202601.csv", archive.sha256(data))]
