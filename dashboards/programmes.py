@@ -1,8 +1,11 @@
 """The réservataire meeting's brief of one programme not yet delivered (internal: no masking, counts as they
-are, no personal data — the warehouse holds none): the programme, the demand that matches it, the residence
-watch of its landlord's residences in the commune, and per contingent scenario the year's quotas and the
-tension per typology after delivery. Pure: `assets/publish/programmes.py` reads the warehouse and writes the
-files; the tables here are shared by the page and the workbook, so both show the same figures."""
+are, no personal data — the warehouse holds none): the programme, the demand that matches it, a summary of the
+residence watch of its landlord's residences in the commune, and per contingent scenario the year's quotas and
+the tension per typology after delivery. The watch itself (R1, one row per residence) is written once per
+landlord × commune under `residences/` and linked from each brief: copied into every brief it made the briefs
+cost programmes × residences (1,042 briefs × ~860 residences at scale 100). Pure: `assets/publish/programmes.py`
+reads the warehouse and writes the files; the tables here are shared by the pages and the workbooks, so both
+show the same figures."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from .render import environment
 
 TEMPLATE = "programme.html.j2"
 INDEX_TEMPLATE = "programmes.html.j2"
+WATCH_TEMPLATE = "residences.html.j2"
+WATCH_DIR = "residences"  # the watches' folder beside the briefs
 QPV_WORDS = {True: "en QPV (déclaré)", False: "hors QPV (déclaré)", None: "non renseigné"}
 
 
@@ -35,6 +40,11 @@ class Programme:
     @property
     def logements(self) -> int:
         return sum(n for _, _, n in self.lignes)
+
+    @property
+    def veille(self) -> str:
+        """Its landlord × commune residence watch, relative to the briefs' folder, without extension."""
+        return f"{WATCH_DIR}/{self.bailleur_siren}_{self.commune}"
 
     def orientation(self) -> dict[str, int]:
         """Dwellings per réservataire the first lettings are oriented to, in the file."""
@@ -193,10 +203,11 @@ def _value(r: Ratio | None) -> float | None:
     return None if r is None else r.value
 
 
-def residences_table(b: Brief) -> pl.DataFrame:
+def residences_table(residences: list[Residence]) -> pl.DataFrame:
+    """The watch: one row per residence of the landlord in the commune."""
     rows = [(r.libelle, r.logements, r.vacance, r.rotation, r.refus, r.part_q1, r.part_prioritaires,
              "oui : " + ", ".join(MOTIFS.get(m, m) for m in r.motifs) if r.alerte else "non")
-            for r in b.residences]  # fmt: skip
+            for r in residences]  # fmt: skip
     schema = {"Résidence": pl.String, "Logements proposés à la location": pl.Int64, "Vacance": pl.Float64,
               "Rotation annuelle": pl.Float64, "Refus après CAL": pl.Float64, "Part 1er quartile": pl.Float64,
               "Part prioritaires": pl.Float64, "Signalée": pl.String}  # fmt: skip
@@ -204,6 +215,20 @@ def residences_table(b: Brief) -> pl.DataFrame:
 
 
 MOTIFS = {"VACANCE": "vacance", "REFUS": "refus", "PREMIER_QUARTILE": "part du 1er quartile"}
+RESIDENCES_TITLE = "Veille des résidences du bailleur dans la commune (R1)"
+
+
+def residences_summary(b: Brief) -> pl.DataFrame:
+    """The brief's line of the watch: the landlord's residences in the commune, their dwellings offered for
+    letting, and how many the watch flags, in all and per reason."""
+    known = [r.logements for r in b.residences if r.logements is not None]
+    signalees = [r for r in b.residences if r.alerte]
+    row = (f"{b.programme.bailleur_nom} à {b.programme.commune_nom}", len(b.residences), sum(known) if known else None,
+           len(signalees), *(sum(m in r.motifs for r in signalees) for m in MOTIFS))  # fmt: skip
+    schema = {"Bailleur dans la commune": pl.String, "Résidences": pl.Int64,
+              "Logements proposés à la location": pl.Int64, "Résidences signalées": pl.Int64,
+              **{f"Signalées pour {words}": pl.Int64 for words in MOTIFS.values()}}  # fmt: skip
+    return pl.DataFrame([row], schema=schema, orient="row")
 
 
 def hypotheses(b: Brief) -> list[str]:
@@ -251,7 +276,7 @@ def cell_text(value, column: str) -> str:
 
 MISSING = "nc"
 SHARES = ("Part", "Profil", "Q1", "Q2", "Q3", "Vacance", "Rotation", "Refus")
-COUNTS = ("Demandes", "Attributions sur", "Logements")
+COUNTS = ("Demandes", "Attributions sur", "Logements", "Résidences", "Signalées")
 
 
 def nature(column: str) -> str:
@@ -272,7 +297,7 @@ def tables(b: Brief, libelle) -> dict:
         "programme": ("Logements par financement et réservataire (fichier des programmes)",
                       programme_table(b, libelle)),
         "demande": (f"Demande active avec {commune} en 1er choix, et attributions dans la commune", demande_table(b)),
-        "residences": ("Veille des résidences du bailleur dans la commune (R1)", residences_table(b)),
+        "residences": (RESIDENCES_TITLE, residences_summary(b)),
     }  # fmt: skip
     for i, sc in enumerate(b.scenarios, start=1):
         quotas_title = f"Scénario « {sc.nom} » : quotas par réservataire"
@@ -307,7 +332,17 @@ def page_html(b: Brief, libelle, epci_nom: str, workbook: str | None = None) -> 
     blocks = [table_context(title, frame, ident) for ident, (title, frame) in ts.items()]
     return environment().get_template(TEMPLATE).render(
         b=b, epci_nom=epci_nom, facts=facts(b), blocks=blocks, hypotheses=hypotheses(b), workbook=workbook,
-        t=date_longue(b.t), scenarios=[sc.nom for sc in b.scenarios],
+        t=date_longue(b.t), scenarios=[sc.nom for sc in b.scenarios], veille=b.programme.veille,
+    )  # fmt: skip
+
+
+def watch_html(briefs: list[Brief], epci_nom: str, workbook: str | None = None) -> str:
+    """The residence watch of the briefs' landlord in their commune (the briefs of one landlord × commune),
+    linking back to each brief."""
+    b = briefs[0]
+    block = table_context(RESIDENCES_TITLE, residences_table(b.residences), "residences")
+    return environment().get_template(WATCH_TEMPLATE).render(
+        p=b.programme, briefs=briefs, epci_nom=epci_nom, t=date_longue(b.t), block=block, workbook=workbook,
     )  # fmt: skip
 
 

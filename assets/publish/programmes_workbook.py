@@ -1,6 +1,7 @@
 """The réservataire meeting's brief as XLSX (xlsxwriter), beside its page: a `Note` sheet (the programme and
 the projections' assumptions), then one sheet per table of the page, with the page's figures (the same
-tables, `dashboards/programmes.py`), shares as percentages, `nc` where not computable. The formats and cell
+tables, `dashboards/programmes.py`), shares as percentages, `nc` where not computable; the `Residences` sheet
+links to the landlord × commune residence watch, whose own workbook is written here too. The formats and cell
 writers are the CIL workbook's; no clock is read (the creation date is t), so a re-export is identical."""
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ import io
 import polars as pl
 import xlsxwriter
 
-from dashboards.programmes import MISSING, NOT_APPLICABLE, Brief, facts, hypotheses, nature, tables
+from dashboards.programmes import (
+    MISSING,
+    NOT_APPLICABLE,
+    RESIDENCES_TITLE,
+    Brief,
+    facts,
+    hypotheses,
+    nature,
+    residences_table,
+    tables,
+)
 
 from .cil_pack import FORMATS as PACK_FORMATS
 from .cil_workbook import Formats, _cell, safe
@@ -55,17 +66,44 @@ def write_note(ws, fmt: Formats, b: Brief, epci_nom: str) -> None:
 
 def workbook_bytes(b: Brief, libelle, epci_nom: str) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    wb.set_properties(
-        {
-            "title": f"Note pour la réunion des réservataires — {b.programme.programme_id}",
-            "author": "Observatoire de la demande de logement social",
-            "created": dt.datetime.combine(b.t, dt.time()),
-        }
-    )
+    wb = _workbook(buf, f"Note pour la réunion des réservataires — {b.programme.programme_id}", b.t)
     fmt = Formats(wb)
     write_note(wb.add_worksheet("Note"), fmt, b, epci_nom)
     for ident, (title, frame) in tables(b, libelle).items():
-        write_table(wb.add_worksheet(sheet_name(ident)), fmt, title, frame)
+        ws = wb.add_worksheet(sheet_name(ident))
+        write_table(ws, fmt, title, frame)
+        if ident == "residences":
+            text = "Le détail, résidence par résidence : la veille des résidences du bailleur dans la commune"
+            ws.write_url(frame.height + 4, 0, f"external:{b.programme.veille}.xlsx", string=text)
     wb.close()
     return buf.getvalue()
+
+
+def watch_bytes(briefs: list[Brief], epci_nom: str) -> bytes:
+    """The residence watch of one landlord × commune (the briefs' `Residences` detail): a `Note` sheet naming
+    the programmes it serves, then the `Residences` table."""
+    b, buf = briefs[0], io.BytesIO()
+    p = b.programme
+    wb = _workbook(buf, f"Veille des résidences — {p.bailleur_siren} à {p.commune}", b.t)
+    fmt = Formats(wb)
+    ws = wb.add_worksheet("Note")
+    ws.write_string(0, 0, safe(f"Veille des résidences : {p.bailleur_nom} à {p.commune_nom}"), fmt.title)
+    ws.write_string(1, 0, f"{epci_nom}. Document interne, non publié : chiffres sans secret statistique.")
+    served = ", ".join(f"{x.programme.nom} ({x.programme.programme_id})" for x in briefs)
+    facts = [("Bailleur", f"{p.bailleur_nom} (SIREN {p.bailleur_siren})"), ("Commune", p.commune_nom),
+             ("Trimestre", f"{b.annee}T{b.trimestre}"), ("Programmes à livrer", served)]  # fmt: skip
+    for row, (key, value) in enumerate(facts, start=3):
+        ws.write_string(row, 0, key, fmt.header)
+        ws.write_string(row, 1, safe(value))
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 80, fmt.wrap)
+    write_table(wb.add_worksheet("Residences"), fmt, RESIDENCES_TITLE, residences_table(b.residences))
+    wb.close()
+    return buf.getvalue()
+
+
+def _workbook(buf: io.BytesIO, title: str, t: dt.date) -> xlsxwriter.Workbook:
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    created = dt.datetime.combine(t, dt.time())
+    wb.set_properties({"title": title, "author": "Observatoire de la demande de logement social", "created": created})
+    return wb

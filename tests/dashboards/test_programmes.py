@@ -1,19 +1,23 @@
 """The brief's tables and page (dashboards/programmes.py) on a hand-made programme whose answers are known:
 the default scenario is the file's orientation, each réservataire's quotas are projected with its own
 profile, a quota not computable at t stays « nc », QPV « non renseigné » shows both cases, the tension per
-typology adds the programme's dwellings, and the page states its assumptions and that it is internal."""
+typology adds the programme's dwellings, and the page states its assumptions and that it is internal; the
+brief summarises its landlord's residence watch in the commune and links it, the watch (written once per
+landlord × commune) shows each residence and links back to the briefs it serves."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import math
+import re
 
 import openpyxl
 import polars as pl
 import pytest
 
-from assets.publish.programmes_workbook import workbook_bytes
+from assets.publish.programmes_workbook import watch_bytes, workbook_bytes
 from assets.publish.scenarios import Scenario, default_scenario
 from dashboards.programmes import (
     Brief,
@@ -25,6 +29,7 @@ from dashboards.programmes import (
     scenario_table,
     tables,
     tension_table,
+    watch_html,
 )
 from dashboards.projection import Profil, Ratio
 
@@ -144,3 +149,53 @@ def test_a_quota_that_does_not_apply_to_a_reservataire_says_sans_objet_not_nc(tm
     sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes(b, label, "CA de Sophia Antipolis")))["Scenario 1"]
     cells = [c.value for r in sheet.iter_rows() for c in r]
     assert cells.count("sans objet") == 2 and "nc" not in cells
+
+
+RESIDENCES = [
+    Residence("123456789:G1", "Habitat Test – Les Pins", 0.1, 0.08, None, 0.2, 0.3, True, ("VACANCE",), 40),
+    Residence("123456789:G2", "Habitat Test – Le Mas", None, None, None, None, None, False, (), None),
+    Residence("123456789:G3", "Habitat Test – La Source", 0.0, 0.125, 0.5, 0.75, 0.25, True,
+              ("PREMIER_QUARTILE", "REFUS"), 12),
+]  # fmt: skip
+
+
+def test_the_brief_summarises_its_landlords_residences_in_the_commune_and_links_their_watch():
+    b = dataclasses.replace(brief(), residences=RESIDENCES)
+    [row] = tables(b, label)["residences"][1].rows()
+    # 3 residences, 40 + 12 dwellings offered (one unknown), 2 flagged: 1 for vacancy, 1 for refusals and 1st quartile
+    assert row == ("Habitat Test à Valbonne", 3, 52, 2, 1, 1, 1)
+    html = page_html(b, label, "CA de Sophia Antipolis", workbook="PRG-2026-0007.xlsx")
+    watch = "residences/123456789_06152"
+    assert f'href="{watch}.html"' in html and f'href="{watch}.xlsx" download' in html
+    assert "Les Pins" not in html and "La Source" not in html  # the detail is the watch's alone
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes(b, label, "CA de Sophia Antipolis")))["Residences"]
+    assert [c.value for c in sheet[4]] == list(row)
+    [link] = [c.hyperlink.target for r in sheet.iter_rows() for c in r if c.hyperlink]
+    assert link.replace("\\", "/") == "residences/123456789_06152.xlsx"
+
+
+def test_the_watch_shows_each_residence_once_for_all_the_briefs_of_its_landlord_in_the_commune():
+    first = dataclasses.replace(brief(), residences=RESIDENCES)
+    other = dataclasses.replace(first, programme=dataclasses.replace(PROGRAMME, programme_id="PRG-2026-0009",
+                                                                      nom="Le Clos – Valbonne"))  # fmt: skip
+    html = watch_html([first, other], "CA de Sophia Antipolis", workbook="123456789_06152.xlsx")
+    assert "Document interne, non publié" in html and 'name="robots" content="noindex' in html
+    assert 'href="../PRG-2026-0007.html"' in html and 'href="../PRG-2026-0009.html"' in html
+    assert 'href="../../static/site.css"' in html and 'href="123456789_06152.xlsx" download' in html
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", html)
+    cells = [(name, re.findall(r"<td[^>]*>(.*?)</td>", tds.replace("\u202f", " "))) for name, tds in rows]
+    assert cells == [
+        ("Habitat Test – Les Pins", ["40", "10,0 %", "8,0 %", "–", "20,0 %", "30,0 %", "oui : vacance"]),
+        ("Habitat Test – Le Mas", ["–", "–", "–", "–", "–", "–", "non"]),
+        ("Habitat Test – La Source", ["12", "0,0 %", "12,5 %", "50,0 %", "75,0 %", "25,0 %",
+                                      "oui : part du 1er quartile, refus"]),
+    ]  # fmt: skip
+    wb = openpyxl.load_workbook(io.BytesIO(watch_bytes([first, other], "CA de Sophia Antipolis")))
+    assert wb.sheetnames == ["Note", "Residences"]
+    note = {r[0].value: r[1].value for r in wb["Note"].iter_rows(min_row=4)}
+    assert note["Programmes à livrer"] == "Les Oliviers – Valbonne (PRG-2026-0007), Le Clos – Valbonne (PRG-2026-0009)"
+    assert [[c.value for c in r] for r in wb["Residences"].iter_rows(min_row=4)] == [
+        ["Habitat Test – Les Pins", 40, 0.1, 0.08, None, 0.2, 0.3, "oui : vacance"],
+        ["Habitat Test – Le Mas", None, None, None, None, None, None, "non"],
+        ["Habitat Test – La Source", 12, 0.0, 0.125, 0.5, 0.75, 0.25, "oui : part du 1er quartile, refus"],
+    ]

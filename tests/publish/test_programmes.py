@@ -1,12 +1,14 @@
 """The réservataire meetings' briefs as `observatoire run` publishes them (the internal publication asset on
 the shared small run): one page and one workbook per programme of the latest programmes file not yet
-delivered, and their index, private under published/interne/programmes/; the figures read from the
+delivered, one residence watch (page and workbook) per landlord × commune of these programmes under
+residences/, and their index, private under published/interne/programmes/; the figures read from the
 warehouse's own definitions (the demand equals D1 of fct_indicateurs); the default scenario is the file's
 orientation, an analyst's scenario file replaces it, a faulty one stops the briefs with its French reason;
 the pages open in Chromium without error, their scenario table visible and readable at a phone's width."""
 
 from __future__ import annotations
 
+import shutil
 import stat
 
 import duckdb
@@ -27,32 +29,62 @@ def folder(warehouse, published_quarter):
     return interne_dir(load_settings(warehouse)) / "programmes"
 
 
+UNDELIVERED = "from raw.programmes where _date_fichier = (select max(_date_fichier) from raw.programmes) and "\
+              "date_livraison is null"  # fmt: skip
+
+
+def fetch(warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(load_settings(warehouse).warehouse), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def undelivered(warehouse) -> dict[str, dict[str, int]]:
     """Programme → réservataire → dwellings of the latest programmes file's rows without a delivery date."""
-    con = duckdb.connect(str(load_settings(warehouse).warehouse), read_only=True)
-    try:
-        rows = con.sql(
-            "select programme_id, reservataire, sum(nb_logements)::int from raw.programmes "
-            "where _date_fichier = (select max(_date_fichier) from raw.programmes) and date_livraison is null "
-            "group by all"
-        ).fetchall()
-    finally:
-        con.close()
     out: dict[str, dict[str, int]] = {}
-    for pid, res, n in rows:
+    for pid, res, n in fetch(warehouse, f"select programme_id, reservataire, sum(nb_logements)::int {UNDELIVERED} "
+                                        "group by all"):  # fmt: skip
         out.setdefault(pid, {})[res] = n
+    return out
+
+
+@pytest.fixture(scope="module")
+def watches(warehouse) -> dict[str, set[str]]:
+    """`<landlord>_<commune>` → the undelivered programmes of that landlord in that commune."""
+    out: dict[str, set[str]] = {}
+    for name, pid in fetch(warehouse, f"select distinct bailleur_siren || '_' || commune, programme_id {UNDELIVERED}"):
+        out.setdefault(name, set()).add(pid)
     return out
 
 
 def test_the_run_publishes_a_page_and_a_workbook_per_undelivered_programme_and_their_index(folder, undelivered):
     assert undelivered  # the small territory has a programme to deliver
-    expected = {f"{pid}.{ext}" for pid in undelivered for ext in ("html", "xlsx")} | {"index.html"}
+    expected = {f"{pid}.{ext}" for pid in undelivered for ext in ("html", "xlsx")} | {"index.html", "residences"}
     assert {p.name for p in folder.iterdir()} == expected
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
+    assert all(stat.S_IMODE(d.stat().st_mode) == 0o700 for d in (folder, folder / "residences"))
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.rglob("*") if p.is_file())
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{pid}.html"' in index and f'href="{pid}.xlsx"' in index for pid in undelivered)
+
+
+def test_each_landlord_and_commune_has_one_residence_watch_that_its_briefs_and_the_index_link(folder, watches):
+    expected = {f"{name}.{ext}" for name in watches for ext in ("html", "xlsx")}
+    assert {p.name for p in (folder / "residences").iterdir()} == expected
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for name, pids in watches.items():
+        assert f'href="residences/{name}.html"' in index and f'href="residences/{name}.xlsx"' in index
+        watch = (folder / "residences" / f"{name}.html").read_text(encoding="utf-8")
+        rows = openpyxl.load_workbook(folder / "residences" / f"{name}.xlsx")["Residences"].max_row - 3
+        assert watch.count("<tr><th scope=\"row\">") == rows  # the page and the workbook show the same residences
+        for pid in pids:
+            assert f'href="../{pid}.html"' in watch
+            brief = (folder / f"{pid}.html").read_text(encoding="utf-8")
+            assert f'href="residences/{name}.html"' in brief and f'href="residences/{name}.xlsx" download' in brief
+            summary = openpyxl.load_workbook(folder / f"{pid}.xlsx")["Residences"]
+            assert summary["B4"].value == rows  # the brief's count of residences is its watch's
 
 
 def test_the_default_scenario_in_the_workbook_is_the_orientation_of_the_programmes_file(folder, undelivered):
@@ -112,21 +144,45 @@ def test_an_analysts_scenarios_replace_the_default_and_a_faulty_file_is_refused_
     assert not (tmp_path / "faux").exists()
 
 
+def test_two_programmes_of_a_landlord_in_a_commune_share_one_watch(warehouse, undelivered, watches, tmp_path):
+    settings = load_settings(warehouse)
+    shutil.copy(settings.warehouse, tmp_path / "warehouse.duckdb")
+    pid = sorted(undelivered)[0]
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:  # a second programme of the same landlord in the same commune, in the latest programmes file
+        con.execute(
+            "insert into raw.programmes select * replace ('PRG-TEST-0002' as programme_id) from raw.programmes "
+            "where programme_id = $p and _date_fichier = (select max(_date_fichier) from raw.programmes)",
+            {"p": pid},
+        )
+        [(name,)] = con.sql("select distinct bailleur_siren || '_' || commune from raw.programmes "
+                            "where programme_id = $p", params={"p": pid}).fetchall()  # fmt: skip
+        written = publish_programmes(con, settings, *QUARTER, tmp_path / "notes")
+    finally:
+        con.close()
+    shared = [p for p in written if p.parent.name == "residences"]
+    assert len(shared) == 2 * len({p.stem for p in shared}) == 2 * len(watches)  # once per landlord × commune
+    watch = (tmp_path / "notes" / "residences" / f"{name}.html").read_text(encoding="utf-8")
+    assert f'href="../{pid}.html"' in watch and 'href="../PRG-TEST-0002.html"' in watch
+    for brief in (pid, "PRG-TEST-0002"):
+        assert f'href="residences/{name}.html"' in (tmp_path / "notes" / f"{brief}.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("width", [375, 1280])
-def test_the_briefs_open_in_chromium_without_error_their_scenario_table_visible(folder, browser, width):  # noqa: F811
-    pages = sorted(folder.glob("*.html"))
-    visits = read_pages(browser, folder, pages, width)
+def test_the_briefs_and_watches_open_in_chromium_without_error_their_main_table_visible(folder, browser, width):  # noqa: F811
+    pages, watches = sorted(folder.glob("*.html")), sorted(folder.glob("residences/*.html"))
+    visits = read_pages(browser, folder, pages + watches, width)
     for v in visits:
         assert not v.errors and not v.outside, v.where
         assert v.probe["scroll_width"] <= v.probe["inner_width"], (v.where, v.probe["overflowing"])
         assert not [x["id"] for x in v.violations if x["impact"] in BLOCKING], v.where
     tab = browser.new_page(viewport={"width": width, "height": 900})
-    try:
-        for page in pages[:-1]:  # the briefs (index.html sorts last)
+    try:  # the briefs' scenario table (index.html sorts last), the watches' residences
+        for page, section in [(p, "#scenario-1") for p in pages[:-1]] + [(p, "#residences") for p in watches]:
             tab.goto(page.as_uri())
-            table = tab.locator("#scenario-1 table")
-            assert table.is_visible() and table.locator("tbody tr").count() >= 1
-            box = tab.locator("#scenario-1 .tableau").bounding_box()
+            table = tab.locator(f"{section} table")
+            assert table.is_visible() and table.locator("tbody tr").count() >= 1, page
+            box = tab.locator(f"{section} .tableau").bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the table scrolls in its box
     finally:
         tab.close()
@@ -139,4 +195,8 @@ def test_a_re_export_gives_the_same_bytes(warehouse, folder, tmp_path):
         publish_programmes(con, settings, *QUARTER, tmp_path)
     finally:
         con.close()
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def files(root):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert any(p.parts[0] == "residences" for p in files(tmp_path)) and files(tmp_path) == files(folder)
