@@ -171,6 +171,7 @@ def test_two_programmes_of_a_landlord_in_a_commune_share_one_watch(warehouse, un
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_briefs_and_watches_open_in_chromium_without_error_their_main_table_visible(folder, browser, width):  # noqa: F811
     pages, watches = sorted(folder.glob("*.html")), sorted(folder.glob("residences/*.html"))
+    assert watches  # the landlord × commune residence watches open too
     visits = read_pages(browser, folder, pages + watches, width)
     for v in visits:
         assert not v.errors and not v.outside, v.where
