@@ -78,7 +78,7 @@ def test_each_landlord_and_commune_has_one_residence_watch_that_its_briefs_and_t
         assert f'href="residences/{name}.html"' in index and f'href="residences/{name}.xlsx"' in index
         watch = (folder / "residences" / f"{name}.html").read_text(encoding="utf-8")
         rows = openpyxl.load_workbook(folder / "residences" / f"{name}.xlsx")["Residences"].max_row - 3
-        assert watch.count("<tr><th scope=\"row\">") == rows  # the page and the workbook show the same residences
+        assert watch.count('<tr><th scope="row">') == rows  # the page and the workbook show the same residences
         for pid in pids:
             assert f'href="../{pid}.html"' in watch
             brief = (folder / f"{pid}.html").read_text(encoding="utf-8")
