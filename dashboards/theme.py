@@ -40,20 +40,37 @@ def french(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
     return fig
 
 
+# The pages' look (site_theme), compound properties first: the order in which one `update_layout` of these
+# writes them, which the figures' JSON, hence the pages' bytes, follows.
+SITE_LAYOUT = dict(
+    font=FONT,
+    margin=dict(l=10, r=10, t=30, b=10),
+    legend=dict(orientation="h", y=-0.15, yanchor="top", x=0),
+    separators=SEPARATORS,
+    plot_bgcolor="white",
+    paper_bgcolor="white",
+    colorway=COLORS,
+)
+SITE_AXES = dict(gridcolor="#eee", zerolinecolor="#999", automargin=True)
+
+
+def set_props(obj, values: dict) -> None:
+    """Sets each (nested) property of `values` on a figure's object one at a time: the same result as its
+    `update`, which batches them into a relayout that checks every key path against the others (12 ms of
+    the 17 ms a site figure took, 115 figures)."""
+    for key, value in values.items():
+        if isinstance(value, dict):
+            set_props(obj[key], value)
+        else:
+            obj[key] = value
+
+
 def site_theme(fig: go.Figure) -> go.Figure:
     """The pages' look: the title, unit and source are in the page around the figure (read by screen
     readers, kept when the figure fails), so the figure itself carries none; margins fit a 375 px phone."""
-    fig.update_layout(
-        separators=SEPARATORS,
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        margin=dict(l=10, r=10, t=30, b=10),
-        legend=dict(orientation="h", y=-0.15, yanchor="top", x=0),
-        colorway=COLORS,
-    )
-    fig.update_xaxes(gridcolor="#eee", zerolinecolor="#999", automargin=True)
-    fig.update_yaxes(gridcolor="#eee", zerolinecolor="#999", automargin=True)
+    set_props(fig.layout, SITE_LAYOUT)
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        set_props(axis, SITE_AXES)
     return fig
 
 

@@ -71,19 +71,11 @@ def place_row(data: SiteData, place: Place, indicateur: str) -> dict | None:
 def place_words(data: SiteData, place: Place, indicateur: str) -> str:
     """The value of a key figure at a place as the page writes it (with its unit when it has one)."""
     row = place_row(data, place, indicateur)
-    return value_words(row, _entry(data, indicateur)["nature"], _unit(data, indicateur))
-
-
-def _entry(data: SiteData, indicateur: str) -> dict:
-    """The catalogue's row of an indicator, from a dict made once per site (the pages ask for it some
-    4 000 times; a filter of the catalogue each time took 2 s)."""
-    if "catalogue" not in data.built:
-        data.built["catalogue"] = {r["indicateur"]: r for r in data.catalogue.iter_rows(named=True)}
-    return data.built["catalogue"][indicateur]
+    return value_words(row, data.indicator(indicateur)["nature"], _unit(data, indicateur))
 
 
 def _unit(data: SiteData, indicateur: str) -> str:
-    return "mois" if _entry(data, indicateur)["nature"] == "duree" else ""
+    return "mois" if data.indicator(indicateur)["nature"] == "duree" else ""
 
 
 # The maps
@@ -124,7 +116,7 @@ def map_places(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def map_chart(data: SiteData, ident: str, indicateur: str, finding: str) -> Chart:
-    entry = _entry(data, indicateur)
+    entry = data.indicator(indicateur)
     nature, unit = entry["nature"], entry["unite"]
     frame = map_frame(data, indicateur)
     known = by_value(map_places(frame).filter(pl.col("valeur").is_not_null()))
@@ -169,7 +161,7 @@ def _grouped_notes(frame: pl.DataFrame) -> list[str]:
 
 
 def _map_summary(data: SiteData, frame: pl.DataFrame, indicateur: str) -> str:
-    nature, unit = _entry(data, indicateur)["nature"], _unit(data, indicateur)
+    nature, unit = data.indicator(indicateur)["nature"], _unit(data, indicateur)
     places = map_places(frame)
     parts = [
         f"Ensemble de l'EPCI : {value_words(data.row(indicateur), nature, unit)}.",
@@ -211,9 +203,9 @@ def comparison_rows(data: SiteData, place: Place) -> list[dict]:
     """The key figures at the place and for the EPCI, in words, for the page's comparison table."""
     return [
         {
-            "libelle": _entry(data, ind)["libelle"],
+            "libelle": data.indicator(ind)["libelle"],
             "lieu": place_words(data, place, ind),
-            "epci": value_words(data.row(ind), _entry(data, ind)["nature"], _unit(data, ind)),
+            "epci": value_words(data.row(ind), data.indicator(ind)["nature"], _unit(data, ind)),
         }
         for ind in KEY
     ]
@@ -221,15 +213,15 @@ def comparison_rows(data: SiteData, place: Place) -> list[dict]:
 
 def comparison_chart(data: SiteData, place: Place) -> Chart:
     """The key figures that compare across places (ratios, durations, shares), one small chart each."""
-    compared = [i for i in KEY if _entry(data, i)["nature"] != "compte"]
+    compared = [i for i in KEY if data.indicator(i)["nature"] != "compte"]
     label = place.name if place.niveau == "COMMUNE" else f"Secteur ({place.communes} communes)"  # fits a phone
     panels, records = [], []
     for ind in compared:
-        nature = _entry(data, ind)["nature"]
+        nature = data.indicator(ind)["nature"]
         here, epci = place_row(data, place, ind), data.row(ind)
         texts = [place_words(data, place, ind), value_words(epci, nature, _unit(data, ind))]
         values = [r["valeur"] if r else None for r in (here, epci)]
-        panels.append((_entry(data, ind)["libelle"], nature, values, texts))
+        panels.append((data.indicator(ind)["libelle"], nature, values, texts))
         records += [_record(data, ind, label, here), _record(data, ind, "Ensemble de l'EPCI", epci)]
     table = with_status(pl.DataFrame(records), data.seuil).drop("statut", "secret")
     return Chart(
@@ -275,13 +267,13 @@ def panels_figure(panels: list[tuple], names: list[str]) -> go.Figure:
 
 
 def _record(data: SiteData, indicateur: str, territoire: str, row: dict | None) -> dict:
-    nature = _entry(data, indicateur)["nature"]
+    nature = data.indicator(indicateur)["nature"]
     value = row["valeur"] if row else None
     return {
-        "Indicateur": _entry(data, indicateur)["libelle"],
+        "Indicateur": data.indicator(indicateur)["libelle"],
         "Territoire": territoire,
         "Valeur": value * 100 if nature == "part" and value is not None else value,
-        "Unité": "%" if nature == "part" else _entry(data, indicateur)["unite"],
+        "Unité": "%" if nature == "part" else data.indicator(indicateur)["unite"],
         "statut": row["statut"] if row else "non_calculable",
         "secret": row.get("secret") if row else None,
     }
@@ -291,9 +283,9 @@ def _comparison_title(data: SiteData, place: Place, compared: list[str]) -> str:
     for ind in compared:
         here, epci = place_row(data, place, ind), data.row(ind)
         if here and epci and here["valeur"] is not None and epci["valeur"] is not None:
-            nature = _entry(data, ind)["nature"]
+            nature = data.indicator(ind)["nature"]
             return (
-                f"{_entry(data, ind)['libelle']} : {shown(here['valeur'], nature)} {place.where}, "
+                f"{data.indicator(ind)['libelle']} : {shown(here['valeur'], nature)} {place.where}, "
                 f"contre {shown(epci['valeur'], nature)} dans l'ensemble de l'EPCI"
             )
     return f"Les chiffres clés {place.where} et dans l'ensemble de l'EPCI"

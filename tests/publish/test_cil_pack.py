@@ -461,3 +461,27 @@ def test_chromium_starts_before_the_charts_are_given_and_draws_what_plotly_draws
         pass  # a pack refused before its charts: the browser is closed all the same
     time.sleep(1)
     assert not [p for p in me.children(recursive=True) if "chrom" in p.name() and p.status() != "zombie"]
+
+
+def test_the_workbook_pauses_the_garbage_collector_only_while_it_writes_even_when_writing_fails():
+    import gc
+
+    from assets.publish.cil_workbook import no_gc
+
+    assert gc.isenabled()
+    with no_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with no_gc():
+            raise OSError("disque plein")
+    except OSError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_gc():
+            pass
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
