@@ -13,6 +13,12 @@ a whole Dagster event, `python bench/eventlog.py`: 50 ms -> 21 ms on a loaded ma
   its own log and is not concerned);
 - one connection per database, held for the process, so that Dagster's closes are never the last one and
   do not checkpoint; SQLite's automatic checkpoint (every 1,000 pages) still bounds the WAL.
+
+Dagster's storage also builds a new SQLAlchemy engine for each of those connections (5.5 per event: the
+run's database, then the asset index): `HeldEngineEventLogStorage`, the home's event log storage
+(`dagster.yaml`), keeps one engine per database, which saves ~1.4 ms of CPU per connection (300 inserts on
+this loaded machine: 1.76 ms with an engine each, 0.36 ms with one engine). The run's 295 planned
+assets and checks are written before its first step.
 """
 
 from __future__ import annotations
@@ -21,9 +27,15 @@ import atexit
 import os
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes import ConfigurableClassData
 
 # The run's own database and the index, a few at a time: a long process (the test suite) sees many homes.
 _HELD_MAX = 8
@@ -64,3 +76,67 @@ def write_events_fast() -> None:
     if not sa.event.contains(sa.engine.Engine, "connect", _on_connect):
         sa.event.listen(sa.engine.Engine, "connect", _on_connect)
         atexit.register(_release)
+
+
+class HeldEngineEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log (same files, same tables) with one engine per database, kept for the
+    process (a few at a time), instead of one engine per connection."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> HeldEngineEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str, pool: type[sa.pool.Pool] = sa.pool.StaticPool) -> sa.Engine:
+        return create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=pool,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+
+    def _held_engine(self, shard: str) -> sa.Engine:
+        engine = self._engines.get(shard)
+        if engine is None:
+            if shard not in self._initialized_dbs:  # Dagster's creation, on connections of its own
+                init = self._engine(shard, sa.pool.NullPool)
+                self._initdb(init)
+                init.dispose()
+                self._initialized_dbs.add(shard)
+            # one connection per database, used under the storage's lock by one thread at a time
+            engine = self._engines[shard] = self._engine(shard)
+            if len(self._engines) > _HELD_MAX:
+                self._engines.popitem(last=False)[1].dispose()
+        self._engines.move_to_end(shard)
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[sa.Connection]:
+        with self._db_lock, self._held_engine(shard).connect() as conn, conn.begin():
+            yield conn
+
+    def _dispose_engines(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+    def wipe(self) -> None:
+        self._dispose_engines()  # the files are deleted: no connection may keep writing to them
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._dispose_engines()
+        super().dispose()
+
+
+def event_log_config(dagster_home: Path) -> str:
+    """The `event_log_storage` block of the home's dagster.yaml (Dagster's default folder)."""
+    return (
+        "event_log_storage:\n"
+        f"  module: {__name__}\n"
+        f"  class: {HeldEngineEventLogStorage.__name__}\n"
+        "  config:\n"
+        f"    base_dir: {dagster_home / 'history' / 'runs'}\n"
+    )

@@ -1,0 +1,79 @@
+"""What `observatoire run` does before its first step and after its last one stays cheap (issue 13: 10.5 s
+outside the steps at scale 1)."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+import dagster as dg
+from dagster._core.storage.event_log import SqliteEventLogStorage
+
+from assets.ingest.feeds import FEED_ASSETS
+from assets.settings import load_settings
+from pipelines.cli import _import_at_first_step, _instance, feed_files
+from pipelines.eventlog import HeldEngineEventLogStorage
+
+
+def _given(config: dict, feed: str):
+    return config[f"raw__{feed}"]["config"]["fichiers"]
+
+
+def test_each_feed_op_is_given_only_its_own_files_of_the_run():
+    files = ["bailleurs.csv", "rpls_901548073_2025.csv", "bilan_flux_901548073_2025.csv", "notes.txt"]
+    config = feed_files(FEED_ASSETS, files)
+    assert len(config) == len(FEED_ASSETS)
+    assert _given(config, "bailleurs") == ["bailleurs.csv"]
+    assert _given(config, "rpls") == ["rpls_901548073_2025.csv"]
+    assert _given(config, "bilan_flux") == ["bilan_flux_901548073_2025.csv"]
+    assert _given(config, "mouvements") == []  # no file of its own: it takes none
+
+
+def test_without_a_list_of_files_every_feed_takes_its_settled_files():
+    config = feed_files(FEED_ASSETS, None)
+    assert {c["config"]["fichiers"] for c in config.values()} == {None}
+
+
+def _job(n: int = 3):
+    assets = [dg.asset(name=f"a{i}")(lambda: None) for i in range(n)]
+    return dg.define_asset_job("j").resolve(asset_graph=dg.Definitions(assets=assets).resolve_asset_graph())
+
+
+def test_the_home_event_log_keeps_one_engine_per_database_and_dagster_reads_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    instance = _instance(load_settings(tmp_path))  # writes the home's dagster.yaml, sets DAGSTER_HOME
+    storage = instance.event_log_storage
+    assert isinstance(storage, HeldEngineEventLogStorage)
+    result = _job().execute_in_process(instance=instance)
+    assert set(storage._engines) == {result.run_id, "index"}  # the run's database and the asset index
+    instance.dispose()
+    # Dagster's own storage (the UI's, were the file lost) reads the same events
+    plain = SqliteEventLogStorage(str(tmp_path / "dagster" / "history" / "runs"))
+    materialized = plain.get_logs_for_run(result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    assert sorted(e.dagster_event.asset_key.path[0] for e in materialized) == ["a0", "a1", "a2"]
+    assert {k.path[0] for k in plain.get_asset_keys()} == {"a0", "a1", "a2"}
+
+
+def test_a_dagster_yaml_written_by_the_analyst_is_left_as_it_is(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    settings = load_settings(tmp_path)
+    settings.dagster_home.mkdir(parents=True)
+    (settings.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
+    _instance(settings).dispose()
+    assert (settings.dagster_home / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
+
+
+def test_the_background_import_starts_with_the_first_step_not_before(tmp_path):
+    probe = "tests.pipelines.probe_import"
+    sys.modules.pop(probe, None)
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, _import_at_first_step(probe))
+    instance.report_engine_event("planned", job_name="j", run_id=run_id)  # the run's events before its first step
+    assert probe not in sys.modules
+    _job(1).execute_in_process(instance=instance, run_id=run_id)
+    deadline = time.monotonic() + 30
+    while probe not in sys.modules and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert probe in sys.modules
