@@ -6,8 +6,9 @@ Parses the dbt project of the git reference (`git archive`) and that of this che
 database), then lists from each manifest every elementary check, whatever test carries it: a `controles`
 test counts as the not_null, unique, unique_combination, accepted_values, dans_liste_de_codes and
 relationships tests it holds; any other test counts as itself (its name, model and arguments). Each check
-keeps its severity and `where`. Prints the checks of each side that the other lacks: the exit status is 1
-when they differ.
+keeps its severity and `where`. The encoding test of an indicator model (int_ind_*) counts as that of
+int_indicateurs, the union all of their rows, where it holds for each of them. Prints the checks of each
+side that the other lacks: the exit status is 1 when they differ.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def checks(manifest: dict) -> set[tuple]:
             continue
         meta = node.get("test_metadata") or {"name": node["name"], "kwargs": {}}
         on = (node.get("attached_node") or node["unique_id"]).split(".")[-1]
+        if meta["name"] == "encodage_indicateurs" and on.startswith("int_ind_"):
+            on = "int_indicateurs"
         config = (node["config"]["severity"].lower(), node["config"].get("where"))
         out |= {(on, *c, *config) for c in elementary(meta["name"], meta["kwargs"])}
     return out
