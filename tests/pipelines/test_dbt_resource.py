@@ -37,3 +37,32 @@ def test_a_dbt_command_starts_dbt_once_and_opens_no_adapter_in_dagster(tmp_path)
     assert probe["ok"]
     assert probe["dbt_runs"] == [["debug", "--config-dir"]]
     assert probe["cpu_s"] < 0.5, probe
+
+
+def test_a_failing_controles_check_fails_the_dbt_step_and_is_shown_by_its_model(tmp_path, monkeypatch):
+    """A merged test still blocks: a landlord of an unknown type fails the dbt step, and Dagster shows the
+    failed check under the model's name with dbt's count of failing rows."""
+    import dagster as dg
+
+    from assets.ingest.schema import prepare_warehouse
+    from assets.transform import dbt_models
+    from assets.warehouse import connect
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
+    with connect(tmp_path) as con:
+        prepare_warehouse(con)
+        con.execute(
+            "insert into raw.bailleurs (siren, nom_bailleur, type, date_debut) "
+            "values ('900000001', 'Habitat test', 'HLM', date '2020-01-01')"
+        )
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        asset_selection=list(dbt_models.keys), instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    failed = checks["controles_stg_bailleurs__bailleurs"]
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert failed.metadata["dagster_dbt/failed_row_count"].value == 1
+    assert checks["controles_stg_bailleurs__rpls"].passed
