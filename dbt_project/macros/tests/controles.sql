@@ -1,5 +1,5 @@
 {#- Generic data test: a model's checks of its own rows in one node. dbt's cost per test node (~35-45 ms of
-    CPU, plus three Dagster events, against ~2 ms for the query) made ~150 one-check tests the bulk of the
+    CPU, plus three Dagster events, against ~2 ms for the query) made its 163 one-check tests the bulk of the
     build's nodes. Each argument keeps the semantics of the test it replaces:
     - non_nuls: [columns]                      not_null
     - unique: [columns]                        dbt's unique (nulls are not compared)
