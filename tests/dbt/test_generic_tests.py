@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.dbt.conftest import dbt
 
 
@@ -17,13 +19,60 @@ def failing_rows(home, test: str, **arguments) -> list[dict]:
     return json.loads(shown[0]["data"]["preview"])
 
 
-ROWS = '(select 1 as a, null::int as b, null::int as "date" union all select null, null, 3)'
+def failures(home, model: str, **checks) -> list[tuple]:
+    rows = failing_rows(home, "controles", model=model, **checks)
+    return sorted((r["controle"], r["colonne"], r["valeur"], r["lignes"]) for r in rows)
 
 
-def test_non_nuls_returns_each_column_with_nulls_and_how_many(empty_warehouse):
-    rows = failing_rows(empty_warehouse, "non_nuls", model=ROWS, columns=["a", "b", "date"])
-    assert sorted((r["colonne"], r["lignes_nulles"]) for r in rows) == [("a", 1), ("b", 2), ("date", 1)]
+# Rows that pass every check below: `date` is a keyword (quoted), `r` refers to PARENT's `siren`.
+CLEAN = "(select 1 as a, 'x' as s, 'OPH' as t, '900' as r, date '2025-01-01' as \"date\")"
+PARENT = "(select '900' as siren union all select null)"
+CHECKS = {
+    "non_nuls": ["a", "date"],
+    "unique": ["a"],
+    "combinaisons_uniques": [["s", "t"]],
+    "valeurs": {"s": ["x", "z"]},
+    "codes": {"t": "type_bailleur"},
+    "references": {"r": {"to": PARENT, "field": "siren"}},
+}
+
+# For each check, rows that break it alone (one more row: nulls pass every check but non_nuls) and the
+# one failure expected.
+BROKEN = {
+    "non_nuls": ("select 2, 'z', null, null, null", ("valeur nulle", "date", None, 1)),
+    "unique": ("select 1, 'z', null, null, date '2025-01-02'", ("valeur en double", "a", "1", 2)),
+    "combinaisons_uniques": (
+        "select 2, 'x', 'OPH', null, date '2025-01-02'",
+        ("combinaison en double", "s, t", "x | OPH", 2),
+    ),
+    "valeurs": ("select 2, 'y', null, null, date '2025-01-02'", ("valeur non admise", "s", "y", 1)),
+    "codes": ("select 2, null, 'HLM', null, date '2025-01-02'", ("code hors liste", "t", "HLM", 1)),
+    "references": ("select 2, null, null, '901', date '2025-01-02'", ("référence absente", "r", "901", 1)),
+}
 
 
-def test_non_nuls_passes_when_the_listed_columns_have_no_null(empty_warehouse):
-    assert failing_rows(empty_warehouse, "non_nuls", model="(select 1 as a, 2 as b)", columns=["a", "b"]) == []
+def test_controles_passes_rows_that_keep_every_check(empty_warehouse):
+    model = CLEAN[:-1] + " union all select 2, null, null, null, date '2025-01-02')"
+    assert failures(empty_warehouse, model, **CHECKS) == []
+
+
+@pytest.mark.parametrize("check", sorted(BROKEN))
+def test_controles_fails_on_rows_that_break_one_of_its_checks_and_names_it(empty_warehouse, check):
+    rows, expected = BROKEN[check]
+    model = CLEAN[:-1] + f" union all {rows})"
+    assert failures(empty_warehouse, model, **CHECKS) == [expected]
+
+
+def test_controles_counts_the_nulls_of_each_column(empty_warehouse):
+    model = '(select 1 as a, null::int as b, null::int as "date" union all select null, null, 3)'
+    found = failures(empty_warehouse, model, non_nuls=["a", "b", "date"])
+    assert found == [("valeur nulle", c, None, n) for c, n in (("a", 1), ("b", 2), ("date", 1))]
+
+
+def test_controles_keeps_the_null_semantics_of_the_tests_it_replaces(empty_warehouse):
+    """dbt's unique ignores nulls; unique_combination sees two null keys as the same key."""
+    model = "(select null::int as a, null::int as b union all select null, null)"
+    assert failures(empty_warehouse, model, unique=["a"]) == []
+    assert failures(empty_warehouse, model, combinaisons_uniques=[["a", "b"]]) == [
+        ("combinaison en double", "a, b", "", 2)
+    ]
