@@ -198,9 +198,7 @@ class Ingestor:
         for f in files:
             self._take(*f, accepted=f[0].name in accepted, batch=batch)
 
-    def _read_ahead(
-        self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor, ahead: int
-    ) -> Iterator[_Inbox]:
+    def _read_ahead(self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor, ahead: int) -> Iterator[_Inbox]:
         """Each file with its bytes, its digest and, when `ahead` and the file is new, its read started
         in the pool: consecutive new files of one feed are read together, within READ_TOGETHER_BYTES;
         while a file merges, up to `ahead` + 1 later files (or one group) are being read, within
