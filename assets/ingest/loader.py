@@ -133,6 +133,8 @@ class Ingestor:
         warn: Callable[[str], None] | None = None,
     ):
         self.con, self.settings, self.say = con, settings, say
+        con.execute(f"set memory_limit = '{settings.memoire_duckdb_ingestion}'")
+        con.execute("set allocator_background_threads = true")
         prepare_warehouse(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
         # Loaded before any file moves: a wrong mapping file stops the run with its French error.
