@@ -9,10 +9,12 @@ stray quote sets aside its own line and no other.
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import io
+import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -78,8 +80,8 @@ def _utf8_multibyte(body: bytes) -> bool:
     return not text.replace("\ufffd", "").isascii() or b"\xef\xbf\xbd" in body
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode a file per the dialect; returns (text, encoding name)."""
+def _refuse_non_text(data: bytes) -> None:
+    """Refuses a workbook, a UTF-16 file and a binary one."""
     if data.startswith(_WORKBOOKS):
         raise FileRejected(
             "encodage",
@@ -103,6 +105,11 @@ def decode(data: bytes) -> tuple[str, str]:
             f"binary or damaged file: control bytes from line {line}",
             line=line,
         )
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode a file per the dialect; returns (text, encoding name)."""
+    _refuse_non_text(data)
     body, enc = (data[len(BOM) :], "utf-8-sig") if data.startswith(BOM) else (data, "utf-8")
     try:
         return body.decode("utf-8"), enc
@@ -129,6 +136,35 @@ def decode(data: bytes) -> tuple[str, str]:
             f"unknown encoding: byte 0x{body[e.start]:02X} at line {line}",
             line=line,
         ) from None
+
+
+def encoding_of(data: bytes, size: int) -> str:
+    """`decode`'s verdict (the encoding name, or FileRejected) without the whole text at once: a UTF-8 file
+    is checked by pieces of `size` bytes (a national extract's text takes twice its 520 MB, as UCS-2);
+    another is decoded whole, for `decode`'s guesses and error lines."""
+    _refuse_non_text(data)
+    bom = data.startswith(BOM)
+    view, decoder = memoryview(data)[len(BOM) if bom else 0 :], codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(view), size):
+            decoder.decode(view[start : start + size])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return decode(data)[1]
+    return "utf-8-sig" if bom else "utf-8"
+
+
+def text_pieces(data: bytes, encoding: str, size: int) -> Iterator[str]:
+    """The file's text as `decode` gives it (`encoding`: its verdict), by pieces of whole lines of about
+    `size` bytes: a byte LF ends a line in every encoding read, and is never part of a character."""
+    codec, start = ("utf-8", len(BOM)) if encoding == "utf-8-sig" else (encoding, 0)
+    view = memoryview(data)
+    while True:
+        end = data.find(b"\n", start + size) + 1 or len(data)
+        yield str(view[start:end], codec)
+        if end >= len(data):
+            return
+        start = end
 
 
 def latin9_warning(data: bytes) -> str:
@@ -306,7 +342,7 @@ def _records(body: pl.DataFrame, width: int) -> pl.DataFrame:
 
 def split_records(text: str) -> Records:
     """Split decoded text into records; a quoted field may hold `;` and line breaks (not the header)."""
-    header, chunks = record_chunks(text)
+    header, chunks = record_chunks([text])
     return Records(header=header, frame=pl.concat(list(chunks)))
 
 
@@ -320,13 +356,13 @@ def split_header(text: str) -> tuple[list[str], str, int]:
     return _header(text[:end].rstrip("\n")), text, end
 
 
-def record_chunks(text: str, chars: int | None = None) -> tuple[list[str], Iterator[pl.DataFrame]]:
-    """The header, and the records (as `Records.frame`) by chunks of whole lines of about `chars`
-    characters: a whole 100 MB extract split at once took 1.2 GB (scale 50). A file whose body holds a
-    quote comes in one chunk (a quoted field may span lines)."""
-    header, text, end = split_header(text)
-    whole = chars is None or '"' in text[end:]
-    return header, _chunks(text, end, len(text) if whole else chars, len(header))
+def record_chunks(pieces: Iterable[str]) -> tuple[list[str], Iterator[pl.DataFrame]]:
+    """The header, and the records (as `Records.frame`) of a text given by pieces of whole lines (the first
+    holding the header), a frame per piece: a whole 100 MB extract split at once took 1.2 GB (scale 50). A
+    quoted field may span lines only within a piece (a file whose body holds a quote comes whole)."""
+    pieces = iter(pieces)
+    header, text, end = split_header(next(pieces, ""))
+    return header, _chunks(itertools.chain([text[end:]], pieces), len(header))
 
 
 def plain_records(bodies: Sequence[str], rank: str) -> pl.DataFrame:
@@ -344,13 +380,9 @@ def plain_records(bodies: Sequence[str], rank: str) -> pl.DataFrame:
     )
 
 
-def _chunks(text: str, start: int, chars: int, width: int) -> Iterator[pl.DataFrame]:
+def _chunks(pieces: Iterable[str], width: int) -> Iterator[pl.DataFrame]:
     line = 2  # the body's first line
-    while True:  # once at least: a header alone gives an empty frame
-        end = text.find("\n", start + chars) + 1 or len(text)
-        piece = text[start:end]
-        yield _records(_lines(piece).with_columns(pl.col("ligne") + (line - 1)), width)
-        if end >= len(text):
-            return
-        line += piece.count("\n")
-        start = end
+    for piece in pieces:  # once at least: a header alone gives an empty frame
+        lines = _lines(piece)
+        yield _records(lines.with_columns(pl.col("ligne") + (line - 1)), width)
+        line += lines.height

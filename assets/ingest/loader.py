@@ -60,6 +60,7 @@ READ_TOGETHER_BYTES = 4 * 2**20
 COMMIT_BYTES = 64 * 2**20
 
 Outcome = tuple[ReadResult | None, FileRejected | None]  # a file's read, or why it is rejected
+_Inbox = tuple[Path, Contract, bytes, str, "_Reading | None"]  # an inbox file, its bytes, digest and read
 
 
 def open_key(con: duckdb.DuckDBPyConnection, home: Path, warn: Callable[[str], None]) -> Key:
@@ -132,6 +133,8 @@ class Ingestor:
         warn: Callable[[str], None] | None = None,
     ):
         self.con, self.settings, self.say = con, settings, say
+        con.execute(f"set memory_limit = '{settings.memoire_duckdb_ingestion}'")
+        con.execute("set allocator_background_threads = true")
         prepare_warehouse(con)
         self.pseudonymize = Pseudonymizer(open_key(con, settings.home, warn or say))
         # Loaded before any file moves: a wrong mapping file stops the run with its French error.
@@ -180,8 +183,7 @@ class Ingestor:
             for group in _groups(files, COMMIT_BYTES):
                 with transaction(self.con, on_rollback=self._refresh):
                     batch = _Batch(self)
-                    for f in itertools.islice(read, len(group)):
-                        self._take(*f, accepted=f[0].name in accepted, batch=batch)
+                    self._take_all(itertools.islice(read, len(group)), accepted, batch)
                     done = batch.flush()
                     archive.sync(self.settings.archive, batch.archived)  # before the commit lets the files go
                 write_quarantine_reports(self.settings.reports, done)
@@ -192,14 +194,18 @@ class Ingestor:
             pool.shutdown(cancel_futures=True)
         return reports
 
-    def _read_ahead(
-        self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor, ahead: int
-    ) -> Iterator[tuple[Path, Contract, bytes, str, _Reading | None]]:
+    def _take_all(self, files: Iterable[_Inbox], accepted: Collection[str], batch: _Batch) -> None:
+        """`_take` each file; in a function of its own, so that no variable keeps a file's bytes (520 MB for a
+        national SNE extract) while the next group's are read."""
+        for f in files:
+            self._take(*f, accepted=f[0].name in accepted, batch=batch)
+
+    def _read_ahead(self, files: list[tuple[Path, Contract]], pool: ThreadPoolExecutor, ahead: int) -> Iterator[_Inbox]:
         """Each file with its bytes, its digest and, when `ahead` and the file is new, its read started
         in the pool: consecutive new files of one feed are read together, within READ_TOGETHER_BYTES;
         while a file merges, up to `ahead` + 1 later files (or one group) are being read, within
         READ_AHEAD_BYTES; a bigger file is read in turn, once the files before it are done."""
-        queue: deque[tuple[Path, Contract, bytes, str, _Reading | None]] = deque()
+        queue: deque[_Inbox] = deque()
         group: list[tuple[Path, Contract, bytes, str]] = []  # new files to read together
         held = together = 0  # bytes of the files in `queue` and `group`, and in `group`
 
@@ -229,6 +235,7 @@ class Ingestor:
             else:
                 queue.append((path, contract, data, digest, None))
             held += len(data)
+            del data  # only the queue holds the bytes: they go once the queue lets them
             while len(queue) > ahead + 1:
                 held -= len(queue[0][2])
                 yield queue.popleft()

@@ -18,7 +18,17 @@ import polars as pl
 from expectations.contract import Column, Contract, FileInfo
 from expectations.mapping import AmbiguousMapping, Mapping, all_mappings, normalize_header, select
 
-from .dialect import LATIN9, FileRejected, decode, latin9_warning, plain_records, record_chunks, split_header
+from .dialect import (
+    LATIN9,
+    FileRejected,
+    decode,
+    encoding_of,
+    latin9_warning,
+    plain_records,
+    record_chunks,
+    split_header,
+    text_pieces,
+)
 from .parse import MAX_FIELD_CHARS, NUMERO_UNIQUE_RE, Check, Context, decode_column
 from .scratch import scratch
 
@@ -36,9 +46,9 @@ FILE, FILE_DATE, FILE_SIREN = "_file", "_date_fichier", "_siren_fichier"
 ROW = [FILE, "ligne"]  # a line of a batch
 NO_COUNT = pl.DataFrame(schema={FILE: pl.Int32, "len": pl.Int64})  # a count per file (of recoded values...)
 EXCERPT_NAMES, EXCERPT_CHARS = 8, 32  # header names quoted in a message
-# Read by chunks: of about 16 M characters of text (~90 k lines of an SNE extract), split into records
+# Read by chunks: of about 16 MB of the file (~90 k lines of an SNE extract), decoded and split into records
 # (a file whose body holds a quote comes whole), then of 100 k records typed and checked at once.
-CHUNK_CHARS, CHUNK_LINES = 16 * 2**20, 100_000
+CHUNK_BYTES, CHUNK_LINES = 16 * 2**20, 100_000
 
 
 @dataclass
@@ -101,7 +111,8 @@ class _Head:
 
     info: FileInfo
     encoding: str
-    text: str  # LF line ends
+    data: bytes
+    text: str | None  # LF line ends; None for a big file, decoded by chunks (`_pieces`)
     body: int  # where the records start in `text`
     header: list[str]
     mapping: Mapping | None
@@ -110,12 +121,16 @@ class _Head:
 
 
 def _head(data: bytes, contract: Contract, info: FileInfo, mappings: Sequence[Mapping]) -> _Head:
-    text, encoding = decode(data)
-    header, text, body = split_header(text)
+    if len(data) <= CHUNK_BYTES:
+        text, encoding = decode(data)
+        header, text, body = split_header(text)
+    else:  # whole, a national SNE extract's text took 1 GB (UCS-2, for its accents), its LF copy as much again
+        encoding, text, body = encoding_of(data, CHUNK_BYTES), None, 0
+        header = split_header(next(text_pieces(data, encoding, 0)))[0]
     mapping, positions, warnings = _choose_header(contract, info, header, mappings)
     if encoding == LATIN9:
         warnings.insert(0, latin9_warning(data))
-    return _Head(info, encoding, text, body, header, mapping, positions, warnings)
+    return _Head(info, encoding, data, text, body, header, mapping, positions, warnings)
 
 
 def read_batch(
@@ -152,17 +167,25 @@ def read_batch(
 def _group_records(heads: Sequence[_Head]) -> Iterator[pl.DataFrame]:
     """The records of files sharing a header, tagged with their rank (FILE): the small files' in one frame
     (those without quotes split in one pass), a big file's by chunks (`record_chunks`)."""
-    small = [k for k, h in enumerate(heads) if len(h.text) - h.body <= CHUNK_CHARS]
-    plain = [k for k in small if '"' not in heads[k].text[heads[k].body :]]
+    small = [k for k, h in enumerate(heads) if h.text is not None]
+    plain = [k for k in small if heads[k].text.find('"', heads[k].body) < 0]
     frames = []
     if plain:
         frame = plain_records([heads[k].text[heads[k].body :] for k in plain], FILE)
         frames.append(frame.with_columns(pl.col(FILE).replace_strict(range(len(plain)), plain, return_dtype=pl.Int32)))
-    frames += [_tagged(k, f) for k in small if k not in plain for f in record_chunks(heads[k].text)[1]]
+    frames += [_tagged(k, f) for k in small if k not in plain for f in record_chunks([heads[k].text])[1]]
     if frames:
         yield pl.concat(frames)
     for k in sorted(set(range(len(heads))) - set(small)):
-        yield from (_tagged(k, f) for f in record_chunks(heads[k].text, CHUNK_CHARS)[1])
+        yield from (_tagged(k, f) for f in record_chunks(_pieces(heads[k]))[1])
+
+
+def _pieces(head: _Head) -> Iterator[str]:
+    """A big file's text by chunks of whole lines, whole when its body holds a quote (a quoted field may
+    span lines)."""
+    data = head.data
+    whole = data.find(b'"', data.find(b"\n") + 1) >= 0
+    return text_pieces(data, head.encoding, len(data) if whole else CHUNK_BYTES)
 
 
 def _tagged(rank: int, records: pl.DataFrame) -> pl.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import duckdb
 import pytest
 
 from assets.ingest import reader
+from assets.ingest.dialect import decode
 from assets.ingest.loader import LOADED, REJECTED, Ingestor, _with_meta, pending
 from assets.ingest.merge import Part, merge_batch, merge_file
 from assets.ingest.scratch import scratch
@@ -119,7 +121,7 @@ def test_files_read_by_chunks_give_the_rows_and_quarantine_of_a_whole_read(terri
         files = pending(settings.inbox)[0]
         ingestor.ingest_inbox([(p, c) for p, c in files if c.feed == "bailleurs"])
         reads = []
-        for chunks in ({}, {"CHUNK_CHARS": 2000, "CHUNK_LINES": 7}):  # ~10 lines of text, 7 records
+        for chunks in ({}, {"CHUNK_BYTES": 2000, "CHUNK_LINES": 7}):  # ~10 lines of text, 7 records
             for name, value in chunks.items():
                 monkeypatch.setattr(reader, name, value)
             reads.append([ingestor.read(p.name, p.read_bytes(), c)[0] for p, c in files if c.feed != "bailleurs"])
@@ -224,3 +226,65 @@ def test_files_read_together_keep_each_file_s_own_outcome(tmp_path, key_env):
     )
     # Its line 3 again, then a last field quoted over lines 4-5: a conflicting duplicate of line 3.
     assert quoted == [(3, "doublon_conflictuel"), (4, "doublon_conflictuel")] + [(n + 2, r) for n, r in alone]
+
+
+def _extract(territory: Path, copies: int) -> tuple[str, bytes]:
+    """The territory's last SNE extract (~530 lines, with accents: a UCS-2 text once decoded), its lines
+    `copies` times, in UTF-8 and CRLF."""
+    path = sorted(territory.glob("sne_demandes_*.csv"))[-1]
+    header, *body = decode(path.read_bytes())[0].splitlines()
+    return path.name, "\r\n".join([header, *body * copies, ""]).encode("utf-8")
+
+
+def test_a_big_file_is_decoded_by_chunks_and_never_held_whole_as_text(territory, monkeypatch, key_env):
+    """Whole, a national SNE extract (520 MB) became a 1 GB text, as UCS-2 for its accents, then as much again
+    for its copy with LF line ends: the run peaked at 9.2 GiB at scale 250 (issue 13)."""
+    name, data = _extract(territory, 12)
+    assert not data.isascii() and len(data) > 10**6
+    home = home_with(territory.parent / "decoded", territory)
+    with connect(home) as con:
+        ingestor = Ingestor(con, load_settings(home), say=lambda m: None)
+        ingestor.ingest_inbox([(p, c) for p, c in pending(home / "inbox")[0] if c.feed == "bailleurs"])
+        monkeypatch.setattr(reader, "CHUNK_BYTES", 16_384)
+        ingestor.read(name, data, feed_for(name))  # the caches of a first read (references, contracts) filled
+        tracemalloc.start()
+        try:
+            result, rejection = ingestor.read(name, data, feed_for(name))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert rejection is None and result.rows_read > 6_000
+    # Python's objects only (the text's pieces, not the frames: Polars' own memory); whole, 8 times the file
+    assert peak < len(data) / 2
+
+
+def test_a_file_read_by_chunks_loads_the_warehouse_of_one_pass_with_its_quarantine_lines(
+    territory, tmp_path, monkeypatch, key_env
+):
+    """Chunk boundaries fall anywhere (CRLF and CR alone, UTF-8 and Windows-1252): the warehouse is the one a
+    whole read makes, and each bad line is quarantined under its own line number."""
+    name, data = _extract(territory, 3)
+    lines = data.split(b"\r\n")
+    lines[500] = lines[500].rsplit(b";", 1)[0]  # line 501: a field missing
+    lines[1500] = lines[1500].replace(b";", b";;", 1)  # line 1501: a field too many
+    crlf = b"\r\n".join(lines)
+    variants = {  # three extracts of other dates
+        "sne_demandes_20250731.csv": crlf,
+        "sne_demandes_20250831.csv": crlf.replace(b"\r\n", b"\r"),
+        "sne_demandes_20250930.csv": crlf.decode("utf-8").encode("cp1252", errors="replace"),
+    }
+    homes = []
+    for chunk in (None, 4_096):
+        home = tmp_path / str(chunk)
+        (home / "inbox").mkdir(parents=True)
+        shutil.copy(sorted(territory.glob("bailleurs*.csv"))[0], home / "inbox")
+        for n, content in variants.items():
+            (home / "inbox" / n).write_bytes(content)
+        if chunk:
+            monkeypatch.setattr(reader, "CHUNK_BYTES", chunk)
+        ingest(home)
+        homes.append(home)
+    assert dump(homes[1] / "warehouse.duckdb", VARIES) == dump(homes[0] / "warehouse.duckdb", VARIES)
+    quarantined = query(homes[1], "select fichier, ligne, regle from raw.quarantaine where regle = 'nombre_de_champs'")
+    for n in variants:
+        assert {(f, ligne) for f, ligne, _ in quarantined if f == n} >= {(n, 501), (n, 1501)}
