@@ -12,11 +12,13 @@ Pure: `assets/publish/interne.py` reads the warehouse and writes the files."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
 from .formats import mois, pourcent, trimestre
 from .render import cell, environment
+from .site_data import code_labels
 
 # The household categories of S1 (motive code, qpv key) and the quota a category's share is read against.
 CATEGORIES = (("DALO", None), ("PRIORITAIRE", None), ("PREMIER_QUARTILE", "NON"), ("RELOGEMENT_RU", None),
@@ -45,8 +47,11 @@ class SuiviData:
     trimestre: int
 
     def label(self, liste: str, code: str) -> str:
-        found = self.codes.filter((pl.col("liste") == liste) & (pl.col("code") == code))
-        return found["libelle"][0] if found.height else code
+        return self._labels.get((liste, code), code)
+
+    @cached_property
+    def _labels(self) -> dict[tuple[str, str], str]:
+        return code_labels(self.codes)
 
     def listed(self, liste: str) -> list[str]:
         return self.codes.filter(pl.col("liste") == liste)["code"].to_list()

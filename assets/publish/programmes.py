@@ -259,7 +259,7 @@ def publish_programmes(con: duckdb.DuckDBPyConnection, settings: Settings, annee
     programmes share it, and their index; files of programmes delivered since (or dropped from the file) are
     removed. Returns the files written."""
     from dashboards.programmes import WATCH_DIR, index_html, page_html, watch_html
-    from dashboards.site_data import quarter_end
+    from dashboards.site_data import code_labels, quarter_end
 
     from .programmes_workbook import watch_bytes, workbook_bytes
 
@@ -267,12 +267,9 @@ def publish_programmes(con: duckdb.DuckDBPyConnection, settings: Settings, annee
     reservataires = con.sql("select code from raw.codes where liste = 'reservataire' order by ordre").pl()["code"]
     declarations = read_scenarios(settings.scenarios_programmes, {p.programme_id: p.logements for p in todo},
                                   reservataires.to_list())  # fmt: skip
-    (_, epci_nom), labels = R.epci(con), {}
-    for liste, code, label in R.codes(con).iter_rows():
-        labels.setdefault((liste, code), label)  # the first in the list's order
+    (_, epci_nom), labels = R.epci(con), code_labels(R.codes(con))
 
     def libelle(liste: str, code: str) -> str:
-        # a dict, not a frame filter: 34,000 calls took 11 s at scale 100
         return labels.get((liste, code), code)
 
     read = Sources(con, settings, (annee, trimestre, quarter_end(annee, trimestre)))
