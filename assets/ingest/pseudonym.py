@@ -2,7 +2,8 @@
 
 id_demande = lowercase hex HMAC-SHA-256 of the trimmed, upper-cased numéro, keyed by a secret.
 Computed in SQL on an in-memory DuckDB connection that is never attached to the warehouse, over the
-distinct values only; the numéro never leaves this process's memory.
+distinct values only, and only those the previous call did not see; the numéro never leaves this process's
+memory.
 """
 
 from __future__ import annotations
@@ -79,28 +80,33 @@ class Pseudonymizer:
         k = k.ljust(_BLOCK, b"\0")
         self._ipad = bytes(b ^ 0x36 for b in k)
         self._opad = bytes(b ^ 0x5C for b in k)
+        # The previous call's pseudonyms (v, h): a monthly snapshot holds ~95% of the month before's
+        # demands, so only the new ones are hashed (1.1 µs a numéro; the lookup 0.1 µs). Only the last
+        # call's are kept, so memory stays one read's; calls from the loader's threads may replace it.
+        self._previous = pl.DataFrame(schema={"v": pl.String, "h": pl.String})
 
     def __call__(self, numeros: pl.Series) -> pl.Series:
         """id_demande for each (already normalized) numéro; null stays null."""
-        distinct = pl.DataFrame({"v": numeros.drop_nulls().unique()})
+        out = pl.DataFrame({"v": numeros}).join(self._previous, on="v", how="left", maintain_order="left")
+        new = out.filter(pl.col("h").is_null()).select(pl.col("v").drop_nulls().unique())
+        if new.height:
+            out = out.update(self._hashed(new), on="v", how="left")
+        self._previous = out.drop_nulls("v").unique("v")
+        return out["h"].alias("id_demande")
+
+    def _hashed(self, distinct: pl.DataFrame) -> pl.DataFrame:
+        """The pseudonym (h) of each distinct numéro (v)."""
         if distinct.height <= SMALL:
-            mapping = distinct.with_columns(h=pl.Series([self._one(v) for v in distinct["v"]], dtype=pl.String))
-            return self._apply(numeros, mapping)
+            return distinct.with_columns(h=pl.Series([self._one(v) for v in distinct["v"]], dtype=pl.String))
         with scratch() as con:
             con.register("numeros", distinct)
-            mapping = con.sql(
+            return con.sql(
                 "select v, sha256($opad || unhex(sha256($ipad || encode(v)))) as h from numeros",
                 params={"ipad": self._ipad, "opad": self._opad},
             ).pl()
-        return self._apply(numeros, mapping)
 
     def _one(self, numero: str) -> str:
         return hmac.new(self._secret, numero.encode(), hashlib.sha256).hexdigest()
-
-    @staticmethod
-    def _apply(numeros: pl.Series, mapping: pl.DataFrame) -> pl.Series:
-        out = pl.DataFrame({"v": numeros}).join(mapping, on="v", how="left", maintain_order="left")
-        return out["h"].alias("id_demande")
 
 
 def hmac_python(key: Key, numero: str) -> str:

@@ -615,6 +615,19 @@ def test_small_and_large_batches_pseudonymize_alike():
     assert large[3] == hmac_python(key, numeros[3]) and large[-1] is None
 
 
+def test_numeros_of_the_previous_call_keep_their_pseudonyms_in_order():
+    """The pseudonymizer hashes only the numéros its previous call did not see (a month's snapshot holds
+    most of the month before's): every value, old or new, null or repeated, still gets its own HMAC."""
+    from assets.ingest import pseudonym
+
+    key = Key(bytes(range(32)), "test")
+    pseudonymize = Pseudonymizer(key)
+    before = [f"{i:018d}" for i in range(pseudonym.SMALL + 10)]
+    pseudonymize(pl.Series(before))
+    now = [None, *before[::-3], "NEW000000000000001", before[5], *(f"{i:018d}" for i in range(9_000_000, 9_002_500))]
+    assert pseudonymize(pl.Series(now, dtype=pl.String)).to_list() == [n and hmac_python(key, n) for n in now]
+
+
 @pytest.mark.parametrize("size", [16, 64, 100], ids=["short", "block", "longer_than_a_block"])
 def test_python_hmac_and_the_sql_path_agree_for_any_key_length(size):
     """The SQL path rebuilds HMAC from its padded keys (a key longer than SHA-256's block is hashed
