@@ -596,6 +596,23 @@ def test_unnamed_trailing_column_is_ignored_with_a_readable_warning():
     assert r.warnings == [f"colonnes inconnues ignorées : (sans nom, n° {len(header) + 1})"]
 
 
+def test_damaged_values_are_found_in_each_file_read_together_and_only_there():
+    """A control character or an overlong value is looked for only in the lines that may hold one (the
+    files holding a control byte, the lines with a long text): each file read together keeps its own."""
+    from assets.ingest.reader import read_batch
+
+    second = {**DEMANDE, "numero_unique": NUMERO_2}
+    files = {
+        "sne_demandes_20250131.csv": [DEMANDE, {**second, "nom": "Mar\x07tin", "guichet": "CC\x1fAS"}],
+        "sne_demandes_20250228.csv": [{**DEMANDE, "guichet": "é" * 1000}, {**second, "guichet": "é" * 1001}],
+    }
+    batch = [(csv_bytes(list(DEMANDE), rows), DEMANDES.file_info(name)) for name, rows in files.items()]
+    first, other = read_batch(batch, DEMANDES, Context(None, communes_epci(), None), PSEUDONYMIZE)
+    assert rules(first) == [(3, "guichet", "caractere_controle"), (3, "nom", "caractere_controle")]
+    assert rules(other) == [(3, "guichet", "longueur")]  # 1,000 characters (2,000 bytes) are allowed
+    assert "Mar" not in first.quarantine["raison"].str.join().item()
+
+
 def test_duplicate_of_a_quarantined_row_is_not_a_conflict():
     # Decision: the key must be unique among the rows that can be loaded; the invalid copy is already
     # quarantined (and shown to the analyst), the valid one loads.
