@@ -385,14 +385,19 @@ def _text_columns(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Trimmed text of every contract column (null when empty or absent from the header), local codes
     recoded; returns it with the number of recoded values of each file (FILE, len)."""
-    text_cols = []
-    for c in contract.columns:
-        if c.name in positions:
-            t = pl.col("fields").list.get(positions[c.name]).str.strip_chars()
-            text_cols.append(pl.when(t != "").then(t).alias(c.name))
-        else:
-            text_cols.append(pl.lit(None, pl.String).alias(c.name))
-    txt = good.select(*ROW, *text_cols)
+    present = [c.name for c in contract.columns if c.name in positions]
+    trimmed = [pl.col("fields").list.get(positions[name]).str.strip_chars().alias(name) for name in present]
+    absent = [pl.lit(None, pl.String).alias(c.name) for c in contract.columns if c.name not in positions]
+    # Trimmed, then emptied: in one expression the trimmed text was computed twice (1.2 → 0.6 µs of CPU an
+    # sne_demandes line).
+    emptied = [pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in present]
+    txt = (
+        good.lazy()
+        .select(*ROW, *trimmed, *absent)
+        .with_columns(emptied)
+        .select(*ROW, *(c.name for c in contract.columns))
+        .collect()
+    )
     if mapping and mapping.codes:
         return _recode(contract, mapping, txt)
     return txt, NO_COUNT
