@@ -248,7 +248,7 @@ def _read_group(
         rows = pl.concat(_by_field_count(f.join(lines, on=ROW, how="semi"), width)[0] for f in _group_records(heads))
         return _values(contract, text_of(rows)[0], lines)
 
-    ok, conflicts, identical = _within_file_duplicates(contract, values_of, ok.sort(FILE, "_ligne"))
+    ok, conflicts, identical = _within_file_duplicates(contract, values_of, _sorted(ok, [FILE, "_ligne"]))
     quarantine = pl.concat(
         [x.select(FILE, *QUARANTINE_SCHEMA).cast(QUARANTINE_SCHEMA) for x in (*quarantined, *conflicts)]
     )
@@ -265,7 +265,7 @@ def _read_group(
     return [
         ReadResult(
             h.encoding,
-            per_file["rows"][k].sort("_ligne"),
+            _sorted(per_file["rows"][k], ["_ligne"]),
             per_file["quarantine"][k].sort("ligne"),
             int(per_file["read"][k]["len"].sum()),
             int(per_file["identical"][k]["len"].sum()),
@@ -275,6 +275,16 @@ def _read_group(
         )
         for k, h in enumerate(heads)
     ]
+
+
+def _sorted(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """The frame sorted by a unique key, as is when already in its order (the valid rows of most reads):
+    sorting a group's typed rows, then each file's, cost 0.4 µs of CPU an sne_demandes line."""
+    ascending = pl.col(key[-1]).diff() > 0
+    for name in reversed(key[:-1]):
+        step = pl.col(name).diff()
+        ascending = (step > 0) | ((step == 0) & ascending)
+    return frame if frame.select(ascending.fill_null(True).all()).item() else frame.sort(key)
 
 
 def _by_file(frame: pl.DataFrame, files: int) -> list[pl.DataFrame]:
