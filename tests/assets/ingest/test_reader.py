@@ -632,17 +632,24 @@ def test_small_and_large_batches_pseudonymize_alike():
     assert large[3] == hmac_python(key, numeros[3]) and large[-1] is None
 
 
-def test_numeros_of_the_previous_call_keep_their_pseudonyms_in_order():
-    """The pseudonymizer hashes only the numéros its previous call did not see (a month's snapshot holds
-    most of the month before's): every value, old or new, null or repeated, still gets its own HMAC."""
+def test_numeros_hashed_by_earlier_calls_keep_their_pseudonyms_in_order(monkeypatch):
+    """The pseudonymizer hashes only the numéros its latest calls did not hash (a month's snapshot holds
+    most of the month before's), forgetting the oldest past its bound: every value, old or new, null or
+    repeated, still gets its own HMAC, in order."""
     from assets.ingest import pseudonym
 
+    monkeypatch.setattr(pseudonym, "RECENT", pseudonym.SMALL + 100)
     key = Key(bytes(range(32)), "test")
     pseudonymize = Pseudonymizer(key)
-    before = [f"{i:018d}" for i in range(pseudonym.SMALL + 10)]
-    pseudonymize(pl.Series(before))
-    now = [None, *before[::-3], "NEW000000000000001", before[5], *(f"{i:018d}" for i in range(9_000_000, 9_002_500))]
-    assert pseudonymize(pl.Series(now, dtype=pl.String)).to_list() == [n and hmac_python(key, n) for n in now]
+    numeros = [f"{i:018d}" for i in range(3 * pseudonym.SMALL)]
+    calls = [
+        numeros[: pseudonym.SMALL + 10],  # the SQL path
+        [None, *numeros[pseudonym.SMALL :: -3], "NEW000000000000001", numeros[5], *numeros[-50:]],
+        numeros[pseudonym.SMALL - 20 :],  # the first call's first numéros forgotten
+        numeros[:30] + numeros[-30:],
+    ]
+    for call in calls:
+        assert pseudonymize(pl.Series(call, dtype=pl.String)).to_list() == [n and hmac_python(key, n) for n in call]
 
 
 @pytest.mark.parametrize("size", [16, 64, 100], ids=["short", "block", "longer_than_a_block"])
