@@ -252,10 +252,12 @@ def _simple(raw: pl.Expr) -> pl.Expr:
 def _lines(text: str) -> pl.DataFrame:
     """Physical lines (ligne, raw): universal newlines, so CRLF, LF and CR alone (old Mac files, some
     spreadsheet exports) all end a line; a line break inside a quoted field becomes LF."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Split by Polars: 0.10 s for a 20 MB extract, against 0.17 s through a list of Python strings.
     lines = pl.Series("raw", [text], dtype=pl.String).str.split("\n").explode()
+    if "\r" in text:
+        lines = lines.str.strip_suffix("\r")  # CRLF: as `_universal`, without counting the text's CRs
+        if lines.str.contains("\r", literal=True).any():
+            lines = pl.Series("raw", [_universal(text)], dtype=pl.String).str.split("\n").explode()
     if lines[-1] == "":
         lines = lines.head(-1)
     return lines.to_frame().with_row_index("ligne", offset=1).cast({"ligne": pl.Int64})
@@ -376,13 +378,22 @@ def split_records(text: str) -> Records:
 
 
 def split_header(text: str) -> tuple[list[str], str, int]:
-    """The header's names, the text with its line ends made LF, and where the body starts in it."""
+    """The header's names, the text with its line ends made LF or CRLF (`_universal`), and where the body
+    starts in it."""
     if not text or text.isspace():
         raise FileRejected("entete", "fichier vide (pas d'en-tête)", "empty file (no header)", line=1)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _universal(text)
     end = text.find("\n") + 1 or len(text)
-    return _header(text[:end].rstrip("\n")), text, end
+    return _header(text[:end].rstrip("\n").removesuffix("\r")), text, end
+
+
+def _universal(text: str) -> str:
+    """The text as is when each of its CRs starts a CRLF (the line splitters drop the CR ending a line),
+    else with every line end made LF, a CR alone ending a line: replacing the CRLFs of a 16 MB piece of
+    a Windows extract took 0.1 s of CPU, 1 µs a line, where Polars drops the CRs in 0.02 s."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def record_chunks(pieces: Iterable[str]) -> tuple[list[str], Iterator[pl.DataFrame]]:
@@ -395,7 +406,7 @@ def record_chunks(pieces: Iterable[str]) -> tuple[list[str], Iterator[pl.DataFra
 
 
 def plain_records(bodies: Sequence[str], rank: str) -> pl.DataFrame:
-    """The records of several files' bodies (LF line ends, no quote: `record_chunks` reads the others) split
+    """The records of several files' bodies (LF or CRLF line ends, no quote: `record_chunks` reads the others) split
     in one pass, each tagged with its file's rank in `bodies` (column `rank`): the hundreds of small CAL and
     movement files of a batch cost one Polars pass instead of one each (~2.5 ms a file)."""
     split = pl.col("raw").str.split(DELIMITER)
@@ -403,6 +414,7 @@ def plain_records(bodies: Sequence[str], rank: str) -> pl.DataFrame:
         pl.DataFrame({rank: pl.Series(range(len(bodies)), dtype=pl.Int32), "raw": bodies})
         .with_columns(pl.col("raw").str.split("\n"))
         .explode("raw")
+        .with_columns(pl.col("raw").str.strip_suffix("\r"))
         .with_columns(ligne=(pl.int_range(pl.len()).over(rank) + 2).cast(pl.Int64))  # the body's first line: 2
         .filter(pl.col("raw").str.strip_chars() != "")
         .select(rank, "ligne", fields=split, error=pl.lit(None, pl.String))

@@ -123,7 +123,7 @@ class _Head:
     info: FileInfo
     encoding: str
     data: bytes
-    text: str | None  # LF line ends; None for a big file, decoded by chunks (`_pieces`)
+    text: str | None  # LF or CRLF line ends (`split_header`); None for a big file, decoded by chunks (`_pieces`)
     body: int  # where the records start in `text`
     header: list[str]
     mapping: Mapping | None
