@@ -13,12 +13,14 @@ import csv
 import datetime as dt
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..private import private_dir, private_file
 
 MANIFEST = "manifeste.csv"
+SYNC_THREADS = 8  # archived files flushed to disk at once (`sync`)
 
 
 @dataclass
@@ -101,13 +103,23 @@ def _listed(root: Path, name: str, digest: str) -> bool:
 
 def sync(root: Path, paths: list[str]) -> None:
     """Flush archived files to disk, together: one fsync per file as each was written cost ~12 ms (384
-    files of a year at scale 1: 4.7 s); after the batch's writes the journal commits are shared (~1 ms)."""
-    for rel in paths:
-        fd = os.open(root / rel, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    files of a year at scale 1: 4.7 s); after the batch's writes, from SYNC_THREADS threads, whose fsyncs
+    the file system commits together: the 567 movement files of scale 1 took 1.6 s one after the other,
+    0.06 s so (ext4, measured on 567 files of 2 KB)."""
+    if len(paths) <= 1:
+        for rel in paths:
+            _fsync(root / rel)
+        return
+    with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
+        list(pool.map(_fsync, (root / rel for rel in paths)))  # list(): an fsync's error is raised here
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _append(root: Path, entry: Entry) -> None:

@@ -9,6 +9,7 @@ column is personal) plus an English one for logs. Everything stays vectorized.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -38,6 +39,9 @@ MAX_FIELD_CHARS = 1000
 # Control characters (tab aside): never typed in a cell, the mark of a damaged value (a NUL byte, an
 # escape code); line ends inside a quoted field are content.
 CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
+# The checks of a damaged value: a line whose text, all columns together, holds no control character and
+# is not that long breaks none of them (`damage_suspected`).
+DAMAGE_RULES = frozenset({"caractere_controle", "longueur"})
 
 
 @dataclass(frozen=True)
@@ -63,16 +67,38 @@ def _quote(col: Column, raw: pl.Expr) -> pl.Expr:
     return pl.lit(" « ") + raw.str.slice(0, 40) + pl.lit(" »")
 
 
-def _parse_date(raw: pl.Expr) -> pl.Expr:
+# A subexpression the value and the checks share, given with a name for it: `decode_column` by default
+# leaves it inline; the reader computes it once, as a column (`reader._typed`), where Polars' common
+# subexpression elimination misses those under when/then (a decimal read for its value and two checks cost
+# twice its value's time).
+Share = Callable[[pl.Expr, str], pl.Expr]
+
+
+def _inline(expr: pl.Expr, what: str) -> pl.Expr:
+    return expr
+
+
+def damage_suspected(texts: list[pl.Expr], controls: pl.Expr | None) -> pl.Expr:
+    """Whether a line may break a check of DAMAGE_RULES: one of its texts is longer in bytes (never fewer
+    than characters) than a value may be, or holds a control character, looked for only where `controls`
+    (None: in no line, its file holds no control byte)."""
+    long = (pl.max_horizontal(t.str.len_bytes() for t in texts) > MAX_FIELD_CHARS).fill_null(False)
+    if controls is None:
+        return long
+    return long | (controls & pl.any_horizontal(t.str.contains(CONTROL_RE) for t in texts).fill_null(False))
+
+
+def _parse_date(raw: pl.Expr, fr: pl.Expr, iso: pl.Expr) -> pl.Expr:
+    """`fr`, `iso`: whether `raw` has the shape of a French or an ISO date."""
     return pl.coalesce(
-        pl.when(raw.str.contains(DATE_FR_RE)).then(raw.str.to_date("%d/%m/%Y", strict=False)),
-        pl.when(raw.str.contains(DATE_ISO_RE)).then(raw.str.to_date("%Y-%m-%d", strict=False)),
+        pl.when(fr).then(raw.str.to_date("%d/%m/%Y", strict=False)),
+        pl.when(iso).then(raw.str.to_date("%Y-%m-%d", strict=False)),
     )
 
 
-def _decimal(raw: pl.Expr) -> pl.Expr:
+def _decimal(raw: pl.Expr, share: Share) -> pl.Expr:
     grouped = ~raw.str.contains(SPACES_RE) | raw.str.contains(SPACED_RE)
-    s = pl.when(grouped).then(raw.str.replace_all(SPACES_RE, ""))
+    s = share(pl.when(grouped).then(raw.str.replace_all(SPACES_RE, "")), "ungrouped")
     comma = s.str.contains(DEC_COMMA_RE)
     point = s.str.contains(DEC_POINT_RE)
     return (
@@ -88,8 +114,9 @@ def _in_year_range(value: pl.Expr) -> pl.Expr:
     return value.dt.year().is_between(MIN_YEAR, MAX_YEAR)
 
 
-def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, list[Check]]:
-    """(typed value, checks) for one column; `raw` is trimmed text, null when empty."""
+def decode_column(col: Column, raw: pl.Expr, ctx: Context, share: Share = _inline) -> tuple[pl.Expr, list[Check]]:
+    """(typed value, checks) for one column; `raw` is trimmed text, null when empty. `share`: how the
+    subexpressions that the value and the checks share are computed (`Share`)."""
     name = col.name
     present = raw.is_not_null()
     checks: list[Check] = []
@@ -127,34 +154,36 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
             "ident_rep": (IDENT_REP_RE, "identifiant RPLS invalide (10 caractères attendus)"),
             "numero_unique": (NUMERO_UNIQUE_RE, "numéro unique invalide (18 caractères [0-9A-Z] attendus)"),
         }[t]
-        value = raw.str.to_uppercase() if t == "numero_unique" else raw
-        bad("format", ~(value.str.contains(pattern) | wildcard), label, f"invalid {t}")
+        value = share(raw.str.to_uppercase(), "value") if t == "numero_unique" else raw
+        well_formed = share(value.str.contains(pattern), "well_formed")
+        bad("format", ~(well_formed | wildcard), label, f"invalid {t}")
         if col.ref == "communes_epci":
             bad(
                 "commune_hors_epci",
-                value.str.contains(pattern) & ~value.is_in(sorted(ctx.communes_epci)),
+                well_formed & ~value.is_in(sorted(ctx.communes_epci)),
                 "commune hors de la CASA",
                 "commune outside the EPCI",
             )
         if col.ref == "bailleurs" and ctx.bailleurs is not None:
             bad(
                 "bailleur_inconnu",
-                value.str.contains(pattern) & ~value.is_in(sorted(ctx.bailleurs)) & ~wildcard,
+                well_formed & ~value.is_in(sorted(ctx.bailleurs)) & ~wildcard,
                 "bailleur absent du référentiel bailleurs.csv",
                 "landlord not in the referential",
             )
     elif t in ("date", "date_or_year"):
-        parsed = _parse_date(raw)
+        fr, iso = share(raw.str.contains(DATE_FR_RE), "fr"), share(raw.str.contains(DATE_ISO_RE), "iso")
+        parsed = _parse_date(raw, fr, iso)
         if t == "date_or_year":
-            parsed = pl.coalesce(
-                parsed, pl.date(pl.when(raw.str.contains(YEAR_RE)).then(raw.cast(pl.Int32, strict=False)), 1, 1)
-            )
-            fmt_ok = raw.str.contains(DATE_FR_RE) | raw.str.contains(DATE_ISO_RE) | raw.str.contains(YEAR_RE)
+            year = share(raw.str.contains(YEAR_RE), "year")
+            parsed = pl.coalesce(parsed, pl.date(pl.when(year).then(raw.cast(pl.Int32, strict=False)), 1, 1))
+            fmt_ok = fr | iso | year
             label = "date attendue au format JJ/MM/AAAA, AAAA-MM-JJ ou AAAA"
         else:
-            fmt_ok = raw.str.contains(DATE_FR_RE) | raw.str.contains(DATE_ISO_RE)
+            fmt_ok = fr | iso
             label = "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ"
-        value = pl.when(_in_year_range(parsed)).then(parsed)
+        parsed = share(parsed, "parsed")
+        value = share(pl.when(_in_year_range(parsed)).then(parsed), "value")
         bad("format_date", ~fmt_ok, label, "bad date format")
         bad("date_impossible", fmt_ok & parsed.is_null(), "date impossible", "impossible date")
         bad(
@@ -164,39 +193,40 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
             "date out of range",
         )
     elif t == "month":
-        month = raw.str.slice(0, 2).cast(pl.Int32, strict=False)
-        ok = raw.str.contains(MONTH_RE) & month.is_between(1, 12)
+        month = share(raw.str.slice(0, 2).cast(pl.Int32, strict=False), "month")
+        ok = share(raw.str.contains(MONTH_RE) & month.is_between(1, 12), "ok")
         # The guards inside pl.date, not only around it: computed once for the value and the checks
         # (reader._typed), a date is built for every line, an impossible one stopping the read.
-        value = pl.date(pl.when(ok).then(raw.str.slice(3, 4).cast(pl.Int32, strict=False)), month, 1)
-        value = pl.when(_in_year_range(value)).then(value)
+        value = share(pl.date(pl.when(ok).then(raw.str.slice(3, 4).cast(pl.Int32, strict=False)), month, 1), "date")
+        value = share(pl.when(_in_year_range(value)).then(value), "value")
         bad("format_mois", ~ok | value.is_null(), "mois attendu au format MM/AAAA", "bad month format")
     elif t == "year":
         value = pl.when(raw.str.contains(YEAR_RE)).then(raw.cast(pl.Int32, strict=False))
-        value = pl.when(value.is_between(MIN_YEAR, MAX_YEAR)).then(value)
+        value = share(pl.when(value.is_between(MIN_YEAR, MAX_YEAR)).then(value), "value")
         bad("format_annee", value.is_null(), "année attendue (AAAA)", "bad year")
     elif t == "int":
-        value = pl.when(raw.str.contains(INT_RE)).then(raw.cast(pl.Int64, strict=False))
+        value = share(pl.when(raw.str.contains(INT_RE)).then(raw.cast(pl.Int64, strict=False)), "value")
         bad("nombre_entier", value.is_null(), "nombre entier attendu", "integer expected")
     elif t == "decimal":
-        value = _decimal(raw)
+        value = share(_decimal(raw, share), "value")
         bad("nombre_decimal", value.is_null(), "nombre décimal attendu (virgule décimale)", "decimal expected")
     elif t == "bool":
         up = raw.str.to_uppercase()
-        value = pl.when(up == "OUI").then(True).when(up == "NON").then(False)
+        value = share(pl.when(up == "OUI").then(True).when(up == "NON").then(False), "value")
         bad("oui_non", value.is_null(), "OUI ou NON attendu", "OUI or NON expected")
     elif t == "code":
         allowed = sorted(codes()[col.codes])
-        up = raw.str.to_uppercase()
-        known = up.is_in(allowed) | wildcard
+        up = share(raw.str.to_uppercase(), "upper")
+        known = share(up.is_in(allowed) | wildcard, "known")
         value = pl.when(known | pl.lit(col.open_codes)).then(up)
         if not col.open_codes:
             bad("code_inconnu", ~known, f"code inconnu de la liste {col.codes}", f"unknown code ({col.codes})")
     elif t == "list":
-        items = (
+        items = share(
             raw.str.split("|")
             .list.eval(pl.element().str.strip_chars())
-            .list.eval(pl.element().filter(pl.element() != ""))
+            .list.eval(pl.element().filter(pl.element() != "")),
+            "items",
         )
         if col.item == "insee":
             value = items
@@ -208,14 +238,14 @@ def decode_column(col: Column, raw: pl.Expr, ctx: Context) -> tuple[pl.Expr, lis
             )
         else:
             allowed = sorted(codes()[col.codes])
-            value = items.list.eval(pl.element().str.to_uppercase())
+            value = share(items.list.eval(pl.element().str.to_uppercase()), "upper")
             bad(
                 "code_inconnu",
                 ~value.list.eval(pl.element().is_in(allowed)).list.all(),
                 f"code inconnu de la liste {col.codes} (séparateur |)",
                 f"unknown code in list ({col.codes})",
             )
-        value = pl.when(value.list.len() > 0).then(value)
+        value = share(pl.when(value.list.len() > 0).then(value), "value")
     else:  # pragma: no cover - the contract loader refuses unknown types
         raise ValueError(t)
 

@@ -110,6 +110,20 @@ def test_lines_ending_with_cr_alone_are_lines():
     assert records('a;b\r1;"x\ry"\r5;6') == [(2, ["1", "x\ny"], None), (4, ["5", "6"], None)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["1;2\r\n\r\n3;4\r\n", "1;2\r\n3;4\r5;6\n\r\n", "1;2\r\r\n3;4", "1;2\n3;4\r"],
+    ids=["crlf", "crlf_and_cr_alone", "cr_before_crlf", "lf_then_cr_alone"],
+)
+def test_a_piece_s_lines_are_those_of_universal_newlines(text):
+    """A piece of a big file is split by Polars, the CR of its CRLFs dropped; a CR alone still ends a line."""
+    from assets.ingest.dialect import _lines
+
+    expected = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    expected = expected[:-1] if expected[-1] == "" else expected
+    assert _lines(text).to_dict(as_series=False) == {"ligne": list(range(1, len(expected) + 1)), "raw": expected}
+
+
 def test_damaged_byte_line_counts_cr_alone_as_a_line_end():
     with pytest.raises(FileRejected) as exc:
         decode("a;b\r\xe9t\xe9;1\r".encode() + b"\xff;2\r")

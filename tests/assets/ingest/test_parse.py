@@ -6,8 +6,10 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from assets.ingest.parse import Context, decode_column
+from assets.ingest.parse import Context, _inline, decode_column
+from assets.ingest.reader import _sharer
 from expectations.contract import Column, communes_epci, contract
 
 FILE_DATE = dt.date(2025, 1, 31)
@@ -19,14 +21,27 @@ RPLS = contract("rpls")
 
 
 def decode(col: Column, values: list[str | None], ctx: Context = CTX) -> list[tuple[object, set[str], list[str]]]:
-    """(value, rules broken, French reasons) per raw text, trimmed and null when empty as the reader does."""
-    trimmed = pl.col("raw").str.strip_chars()
-    value, checks = decode_column(col, pl.when(trimmed != "").then(trimmed), ctx)
-    frame = pl.DataFrame({"raw": pl.Series(values, dtype=pl.String)}).select(
-        value.alias("value"),
-        *[c.failed.alias(f"f{i}") for i, c in enumerate(checks)],
-        *[c.reason.alias(f"r{i}") for i, c in enumerate(checks)],
-    )
+    """(value, rules broken, French reasons) per raw text, trimmed and null when empty as the reader does;
+    the same whether the shared subexpressions stay inline or are computed first as the reader does."""
+    frames = []
+    for stages in (None, []):
+        trimmed = pl.col("raw").str.strip_chars()
+        text = pl.DataFrame({"raw": pl.Series(values, dtype=pl.String)}).with_columns(
+            pl.when(trimmed != "").then(trimmed).alias(col.name)
+        )
+        share = _sharer(col.name, stages) if stages is not None else _inline
+        value, checks = decode_column(col, pl.col(col.name), ctx, share)
+        for stage in stages or []:
+            text = text.with_columns(stage)
+        frames.append(
+            text.select(
+                value.alias("value"),
+                *[c.failed.alias(f"f{i}") for i, c in enumerate(checks)],
+                *[c.reason.alias(f"r{i}") for i, c in enumerate(checks)],
+            )
+        )
+    assert_frame_equal(*frames)
+    frame = frames[0]
     return [
         (
             row["value"],

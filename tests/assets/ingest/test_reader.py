@@ -596,6 +596,23 @@ def test_unnamed_trailing_column_is_ignored_with_a_readable_warning():
     assert r.warnings == [f"colonnes inconnues ignorées : (sans nom, n° {len(header) + 1})"]
 
 
+def test_damaged_values_are_found_in_each_file_read_together_and_only_there():
+    """A control character or an overlong value is looked for only in the lines that may hold one (the
+    files holding a control byte, the lines with a long text): each file read together keeps its own."""
+    from assets.ingest.reader import read_batch
+
+    second = {**DEMANDE, "numero_unique": NUMERO_2}
+    files = {
+        "sne_demandes_20250131.csv": [DEMANDE, {**second, "nom": "Mar\x07tin", "guichet": "CC\x1fAS"}],
+        "sne_demandes_20250228.csv": [{**DEMANDE, "guichet": "é" * 1000}, {**second, "guichet": "é" * 1001}],
+    }
+    batch = [(csv_bytes(list(DEMANDE), rows), DEMANDES.file_info(name)) for name, rows in files.items()]
+    first, other = read_batch(batch, DEMANDES, Context(None, communes_epci(), None), PSEUDONYMIZE)
+    assert rules(first) == [(3, "guichet", "caractere_controle"), (3, "nom", "caractere_controle")]
+    assert rules(other) == [(3, "guichet", "longueur")]  # 1,000 characters (2,000 bytes) are allowed
+    assert "Mar" not in first.quarantine["raison"].str.join().item()
+
+
 def test_duplicate_of_a_quarantined_row_is_not_a_conflict():
     # Decision: the key must be unique among the rows that can be loaded; the invalid copy is already
     # quarantined (and shown to the analyst), the valid one loads.
@@ -613,6 +630,26 @@ def test_small_and_large_batches_pseudonymize_alike():
     small = pl.concat([Pseudonymizer(key)(numeros[i : i + 100]) for i in range(0, len(numeros), 100)])
     assert large.to_list() == small.to_list()
     assert large[3] == hmac_python(key, numeros[3]) and large[-1] is None
+
+
+def test_numeros_hashed_by_earlier_calls_keep_their_pseudonyms_in_order(monkeypatch):
+    """The pseudonymizer hashes only the numéros its latest calls did not hash (a month's snapshot holds
+    most of the month before's), forgetting the oldest past its bound: every value, old or new, null or
+    repeated, still gets its own HMAC, in order."""
+    from assets.ingest import pseudonym
+
+    monkeypatch.setattr(pseudonym, "RECENT", pseudonym.SMALL + 100)
+    key = Key(bytes(range(32)), "test")
+    pseudonymize = Pseudonymizer(key)
+    numeros = [f"{i:018d}" for i in range(3 * pseudonym.SMALL)]
+    calls = [
+        numeros[: pseudonym.SMALL + 10],  # the SQL path
+        [None, *numeros[pseudonym.SMALL :: -3], "NEW000000000000001", numeros[5], *numeros[-50:]],
+        numeros[pseudonym.SMALL - 20 :],  # the first call's first numéros forgotten
+        numeros[:30] + numeros[-30:],
+    ]
+    for call in calls:
+        assert pseudonymize(pl.Series(call, dtype=pl.String)).to_list() == [n and hmac_python(key, n) for n in call]
 
 
 @pytest.mark.parametrize("size", [16, 64, 100], ids=["short", "block", "longer_than_a_block"])
