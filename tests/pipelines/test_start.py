@@ -3,6 +3,7 @@ outside the steps at scale 1)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 import uuid
@@ -91,3 +92,9 @@ def test_the_event_log_asks_sqlite_whether_a_table_exists_until_it_does(tmp_path
     storage.wipe()
     assert storage.has_table("asset_check_executions") and asked[-1] == "asset_check_executions"
 
+
+def test_the_definitions_leave_the_publication_libraries_unimported():
+    """numpy, scipy and highspy (secondary suppression) are imported by a publication step, not at every start."""
+    code = "import sys, pipelines.definitions; print(sorted({'numpy', 'scipy', 'highspy'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
