@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import os
 import re
 import shutil
@@ -534,5 +535,15 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
+def script() -> None:
+    """The `observatoire` command (pyproject's entry point). At exit, Python's finalization collects the objects
+    of the run (Dagster's, dbt's, GX's): 1.8 s of a scale-1 update's 53 s, between `main`'s return and the
+    process's end, 0.2 s once they are frozen (out of the collector's reach, freed with the process). Exit
+    handlers still run. Not in `main`: the tests call it in their own long-lived process."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    script()
