@@ -18,7 +18,6 @@ import polars as pl
 from ..paths import DBT_DIR
 from . import primary as P
 from .relations import candidates, cells, check
-from .secondary import classes, suppress
 
 if TYPE_CHECKING:  # worker processes import this module: dagster (settings) cost them 0.9 s of CPU each
     import duckdb
@@ -100,6 +99,10 @@ def hidden_rows(
     """Every row of the release with `_id` (its position), `_out` (not for this audience), `_primary`,
     `_hidden` (primary or secondary) and `_locked` (published as it is); `reference` is (catalogue, communes)
     and optionally the identities (else the seed's)."""
+    # here, not at the top: secondary (numpy, scipy) is imported only by a publication step, not by the
+    # definitions every run loads (0.5 s of a run's start at scale 1, `python -X importtime`)
+    from .secondary import classes, suppress
+
     catalogue, communes, identities = (*reference, None)[:3]
     identities = read_identities() if identities is None else identities
     t = threshold(settings, audience)

@@ -20,10 +20,11 @@ import polars as pl
 
 from ..private import private_dir, private_file
 from ..settings import Settings
-from . import confidentiality, primary, relations, secondary, verify
 from .confidentiality import Thresholds, publishable, read_identities, threshold
 
-CODE = (confidentiality, primary, relations, secondary, verify)
+# The modules whose code the result depends on, read as files: imported, secondary and verify (numpy, scipy,
+# highspy) would weigh on every run's start.
+CODE = ("confidentiality", "primary", "relations", "secondary", "verify")
 ORDER = ["indicateur", "niveau_geo", "code_geo", "modalite"]
 Quarter = tuple[int, int]
 
@@ -36,7 +37,7 @@ def fingerprint(settings: Settings, reference: tuple[pl.DataFrame, pl.DataFrame]
     """What the result depends on besides the quarter's rows (the audience has a folder of its own)."""
     h = hashlib.sha256(f"{threshold(settings, audience)}".encode())
     for module in CODE:
-        h.update(Path(module.__file__).read_bytes())
+        h.update((Path(__file__).parent / f"{module}.py").read_bytes())
     for frame in (*reference, read_identities()):
         h.update(frame.write_csv().encode())
     return h.digest()

@@ -341,3 +341,31 @@ def test_a_negative_score_quartile_passes_but_a_negative_count_does_not():
     frame.loc[frame.index[frame["indicateur"] == "D5"][0], "valeur"] = -1.0
     failed = {e.description for e in runner.validate(frame, "fct_indicateurs").failures}
     assert "valeurs positives ou nulles (hors cotations)" in failed
+
+
+def test_one_gx_context_serves_every_validation_and_keeps_no_frame(tmp_path):
+    """The process's GX context is made once; a suite's validation definition is reused while the suite is the
+    same and made again when it changes, also after the data docs' context; a validated frame is not kept."""
+    import gc
+    import weakref
+
+    frame = demandes().to_pandas()
+    runner.validate(frame, "sne_demandes")
+    context, definition = runner._GX["context"], runner._GX["sne_demandes"][1]
+    kept = weakref.ref(frame)
+    assert runner.validate(frame, "sne_demandes").success
+    assert runner._GX["context"] is context and runner._GX["sne_demandes"][1] is definition
+    del frame
+    gc.collect()
+    assert kept() is None
+
+    stricter = runner.load_suite("sne_demandes")
+    stricter["expectations"].append(
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "canal", "value_set": ["INTERNET"]}}
+    )
+    result = runner.validate(demandes().to_pandas(), stricter)
+    assert [e.column for e in result.failures] == ["canal"]  # the new expectation, on the same suite name
+    assert runner._GX["context"] is context and runner._GX["sne_demandes"][1] is not definition
+    runner.build_data_docs(tmp_path / "resultats", tmp_path / "site")  # a context of its own, GX's current one
+    assert runner.validate(demandes().to_pandas(), "sne_demandes").success
+    assert runner._GX["context"] is context

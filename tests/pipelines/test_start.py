@@ -3,6 +3,7 @@ outside the steps at scale 1)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 import uuid
@@ -77,3 +78,23 @@ def test_the_background_import_starts_with_the_first_step_not_before(tmp_path):
     while probe not in sys.modules and time.monotonic() < deadline:
         time.sleep(0.05)
     assert probe in sys.modules
+
+
+def test_the_event_log_asks_sqlite_whether_a_table_exists_until_it_does(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    storage = _instance(load_settings(tmp_path)).event_log_storage
+    asked = []
+    plain = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", lambda self, t: asked.append(t) or plain(self, t))
+    assert storage.has_table("asset_check_executions") and storage.has_table("asset_check_executions")
+    assert not storage.has_table("absente") and not storage.has_table("absente")
+    assert asked == ["asset_check_executions", "absente", "absente"]
+    storage.wipe()
+    assert storage.has_table("asset_check_executions") and asked[-1] == "asset_check_executions"
+
+
+def test_the_definitions_leave_the_publication_libraries_unimported():
+    """numpy, scipy and highspy (secondary suppression) are imported by a publication step, not at every start."""
+    code = "import sys, pipelines.definitions; print(sorted({'numpy', 'scipy', 'highspy'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
