@@ -115,13 +115,14 @@ def run_pipeline(settings, files: list[str] | None = None):
 def _execute(settings, files: list[str] | None):
     """The job, in-process (the caller holds the writer lock); returns its result."""
     from assets.ingest.feeds import FEED_ASSETS
+    from assets.transform import dbt_models
     from pipelines.definitions import defs
     from pipelines.jobs import MAIN_JOB
 
     instance = _instance(settings)
     _fail_orphan_runs(instance)
     run_id = str(uuid.uuid4())  # known before the run starts, for its listener
-    instance.add_event_listener(run_id, _import_at_first_step("great_expectations"))
+    instance.add_event_listener(run_id, _import_at_step("great_expectations", dbt_models.op.name))
     # dbt's console output goes to a log file; the analyst reads the summary (and the UI).
     log = settings.home / "journaux" / f"run_{dt.datetime.now():%Y%m%d_%H%M%S}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -159,13 +160,15 @@ def feed_files(feed_assets, files: list[str] | None) -> dict:
     }
 
 
-def _import_at_first_step(module: str):
-    """An event listener that imports `module` in a thread once the run's first step has started.
+def _import_at_step(module: str, step_key: str):
+    """An event listener that imports `module` in a thread once the run's step `step_key` has started.
 
-    Importing Great Expectations takes ~5 s of one core: done while the ingestion, which waits on Polars
-    and DuckDB much of the time, runs; the checks then find it imported. Not before: the run's planning
-    (its ~300 planned events) is Python that would wait for the import's turn at the interpreter lock
-    (1.5 s of the import's CPU fell there, timestamps and CPU times of `observatoire run` at scale 1)."""
+    Importing Great Expectations takes ~5 s of one core. The distribution checks run after dbt (their
+    priority, assets/checks.py): imported while dbt's subprocess builds, when the run's own thread mostly
+    waits for dbt's events, the checks find it imported. Not at the run's start: the planning (~300 events)
+    is Python that would wait for the import's turn at the interpreter lock (1.5 s of the import's CPU fell
+    there at scale 1); nor during the ingestion, whose steps import lazily what the import imports too
+    (both threads importing sqlalchemy.orm at once handed a step a partially initialised module)."""
     import importlib
     import threading
 
@@ -173,10 +176,11 @@ def _import_at_first_step(module: str):
 
     def listen(entry) -> None:
         if entry.is_dagster_event and entry.dagster_event.is_step_start and not started.is_set():
+            if entry.step_key != step_key:
+                return
             started.set()
-            # first, in the run's thread (0.06 s of CPU): the run writes its events through SQLAlchemy, which
-            # imports its ORM lazily; both threads importing it at once handed a step a partially initialised
-            # sqlalchemy.orm.exc (tests/pipelines/test_cli.py, once no check waited for the import at the start)
+            # first, in the run's thread (0.06 s of CPU): the run writes its events through SQLAlchemy, whose
+            # ORM is imported lazily; the background import must not be the one that starts it
             importlib.import_module("sqlalchemy.orm")
             importer = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
             importer.start()

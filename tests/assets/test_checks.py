@@ -160,7 +160,7 @@ def test_quartile_check_reports_sne_flag_and_recomputation_disagreements(tmp_pat
 
 
 def test_distribution_checks_run_once_the_ingestion_and_dbt_are_done(small_run):
-    """None of them waits at the run's start for Great Expectations, imported in a thread from the first step."""
+    """None of them waits at the run's start for Great Expectations, imported in a thread while dbt builds."""
     starts = [e.step_key for e in small_run[1].all_events if e.is_step_start]
     distribution = [i for i, key in enumerate(starts) if "_distribution_" in key]
     assert len(distribution) == 10

@@ -13,7 +13,7 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from assets.ingest.feeds import FEED_ASSETS
 from assets.settings import load_settings
-from pipelines.cli import _import_at_first_step, _instance, feed_files
+from pipelines.cli import _import_at_step, _instance, feed_files
 from pipelines.eventlog import HeldEngineEventLogStorage
 
 
@@ -65,15 +65,18 @@ def test_a_dagster_yaml_written_by_the_analyst_is_left_as_it_is(tmp_path, monkey
     assert (settings.dagster_home / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
 
 
-def test_the_background_import_starts_with_the_first_step_not_before(tmp_path):
+def test_the_background_import_starts_with_the_dbt_step_not_before(tmp_path):
     probe = "tests.pipelines.probe_import"
     sys.modules.pop(probe, None)
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, _import_at_first_step(probe))
+    instance.add_event_listener(run_id, _import_at_step(probe, "a2"))
     instance.report_engine_event("planned", job_name="j", run_id=run_id)  # the run's events before its first step
+    _job(2).execute_in_process(instance=instance, run_id=run_id)  # steps a0 and a1 only
     assert probe not in sys.modules
-    _job(1).execute_in_process(instance=instance, run_id=run_id)
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, _import_at_step(probe, "a2"))
+    _job(3).execute_in_process(instance=instance, run_id=run_id)
     deadline = time.monotonic() + 30
     while probe not in sys.modules and time.monotonic() < deadline:
         time.sleep(0.05)
