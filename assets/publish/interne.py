@@ -24,7 +24,7 @@ from .cil_export import GROUP, ExportRefused, _deps, check_in_history, failed_bl
 from .cil_pack import write_atomic
 from .confidentiality import read_reference
 from .programmes import publish_programmes
-from .secret_ahead import start as start_secret
+from .secret_ahead import start_in_step
 from .suivi_workbook import workbook_bytes
 
 KEY = dg.AssetKey(["published", "interne"])
@@ -87,7 +87,7 @@ def interne(context: dg.AssetExecutionContext, parametres: SettingsResource) -> 
     if failed:
         raise ExportRefused(f"publication arrêtée : le contrôle bloquant {failed} a échoué au dernier traitement")
     settings, quarter = parametres.get(), parse_quarter(context.partition_key)
-    start_secret(settings, *quarter, context.run_id, say=context.log.info)  # for the pack and the site, meanwhile
+    start_in_step(context, settings, *quarter)  # for the pack and the site, meanwhile
     html, xlsx = publish_interne(settings, *quarter, say=context.log.info)
     return dg.MaterializeResult(
         metadata={"page": dg.MetadataValue.path(str(html)), "xlsx": dg.MetadataValue.path(str(xlsx))}

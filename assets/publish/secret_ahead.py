@@ -8,7 +8,9 @@ publication of the first run at scale 1, 9 s for a monthly update."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+
+import dagster as dg
 
 from ..settings import Settings
 from ..warehouse import connect
@@ -19,20 +21,39 @@ from .public_rows import Quarter, submit
 _started: set[str] = set()  # the runs whose releases were submitted
 
 
-def wanted(quarters: list[Quarter], annee: int, trimestre: int) -> list[tuple[Quarter, str]]:
-    """The releases the publication of a quarter of the history `quarters` reads, the pack's first."""
+def wanted(
+    quarters: list[Quarter], annee: int, trimestre: int, steps: Collection[str] = ("pack_cil", "site")
+) -> list[tuple[Quarter, str]]:
+    """The releases the publication `steps` of a quarter of the history `quarters` read, the pack's first."""
     q = (annee, trimestre)
     if q not in quarters:
         return []  # refused by the steps themselves
-    return [(q, "cil"), (q, "public"), *((p, "public") for p in reversed(quarters) if p < q)]
+    pack = [(q, "cil"), (q, "public")] if "pack_cil" in steps else []
+    site = [(p, "public") for p in reversed(quarters) if p <= q] if "site" in steps else []
+    return list(dict.fromkeys(pack + site))
 
 
-def start(settings: Settings, annee: int, trimestre: int, run_id: str, say: Callable = print) -> None:
-    """Submits the releases the run's publication of the quarter needs and the cache lacks (once per run)."""
+def start(
+    settings: Settings,
+    annee: int,
+    trimestre: int,
+    run_id: str,
+    steps: Collection[str] = ("pack_cil", "site"),
+    say: Callable = print,
+) -> None:
+    """Submits the releases the run's publication `steps` of the quarter read and the cache lacks (once per run)."""
     if run_id in _started:
         return
     _started.add(run_id)
     with connect(settings.home, read_only=True, say=say) as con:
-        releases = wanted(history(con), annee, trimestre)
+        releases = wanted(history(con), annee, trimestre, steps)
         if releases:
             submit(con, settings, releases, read_reference(con))
+
+
+def start_in_step(context: dg.AssetExecutionContext, settings: Settings, annee: int, trimestre: int) -> None:
+    """`start` from a step of the publication job, for the steps its run materializes (a run launched from the
+    UI may select the pack alone: the site's releases would be computed for nothing)."""
+    selected = context.dagster_run.asset_selection  # empty or None for the whole job
+    steps = {k.path[-1] for k in selected} if selected else ("pack_cil", "site")
+    start(settings, annee, trimestre, context.run_id, steps, say=context.log.info)

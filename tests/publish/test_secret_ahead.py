@@ -31,6 +31,13 @@ def test_the_publication_wants_the_pack_s_releases_first_then_the_public_s_of_th
     assert wanted(history, 2024, 4) == []  # outside the history: the steps refuse it
 
 
+def test_a_run_of_some_steps_wants_only_the_releases_they_read():
+    history = [(2025, 4), (2026, 1)]
+    assert wanted(history, 2026, 1, steps={"pack_cil", "interne"}) == [((2026, 1), "cil"), ((2026, 1), "public")]
+    assert wanted(history, 2026, 1, steps={"site"}) == [((2026, 1), "public"), ((2025, 4), "public")]
+    assert wanted(history, 2026, 1, steps={"interne"}) == []
+
+
 @pytest.fixture
 def copied(warehouse, tmp_path, monkeypatch):
     """A copy of the fixture warehouse's home without its cache, and the releases its runs submit and store."""
