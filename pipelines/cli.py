@@ -252,6 +252,9 @@ def publish_quarter(settings, annee: int, trimestre: int):
     Dagster's result."""
     from assets.dbt import ensure_manifest
     from assets.partitions import quarter_key, trimestres_cil
+    from assets.publish.cil_export import failed_blocking_check
+    from assets.publish.public_rows import forget
+    from assets.publish.secret_ahead import start as start_secret
     from pipelines.definitions import defs
     from pipelines.jobs import PUBLICATION_JOB
 
@@ -259,13 +262,20 @@ def publish_quarter(settings, annee: int, trimestre: int):
     key = quarter_key(annee, trimestre)
     instance = _instance(settings)
     instance.add_dynamic_partitions(trimestres_cil.name, [key])
-    result = defs.resolve_job_def(PUBLICATION_JOB).execute_in_process(
-        instance=instance,
-        partition_key=key,
-        raise_on_error=False,
-        run_config=QUIET,
-        tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
-    )
+    run_id = str(uuid.uuid4())
+    if failed_blocking_check(instance) is None:  # else the steps refuse: nothing to compute
+        start_secret(settings, annee, trimestre, run_id, say=say)  # while Dagster plans the run
+    try:
+        result = defs.resolve_job_def(PUBLICATION_JOB).execute_in_process(
+            instance=instance,
+            partition_key=key,
+            raise_on_error=False,
+            run_id=run_id,
+            run_config=QUIET,
+            tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
+        )
+    finally:
+        forget(settings)  # what a failed step did not read
     for ev in result.all_events:
         if ev.is_step_failure:
             what = PUBLISHED.get(ev.step_key, ev.step_key)

@@ -19,6 +19,7 @@ from .cil_pack import Pack, secret_shares, write_pack
 from .cil_sources import completude, history, read_pack
 from .confidentiality import read_reference
 from .public_rows import public_quarter
+from .secret_ahead import start_in_step
 
 GROUP = "publication"
 KEY = dg.AssetKey(["published", "pack_cil"])
@@ -132,6 +133,7 @@ def pack_cil(context: dg.AssetExecutionContext, parametres: SettingsResource) ->
         raise ExportRefused(f"publication arrêtée : le contrôle bloquant {failed} a échoué au dernier traitement")
     settings = parametres.get()
     annee, trimestre = parse_quarter(context.partition_key)
+    start_in_step(context, settings, annee, trimestre)
     done = export_quarter(settings, annee, trimestre, dt.date.today(), say=context.log.info)
     return dg.MaterializeResult(
         metadata={

@@ -24,6 +24,7 @@ from .cil_export import GROUP, ExportRefused, _deps, check_in_history, failed_bl
 from .cil_pack import write_atomic
 from .confidentiality import read_reference
 from .programmes import publish_programmes
+from .secret_ahead import start_in_step
 from .suivi_workbook import workbook_bytes
 
 KEY = dg.AssetKey(["published", "interne"])
@@ -85,7 +86,9 @@ def interne(context: dg.AssetExecutionContext, parametres: SettingsResource) -> 
     failed = failed_blocking_check(context.instance)
     if failed:
         raise ExportRefused(f"publication arrêtée : le contrôle bloquant {failed} a échoué au dernier traitement")
-    html, xlsx = publish_interne(parametres.get(), *parse_quarter(context.partition_key), say=context.log.info)
+    settings, quarter = parametres.get(), parse_quarter(context.partition_key)
+    start_in_step(context, settings, *quarter)  # for the pack and the site, meanwhile
+    html, xlsx = publish_interne(settings, *quarter, say=context.log.info)
     return dg.MaterializeResult(
         metadata={"page": dg.MetadataValue.path(str(html)), "xlsx": dg.MetadataValue.path(str(xlsx))}
     )

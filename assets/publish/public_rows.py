@@ -9,10 +9,11 @@ the reference tables, the audience's threshold, and the source of the confidenti
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,8 @@ from .confidentiality import Thresholds, publishable, read_identities, threshold
 CODE = ("confidentiality", "primary", "relations", "secondary", "verify")
 ORDER = ["indicateur", "niveau_geo", "code_geo", "modalite"]
 Quarter = tuple[int, int]
+# the releases submitted ahead (`submit`) that no reader took yet, by cache file
+_ahead: dict[Path, Future] = {}
 
 
 def cache_dir(settings: Settings, audience: str = "public") -> Path:
@@ -71,29 +74,71 @@ def quarter_rows(con: duckdb.DuckDBPyConnection, annee: int, trimestre: int) -> 
     ).pl()
 
 
+def _lookup(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    wanted: list[tuple[Quarter, str]],
+    reference: tuple[pl.DataFrame, pl.DataFrame],
+) -> tuple[dict[tuple[Quarter, str], Path], dict[tuple[Quarter, str], tuple[pl.DataFrame, Path]]]:
+    """The cache file of each release of `wanted` that has one, and the rows and cache path of the others."""
+    bases = {a: fingerprint(settings, reference, a) for a in dict.fromkeys(a for _, a in wanted)}
+    cached, todo = {}, {}
+    for q in dict.fromkeys(q for q, _ in wanted):
+        rows = quarter_rows(con, *q)
+        for a in (a for w, a in wanted if w == q):
+            path = _path(settings, q, a, _key(rows, bases[a]))
+            if path.exists():
+                cached[q, a] = path
+            else:
+                todo[q, a] = (rows, path)
+    return cached, todo
+
+
 def releases(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     wanted: list[tuple[Quarter, str]],
     reference: tuple[pl.DataFrame, pl.DataFrame],
 ) -> dict[tuple[Quarter, str], pl.DataFrame]:
-    """The rows each (quarter, audience) of `wanted` may see, with the `secret` reason column. Those not
-    cached are computed in parallel, one process per core: the LP check is single-threaded and a cold site
-    of the demo's 11 quarters took 24 s in one process."""
-    bases = {a: fingerprint(settings, reference, a) for a in dict.fromkeys(a for _, a in wanted)}
-    found, todo = {}, {}
-    for q in dict.fromkeys(q for q, _ in wanted):
-        rows = quarter_rows(con, *q)
-        for a in (a for w, a in wanted if w == q):
-            path = _path(settings, q, a, _key(rows, bases[a]))
-            if path.exists():
-                found[q, a] = pl.read_parquet(path)
-            else:
-                todo[q, a] = (rows, path)
-    for release, result in _compute(todo, settings, reference):
+    """The rows each (quarter, audience) of `wanted` may see, with the `secret` reason column. Those neither
+    cached nor submitted ahead (`submit`) are computed in parallel, one process per core: the LP check is
+    single-threaded and a cold site of the demo's 11 quarters took 24 s in one process."""
+    cached, todo = _lookup(con, settings, wanted, reference)
+    found = {release: pl.read_parquet(path) for release, path in cached.items()}
+    ahead = {release: _ahead.pop(path) for release, (_, path) in todo.items() if path in _ahead}
+    rest = {release: v for release, v in todo.items() if release not in ahead}
+    # the worker's error, if any, is raised here: in the step that needs the release
+    results = itertools.chain(((r, f.result()) for r, f in ahead.items()), _compute(rest, settings, reference))
+    for release, result in results:
         _store(result, todo[release][1])
         found[release] = result
     return found
+
+
+def submit(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    wanted: list[tuple[Quarter, str]],
+    reference: tuple[pl.DataFrame, pl.DataFrame],
+) -> int:
+    """Starts computing, all at once and in the background, the releases of `wanted` neither cached nor already
+    submitted, in `wanted`'s order; `releases` then waits for those it needs (and stores them) instead of
+    computing them. Returns how many were submitted."""
+    todo = {r: v for r, v in _lookup(con, settings, wanted, reference)[1].items() if v[1] not in _ahead}
+    if not todo:
+        return 0
+    pool = _pool(len(todo))
+    for release, (rows, path) in todo.items():
+        _ahead[path] = pool.submit(publishable, *_args(rows, release[1], settings, reference), reasons=True)
+    pool.shutdown(wait=False)  # the workers end once the submitted releases are computed
+    return len(todo)
+
+
+def forget(settings: Settings) -> None:
+    """Drops the releases of the home submitted ahead that no reader took (those not started are cancelled)."""
+    root = settings.home / "cache"
+    for path in [p for p in _ahead if p.is_relative_to(root)]:
+        _ahead.pop(path).cancel()
 
 
 def public_quarters(
@@ -107,15 +152,22 @@ def public_quarters(
     return pl.concat([found[q, "public"] for q in quarters])
 
 
-def _compute(todo: dict, settings: Settings, reference: tuple) -> Iterator[tuple[tuple[Quarter, str], pl.DataFrame]]:
+def _pool(releases: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(min(releases, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn"))
+
+
+def _args(rows: pl.DataFrame, audience: str, settings: Settings, reference: tuple) -> tuple:
     """The workers run `publishable` itself with the thresholds alone, so that they import confidentiality
     only: this module and Settings' import dagster (1.6 s of CPU per worker before, 0.6 s now)."""
-    workers, thresholds = min(len(todo), os.cpu_count() or 1), Thresholds.of(settings)
-    args = {(q, a): (rows, a, thresholds, *reference) for (q, a), (rows, _) in todo.items()}
-    if workers <= 1:
+    return (rows, audience, Thresholds.of(settings), *reference)
+
+
+def _compute(todo: dict, settings: Settings, reference: tuple) -> Iterator[tuple[tuple[Quarter, str], pl.DataFrame]]:
+    args = {(q, a): _args(rows, a, settings, reference) for (q, a), (rows, _) in todo.items()}
+    if min(len(todo), os.cpu_count() or 1) <= 1:
         yield from ((r, publishable(*a, reasons=True)) for r, a in args.items())
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _pool(len(todo)) as pool:
         futures = {r: pool.submit(publishable, *a, reasons=True) for r, a in args.items()}
         yield from ((r, f.result()) for r, f in futures.items())
 

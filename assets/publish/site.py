@@ -24,6 +24,7 @@ from .cil_export import GROUP, _deps, failed_blocking_check
 from .cil_sources import history
 from .confidentiality import read_reference
 from .public_rows import public_quarters
+from .secret_ahead import start_in_step
 
 KEY = dg.AssetKey(["published", "site"])
 
@@ -117,8 +118,9 @@ def site(context: dg.AssetExecutionContext, parametres: SettingsResource) -> dg.
     if failed:
         raise RuntimeError(f"publication arrêtée : le contrôle bloquant {failed} a échoué au dernier traitement")
     settings = parametres.get()
-    started = dt.datetime.now()
-    archive, pages = publish_site(settings, *parse_quarter(context.partition_key), say=context.log.info)
+    started, quarter = dt.datetime.now(), parse_quarter(context.partition_key)
+    start_in_step(context, settings, *quarter)
+    archive, pages = publish_site(settings, *quarter, say=context.log.info)
     size = sum(p.stat().st_size for p in archive.rglob("*") if p.is_file())
     return dg.MaterializeResult(
         metadata={
