@@ -28,8 +28,10 @@ LATIN9 = "iso-8859-15"
 _LATIN9_LETTERS = re.compile(rb"[\xA4\xA6\xA8\xB4\xB8\xBC\xBD\xBE]")
 _CP1252_RANGE = bytes(range(0x80, 0xA0))
 _CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"  # the bytes Python's cp1252 codec refuses
-# Control bytes (tab and line ends aside): a text export holds none, a binary or zero-padded file many.
-_CONTROL = re.compile(rb"[\x00-\x08\x0B\x0C\x0E-\x1F]")
+# Control characters (tab and line ends aside): a text export holds none, a binary or zero-padded file many;
+# in a value, the mark of damage (a NUL byte, an escape code: parse.py's check, which `holds_control` gates).
+CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
+_CONTROL = re.compile(CONTROL_RE.encode("ascii"))
 _CONTROL_BYTES = bytes(b for b in range(0x20) if _CONTROL.match(bytes([b])))
 BINARY_SAMPLE, BINARY_SHARE = 65_536, 0.01  # judged on the file's first and last 64 KiB
 MALFORMED = "guillemets mal formés"

@@ -16,6 +16,8 @@ import polars as pl
 
 from expectations.contract import Column, codes
 
+from .dialect import CONTROL_RE  # line ends inside a quoted field are content, not control characters
+
 SIREN_RE = r"^[0-9]{9}$"
 INSEE_RE = r"^([0-9]{5}|2[AB][0-9]{3})$"
 IDENT_REP_RE = r"^[0-9A-Za-z]{10}$"
@@ -36,9 +38,6 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 # A field of the feeds holds a code, a number, a date or a short label (the longest, a landlord's name or
 # refusal motive, well under 200 characters): a longer one is a damaged or pasted value (README, dialect).
 MAX_FIELD_CHARS = 1000
-# Control characters (tab aside): never typed in a cell, the mark of a damaged value (a NUL byte, an
-# escape code); line ends inside a quoted field are content.
-CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
 # The checks of a damaged value: a line whose text, all columns together, holds no control character and
 # is not that long breaks none of them (`damage_suspected`).
 DAMAGE_RULES = frozenset({"caractere_controle", "longueur"})
