@@ -42,6 +42,11 @@ def history(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     return [tuple(r) for r in quarters]
 
 
+def site_quarters(quarters: list[tuple[int, int]], annee: int, trimestre: int) -> list[tuple[int, int]]:
+    """The quarters of the history `quarters` a quarter's site shows: every one up to it, in order."""
+    return [q for q in quarters if q <= (annee, trimestre)]
+
+
 def completude(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql("select bailleur_siren, mois, flux, recu from intermediate.int_flux_completude").pl()
 

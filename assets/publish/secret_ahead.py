@@ -14,7 +14,7 @@ import dagster as dg
 
 from ..settings import Settings
 from ..warehouse import connect
-from .cil_sources import history
+from .cil_sources import history, site_quarters
 from .confidentiality import read_reference
 from .public_rows import Quarter, submit
 
@@ -29,7 +29,7 @@ def wanted(
     if q not in quarters:
         return []  # refused by the steps themselves
     pack = [(q, "cil"), (q, "public")] if "pack_cil" in steps else []
-    site = [(p, "public") for p in reversed(quarters) if p <= q] if "site" in steps else []
+    site = [(p, "public") for p in reversed(site_quarters(quarters, annee, trimestre))] if "site" in steps else []
     return list(dict.fromkeys(pack + site))
 
 

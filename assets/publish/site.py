@@ -21,7 +21,7 @@ from ..settings import Settings, SettingsResource
 from ..warehouse import connect
 from . import referentiels as R
 from .cil_export import GROUP, _deps, failed_blocking_check
-from .cil_sources import history
+from .cil_sources import history, site_quarters
 from .confidentiality import read_reference
 from .public_rows import public_quarters
 from .secret_ahead import start_in_step
@@ -40,7 +40,7 @@ def archives_dir(settings: Settings) -> Path:
 def read_site_data(con: duckdb.DuckDBPyConnection, settings: Settings, annee: int, trimestre: int) -> SiteData:
     """Everything the pages of one quarter are drawn from, the public's rows of every quarter up to it."""
     reference = read_reference(con)
-    rows = public_quarters(con, settings, [q for q in history(con) if q <= (annee, trimestre)], reference)
+    rows = public_quarters(con, settings, site_quarters(history(con), annee, trimestre), reference)
     epci, epci_nom = R.epci(con)
     sources = con.sql(
         "select flux, bailleur_siren, max(date_fichier) as dernier from raw.journal_ingestion "
