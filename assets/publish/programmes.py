@@ -62,13 +62,21 @@ def programmes(con: duckdb.DuckDBPyConnection) -> list[Programme]:
     return out
 
 
+def years_before(t: dt.date, annees: int) -> dt.date:
+    """The same day `annees` years before t; a 29 February falls on the 28th of a common year."""
+    try:
+        return t.replace(year=t.year - annees)
+    except ValueError:
+        return t.replace(year=t.year - annees, day=28)
+
+
 def window(con: duckdb.DuckDBPyConnection, t: dt.date, annees: int) -> tuple[dt.date, dt.date]:
     """(first day, t) of the profile window: `annees` years before t, from the radiations' coverage at the
     earliest."""
     [(debut,)] = con.sql(
         "select debut from intermediate.int_couvertures where flux = 'sne_radiations' and bailleur_siren is null"
     ).fetchall() or [(None,)]
-    start = dt.date(t.year - annees, t.month, t.day) + dt.timedelta(days=1)
+    start = years_before(t, annees) + dt.timedelta(days=1)
     return (max(start, debut) if debut else start), t
 
 
@@ -160,7 +168,7 @@ def melange(con: duckdb.DuckDBPyConnection, bailleur: str, commune: str, t: dt.d
         ("mise_en_service > $debut", f"logements mis en service par le bailleur depuis {annees} ans dans l'EPCI"),
         ("commune = $c", "parc du bailleur dans la commune"),
     )  # fmt: skip
-    debut = dt.date(t.year - annees, t.month, t.day)
+    debut = years_before(t, annees)
     for where, words in bases:
         rows = con.sql(
             f"""

@@ -8,6 +8,7 @@ the pages open in Chromium without error, their scenario table visible and reada
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import stat
 
@@ -16,7 +17,7 @@ import openpyxl
 import pytest
 
 from assets.publish.interne import interne_dir
-from assets.publish.programmes import publish_programmes
+from assets.publish.programmes import publish_programmes, years_before
 from assets.publish.scenarios import ScenariosInvalides
 from assets.settings import load_settings
 from tests.dashboards.test_site_in_browser import BLOCKING, browser, read_pages  # noqa: F401  (browser: a fixture)
@@ -201,3 +202,15 @@ def test_a_re_export_gives_the_same_bytes(warehouse, folder, tmp_path):
         return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
     assert any(p.parts[0] == "residences" for p in files(tmp_path)) and files(tmp_path) == files(folder)
+
+
+@pytest.mark.parametrize(
+    "t, annees, expected",
+    [
+        (dt.date(2026, 9, 30), 3, dt.date(2023, 9, 30)),
+        (dt.date(2028, 2, 29), 1, dt.date(2027, 2, 28)),  # no 29 February in 2027
+        (dt.date(2028, 2, 29), 4, dt.date(2024, 2, 29)),
+    ],
+)
+def test_years_before_keeps_the_day_and_a_29_february_falls_on_the_28th_of_a_common_year(t, annees, expected):
+    assert years_before(t, annees) == expected
