@@ -71,6 +71,7 @@ def test_run_ingests_the_inbox_and_records_the_run_in_the_home_instance(first_ru
     first_home, out = first_run
     assert out.returncode == 0, out.stdout + out.stderr
     assert "sne_demandes" in out.stdout and "Traitement terminé." in out.stdout
+    assert "nanobind" not in out.stderr  # no binding's exit report after the last sentence
     assert f"{STRAY} : nom de fichier non reconnu, laissé dans la boîte de dépôt" in out.stdout
     assert (first_home / "inbox" / STRAY).exists()
     monkeypatch.setenv("DAGSTER_HOME", str(ran_home / "dagster"))
