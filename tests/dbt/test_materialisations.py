@@ -39,10 +39,7 @@ materialisations:
 MODELS = {
     # `v` of the table `entree` (written by the test), cast to an integer: 'x' fails at run time; its pre-hook
     # writes `v` to `journal` in the model's transaction
-    "t.sql": (
-        "{{ config(pre_hook='insert into journal select v from entree') }}\n"
-        "select v::integer as x from entree"
-    ),
+    "t.sql": ("{{ config(pre_hook='insert into journal select v from entree') }}\nselect v::integer as x from entree"),
     "v.sql": "{{ config(materialized='view') }} select x + 1 as y from {{ ref('t') }}",
     "p.py": (
         "import polars as pl\n\n\n"
@@ -70,8 +67,8 @@ def build(project: Path, warehouse: Path, v: str) -> subprocess.CompletedProcess
 def relations(warehouse: Path) -> dict[str, list]:
     """Each relation dbt made: its type and rows."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        sql = "select table_name, table_type from information_schema.tables where table_name not in ('entree', 'journal')"
-        names = con.execute(sql + " order by 1").fetchall()
+        sql = "select table_name, table_type from information_schema.tables"
+        names = con.execute(sql + " where table_name not in ('entree', 'journal') order by 1").fetchall()
         return {n: [t, *con.execute(f"select * from {n}").fetchall()] for n, t in names}
 
 
