@@ -149,7 +149,8 @@ def test_the_warehouse_spills_beyond_the_memory_the_settings_give_into_a_private
 
 
 def _profile_settings() -> dict[str, str]:
-    """dbt's DuckDB settings from dbt_project/profiles.yml, `env_var` calls given their defaults."""
+    """dbt's DuckDB settings from dbt_project/profiles.yml (those set on each cursor and those the database is
+    opened with), `env_var` calls given their defaults."""
     import re
 
     import yaml
@@ -157,7 +158,9 @@ def _profile_settings() -> dict[str, str]:
     from assets.paths import DBT_DIR
 
     profile = yaml.safe_load((DBT_DIR / "profiles.yml").read_text(encoding="utf-8"))
-    settings = profile["observatoire"]["outputs"]["local"]["settings"]
+    output = profile["observatoire"]["outputs"]["local"]
+    settings = {**output.get("config_options", {}), **output.get("settings", {})}
+    assert settings  # the memory limit at least
     env_var = re.compile(r"\{\{\s*env_var\('[^']+',\s*'([^']*)'\)\s*\}\}")
     return {k: env_var.sub(r"\1", str(v)) for k, v in settings.items()}
 

@@ -1,6 +1,6 @@
 """The project's table and view materializations (dbt_project/macros/materialisations.sql), run by dbt on a small
 project of their own against the real DuckDB: a rebuilt relation holds the new rows and leaves no temporary or
-backup relation, and a model that fails leaves the previous one as it was."""
+backup relation, and a model that fails leaves the previous one as it was (and its hooks' writes undone)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ materialisations:
       threads: 2
 """
 MODELS = {
-    # `v` of the table `entree` (written by the test), cast to an integer: 'x' fails at run time
-    "t.sql": "select v::integer as x from entree",
+    # `v` of the table `entree` (written by the test), cast to an integer: 'x' fails at run time; its pre-hook
+    # writes `v` to `journal` in the model's transaction
+    "t.sql": ("{{ config(pre_hook='insert into journal select v from entree') }}\nselect v::integer as x from entree"),
     "v.sql": "{{ config(materialized='view') }} select x + 1 as y from {{ ref('t') }}",
     "p.py": (
         "import polars as pl\n\n\n"
@@ -52,6 +53,7 @@ MODELS = {
 def build(project: Path, warehouse: Path, v: str) -> subprocess.CompletedProcess:
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create or replace table entree as select ? as v", [v])
+        con.execute("create table if not exists journal (v varchar)")
     return subprocess.run(
         [DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project)],
         cwd=project,
@@ -65,8 +67,8 @@ def build(project: Path, warehouse: Path, v: str) -> subprocess.CompletedProcess
 def relations(warehouse: Path) -> dict[str, list]:
     """Each relation dbt made: its type and rows."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        sql = "select table_name, table_type from information_schema.tables where table_name != 'entree' order by 1"
-        names = con.execute(sql).fetchall()
+        sql = "select table_name, table_type from information_schema.tables"
+        names = con.execute(sql + " where table_name not in ('entree', 'journal') order by 1").fetchall()
         return {n: [t, *con.execute(f"select * from {n}").fetchall()] for n, t in names}
 
 
@@ -91,3 +93,5 @@ def test_a_rebuilt_table_view_or_python_model_is_replaced_and_a_failing_one_kept
     assert out.returncode != 0
     assert "Could not convert string 'x'" in out.stdout and "invalid literal for int()" in out.stdout
     assert relations(warehouse) == after_2
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # the failed model's hook rolled back with it
+        assert con.execute("select v from journal order by v").fetchall() == [("1",), ("2",)]

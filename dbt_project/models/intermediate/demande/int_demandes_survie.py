@@ -17,4 +17,4 @@ def model(dbt, session):
         dbt.ref("int_trimestres").pl(),
         dbt.ref("int_demandes_periodes").pl().filter(pl.col("dans_epci")),
         dbt.ref("int_geographies").pl().filter(niveau_geo="COMMUNE"),
-    ).to_arrow()
+    )
