@@ -148,7 +148,34 @@ def _numbered(suite: str | Path | dict) -> dict:
 
 def _run(spec: dict, frame, index_columns: list[str] | None) -> dict:
     """GX's validation result of the frame, as JSON."""
+    if any("row_condition" in e["kwargs"] for e in spec["expectations"]):
+        frame = _filtered_once(frame)
     return _runner(spec, index_columns)(frame)
+
+
+def _filtered_once(frame):
+    """The frame, its row conditions filtered once each. GX filters the whole frame again for each metric
+    of a conditioned expectation (`DataFrame.query`): the structural suite's 3 conditions made 20 filters
+    of the 206,000 rows of fct_indicateurs at scale 1, 0.4 s of its 0.55 s of GX (py-spy, cProfile); 3 now.
+    Under pandas' copy-on-write, a filtered frame handed out twice cannot be changed through the other."""
+    import pandas as pd
+
+    class FilteredOnce(pd.DataFrame):
+        _metadata = ["_filters"]
+
+        @property
+        def _constructor(self):
+            return pd.DataFrame  # what GX derives from it is a plain frame
+
+        def query(self, expr, **kwargs):
+            key = (expr, tuple(sorted(kwargs.items())))
+            if key not in self._filters:
+                self._filters[key] = super().query(expr, **kwargs)
+            return self._filters[key].copy(deep=False)
+
+    out = FilteredOnce(frame)
+    out._filters = {}
+    return out
 
 
 def _runner(spec: dict, index_columns: list[str] | None) -> Callable[[Any], dict]:

@@ -369,3 +369,25 @@ def test_one_gx_context_serves_every_validation_and_keeps_no_frame(tmp_path):
     runner.build_data_docs(tmp_path / "resultats", tmp_path / "site")  # a context of its own, GX's current one
     assert runner.validate(demandes().to_pandas(), "sne_demandes").success
     assert runner._GX["context"] is context
+
+
+def test_each_row_condition_is_filtered_once_with_the_result_gx_gives_alone(monkeypatch):
+    """GX filters the frame again for each metric of a conditioned expectation: the structural suite's 3
+    conditions are filtered once each, and the validation is the one GX makes on the plain frame."""
+    frame = indicateurs()
+    frame.loc[frame.index[frame["indicateur"] == "D5"][:2], "valeur"] = -1.0  # two negative counts
+    frame.loc[frame.index[frame["statut"] == "ok"][:3], "valeur"] = None  # three computed rows without value
+    spec = runner._numbered("fct_indicateurs")
+    alone = runner._runner(spec, None)(frame)  # GX on the plain frame
+    filters = []
+    query = pd.DataFrame.query
+    monkeypatch.setattr(pd.DataFrame, "query", lambda self, expr, **kw: filters.append(expr) or query(self, expr, **kw))
+    once = runner._run(spec, frame, None)
+    conditions = {e["kwargs"]["row_condition"] for e in spec["expectations"] if "row_condition" in e["kwargs"]}
+    assert len(filters) == len(conditions) == 3 and set(filters) == conditions
+
+    def results(raw: dict) -> list:
+        return [{**r, "expectation_config": {**r["expectation_config"], "id": None}} for r in raw["results"]]
+
+    assert results(once) == results(alone)
+    assert [r["result"].get("unexpected_count") for r in once["results"] if not r["success"]] == [3, 2]
