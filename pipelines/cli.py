@@ -205,7 +205,10 @@ def _prepare_after(settings, step_key: str, publication: str):
             return
         if entry.step_key == step_key:
             done.append(True)
-            _prepare_publication(settings, publication)
+            try:
+                _prepare_publication(settings, publication)
+            except Exception:  # noqa: BLE001 - an error here must not fail the run: the publication's steps compute
+                pass  # what was not started ahead, and report their own errors
 
     return listen
 

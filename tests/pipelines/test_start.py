@@ -98,6 +98,17 @@ def test_the_publication_is_prepared_once_between_the_dbt_step_s_success_and_the
     assert [p[0] for p in prepared] == ["the publication"]
 
 
+def test_a_failure_to_prepare_the_publication_does_not_fail_the_run(monkeypatch):
+    def fail(settings, run_id):
+        raise OSError("entrepôt illisible")
+
+    monkeypatch.setattr(cli, "_prepare_publication", fail)
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, _prepare_after(None, "a1", "the publication"))
+    assert _job(3).execute_in_process(instance=instance, run_id=run_id, raise_on_error=False).success
+
+
 def test_the_event_log_asks_sqlite_whether_a_table_exists_until_it_does(tmp_path, monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     storage = _instance(load_settings(tmp_path)).event_log_storage
