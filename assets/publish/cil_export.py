@@ -14,7 +14,7 @@ from ..partitions import deadline, is_complete, parse_quarter, quarter_key, quar
 from ..settings import Settings, SettingsResource
 from ..transform import dbt_models
 from ..warehouse import connect, writer_lock
-from .cil_charts import Browser
+from .cil_charts import take
 from .cil_pack import Pack, secret_shares, write_pack
 from .cil_sources import completude, history, read_pack
 from .confidentiality import read_reference
@@ -85,7 +85,7 @@ class Exported:
 def export_quarter(settings: Settings, annee: int, trimestre: int, today: dt.date, say: Callable = print) -> Exported:
     """Write the pack of one quarter under <home>/published/cil/ (refused as check_quarter says). Chromium
     starts first, for the charts: its start overlaps the reading and the secret."""
-    with Browser() as browser:
+    with take() as browser:
         with writer_lock(settings.home, say=say), connect(settings.home, read_only=True, say=say) as con:
             complete = check_quarter(con, annee, trimestre, today)
             pack = read_pack(con, settings, annee, trimestre)

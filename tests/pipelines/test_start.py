@@ -13,7 +13,8 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from assets.ingest.feeds import FEED_ASSETS
 from assets.settings import load_settings
-from pipelines.cli import _import_at_step, _instance, feed_files
+from pipelines import cli
+from pipelines.cli import _import_at_step, _instance, _prepare_after, feed_files
 from pipelines.eventlog import HeldEngineEventLogStorage
 
 
@@ -81,6 +82,31 @@ def test_the_background_import_starts_with_the_dbt_step_not_before(tmp_path):
     while probe not in sys.modules and time.monotonic() < deadline:
         time.sleep(0.05)
     assert probe in sys.modules
+
+
+def test_the_publication_is_prepared_once_between_the_dbt_step_s_success_and_the_next_step(monkeypatch):
+    prepared, started = [], []
+    monkeypatch.setattr(cli, "_prepare_publication", lambda settings, run_id: prepared.append((run_id, list(started))))
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, _prepare_after(None, "a1", "the publication"))
+    instance.add_event_listener(
+        run_id, lambda e: e.is_dagster_event and e.dagster_event.is_step_start and started.append(e.step_key)
+    )
+    _job(4).execute_in_process(instance=instance, run_id=run_id)
+    assert [p for p in prepared if p[1][-1] == "a1"] == prepared  # after a1, before a2 started
+    assert [p[0] for p in prepared] == ["the publication"]
+
+
+def test_a_failure_to_prepare_the_publication_does_not_fail_the_run(monkeypatch):
+    def fail(settings, run_id):
+        raise OSError("entrepôt illisible")
+
+    monkeypatch.setattr(cli, "_prepare_publication", fail)
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, _prepare_after(None, "a1", "the publication"))
+    assert _job(3).execute_in_process(instance=instance, run_id=run_id, raise_on_error=False).success
 
 
 def test_the_event_log_asks_sqlite_whether_a_table_exists_until_it_does(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -64,10 +65,10 @@ def copied(warehouse, tmp_path, monkeypatch):
     return load_settings(home), pools, stored
 
 
-def _publish(settings):
+def _publish(settings, run_id=None):
     from pipelines.cli import publish_quarter
 
-    return publish_quarter(settings, *QUARTER)
+    return publish_quarter(settings, *QUARTER, run_id)
 
 
 def test_the_publication_computes_each_release_once_all_submitted_together_and_cached_ones_are_not_again(copied):
@@ -108,3 +109,31 @@ def test_a_run_of_the_publication_job_alone_submits_the_releases_at_its_first_st
     result = job.execute_in_process(instance=instance, partition_key="2025T4", run_config=QUIET)
     assert result.success
     assert pools == [[(QUARTER, "cil"), (QUARTER, "public")]] and sorted(stored) == ["2025T4", "2025T4"]
+
+
+def test_a_publication_prepared_ahead_reads_its_releases_and_draws_with_the_browser_started_before_it(
+    copied, monkeypatch
+):
+    # as `observatoire run` does once dbt has built the marts (pipelines/cli.py _prepare_after)
+    from assets.publish import cil_charts
+    from pipelines.cli import _prepare
+
+    settings, pools, stored = copied
+    run_id = str(uuid.uuid4())
+    _prepare(settings, *QUARTER, run_id)
+    assert pools == [[(QUARTER, "cil"), (QUARTER, "public")]] and len(cil_charts._ahead) == 1
+    monkeypatch.setattr(cil_charts, "Browser", None)  # a browser started by the pack would fail it
+    assert _publish(settings, run_id).success
+    assert len(pools) == 1 and sorted(stored) == ["2025T4", "2025T4"]  # nothing submitted again
+    assert not cil_charts._ahead
+
+
+def test_a_browser_started_ahead_and_not_taken_is_closed():
+    from assets.publish import cil_charts
+
+    cil_charts.start_ahead()
+    cil_charts.start_ahead()  # once
+    browser = cil_charts._ahead[0]
+    assert len(cil_charts._ahead) == 1
+    cil_charts.close_ahead()
+    assert not cil_charts._ahead and browser._done.done()
