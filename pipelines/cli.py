@@ -99,7 +99,7 @@ def run_pipeline(settings, files: list[str] | None = None):
     """Materialize the main job in-process on the home's instance; returns Dagster's result (its
     success, and the check evaluations the summary reads). `files`: the inbox files to take (None: those
     no longer being written)."""
-    from assets.dbt import ensure_manifest, start_parse, wait_parse
+    from assets.dbt import end_parse, ensure_manifest, start_parse
     from assets.transform import dbt_env
     from assets.warehouse import writer_lock
 
@@ -109,7 +109,7 @@ def run_pipeline(settings, files: list[str] | None = None):
         try:
             return _execute(settings, files)
         finally:
-            wait_parse(settings.home)
+            end_parse(settings.home)
 
 
 def _execute(settings, files: list[str] | None):
