@@ -12,10 +12,9 @@ background while the files are ingested (`dbt parse` opens no database).
 
 import json
 import os
-import shutil
+import secrets
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +91,6 @@ class _Ahead:
 
     proc: subprocess.Popen
     ready: int | None  # read end of a pipe: a byte (or its end) once the parse is done
-    folder: str  # holds its socket
 
 
 _ahead: dict[Path, _Ahead] = {}  # home's target folder -> its prepared dbt
@@ -105,8 +103,7 @@ def start_parse(home: Path, vars_: dict, env: dict[str, str]) -> None:
     target = run_target(home)
     if target in _ahead:
         return
-    folder = tempfile.mkdtemp(prefix="observatoire-dbt-")  # a socket's path is short (108 bytes)
-    address = os.path.join(folder, "dbt.sock")
+    address = f"observatoire-dbt-{secrets.token_hex(8)}"
     ready, ready_w = os.pipe()
     base = {k: v for k, v in os.environ.items() if k != ADDRESS_ENV}
     args = [address, str(os.getpid()), vars_args(vars_)[1], str(ready_w)]
@@ -120,7 +117,7 @@ def start_parse(home: Path, vars_: dict, env: dict[str, str]) -> None:
             pass_fds=(ready_w,),
         )
     os.close(ready_w)
-    _ahead[target] = _Ahead(proc, ready, folder)
+    _ahead[target] = _Ahead(proc, ready)
     os.environ[ADDRESS_ENV] = address
 
 
@@ -147,4 +144,3 @@ def end_parse(home: Path) -> None:
     except subprocess.TimeoutExpired:
         ahead.proc.kill()
         ahead.proc.wait()
-    shutil.rmtree(ahead.folder, ignore_errors=True)

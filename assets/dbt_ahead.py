@@ -24,7 +24,9 @@ import sys
 import threading
 from pathlib import Path
 
-ADDRESS_ENV = "OBSERVATOIRE_DBT_PRET"  # the prepared process's socket, in the environment dbt is given
+# The prepared process's socket, in the environment dbt is given: a name in Linux's abstract namespace (no
+# file to remove, whatever ends the run).
+ADDRESS_ENV = "OBSERVATOIRE_DBT_PRET"
 _HEADER = struct.Struct("!I")
 _ACCEPTED, _REFUSED = b"A", b"R"
 # Options a prepared build may be given: they select nodes, none changes the parse.
@@ -64,11 +66,15 @@ def launch() -> None:
     sys.exit(code)
 
 
+def _abstract(name: str) -> bytes:
+    return b"\0" + name.encode()
+
+
 def _hand_over(address: str, argv: list[str]) -> int | None:
     """The build's exit code from the prepared process; None when it is not there or refuses."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(address)
+        sock.connect(_abstract(address))
         request = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
         socket.send_fds(sock, [_HEADER.pack(len(request))], [1, 2])
         sock.sendall(request)
@@ -94,7 +100,7 @@ def serve(address: str, parent: int, vars_json: str, ready_fd: int) -> int:
     """Parse the project, tell the parent (a byte on `ready_fd`), then build the one command handed over."""
     _die_with(parent)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
+    listener.bind(_abstract(address))
     listener.listen(1)
     prepared = dict(os.environ), os.getcwd()
     from dbt.cli.main import dbtRunner
