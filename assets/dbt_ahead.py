@@ -70,6 +70,11 @@ def _abstract(name: str) -> bytes:
     return b"\0" + name.encode()
 
 
+def _peer(sock: socket.socket) -> tuple[int, int, int]:
+    """The pid, uid and gid of the process at the socket's other end."""
+    return struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+
+
 def _hand_over(address: str, argv: list[str]) -> int | None:
     """The build's exit code from the prepared process; None when it is not there or refuses."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -83,7 +88,7 @@ def _hand_over(address: str, argv: list[str]) -> int | None:
     except OSError:
         sock.close()
         return None
-    pid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+    pid = _peer(sock)[0]
     for signum in (signal.SIGINT, signal.SIGTERM):  # dagster-dbt interrupts dbt with SIGINT
         signal.signal(signum, lambda s, _f, pid=pid: os.kill(pid, s))
     code = sock.recv(1)
@@ -114,6 +119,8 @@ def serve(address: str, parent: int, vars_json: str, ready_fd: int) -> int:
     listener.close()
     argv, env, cwd, fds = _receive(conn)
     refusal = _refusal(argv, env, cwd, vars_json, prepared) if parsed.success else "parse failed"
+    if _peer(conn)[1] != os.getuid():  # an abstract socket has no file permissions: another user's
+        refusal = "another user"
     if refusal:
         print(f"dbt préparé non utilisé : {refusal}", flush=True)
         conn.sendall(_REFUSED)
