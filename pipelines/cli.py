@@ -100,7 +100,7 @@ def run_pipeline(settings, files: list[str] | None = None, publication: str | No
     success, and the check evaluations the summary reads). `files`: the inbox files to take (None: those
     no longer being written). `publication`: the run id of the publication that will follow, whose releases
     of statistical secret and Chromium are started as soon as dbt has built the marts (_prepare_after)."""
-    from assets.dbt import ensure_manifest, start_parse, wait_parse
+    from assets.dbt import end_parse, ensure_manifest, start_parse
     from assets.transform import dbt_env
     from assets.warehouse import writer_lock
 
@@ -110,7 +110,7 @@ def run_pipeline(settings, files: list[str] | None = None, publication: str | No
         try:
             return _execute(settings, files, publication)
         finally:
-            wait_parse(settings.home)
+            end_parse(settings.home)
 
 
 def _execute(settings, files: list[str] | None, publication: str | None = None):

@@ -28,8 +28,15 @@ class DbtCli(DbtCliResource):
         return None
 
 
+def _dbt_executable() -> str:
+    bin_dir = Path(sys.executable).parent
+    launcher = bin_dir / "observatoire-dbt"
+    return str(launcher if launcher.exists() else bin_dir / "dbt")
+
+
 RESOURCES = {
     "parametres": SettingsResource(),
-    # the dbt of this environment, even when its bin folder is not on PATH
-    "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+    # the dbt of this environment (even when its bin folder is not on PATH), through the launcher that hands
+    # the build to dbt started ahead (assets/dbt_ahead.py), when the environment has it (installed)
+    "dbt": DbtCli(project_dir=dbt_project, dbt_executable=_dbt_executable()),
 }

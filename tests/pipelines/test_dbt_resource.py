@@ -20,7 +20,7 @@ from pipelines.resources import RESOURCES
 cpu = time.process_time()
 invocation = RESOURCES["dbt"].cli(["debug", "--config-dir"], target_path=Path(sys.argv[1]))
 invocation.wait()
-dbt_runs = [a[1:] for a in started if Path(a[0]).name == "dbt"]
+dbt_runs = [a[1:] for a in started if Path(a[0]).name in ("dbt", "observatoire-dbt")]  # or its launcher
 print(json.dumps({"dbt_runs": dbt_runs, "cpu_s": time.process_time() - cpu, "ok": invocation.is_successful()}))
 """
 

@@ -146,7 +146,7 @@ def test_dbt_runs_get_the_settings_as_vars():
 def test_the_background_parse_of_a_first_run_is_reused_by_the_next_dbt_command(tmp_path):
     """A home's first run parses beside the ingestion; the dbt build, under the dbt asset's environment (the
     profile's memory from the settings, not DuckDB's default), then parses partially (7 s saved)."""
-    from assets.dbt import DBT_DIR, PARTIAL_PARSE, dbt_command, start_parse, wait_parse
+    from assets.dbt import DBT_DIR, PARTIAL_PARSE, dbt_command, end_parse, start_parse, wait_parse
     from assets.settings import Settings
     from assets.transform import dbt_build_args, dbt_env
 
@@ -155,9 +155,9 @@ def test_the_background_parse_of_a_first_run_is_reused_by_the_next_dbt_command(t
     assert env["OBSERVATOIRE_MEMOIRE_DUCKDB"] != "80%"  # the profile's default: the case that reparsed
     start_parse(tmp_path, vars_, env)
     wait_parse(tmp_path)
+    end_parse(tmp_path)
     target = tmp_path / "dbt" / "target"
     assert (target / PARTIAL_PARSE).exists(), (target / "parse.log").read_text()
-    start_parse(tmp_path, vars_, env)  # a parse to reuse: nothing started
     out = subprocess.run(
         dbt_command("parse", *dbt_build_args(vars_)[1:3], target=target),
         cwd=DBT_DIR,
