@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from assets.dbt import dbt_project
+from assets.dbt import DBT, dbt_project
 from assets.settings import SettingsResource
 
 
@@ -29,9 +29,8 @@ class DbtCli(DbtCliResource):
 
 
 def _dbt_executable() -> str:
-    bin_dir = Path(sys.executable).parent
-    launcher = bin_dir / "observatoire-dbt"
-    return str(launcher if launcher.exists() else bin_dir / "dbt")
+    launcher = Path(sys.executable).parent / "observatoire-dbt"
+    return str(launcher) if launcher.exists() else DBT
 
 
 RESOURCES = {
