@@ -15,6 +15,7 @@ import subprocess
 import sys
 import types
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from dashboards.formats import nombre
@@ -163,6 +164,23 @@ def feed_files(feed_assets, files: list[str] | None) -> dict:
     }
 
 
+def _once_at(step_key: str, happened: Callable, action: Callable[[], None]):
+    """An event listener that calls `action` once, at the first event of the run's step `step_key` that
+    `happened` (a predicate on the Dagster event) accepts."""
+    import threading
+
+    done = threading.Event()
+
+    def listen(entry) -> None:
+        if done.is_set() or not entry.is_dagster_event or entry.step_key != step_key:
+            return
+        if happened(entry.dagster_event):
+            done.set()
+            action()
+
+    return listen
+
+
 def _import_at_step(module: str, step_key: str):
     """An event listener that imports `module` in a thread once the run's step `step_key` has started.
 
@@ -175,20 +193,13 @@ def _import_at_step(module: str, step_key: str):
     import importlib
     import threading
 
-    started = threading.Event()
+    def start() -> None:
+        # first, in the run's thread (0.06 s of CPU): the run writes its events through SQLAlchemy, whose
+        # ORM is imported lazily; the background import must not be the one that starts it
+        importlib.import_module("sqlalchemy.orm")
+        threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
-    def listen(entry) -> None:
-        if entry.is_dagster_event and entry.dagster_event.is_step_start and not started.is_set():
-            if entry.step_key != step_key:
-                return
-            started.set()
-            # first, in the run's thread (0.06 s of CPU): the run writes its events through SQLAlchemy, whose
-            # ORM is imported lazily; the background import must not be the one that starts it
-            importlib.import_module("sqlalchemy.orm")
-            importer = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
-            importer.start()
-
-    return listen
+    return _once_at(step_key, lambda event: event.is_step_start, start)
 
 
 def _prepare_after(settings, step_key: str, publication: str):
@@ -201,28 +212,19 @@ def _prepare_after(settings, step_key: str, publication: str):
     18.2-18.6 -> 8.3-9.0 s). Called in the run's thread between two steps: no step holds a connection to the
     warehouse then. A release whose rows a later step changed would simply not be read (its cache key is the
     rows')."""
-    done: list[bool] = []
 
-    def listen(entry) -> None:
-        if done or not (entry.is_dagster_event and entry.dagster_event.is_step_success):
-            return
-        if entry.step_key == step_key:
-            done.append(True)
-            try:
-                _prepare_publication(settings, publication)
-            except Exception:  # noqa: BLE001 - an error here must not fail the run: the publication's steps compute
-                pass  # what was not started ahead, and report their own errors
+    def prepare() -> None:
+        try:
+            _prepare_publication(settings, publication)
+        except Exception:  # noqa: BLE001 - an error here must not fail the run: the publication's steps compute
+            pass  # what was not started ahead, and report their own errors
 
-    return listen
+    return _once_at(step_key, lambda event: event.is_step_success, prepare)
 
 
 def _prepare_publication(settings, run_id: str) -> None:
     """What the publication `run_id` of the last publishable quarter needs started ahead (none if none)."""
-    from assets.publish.cil_export import last_publishable
-    from assets.warehouse import connect
-
-    with connect(settings.home, read_only=True, say=say) as con:
-        choice = last_publishable(con, dt.date.today())
+    choice = _last_publishable(settings)
     if choice is not None:
         _prepare(settings, *choice[:2], run_id)
 
@@ -280,15 +282,20 @@ PUBLISHED = {"published__pack_cil": "pack CIL", "published__site": "site public"
 def publish_last_quarter(settings, run_id: str | None = None):
     """The CIL pack and the site of the last complete quarter (or past its deadline); None when there is none.
     `run_id`: the publication's (one whose releases were submitted ahead), else a new one."""
-    from assets.publish.cil_export import last_publishable
-    from assets.warehouse import connect
-
-    with connect(settings.home, read_only=True, say=say) as con:
-        choice = last_publishable(con, dt.date.today())
+    choice = _last_publishable(settings)
     if choice is None:
         say("Aucun trimestre complet à publier (pack CIL et site public).")
         return None
     return publish_quarter(settings, *choice[:2], run_id)
+
+
+def _last_publishable(settings):
+    """cil_export.last_publishable of the home's warehouse today."""
+    from assets.publish.cil_export import last_publishable
+    from assets.warehouse import connect
+
+    with connect(settings.home, read_only=True, say=say) as con:
+        return last_publishable(con, dt.date.today())
 
 
 def publish_quarter(settings, annee: int, trimestre: int, run_id: str | None = None):
