@@ -46,9 +46,10 @@ def fingerprint(settings: Settings, reference: tuple[pl.DataFrame, pl.DataFrame]
     return h.digest()
 
 
-def _key(rows: pl.DataFrame, base: bytes) -> str:
+def _key(rows_csv: bytes, base: bytes) -> str:
+    """A release's cache key: its audience's fingerprint and the quarter's rows (sorted, as CSV)."""
     h = hashlib.sha256(base)
-    h.update(rows.sort(ORDER).write_csv().encode())
+    h.update(rows_csv)
     return h.hexdigest()[:24]
 
 
@@ -85,8 +86,9 @@ def _lookup(
     cached, todo = {}, {}
     for q in dict.fromkeys(q for q, _ in wanted):
         rows = quarter_rows(con, *q)
+        rows_csv = rows.sort(ORDER).write_csv().encode()  # once for both audiences of the quarter
         for a in (a for w, a in wanted if w == q):
-            path = _path(settings, q, a, _key(rows, bases[a]))
+            path = _path(settings, q, a, _key(rows_csv, bases[a]))
             if path.exists():
                 cached[q, a] = path
             else:
