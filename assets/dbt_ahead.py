@@ -194,11 +194,25 @@ def _build(conn: socket.socket, runner, argv: list[str], env: dict, cwd: str, fd
         devnull = os.open(os.devnull, os.O_WRONLY)
         for fd in (1, 2):
             os.dup2(devnull, fd)
+    _release_warehouse()
     # dbt's exit codes: 0 success, 1 failed nodes (a result), 2 an error without result
     code = 0 if result.success else 1 if result.exception is None else 2
     built.set()
     conn.sendall(bytes([code]))
     return code
+
+
+def _release_warehouse() -> None:
+    """Close dbt-duckdb's database before the step ends. dbt-duckdb 1.11 keeps it open after a build (its
+    `keep_open` default: another invocation in the same process reuses it), here until this process exits;
+    the run's next connection, made as soon as the step ends, then found the file locked and waited for it
+    (0.5 s, the warehouse's poll, in 1 update of 2 at scale 1). A plain `dbt build` ends before its step does."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV  # noqa: SLF001 - the adapter's one environment (no public accessor)
+    DuckDBConnectionManager.close_all_connections()
+    if env is not None:
+        env.close()
 
 
 if __name__ == "__main__":

@@ -101,6 +101,53 @@ def test_another_command_or_other_vars_run_in_plain_dbt(prepared):
     assert "dbt préparé non utilisé : other vars" in (run_target(home) / "parse.log").read_text()
 
 
+HOLDER = """
+import sys
+from dbt.cli.main import dbtRunner
+from assets.dbt_ahead import _release_warehouse
+built = dbtRunner().invoke(sys.argv[2:])
+if sys.argv[1] == "release":
+    _release_warehouse()
+print(built.success, flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize("release", [True, False])
+def test_dbt_started_ahead_releases_the_warehouse_once_built_though_it_lives_on(home, monkeypatch, release):
+    # dbt-duckdb keeps its database open in the process after a build: without the release, the run's next
+    # connection (made as the dbt step ends) finds the file locked while the prepared process exits
+    import duckdb
+
+    from assets.dbt import DBT_DIR, run_target
+    from assets.dbt_ahead import build_env
+    from assets.settings import Settings
+    from assets.transform import dbt_build_args, dbt_env
+
+    settings = Settings(home=home)
+    for name, value in dbt_env(settings).items():
+        monkeypatch.setenv(name, value)
+    args = [*dbt_build_args(settings.dbt_vars()), "--select", "communes", "--exclude", "test_type:data"]
+    env = build_env(dict(os.environ), DBT_DIR, run_target(home))
+    mode = "release" if release else "keep"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, mode, *args], cwd=DBT_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        said = next(line.strip() for line in holder.stdout if line.strip() in (b"True", b"False"))  # after dbt's log
+        assert said == b"True"  # built; the process lives on
+        if release:
+            with duckdb.connect(str(home / "warehouse.duckdb")) as con:  # read-write, as the next step's
+                tables = "select count(*) from information_schema.tables where table_name = 'communes'"
+                assert con.execute(tables).fetchone() == (1,)
+        else:
+            with pytest.raises(duckdb.IOException, match="lock"):
+                duckdb.connect(str(home / "warehouse.duckdb"))
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 PARENT = """
 import sys
 from pathlib import Path
