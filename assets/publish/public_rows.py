@@ -22,14 +22,16 @@ import polars as pl
 from ..private import private_dir, private_file
 from ..settings import Settings
 from .confidentiality import Thresholds, publishable, read_identities, threshold
+from .paced import Paced
 
 # The modules whose code the result depends on, read as files: imported, secondary and verify (numpy, scipy,
 # highspy) would weigh on every run's start.
 CODE = ("confidentiality", "primary", "relations", "secondary", "verify")
 ORDER = ["indicateur", "niveau_geo", "code_geo", "modalite"]
 Quarter = tuple[int, int]
-# the releases submitted ahead (`submit`) that no reader took yet, by cache file
+# the releases submitted ahead (`submit`) that no reader took yet, by cache file, and their feeders
 _ahead: dict[Path, Future] = {}
+_paced: list[Paced] = []
 
 
 def cache_dir(settings: Settings, audience: str = "public") -> Path:
@@ -108,6 +110,9 @@ def releases(
     cached, todo = _lookup(con, settings, wanted, reference)
     found = {release: pl.read_parquet(path) for release, path in cached.items()}
     ahead = {release: _ahead.pop(path) for release, (_, path) in todo.items() if path in _ahead}
+    if ahead:  # a reader waits: every release submitted ahead is computed at once now
+        while _paced:
+            _paced.pop().hurry()
     rest = {release: v for release, v in todo.items() if release not in ahead}
     # the worker's error, if any, is raised here: in the step that needs the release
     results = itertools.chain(((r, f.result()) for r, f in ahead.items()), _compute(rest, settings, reference))
@@ -123,16 +128,17 @@ def submit(
     wanted: list[tuple[Quarter, str]],
     reference: tuple[pl.DataFrame, pl.DataFrame],
 ) -> int:
-    """Starts computing, all at once and in the background, the releases of `wanted` neither cached nor already
-    submitted, in `wanted`'s order; `releases` then waits for those it needs (and stores them) instead of
-    computing them. Returns how many were submitted."""
+    """Starts computing in the background the releases of `wanted` neither cached nor already submitted, in
+    `wanted`'s order, one at a time until a reader waits for one (paced.py); `releases` then waits for those it
+    needs (and stores them) instead of computing them. Returns how many were submitted."""
     todo = {r: v for r, v in _lookup(con, settings, wanted, reference)[1].items() if v[1] not in _ahead}
     if not todo:
         return 0
-    pool = _pool(len(todo))
-    for release, (rows, path) in todo.items():
-        _ahead[path] = pool.submit(publishable, *_args(rows, release[1], settings, reference), reasons=True)
-    pool.shutdown(wait=False)  # the workers end once the submitted releases are computed
+    tasks = [(_args(rows, release[1], settings, reference), {"reasons": True}) for release, (rows, _) in todo.items()]
+    paced = Paced(_pool(len(todo)), publishable, tasks)
+    _paced.append(paced)
+    for (_, path), future in zip(todo.values(), paced.futures, strict=True):
+        _ahead[path] = future
     return len(todo)
 
 
@@ -141,6 +147,8 @@ def forget(settings: Settings) -> None:
     root = settings.home / "cache"
     for path in [p for p in _ahead if p.is_relative_to(root)]:
         _ahead.pop(path).cancel()
+    while _paced:  # past the cancelled ones at once
+        _paced.pop().hurry()
 
 
 def public_quarters(

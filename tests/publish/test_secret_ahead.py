@@ -121,10 +121,11 @@ def test_a_publication_prepared_ahead_reads_its_releases_and_draws_with_the_brow
     settings, pools, stored = copied
     run_id = str(uuid.uuid4())
     _prepare(settings, *QUARTER, run_id)
-    assert pools == [[(QUARTER, "cil"), (QUARTER, "public")]] and len(cil_charts._ahead) == 1
+    assert len(pools) == 1 and len(cil_charts._ahead) == 1  # the releases are fed to the pool one at a time
     monkeypatch.setattr(cil_charts, "Browser", None)  # a browser started by the pack would fail it
     assert _publish(settings, run_id).success
-    assert len(pools) == 1 and sorted(stored) == ["2025T4", "2025T4"]  # nothing submitted again
+    assert pools == [[(QUARTER, "cil"), (QUARTER, "public")]]  # nothing submitted again
+    assert sorted(stored) == ["2025T4", "2025T4"]
     assert not cil_charts._ahead
 
 
