@@ -205,10 +205,9 @@ def _import_at_step(module: str, step_key: str):
 def _prepare_after(settings, step_key: str, publication: str):
     """An event listener that, once the run's step `step_key` (dbt) has succeeded, starts what the publication
     `publication` of the last publishable quarter waits for (_prepare): the releases of statistical secret are
-    computed during the checks (one at a time: paced.py), not while the pack waits for them; Chromium was
-    started with the run (_start_browser). The pack of an update at scale 1 waited 3.1-3.5 s for its releases,
-    then 5.7 s for Chromium once they were ready (loaded machine). The work moves to the checks' time, where
-    the second core is mostly idle on an idle machine; on
+    computed and Chromium starts during the checks, not while the pack waits for them. The pack of an update
+    at scale 1 waited 3.1-3.5 s for its releases, then 5.7 s for Chromium once they were ready (loaded
+    machine). The work moves to the checks' time, where the second core is mostly idle on an idle machine; on
     a loaded one it moves rather than shrinks (load 10-13: checks after dbt 7.1-7.7 -> 17.2 s, publication
     18.2-18.6 -> 8.3-9.0 s). Called in the run's thread between two steps: no step holds a connection to the
     warehouse then. A release whose rows a later step changed would simply not be read (its cache key is the
@@ -259,7 +258,6 @@ def cmd_run(args, settle: bool = True) -> int:
             files = settled(files, settings.stabilite_secondes, say)
         publication = str(uuid.uuid4())
         try:
-            _start_browser()
             result = run_pipeline(settings, [p.name for p, _ in files], publication)
             ok = result.success
             published = publish_last_quarter(settings, publication) if ok else None
@@ -342,17 +340,6 @@ def _prepare(settings, annee: int, trimestre: int, run_id: str) -> None:
 
     start(settings, annee, trimestre, run_id, say=say)
     start_ahead()
-
-
-def _start_browser() -> None:
-    """Starts the pack's Chromium with the run (cil_charts.start_ahead), while the run's own process imports on
-    one core and the other is idle. Started once dbt had built, its start took the checks' core: in an update at
-    scale 1, the structural check took 1.3-2.0 s instead of 0.7-0.9 s, the update 25.2-25.6 s instead of
-    24.0-24.3 s (3 trials each). Without Chromium the run goes on: the pack says what is missing."""
-    from assets.publish.cil_charts import start_ahead
-
-    with contextlib.suppress(RuntimeError):
-        start_ahead()
 
 
 def _forget_ahead(settings) -> None:

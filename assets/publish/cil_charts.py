@@ -95,11 +95,10 @@ _ahead: list[Browser] = []
 
 
 def start_ahead() -> None:
-    """Starts Chromium now for the next pack (once): by `observatoire run` as it starts, by the CLI's export
-    before its publication job, so that it is up by the time the pack draws. Started by the pack itself, its
-    start was the pack's wait: 5.7 s of the pack's 6.1 s in an update at scale 1 whose releases of secret were
-    all ready (loaded machine). kaleido is imported here, in the caller's thread, not by the browser's thread
-    during another step's imports."""
+    """Starts Chromium now for the next pack (once): by the CLI when dbt has built the marts, so that it is up
+    by the time the pack draws. Started by the pack itself, its start was the pack's wait: 5.7 s of the pack's
+    6.1 s in an update at scale 1 whose releases of secret were all ready (loaded machine). kaleido is imported
+    here, in the caller's thread, not by the browser's thread during another step's imports."""
     import kaleido  # noqa: F401
 
     if not _ahead:

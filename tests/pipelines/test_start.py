@@ -9,7 +9,6 @@ import time
 import uuid
 
 import dagster as dg
-import pytest
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from assets.ingest.feeds import FEED_ASSETS
@@ -128,24 +127,3 @@ def test_the_definitions_leave_the_publication_libraries_unimported():
     code = "import sys, pipelines.definitions; print(sorted({'numpy', 'scipy', 'highspy'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-
-
-def test_the_pack_s_browser_starts_before_the_run_s_pipeline_and_is_closed_once_the_run_is_over(tmp_path, monkeypatch):
-    import argparse
-
-    from assets.publish import cil_charts
-    from tests.conftest import TEST_KEY_HEX
-
-    monkeypatch.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
-    seen = []
-
-    def pipeline(settings, files, publication):
-        seen.append(len(cil_charts._ahead))
-        raise OSError("arrêt du test")
-
-    monkeypatch.setattr(cli, "run_pipeline", pipeline)
-    args = argparse.Namespace(home=str(tmp_path / "home"), accepter=[])
-    with pytest.raises(OSError, match="arrêt du test"):
-        cli.cmd_run(args, settle=False)
-    assert seen == [1]  # started, while the run imports and ingests
-    assert not cil_charts._ahead  # closed once the run is over, failed or not
