@@ -4,10 +4,12 @@ work, then every task at once, one per worker, once someone waits for a result (
 The releases of secret of a publication are submitted when dbt has built (pipelines/cli.py _prepare_after),
 and `observatoire run` then runs its checks: one Python thread. Two workers at once left that thread two
 thirds of a core. One at a time, the run keeps a core, the releases have the other. A reader that waits for a
-release has nothing else to do: the releases then take every core. Scale-1 update, Chromium started with the run:
-24.8 and 25.0 s with every release submitted at once, 24.0 to 24.3 s paced (structural check 1.1-1.3 -> 0.7-0.9 s);
-under a load of two busy processes, 45.1 s against 45.6 s before either change (no starvation: no `nice`, which
-gained as much on an idle machine but took the update to 63-65 s under that load)."""
+release has nothing else to do: the releases then take every core. Scale-1 update, 3 alternated trials on an
+idle machine: 25.0, 25.2 and 25.0 s before, 23.7, 24.1 and 23.9 s with pacing and dbt's warehouse released at
+the end of its step (dbt_ahead.py); pacing alone, Chromium started with the run, 24.8-25.0 -> 24.0-24.3 s.
+Under a load of two busy processes: 42.3 s against 42.5 s before (`nice` for the workers gained as much on an
+idle machine, but took that update from 45-47 to 63-65 s: starved, they were still computing when the pack
+waited for them)."""
 
 from __future__ import annotations
 
