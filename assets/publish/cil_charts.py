@@ -4,6 +4,7 @@ system's Chromium (Debian's `chromium`, installed by `make install`; never downl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import shutil
@@ -20,6 +21,11 @@ from ..private import private_dir, private_file
 from .cil_pack import file_name
 
 WIDTH, HEIGHT, SCALE = 1000, 640, 1
+# How long the pack waits for Chromium's images (its two charts take ~1 s once it is up, its start up to 6 s on a
+# loaded machine), and a run for a browser it did not use to close. A Chromium that never answers (seen once in
+# CI: a start that never finished) then fails the pack with a French sentence instead of holding the run forever.
+PATIENCE_SECONDS = 120
+CLOSE_SECONDS = 30
 
 
 def chart_names(epci: str, annee: int, trimestre: int) -> list[str]:
@@ -79,7 +85,13 @@ class Browser:
                 for f, p in zip(figs, paths, strict=True)
             ]
         )
-        self._done.result()
+        try:
+            self._done.result(timeout=PATIENCE_SECONDS)
+        except TimeoutError:
+            raise RuntimeError(
+                f"Chromium n'a pas dessiné les graphiques du pack en {PATIENCE_SECONDS} s (navigateur bloqué au "
+                "démarrage ?) : relancez le traitement ; si cela se répète, vérifiez le paquet chromium"
+            ) from None
 
     def __enter__(self) -> Browser:
         return self
@@ -87,7 +99,8 @@ class Browser:
     def __exit__(self, *_) -> None:
         """Closes the browser if it drew nothing (a pack refused or failed before its charts)."""
         self._specs.put(None)  # read only if nothing was drawn
-        self._done.exception()  # waits for Chromium to end; a failure to start no longer matters
+        with contextlib.suppress(TimeoutError):  # a Chromium that never started is left to end with the process
+            self._done.exception(timeout=CLOSE_SECONDS)  # waits for Chromium to end; a failed start no longer matters
 
 
 # the browser started ahead of the pack (start_ahead) that no pack took yet

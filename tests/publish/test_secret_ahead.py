@@ -138,3 +138,22 @@ def test_a_browser_started_ahead_and_not_taken_is_closed():
     assert len(cil_charts._ahead) == 1
     cil_charts.close_ahead()
     assert not cil_charts._ahead and browser._done.done()
+
+
+def test_a_browser_that_never_answers_fails_the_drawing_in_french_and_does_not_hold_its_closing(monkeypatch):
+    import asyncio
+    import time
+
+    from assets.publish import cil_charts
+
+    async def never(self) -> None:  # a Chromium whose start never finishes
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(cil_charts.Browser, "_serve", never)
+    monkeypatch.setattr(cil_charts, "PATIENCE_SECONDS", 0.3)
+    monkeypatch.setattr(cil_charts, "CLOSE_SECONDS", 0.3)
+    with pytest.raises(RuntimeError, match="Chromium n'a pas dessiné les graphiques du pack en 0.3 s"):
+        cil_charts.Browser().draw([], [])
+    started = time.monotonic()
+    cil_charts.Browser().__exit__()
+    assert time.monotonic() - started < 2
