@@ -9,6 +9,7 @@ import time
 import uuid
 
 import dagster as dg
+import pytest
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from assets.ingest.feeds import FEED_ASSETS
@@ -127,3 +128,30 @@ def test_the_definitions_leave_the_publication_libraries_unimported():
     code = "import sys, pipelines.definitions; print(sorted({'numpy', 'scipy', 'highspy'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("limit", "ahead"), [(10**12, True), (0, False)])
+def test_a_run_above_the_volume_limit_leaves_the_publication_s_work_ahead_to_the_publication(
+    tmp_path, monkeypatch, limit, ahead
+):
+    import argparse
+
+    from tests.conftest import TEST_KEY_HEX
+
+    monkeypatch.setenv("OBSERVATOIRE_CLE", TEST_KEY_HEX)
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    (home / "inbox" / "bailleurs.csv").write_text("code_bailleur;nom\n", encoding="utf-8")
+    given = []
+
+    def pipeline(settings, files, publication):
+        given.append((files, publication))
+        raise OSError("arrêt du test")
+
+    monkeypatch.setattr(cli, "run_pipeline", pipeline)
+    monkeypatch.setattr(cli, "AHEAD_MAX_BYTES", limit)
+    with pytest.raises(OSError, match="arrêt du test"):
+        cli.cmd_run(argparse.Namespace(home=str(home), accepter=[]), settle=False)
+    [(files, publication)] = given
+    assert files == ["bailleurs.csv"]
+    assert (publication is not None) is ahead
