@@ -211,7 +211,8 @@ def _import_at_step(module: str, step_key: str):
 def _prepare_after(settings, step_key: str, publication: str):
     """An event listener that, once the run's step `step_key` (dbt) has succeeded, starts what the publication
     `publication` of the last publishable quarter waits for (_prepare): the releases of statistical secret are
-    computed and Chromium starts during the checks, not while the pack waits for them. The pack of an update
+    computed (one at a time: assets/publish/paced.py) and Chromium starts during the checks, not while the pack
+    waits for them; a run above AHEAD_MAX_BYTES of files is given none (cmd_run). The pack of an update
     at scale 1 waited 3.1-3.5 s for its releases, then 5.7 s for Chromium once they were ready (loaded
     machine). The work moves to the checks' time, where the second core is mostly idle on an idle machine; on
     a loaded one it moves rather than shrinks (load 10-13: checks after dbt 7.1-7.7 -> 17.2 s, publication
