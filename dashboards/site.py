@@ -4,6 +4,10 @@ definitions of every indicator shown."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .formats import date_longue
@@ -21,37 +25,118 @@ MENU = (
     ("communes.html", "Communes"),
     ("demandeurs.html", "Vous cherchez un logement ?"),
 )
-BUILDERS = (
-    accueil.pages,
-    demande.pages,
-    attributions.pages,
-    commission.pages,
-    quotas.pages,
-    parc.pages,
-    communes.pages,
-    demandeurs.pages,
-)
+# The pages' modules, in the site's order: each has `pages(data)`, or `parts(data)` and `page(data, part)`.
+BUILDERS = (accueil, demande, attributions, commission, quotas, parc, communes, demandeurs)
 
 
-def build(data: SiteData, out: Path) -> list[Path]:
-    """Writes the whole site under `out` (which must exist and be empty); returns the pages written."""
+# A page of the site: its builder's module, and the part of it (None: the module's `pages`, else `page(data, part)`).
+Unit = tuple[str, str | None]
+# Pages of the helper process in flight at once (each a few tens of ms): enough that it never waits for the next.
+IN_FLIGHT = 2
+
+
+def build(data: SiteData, out: Path, helper: Executor | None = None) -> list[Path]:
+    """Writes the whole site under `out` (which must exist and be empty); returns the pages written. With
+    `helper` (a pool of one process, whose tasks run in order), the pages are drawn in two processes: this
+    one from the first, the helper from the last, until they meet. Drawing is single-threaded Python
+    (Plotly's figures, ~50 ms a commune page): 2.0 s for the demo's 33 pages in one process, the last step
+    of a run, with the second core idle."""
     write_static(out)
-    common = {
+    units = [(m.__name__, p) for m in BUILDERS for p in (m.parts(data) if hasattr(m, "parts") else [None])]
+    drawn = _draw(data, out, units, helper) if helper is not None else [_write(data, out, u) for u in units]
+    shown = list(dict.fromkeys(i for pages in drawn for _, indicateurs in pages for i in indicateurs))
+    method = method_page(data, shown)
+    written = [path for pages in drawn for path, _ in pages] + _write_pages(data, out, [method])
+    return [p for p in written if p.suffix == ".html"]
+
+
+def _common(data: SiteData) -> dict:
+    return {
         "site_name": f"Observatoire de la demande de logement social — {data.epci_nom}",
         "menu": MENU,
         "period": data.period,
         "fin": date_longue(data.fin),
         "seuil": data.seuil,
     }
+
+
+def _write_pages(data: SiteData, out: Path, pages: list[Page]) -> list[Path]:
+    common, written = _common(data), []
     source = lambda c: data.source_line(c.indicateurs)  # noqa: E731
     methods = lambda c: [_method(data, i) for i in c.indicateurs]  # noqa: E731
-    pages = [p for builder in BUILDERS for p in builder(data)]
-    shown = list(dict.fromkeys(i for p in pages for s in p.sections for c in s.charts for i in c.indicateurs))
-    pages.append(method_page(data, shown))
-    written = []
     for page in pages:
         written += write_page(page, out, common, source, methods)
-    return [p for p in written if p.suffix == ".html"]
+    return written
+
+
+def _write(data: SiteData, out: Path, unit: Unit) -> list[tuple[Path, list[str]]]:
+    """Draws and writes the pages of one unit: each page's file (and CSVs), with the indicators it shows."""
+    module, part = importlib.import_module(unit[0]), unit[1]
+    pages = module.pages(data) if part is None else module.page(data, part)
+    drawn = []
+    for page in pages:
+        shows = list(dict.fromkeys(i for s in page.sections for c in s.charts for i in c.indicateurs))
+        drawn += [(path, shows if k == 0 else []) for k, path in enumerate(_write_pages(data, out, [page]))]
+    return drawn
+
+
+_received: SiteData | None = None  # in the helper process: the data of the site being drawn
+
+
+def _write_there(out: Path, unit: Unit, data: SiteData | None = None) -> list[tuple[Path, list[str]]]:
+    """`_write` in the helper process; the site's data comes with its first unit (16 MB pickled at scale 1)."""
+    global _received
+    if data is not None:
+        _received = data
+    return _write(_received, out, unit)
+
+
+def _draw(data: SiteData, out: Path, units: list[Unit], helper: Executor) -> list[list[tuple[Path, list[str]]]]:
+    """Each unit drawn once, this process taking them from the front, the helper from the back."""
+    drawn: list = [None] * len(units)
+    away: dict[int, Future] = {}
+    front, back = 0, len(units)
+    plain = dataclasses.replace(data, built={})  # the memo of derived frames stays here
+    while front < back or away:
+        while back > front and len(away) < IN_FLIGHT:
+            back -= 1
+            away[back] = _submit(helper, out, units[back], plain if back == len(units) - 1 else None)
+        if front < back:
+            drawn[front] = _write(data, out, units[front])
+            front += 1
+        for k in [k for k, f in away.items() if f.done() or front >= back]:
+            drawn[k] = _result(away.pop(k), data, out, units[k])
+    return drawn
+
+
+def _submit(helper: Executor, out: Path, unit: Unit, data: SiteData | None) -> Future:
+    try:
+        return helper.submit(_write_there, out, unit, data)
+    except BrokenProcessPool as e:  # its process died before: `_result` draws the unit here
+        failed: Future = Future()
+        failed.set_exception(e)
+        return failed
+
+
+def _result(future: Future, data: SiteData, out: Path, unit: Unit) -> list[tuple[Path, list[str]]]:
+    """The helper's pages of a unit; drawn here if the helper process died (its error otherwise raised)."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return _write(data, out, unit)
+
+
+def warm() -> None:
+    """What drawing a first page imports and compiles (Plotly's figures, the templates): a helper started ahead
+    does it while it waits for its first page."""
+    import plotly.io as pio
+
+    from .blocks import bars
+    from .render import environment
+
+    pio.to_html(bars(["a"], {"n": [1]}), full_html=False, include_plotlyjs=False)
+    for name in environment().list_templates():
+        environment().get_template(name)
 
 
 def _method(data: SiteData, indicateur: str) -> dict:

@@ -312,6 +312,7 @@ def publish_quarter(settings, annee: int, trimestre: int, run_id: str | None = N
     from assets.dbt import ensure_manifest
     from assets.partitions import quarter_key, trimestres_cil
     from assets.publish.cil_export import failed_blocking_check
+    from assets.publish.site import start_ahead as start_site_helper
     from pipelines.definitions import defs
     from pipelines.jobs import PUBLICATION_JOB
 
@@ -322,6 +323,7 @@ def publish_quarter(settings, annee: int, trimestre: int, run_id: str | None = N
     run_id = run_id or str(uuid.uuid4())
     if failed_blocking_check(instance) is None:  # else the steps refuse: nothing to compute
         _prepare(settings, annee, trimestre, run_id)  # while Dagster plans the run (if not done yet)
+        start_site_helper()
     try:
         result = defs.resolve_job_def(PUBLICATION_JOB).execute_in_process(
             instance=instance,
@@ -351,12 +353,13 @@ def _prepare(settings, annee: int, trimestre: int, run_id: str) -> None:
 
 
 def _forget_ahead(settings) -> None:
-    """Drops what was started ahead for a publication and not taken by its steps."""
-    from assets.publish.cil_charts import close_ahead
+    """Drops what was started ahead for a publication and not taken by its steps; ends the site's helper."""
+    from assets.publish import cil_charts, site
     from assets.publish.public_rows import forget
 
     forget(settings)
-    close_ahead()
+    cil_charts.close_ahead()
+    site.close_ahead()
 
 
 def cmd_export(args) -> int:

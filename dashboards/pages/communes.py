@@ -380,11 +380,30 @@ def _intro(data: SiteData, nom: str, place: Place) -> str:
     )
 
 
+MAPS_PART = "cartes"
+
+
+def parts(data: SiteData) -> list[str]:
+    """The pages one at a time (the site may draw them in two processes): the maps, then each commune's."""
+    return [MAPS_PART, *data.communes["code_insee"]]
+
+
+def page(data: SiteData, part: str) -> list[Page]:
+    """The page of one of `parts`."""
+    data = _read(data)
+    return [maps_page(data) if part == MAPS_PART else commune_page(data, part)]
+
+
 def pages(data: SiteData) -> list[Page]:
-    # Only the rows these pages read: the 25 pages look rows up about 1 400 times.
-    needed = {*KEY, *(m[1] for m in MAPS)}
-    data = replace(data, rows=data.rows.filter(pl.col("indicateur").is_in(needed)), built={})
-    return [maps_page(data), *(commune_page(data, c) for c in data.communes["code_insee"])]
+    return [p for part in parts(data) for p in page(data, part)]
+
+
+def _read(data: SiteData) -> SiteData:
+    """Only the rows these pages read (the 25 pages look rows up about 1 400 times), once per process."""
+    if "communes" not in data.built:
+        needed = {*KEY, *(m[1] for m in MAPS)}
+        data.built["communes"] = replace(data, rows=data.rows.filter(pl.col("indicateur").is_in(needed)), built={})
+    return data.built["communes"]
 
 
 def _local(data: SiteData, place: Place) -> SiteData:

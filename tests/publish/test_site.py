@@ -5,6 +5,11 @@ when what they depend on changes), each secret row saying why."""
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -13,8 +18,10 @@ import pytest
 
 from assets.publish.confidentiality import publishable, read_reference
 from assets.publish.public_rows import cache_dir, public_quarters
-from assets.publish.site import archives_dir, publish_site, site_dir
+from assets.publish.site import _ahead as site_ahead
+from assets.publish.site import archives_dir, publish_site, read_site_data, site_dir
 from assets.settings import load_settings
+from dashboards.site import build
 from pipelines.summary import publication_lines
 
 QUARTER = (2025, 4)  # the fixture warehouse's one quarter
@@ -117,3 +124,52 @@ def test_uncached_releases_computed_in_parallel_processes_equal_the_same_compute
     parallel = dict(_compute(todo, settings, reference))
     assert parallel[(2025, 4), "public"].equals(publishable(rows, "public", settings, *reference, reasons=True))
     assert parallel[(2025, 3), "cil"].equals(publishable(other, "cil", settings, *reference, reasons=True))
+
+
+class _Counted(ProcessPoolExecutor):
+    """A real helper process that counts the pages handed to it."""
+
+    def __init__(self):
+        super().__init__(1, mp_context=multiprocessing.get_context("spawn"))
+        self.handed = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.handed += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def site_data(published, warehouse):
+    settings = load_settings(warehouse)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return read_site_data(con, settings, *QUARTER)
+
+
+def test_a_site_drawn_with_a_helper_process_is_byte_for_byte_the_site_drawn_in_one(site_data, tmp_path):
+    alone, shared = tmp_path / "seul", tmp_path / "partage"
+    alone.mkdir(), shared.mkdir()
+    pages = build(site_data, alone)
+    with _Counted() as helper:
+        helped = build(site_data, shared, helper)
+    assert helper.handed >= 2  # the helper drew pages from the last (2 in flight at least)
+    assert [p.relative_to(alone) for p in pages] == [p.relative_to(shared) for p in helped]
+    assert len(pages) > 25 and _files(alone) == _files(shared)
+
+
+def test_the_pages_of_a_helper_whose_process_died_are_drawn_here(site_data, tmp_path):
+    alone, shared = tmp_path / "seul", tmp_path / "partage"
+    alone.mkdir(), shared.mkdir()
+    helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    with pytest.raises(BrokenProcessPool):
+        helper.submit(os._exit, 1).result()
+    build(site_data, shared, helper)
+    build(site_data, alone)
+    assert _files(alone) == _files(shared)
+
+
+def test_the_publication_of_the_cli_ends_its_helper_process(published):
+    assert site_ahead == []  # started by publish_quarter for the site, shut down once the publication ended
