@@ -31,6 +31,8 @@ BUILDERS = (accueil, demande, attributions, commission, quotas, parc, communes, 
 
 # A page of the site: its builder's module, and the part of it (None: the module's `pages`, else `page(data, part)`).
 Unit = tuple[str, str | None]
+# What drawing a unit wrote, page by page: its files (the page, then its tables' CSVs) and the indicators it shows.
+Drawn = list[tuple[list[Path], list[str]]]
 # Pages of the helper process in flight at once (each a few tens of ms): enough that it never waits for the next.
 IN_FLIGHT = 2
 
@@ -45,8 +47,8 @@ def build(data: SiteData, out: Path, helper: Executor | None = None) -> list[Pat
     units = [(m.__name__, p) for m in BUILDERS for p in (m.parts(data) if hasattr(m, "parts") else [None])]
     drawn = _draw(data, out, units, helper) if helper is not None else [_write(data, out, u) for u in units]
     shown = list(dict.fromkeys(i for pages in drawn for _, indicateurs in pages for i in indicateurs))
-    method = method_page(data, shown)
-    written = [path for pages in drawn for path, _ in pages] + _write_pages(data, out, [method])
+    written = [path for pages in drawn for paths, _ in pages for path in paths]
+    written += _write_page(data, out, method_page(data, shown))
     return [p for p in written if p.suffix == ".html"]
 
 
@@ -60,30 +62,24 @@ def _common(data: SiteData) -> dict:
     }
 
 
-def _write_pages(data: SiteData, out: Path, pages: list[Page]) -> list[Path]:
-    common, written = _common(data), []
+def _write_page(data: SiteData, out: Path, page: Page) -> list[Path]:
     source = lambda c: data.source_line(c.indicateurs)  # noqa: E731
     methods = lambda c: [_method(data, i) for i in c.indicateurs]  # noqa: E731
-    for page in pages:
-        written += write_page(page, out, common, source, methods)
-    return written
+    return write_page(page, out, _common(data), source, methods)
 
 
-def _write(data: SiteData, out: Path, unit: Unit) -> list[tuple[Path, list[str]]]:
-    """Draws and writes the pages of one unit: each page's file (and CSVs), with the indicators it shows."""
+def _write(data: SiteData, out: Path, unit: Unit) -> Drawn:
+    """Draws and writes the pages of one unit."""
     module, part = importlib.import_module(unit[0]), unit[1]
     pages = module.pages(data) if part is None else module.page(data, part)
-    drawn = []
-    for page in pages:
-        shows = list(dict.fromkeys(i for s in page.sections for c in s.charts for i in c.indicateurs))
-        drawn += [(path, shows if k == 0 else []) for k, path in enumerate(_write_pages(data, out, [page]))]
-    return drawn
+    shown = lambda p: list(dict.fromkeys(i for s in p.sections for c in s.charts for i in c.indicateurs))  # noqa: E731
+    return [(_write_page(data, out, page), shown(page)) for page in pages]
 
 
 _received: SiteData | None = None  # in the helper process: the data of the site being drawn
 
 
-def _write_there(out: Path, unit: Unit, data: SiteData | None = None) -> list[tuple[Path, list[str]]]:
+def _write_there(out: Path, unit: Unit, data: SiteData | None = None) -> Drawn:
     """`_write` in the helper process; the site's data comes with its first unit (16 MB pickled at scale 1)."""
     global _received
     if data is not None:
@@ -91,7 +87,7 @@ def _write_there(out: Path, unit: Unit, data: SiteData | None = None) -> list[tu
     return _write(_received, out, unit)
 
 
-def _draw(data: SiteData, out: Path, units: list[Unit], helper: Executor) -> list[list[tuple[Path, list[str]]]]:
+def _draw(data: SiteData, out: Path, units: list[Unit], helper: Executor) -> list[Drawn]:
     """Each unit drawn once, this process taking them from the front, the helper from the back."""
     drawn: list = [None] * len(units)
     away: dict[int, Future] = {}
@@ -118,7 +114,7 @@ def _submit(helper: Executor, out: Path, unit: Unit, data: SiteData | None) -> F
         return failed
 
 
-def _result(future: Future, data: SiteData, out: Path, unit: Unit) -> list[tuple[Path, list[str]]]:
+def _result(future: Future, data: SiteData, out: Path, unit: Unit) -> Drawn:
     """The helper's pages of a unit; drawn here if the helper process died (its error otherwise raised)."""
     try:
         return future.result()
