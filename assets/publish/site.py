@@ -118,9 +118,9 @@ _ahead: list[ProcessPoolExecutor] = []
 
 
 def start_ahead() -> None:
-    """Starts, once, the process that will draw half of the site's pages (dashboards/site.py build): by the CLI
-    when the publication starts, so that it has imported and warmed up (~0.5 s of CPU) while the internal
-    table and the pack take the first core. A run from the UI draws its site in one process."""
+    """Starts, once, the process that will draw half of the site's pages (dashboards/site.py build): by the CLI,
+    with the other work ahead of the publication (pipelines/cli.py _prepare), so that it has imported and
+    warmed up (~0.5 s of CPU) by the site's step. A run from the UI draws its site in one process."""
     if not _ahead:
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         pool.submit(warm)
@@ -128,7 +128,8 @@ def start_ahead() -> None:
 
 
 def close_ahead() -> None:
-    """Ends the helper once the publication is over (its step does not wait the ~0.1 s of its exit)."""
+    """Ends the helper once the publication is over, or the run failed before it (its step does not wait the
+    ~0.1 s of its exit)."""
     while _ahead:
         _ahead.pop().shutdown(cancel_futures=True)
 
