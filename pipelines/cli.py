@@ -345,7 +345,7 @@ def _prepare(settings, annee: int, trimestre: int, run_id: str) -> None:
     (secret_ahead.start), the site's helper process (site.start_ahead) and the pack's Chromium
     (cil_charts.start_ahead). Chromium last: twice in CI, a Chromium whose start another process's start
     overlapped never answered (the pack's early browser, then the site's helper started after it; never
-    reproduced here, cause not found), so no process of ours starts while it does."""
+    reproduced here, cause not found), so the work ahead starts its processes before it."""
     from assets.publish import cil_charts, site
     from assets.publish.secret_ahead import start
 
