@@ -19,7 +19,7 @@ import pytest
 from assets.publish.confidentiality import publishable, read_reference
 from assets.publish.public_rows import cache_dir, public_quarters
 from assets.publish.site import _ahead as site_ahead
-from assets.publish.site import archives_dir, publish_site, read_site_data, site_dir
+from assets.publish.site import archives_dir, close_ahead, publish_site, read_site_data, site_dir, start_ahead
 from assets.settings import load_settings
 from dashboards.site import build
 from pipelines.summary import publication_lines
@@ -171,5 +171,13 @@ def test_the_pages_of_a_helper_whose_process_died_are_drawn_here(site_data, tmp_
     assert _files(alone) == _files(shared)
 
 
-def test_the_publication_of_the_cli_ends_its_helper_process(published):
-    assert site_ahead == []  # started by publish_quarter for the site, shut down once the publication ended
+def test_the_site_s_helper_is_one_other_process_started_once_and_ended_with_the_publication(published):
+    assert site_ahead == []  # the one publish_quarter started for the fixture's site was ended with it
+    start_ahead()
+    start_ahead()
+    [pool] = site_ahead
+    assert pool.submit(os.getpid).result() != os.getpid()
+    close_ahead()
+    assert site_ahead == []
+    with pytest.raises(RuntimeError):  # shut down: it takes no more pages
+        pool.submit(os.getpid)
