@@ -343,9 +343,9 @@ def publish_quarter(settings, annee: int, trimestre: int, run_id: str | None = N
 def _prepare(settings, annee: int, trimestre: int, run_id: str) -> None:
     """Starts what the publication `run_id` of a quarter waits for, once: its releases of secret
     (secret_ahead.start), the site's helper process (site.start_ahead) and the pack's Chromium
-    (cil_charts.start_ahead). Chromium last: twice in CI, a Chromium whose start another process's start
-    overlapped never answered (the pack's early browser, then the site's helper started after it; never
-    reproduced here, cause not found), so the work ahead starts its processes before it."""
+    (cil_charts.start_ahead). The order does not matter: the Chromium that did not answer twice in CI, each time
+    beside another of our processes' start, was kaleido 1.5.0 missing its page's load event while its thread
+    lagged (assets/publish/cil_charts.py PATIENCE_SECONDS)."""
     from assets.publish import cil_charts, site
     from assets.publish.secret_ahead import start
 

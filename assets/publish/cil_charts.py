@@ -22,8 +22,10 @@ from .cil_pack import file_name
 
 WIDTH, HEIGHT, SCALE = 1000, 640, 1
 # How long the pack waits for Chromium's images (its two charts take ~1 s once it is up, its start up to 6 s on a
-# loaded machine), and a run for a browser it did not use to close. A Chromium that never answers (seen once in
-# CI: a start that never finished) then fails the pack with a French sentence instead of holding the run forever.
+# loaded machine), and a run for a browser it did not use to close. A Chromium that never answers then fails the
+# pack with a French sentence instead of holding the run forever: kaleido 1.5.0 did, three times (twice in CI), when
+# its thread lagged behind the page it had Chromium load and missed the load event (fixed in 1.5.2; test
+# `test_a_browser_whose_python_side_lags_behind_its_page_still_draws_the_charts`).
 PATIENCE_SECONDS = 120
 CLOSE_SECONDS = 30
 

@@ -463,6 +463,37 @@ def test_chromium_starts_before_the_charts_are_given_and_draws_what_plotly_draws
     assert not [p for p in me.children(recursive=True) if "chrom" in p.name() and p.status() != "zombie"]
 
 
+def test_a_browser_whose_python_side_lags_behind_its_page_still_draws_the_charts(tmp_path, monkeypatch):
+    """The hang seen three times (a Chromium "that never answered", twice in CI, once in a local update): kaleido
+    1.5.0 asked Chromium to load its page, then to report page events; a Python thread that lagged behind a page
+    loaded in the meantime waited forever for a load event already gone. Here every Page.navigate is followed by
+    LAG seconds of lag (the page loads in 0.6-1 s: in a bare kaleido, a lag of 0.6 s drew, 1 s hung): with 1.5.0
+    the charts did not come in 3 of 4 runs of this test (one drew: kaleido's start takes other paths at times),
+    with 1.5.2 (page events enabled before the page is loaded) they always do."""
+    import asyncio
+
+    LAG = 5
+
+    import plotly.graph_objects as go
+    from choreographer.protocol.devtools_async import Target
+
+    from assets.publish import cil_charts
+
+    send = Target.send_command
+
+    async def lagging(self, command, *args, **kwargs):
+        answer = await send(self, command, *args, **kwargs)
+        if command == "Page.navigate":
+            await asyncio.sleep(LAG)
+        return answer
+
+    monkeypatch.setattr(Target, "send_command", lagging)
+    monkeypatch.setattr(cil_charts, "PATIENCE_SECONDS", 30)
+    with cil_charts.Browser() as browser:
+        browser.draw([go.Figure(go.Bar(x=["T1"], y=[3]))], [tmp_path / "pack.png"])
+    assert (tmp_path / "pack.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_the_workbook_pauses_the_garbage_collector_only_while_it_writes_even_when_writing_fails():
     import gc
 
