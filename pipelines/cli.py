@@ -132,6 +132,7 @@ def _execute(settings, files: list[str] | None, publication: str | None = None):
     run_id = str(uuid.uuid4())  # known before the run starts, for its listener
     instance.add_event_listener(run_id, _import_at_step("great_expectations", dbt_models.op.name))
     if publication is not None:
+        instance.add_event_listener(run_id, _keep_after(settings, dbt_models.op.name))
         instance.add_event_listener(run_id, _prepare_after(settings, dbt_models.op.name, publication))
     # dbt's console output goes to a log file; the analyst reads the summary (and the UI).
     log = settings.home / "journaux" / f"run_{dt.datetime.now():%Y%m%d_%H%M%S}.log"
@@ -206,6 +207,18 @@ def _import_at_step(module: str, step_key: str):
         threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
     return _once_at(step_key, lambda event: event.is_step_start, start)
+
+
+def _keep_after(settings, step_key: str):
+    """An event listener that keeps the warehouse open in this process (warehouse.keep_open) once the run's step
+    `step_key` (dbt) has succeeded, until the publication ends (_forget_ahead)."""
+    from assets.warehouse import keep_open
+
+    def keep() -> None:
+        with contextlib.suppress(Exception):  # the steps then open the file themselves, and report its errors
+            keep_open(settings.home, say)
+
+    return _once_at(step_key, lambda event: event.is_step_success, keep)
 
 
 def _prepare_after(settings, step_key: str, publication: str):
@@ -355,10 +368,13 @@ def _prepare(settings, annee: int, trimestre: int, run_id: str) -> None:
 
 
 def _forget_ahead(settings) -> None:
-    """Drops what was started ahead for a publication and not taken by its steps; ends the site's helper."""
+    """Drops what was started ahead for a publication and not taken by its steps; ends the site's helper; closes
+    the warehouse kept open since dbt's end."""
     from assets.publish import cil_charts, site
     from assets.publish.public_rows import forget
+    from assets.warehouse import release
 
+    release(settings.home)
     forget(settings)
     cil_charts.close_ahead()
     site.close_ahead()

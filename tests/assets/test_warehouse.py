@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.warehouse import WarehouseBusy, connect, writer_lock
+from assets.warehouse import WarehouseBusy, connect, keep_open, release, writer_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,3 +173,43 @@ def test_dbt_s_settings_can_be_set_again_after_the_warehouse_has_spilled(tmp_pat
         con.execute("select count(*) from (select random() r from range(10000000) order by r)").fetchone()
         for key, value in _profile_settings().items():
             con.execute(f"set {key} = '{value}'")
+
+
+def _opens_elsewhere(path: Path) -> bool:
+    """Whether another process can open the DuckDB file `path` (read only)."""
+    code = f"import duckdb; duckdb.connect({str(path)!r}, read_only=True).close()"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_a_warehouse_kept_open_serves_readers_and_writers_without_opening_its_file_again(tmp_path, monkeypatch):
+    with connect(tmp_path) as con:
+        con.execute("create table t as select 1 as x")
+    keep_open(tmp_path)
+    try:
+        opened = []
+        plain = duckdb.connect
+        monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or plain(*a, **k))
+        # a reader beside the kept writer, which DuckDB alone refuses in one process ("different configuration")
+        with connect(tmp_path, read_only=True) as con:
+            assert con.sql("select x from t").fetchall() == [(1,)]
+        with connect(tmp_path) as con:
+            con.execute("insert into t values (2)")
+        with connect(tmp_path, read_only=True) as con:
+            assert con.sql("select sum(x) from t").fetchall() == [(3,)]
+        assert opened == []
+        assert not _opens_elsewhere(tmp_path / "warehouse.duckdb")  # held all along
+    finally:
+        release(tmp_path)
+    release(tmp_path)  # twice: nothing left to close
+    assert _opens_elsewhere(tmp_path / "warehouse.duckdb")
+
+
+def test_a_warehouse_above_the_size_kept_open_is_opened_by_each_connection(tmp_path, monkeypatch):
+    from assets import warehouse
+
+    with connect(tmp_path) as con:
+        con.execute("create table t as select 1 as x")
+    monkeypatch.setattr(warehouse, "KEEP_MAX_BYTES", (tmp_path / "warehouse.duckdb").stat().st_size - 1)
+    keep_open(tmp_path)
+    assert warehouse._kept == {}
+    assert _opens_elsewhere(tmp_path / "warehouse.duckdb")

@@ -15,7 +15,7 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 from assets.ingest.feeds import FEED_ASSETS
 from assets.settings import load_settings
 from pipelines import cli
-from pipelines.cli import _import_at_step, _instance, _prepare_after, feed_files
+from pipelines.cli import _forget_ahead, _import_at_step, _instance, _keep_after, _prepare_after, feed_files
 from pipelines.eventlog import HeldEngineEventLogStorage
 
 
@@ -97,6 +97,30 @@ def test_the_publication_is_prepared_once_between_the_dbt_step_s_success_and_the
     _job(4).execute_in_process(instance=instance, run_id=run_id)
     assert [p for p in prepared if p[1][-1] == "a1"] == prepared  # after a1, before a2 started
     assert [p[0] for p in prepared] == ["the publication"]
+
+
+def test_the_warehouse_is_kept_open_from_the_dbt_step_s_success_to_the_end_of_the_publication(tmp_path):
+    from assets import warehouse
+
+    settings = load_settings(tmp_path)
+    with warehouse.connect(tmp_path):
+        pass  # the file exists
+    kept_at = {}
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, _keep_after(settings, "a1"))
+    instance.add_event_listener(
+        run_id,
+        lambda e: (
+            e.is_dagster_event
+            and e.dagster_event.is_step_start
+            and kept_at.setdefault(e.step_key, tmp_path.resolve() in warehouse._kept)
+        ),
+    )
+    _job(4).execute_in_process(instance=instance, run_id=run_id)
+    assert kept_at == {"a0": False, "a1": False, "a2": True, "a3": True}
+    _forget_ahead(settings)  # what the publication's end (or a failed run's) calls
+    assert tmp_path.resolve() not in warehouse._kept
 
 
 def test_a_failure_to_prepare_the_publication_does_not_fail_the_run(monkeypatch):
