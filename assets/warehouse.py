@@ -150,8 +150,9 @@ def _open(home: Path, read_only: bool, say: Callable[[str], None], patience: flo
 _kept: dict[Path, duckdb.DuckDBPyConnection] = {}
 _keeping = threading.Lock()
 # A warehouse kept open keeps in memory what its readers read (DuckDB's buffer cache, freed at each close
-# otherwise), up to its file's size: only a small one is kept (scale 1: 110-125 MB; an update at scale 250, whose
-# checks peak at 5.7-5.9 GiB, is far above).
+# otherwise), up to its file's size: only a small one is kept. `bench/run.py` (/tmp/b28): 114 MB at scale 1;
+# 0.91 GB at scale 10, kept, whose run peaked at 5.6 GiB (5.3 GiB in /tmp/b26, before); 2.8 GB at scale 250 (3
+# months), never kept, where the 8 GiB target is.
 KEEP_MAX_BYTES = 1_000_000_000
 
 
