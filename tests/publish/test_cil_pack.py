@@ -467,24 +467,24 @@ def test_a_browser_whose_python_side_lags_behind_its_page_still_draws_the_charts
     """The hang seen three times (a Chromium "that never answered", twice in CI, once in a local update): kaleido
     1.5.0 asked Chromium to load its page, then to report page events; a Python thread that lagged behind a page
     loaded in the meantime waited forever for a load event already gone. Here every Page.navigate is followed by
-    LAG seconds of lag (the page loads in 0.6-1 s: in a bare kaleido, a lag of 0.6 s drew, 1 s hung): with 1.5.0
-    the charts did not come in 3 of 4 runs of this test (one drew: kaleido's start takes other paths at times),
-    with 1.5.2 (page events enabled before the page is loaded) they always do."""
+    `lag` seconds (the page loads in 0.6-1 s: in a bare kaleido 1.5.0, a lag of 0.6 s drew, 1 s and 3 s always
+    hung). With 1.5.0 the charts did not come in 2 of 3 runs of this test, 4 of 7 with lags of 2 to 5 s (why the
+    others drew was not found); with 1.5.2 (page events enabled before the page is loaded) they always do."""
     import asyncio
-
-    LAG = 5
 
     import plotly.graph_objects as go
     from choreographer.protocol.devtools_async import Target
 
     from assets.publish import cil_charts
 
+    lag = 5
+
     send = Target.send_command
 
     async def lagging(self, command, *args, **kwargs):
         answer = await send(self, command, *args, **kwargs)
         if command == "Page.navigate":
-            await asyncio.sleep(LAG)
+            await asyncio.sleep(lag)
         return answer
 
     monkeypatch.setattr(Target, "send_command", lagging)
