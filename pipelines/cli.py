@@ -214,10 +214,7 @@ def _keep_after(settings, step_key: str):
     `step_key` (dbt) has succeeded, until the publication ends (_forget_ahead)."""
     from assets.warehouse import keep_open
 
-    def keep() -> None:
-        with contextlib.suppress(Exception):  # the steps then open the file themselves, and report its errors
-            keep_open(settings.home, say)
-
+    keep = _optional("entrepôt gardé ouvert", lambda: keep_open(settings.home, say))
     return _once_at(step_key, lambda event: event.is_step_success, keep)
 
 
@@ -233,13 +230,21 @@ def _prepare_after(settings, step_key: str, publication: str):
     warehouse then. A release whose rows a later step changed would simply not be read (its cache key is the
     rows')."""
 
-    def prepare() -> None:
-        try:
-            _prepare_publication(settings, publication)
-        except Exception:  # noqa: BLE001 - an error here must not fail the run: the publication's steps compute
-            pass  # what was not started ahead, and report their own errors
-
+    prepare = _optional("préparation de la publication", lambda: _prepare_publication(settings, publication))
     return _once_at(step_key, lambda event: event.is_step_success, prepare)
+
+
+def _optional(what: str, action: Callable[[], None]) -> Callable[[], None]:
+    """`action`, work done ahead whose failure must not fail the run: the steps do what was not done ahead and
+    report their own errors. The failure is written to the run's detailed log (its stdout, _execute)."""
+
+    def run() -> None:
+        try:
+            action()
+        except Exception as e:  # noqa: BLE001 - any error: the run goes on without it
+            print(f"Travail à l'avance abandonné ({what}) : {type(e).__name__}: {e}", flush=True)
+
+    return run
 
 
 def _prepare_publication(settings, run_id: str) -> None:

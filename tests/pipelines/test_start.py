@@ -123,7 +123,7 @@ def test_the_warehouse_is_kept_open_from_the_dbt_step_s_success_to_the_end_of_th
     assert tmp_path.resolve() not in warehouse._kept
 
 
-def test_a_failure_to_prepare_the_publication_does_not_fail_the_run(monkeypatch):
+def test_a_failure_to_prepare_the_publication_does_not_fail_the_run_and_is_written_to_its_log(monkeypatch, capsys):
     def fail(settings, run_id):
         raise OSError("entrepôt illisible")
 
@@ -132,6 +132,8 @@ def test_a_failure_to_prepare_the_publication_does_not_fail_the_run(monkeypatch)
     run_id = str(uuid.uuid4())
     instance.add_event_listener(run_id, _prepare_after(None, "a1", "the publication"))
     assert _job(3).execute_in_process(instance=instance, run_id=run_id, raise_on_error=False).success
+    said = capsys.readouterr().out
+    assert "Travail à l'avance abandonné (préparation de la publication) : OSError: entrepôt illisible" in said
 
 
 def test_the_event_log_asks_sqlite_whether_a_table_exists_until_it_does(tmp_path, monkeypatch):
