@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 _guard = threading.Lock()  # one thread at a time takes or gives back the process's hold
 
 
+def _to_stderr(message: str) -> None:
+    """Where the waiting messages go when the caller gives no `say`."""
+    print(message, file=sys.stderr)
+
+
 @contextmanager
 def writer_lock(home: Path, *, say=None) -> Iterator[None]:
     """Hold `<home>/warehouse.lock` exclusively; wait with a French message when another writer has it."""
@@ -39,7 +44,7 @@ def writer_lock(home: Path, *, say=None) -> Iterator[None]:
     lock = FileLock(path, thread_local=False, is_singleton=True)
     pid_file = path.with_name(path.name + ".pid")
     with _guard:
-        _acquire(lock, pid_file, say or (lambda m: print(m, file=sys.stderr)))
+        _acquire(lock, pid_file, say or _to_stderr)
     try:
         yield
     finally:
@@ -86,7 +91,7 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to `<home>/warehouse.duckdb`; writers take the lock first. While another program holds
     the file, wait for it up to `patience` seconds (default: the `attente_entrepot_secondes` setting)."""
-    say = say or (lambda m: print(m, file=sys.stderr))
+    say = say or _to_stderr
     if read_only:
         con = _open(home, read_only, say, patience)
         try:
@@ -170,7 +175,7 @@ def keep_open(home: Path, say: Callable[[str], None] | None = None) -> None:
     with _keeping:
         if key in _kept or (home / "warehouse.duckdb").stat().st_size > KEEP_MAX_BYTES:
             return
-    con = _open(home, False, say or (lambda m: print(m, file=sys.stderr)), None)
+    con = _open(home, False, say or _to_stderr, None)
     with _keeping:
         _kept[key] = con
 
