@@ -397,6 +397,9 @@ def breakdown(e: dict) -> str:
     rest = e["run"]["wall_s"] - sum(e[k]["wall_s"] for k in PARTS)
     failed = "" if e.get("reussi", True) else "traitement en échec (voir son journal), publication non faite ; "
     out = failed + ", ".join(parts) + f", hors étapes (démarrage, définitions, résumé) {fr(rest)}"
+    if e.get("cpu_s"):  # how busy the cores were: wall time no step can shorten without less CPU
+        cores = f"{e['cpu_s'] / e['run']['wall_s']:.2f}".replace(".", ",")
+        out += f" ; CPU {fr(e['cpu_s'])} en {fr(e['run']['wall_s'])} : {cores} cœurs occupés sur {os.cpu_count()}"
     if e.get("etapes_les_plus_longues"):
         out += " ; étapes les plus longues : " + ", ".join(
             f"{x['cle']} {fr(x['wall_s'])}" for x in e["etapes_les_plus_longues"]

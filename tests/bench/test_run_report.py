@@ -70,6 +70,7 @@ def test_a_missed_target_names_the_slowest_steps_and_dbt_nodes_measured(tmp_path
     one = scale(1, 400_000, 50, 1.2, 20)
     one["dbt_detail"] = bench.dbt_nodes(tmp_path / "home")
     one["etapes_les_plus_longues"] = [{"cle": "raw__cal", "wall_s": 6.3}]
+    one["cpu_s"] = 80.0  # 1.6 cores busy over the 50 s run
 
     [missed] = bench.report([one])["limites_expliquees"]
 
@@ -77,6 +78,7 @@ def test_a_missed_target_names_the_slowest_steps_and_dbt_nodes_measured(tmp_path
     assert "étapes les plus longues : raw__cal 6,3 s" in missed["raison"]
     assert "dbt : 2 model, 1 test, 2,6 s dans dbt (somme des nœuds 4,5 s)" in missed["raison"]
     assert "les plus longs : int_lent 3,0 s, b 1,0 s, unique_x 0,5 s" in missed["raison"]
+    assert f"CPU 80,0 s en 50,0 s : 1,60 cœurs occupés sur {bench.os.cpu_count()}" in missed["raison"]
 
 
 def test_the_memory_target_names_the_step_and_feeds_that_peak():
