@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cpu.py -- .venv/bin/observatoire run --home H
 
-Runs the command (its output to `cpu.log` beside the report, or `--journal`); every 50 ms, the CPU time (user +
+Runs the command (its output to `--journal`, `cpu.log` by default); every 50 ms, the CPU time (user +
 sys) of each process of its tree, grouped by kind (the run's process, the prepared dbt, the worker processes of
 the statistical secret and the site, Chromium); every quarter of a second, how many cores the whole machine kept
 busy (/proc/stat: measure on an otherwise idle machine). Prints the CPU per kind, the total against the wall time,
@@ -27,12 +27,11 @@ KINDS = {"assets.dbt_ahead": "dbt (préparé)", "multiprocessing": "auxiliaires 
 
 
 def kind(process, root: int) -> str:
+    """The kind of a process of the tree (psutil.Error when it has just ended: the caller skips it)."""
     if process.pid == root:
         return "traitement"
-    with contextlib.suppress(Exception):
-        line = " ".join(process.cmdline())
-        return next((name for key, name in KINDS.items() if key in line), "autres")
-    return "autres"
+    line = " ".join(process.cmdline())
+    return next((name for key, name in KINDS.items() if key in line), "autres")
 
 
 def fr(x: float, width: int = 0, digits: int = 2) -> str:
