@@ -458,7 +458,7 @@ def _gx_metadata(result, settings: Settings, saved: Path) -> dict:
 # order): at 0, the landlord referential's check came right after its feed, the run's second step, and waited
 # there for Great Expectations' import (~5 s of CPU): 1.8 s of the ~4 s of a first run's checks at scale 1 (an
 # update's first check with a file waited too). Below 0, the distribution checks run once the ingestion and dbt
-# are done, GX imported in a thread while dbt built (pipelines/cli.py _import_at_step).
+# are done, GX imported in a thread while dbt built (pipelines/ahead.py import_at_step).
 LATE = {"dagster/priority": "-1"}
 
 

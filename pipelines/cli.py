@@ -15,22 +15,16 @@ import subprocess
 import sys
 import types
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from dashboards.formats import nombre
+from pipelines import ahead
 from pipelines.summary import publication_lines, run_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MARK = ".demo"
 # The console shows warnings; the full logs of every run are in the Dagster UI.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# Above this volume of files, a run leaves the publication's work ahead (_prepare_after: releases of secret,
-# Chromium) to the publication itself: that work runs beside the checks, whose distribution suites hold the run's
-# rows in memory. With the 1.85 GB of files of a first run at scale 250 the checks peaked at 7.9-8.0 GiB with it
-# (`bench/run.py`), 7.0 GiB when it started with the publication; the largest other runs of the benchmark
-# (0.77 GB at scale 10, 0.55 GB for an update at scale 250) peak at 5.9 GiB or less.
-AHEAD_MAX_BYTES = 1_000_000_000
 
 
 def say(msg: str) -> None:
@@ -106,7 +100,7 @@ def run_pipeline(settings, files: list[str] | None = None, publication: str | No
     """Materialize the main job in-process on the home's instance; returns Dagster's result (its
     success, and the check evaluations the summary reads). `files`: the inbox files to take (None: those
     no longer being written). `publication`: the run id of the publication that will follow, whose releases
-    of statistical secret and Chromium are started as soon as dbt has built the marts (_prepare_after)."""
+    of statistical secret and Chromium are started as soon as dbt has built the marts (pipelines/ahead.py)."""
     from assets.dbt import end_parse, ensure_manifest, start_parse
     from assets.transform import dbt_env
     from assets.warehouse import writer_lock
@@ -130,10 +124,12 @@ def _execute(settings, files: list[str] | None, publication: str | None = None):
     instance = _instance(settings)
     _fail_orphan_runs(instance)
     run_id = str(uuid.uuid4())  # known before the run starts, for its listener
-    instance.add_event_listener(run_id, _import_at_step("great_expectations", dbt_models.op.name))
+    dbt = dbt_models.op.name
+    instance.add_event_listener(run_id, ahead.import_at_step("great_expectations", dbt))
     if publication is not None:
-        instance.add_event_listener(run_id, _keep_after(settings, dbt_models.op.name))
-        instance.add_event_listener(run_id, _prepare_after(settings, dbt_models.op.name, publication))
+        instance.add_event_listener(run_id, ahead.keep_after(settings.home, dbt, say))
+        prepare = ahead.prepare_after(dbt, lambda: _prepare_publication(settings, publication))
+        instance.add_event_listener(run_id, prepare)
     # dbt's console output goes to a log file; the analyst reads the summary (and the UI).
     log = settings.home / "journaux" / f"run_{dt.datetime.now():%Y%m%d_%H%M%S}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -171,87 +167,11 @@ def feed_files(feed_assets, files: list[str] | None) -> dict:
     }
 
 
-def _once_at(step_key: str, happened: Callable, action: Callable[[], None]):
-    """An event listener that calls `action` once, at the first event of the run's step `step_key` that
-    `happened` (a predicate on the Dagster event) accepts."""
-    import threading
-
-    done = threading.Event()
-
-    def listen(entry) -> None:
-        if done.is_set() or not entry.is_dagster_event or entry.step_key != step_key:
-            return
-        if happened(entry.dagster_event):
-            done.set()
-            action()
-
-    return listen
-
-
-def _import_at_step(module: str, step_key: str):
-    """An event listener that imports `module` in a thread once the run's step `step_key` has started.
-
-    Importing Great Expectations takes ~5 s of one core. The distribution checks run after dbt (their
-    priority, assets/checks.py): imported while dbt's subprocess builds, when the run's own thread mostly
-    waits for dbt's events, the checks find it imported. Not at the run's start: the planning (~300 events)
-    is Python that would wait for the import's turn at the interpreter lock (1.5 s of the import's CPU fell
-    there at scale 1); nor during the ingestion, whose steps import lazily what the import imports too
-    (both threads importing sqlalchemy.orm at once handed a step a partially initialised module)."""
-    import importlib
-    import threading
-
-    def start() -> None:
-        # first, in the run's thread (0.06 s of CPU): the run writes its events through SQLAlchemy, whose
-        # ORM is imported lazily; the background import must not be the one that starts it
-        importlib.import_module("sqlalchemy.orm")
-        threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
-
-    return _once_at(step_key, lambda event: event.is_step_start, start)
-
-
-def _keep_after(settings, step_key: str):
-    """An event listener that keeps the warehouse open in this process (warehouse.keep_open) once the run's step
-    `step_key` (dbt) has succeeded, until the publication ends (_forget_ahead)."""
-    from assets.warehouse import keep_open
-
-    keep = _optional("entrepôt gardé ouvert", lambda: keep_open(settings.home, say))
-    return _once_at(step_key, lambda event: event.is_step_success, keep)
-
-
-def _prepare_after(settings, step_key: str, publication: str):
-    """An event listener that, once the run's step `step_key` (dbt) has succeeded, starts what the publication
-    `publication` of the last publishable quarter waits for (_prepare): the releases of statistical secret are
-    computed (one at a time: assets/publish/paced.py) and Chromium starts during the checks, not while the pack
-    waits for them; a run above AHEAD_MAX_BYTES of files is given none (cmd_run). The pack of an update
-    at scale 1 waited 3.1-3.5 s for its releases, then 5.7 s for Chromium once they were ready (loaded
-    machine). The work moves to the checks' time, where the second core is mostly idle on an idle machine; on
-    a loaded one it moves rather than shrinks (load 10-13: checks after dbt 7.1-7.7 -> 17.2 s, publication
-    18.2-18.6 -> 8.3-9.0 s). Called in the run's thread between two steps: no step holds a connection to the
-    warehouse then. A release whose rows a later step changed would simply not be read (its cache key is the
-    rows')."""
-
-    prepare = _optional("préparation de la publication", lambda: _prepare_publication(settings, publication))
-    return _once_at(step_key, lambda event: event.is_step_success, prepare)
-
-
-def _optional(what: str, action: Callable[[], None]) -> Callable[[], None]:
-    """`action`, work done ahead whose failure must not fail the run: the steps do what was not done ahead and
-    report their own errors. The failure is written to the run's detailed log (its stdout, _execute)."""
-
-    def run() -> None:
-        try:
-            action()
-        except Exception as e:  # noqa: BLE001 - any error: the run goes on without it
-            print(f"Travail à l'avance abandonné ({what}) : {type(e).__name__}: {e}", flush=True)
-
-    return run
-
-
 def _prepare_publication(settings, run_id: str) -> None:
     """What the publication `run_id` of the last publishable quarter needs started ahead (none if none)."""
     choice = _last_publishable(settings)
     if choice is not None:
-        _prepare(settings, *choice[:2], run_id)
+        ahead.start_publication(settings, *choice[:2], run_id, say)
 
 
 def _root_cause(err) -> str:
@@ -283,12 +203,12 @@ def cmd_run(args, settle: bool = True) -> int:
             files = settled(files, settings.stabilite_secondes, say)
         publication = str(uuid.uuid4())
         try:
-            ahead = sum(p.stat().st_size for p, _ in files) <= AHEAD_MAX_BYTES
-            result = run_pipeline(settings, [p.name for p, _ in files], publication if ahead else None)
+            small = sum(p.stat().st_size for p, _ in files) <= ahead.AHEAD_MAX_BYTES
+            result = run_pipeline(settings, [p.name for p, _ in files], publication if small else None)
             ok = result.success
             published = publish_last_quarter(settings, publication) if ok else None
         finally:
-            _forget_ahead(settings)  # what a failed run or step did not take
+            ahead.forget(settings)  # what a failed run or step did not take
     say(run_summary(settings, start, result.get_asset_check_evaluations(), published))
     if not ok:
         say("Publication non faite : le traitement a échoué (étape ou contrôle bloquant, voir ci-dessus).")
@@ -339,7 +259,7 @@ def publish_quarter(settings, annee: int, trimestre: int, run_id: str | None = N
     instance.add_dynamic_partitions(trimestres_cil.name, [key])
     run_id = run_id or str(uuid.uuid4())
     if failed_blocking_check(instance) is None:  # else the steps refuse: nothing to compute
-        _prepare(settings, annee, trimestre, run_id)  # while Dagster plans the run (if not done yet)
+        ahead.start_publication(settings, annee, trimestre, run_id, say)  # while Dagster plans the run (if not done)
     try:
         result = defs.resolve_job_def(PUBLICATION_JOB).execute_in_process(
             instance=instance,
@@ -350,39 +270,12 @@ def publish_quarter(settings, annee: int, trimestre: int, run_id: str | None = N
             tags={"observatoire/pid": str(os.getpid()), "observatoire/origine": "cli"},
         )
     finally:
-        _forget_ahead(settings)  # what a failed step did not take
+        ahead.forget(settings)  # what a failed step did not take
     for ev in result.all_events:
         if ev.is_step_failure:
             what = PUBLISHED.get(ev.step_key, ev.step_key)
             say(f"ÉCHEC de la publication ({what}) {key} : {_root_cause(ev.step_failure_data.error)}")
     return result
-
-
-def _prepare(settings, annee: int, trimestre: int, run_id: str) -> None:
-    """Starts what the publication `run_id` of a quarter waits for, once: its releases of secret
-    (secret_ahead.start), the site's helper process (site.start_ahead) and the pack's Chromium
-    (cil_charts.start_ahead). The order does not matter: the Chromium that did not answer twice in CI, each time
-    beside another of our processes' start, was kaleido 1.5.0 missing its page's load event while its thread
-    lagged (assets/publish/cil_charts.py PATIENCE_SECONDS)."""
-    from assets.publish import cil_charts, site
-    from assets.publish.secret_ahead import start
-
-    start(settings, annee, trimestre, run_id, say=say)
-    site.start_ahead()
-    cil_charts.start_ahead()
-
-
-def _forget_ahead(settings) -> None:
-    """Drops what was started ahead for a publication and not taken by its steps; ends the site's helper; closes
-    the warehouse kept open since dbt's end."""
-    from assets.publish import cil_charts, site
-    from assets.publish.public_rows import forget
-    from assets.warehouse import release
-
-    release(settings.home)
-    forget(settings)
-    cil_charts.close_ahead()
-    site.close_ahead()
 
 
 def cmd_export(args) -> int:

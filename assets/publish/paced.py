@@ -1,7 +1,7 @@
 """Work submitted ahead to a process pool, paced: one task at a time while the caller goes on with its own
 work, then every task at once, one per worker, once someone waits for a result (`hurry`).
 
-The releases of secret of a publication are submitted when dbt has built (pipelines/cli.py _prepare_after),
+The releases of secret of a publication are submitted when dbt has built (pipelines/ahead.py prepare_after),
 and `observatoire run` then runs its checks: one Python thread. Two workers at once left that thread two
 thirds of a core. One at a time, the run keeps a core, the releases have the other. A reader that waits for a
 release has nothing else to do: the releases then take every core. Scale-1 update, 3 alternated trials on an

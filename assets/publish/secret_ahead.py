@@ -2,7 +2,7 @@
 after the other in one process (the internal table, the CIL pack, the site); the pack reads the CIL's release
 of its quarter and the public's, the site the public's of every quarter up to it. All of them are submitted
 together (public_rows.submit) as soon as possible: by `observatoire run` once dbt's step has succeeded
-(pipelines/cli.py _prepare_after), by the CLI before the job, or else by the job's first step, so that their LP
+(pipelines/ahead.py prepare_after), by the CLI before the job, or else by the job's first step, so that their LP
 checks run in two worker processes while the steps build their files, each step waiting only for the releases
 it reads. Before, each reader computed its own, one after the other: 17 s for the
 publication of the first run at scale 1, 9 s for a monthly update."""

@@ -119,7 +119,7 @@ _ahead: list[ProcessPoolExecutor] = []
 
 def start_ahead() -> None:
     """Starts, once, the process that will draw half of the site's pages (dashboards/site.py build): by the CLI,
-    with the other work ahead of the publication (pipelines/cli.py _prepare), so that it has imported and
+    with the other work ahead of the publication (pipelines/ahead.py start_publication), so that it has imported and
     warmed up (~0.5 s of CPU) by the site's step. A run from the UI draws its site in one process."""
     if not _ahead:
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))

@@ -14,8 +14,9 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from assets.ingest.feeds import FEED_ASSETS
 from assets.settings import load_settings
-from pipelines import cli
-from pipelines.cli import _forget_ahead, _import_at_step, _instance, _keep_after, _prepare_after, feed_files
+from pipelines import ahead, cli
+from pipelines.ahead import forget, import_at_step, keep_after, prepare_after
+from pipelines.cli import _instance, feed_files
 from pipelines.eventlog import HeldEngineEventLogStorage
 
 
@@ -72,12 +73,12 @@ def test_the_background_import_starts_with_the_dbt_step_not_before(tmp_path):
     sys.modules.pop(probe, None)
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, _import_at_step(probe, "a2"))
+    instance.add_event_listener(run_id, import_at_step(probe, "a2"))
     instance.report_engine_event("planned", job_name="j", run_id=run_id)  # the run's events before its first step
     _job(2).execute_in_process(instance=instance, run_id=run_id)  # steps a0 and a1 only
     assert probe not in sys.modules
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, _import_at_step(probe, "a2"))
+    instance.add_event_listener(run_id, import_at_step(probe, "a2"))
     _job(3).execute_in_process(instance=instance, run_id=run_id)
     deadline = time.monotonic() + 30
     while probe not in sys.modules and time.monotonic() < deadline:
@@ -85,18 +86,17 @@ def test_the_background_import_starts_with_the_dbt_step_not_before(tmp_path):
     assert probe in sys.modules
 
 
-def test_the_publication_is_prepared_once_between_the_dbt_step_s_success_and_the_next_step(monkeypatch):
+def test_the_publication_is_prepared_once_between_the_dbt_step_s_success_and_the_next_step():
     prepared, started = [], []
-    monkeypatch.setattr(cli, "_prepare_publication", lambda settings, run_id: prepared.append((run_id, list(started))))
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, _prepare_after(None, "a1", "the publication"))
+    instance.add_event_listener(run_id, prepare_after("a1", lambda: prepared.append(("publication", list(started)))))
     instance.add_event_listener(
         run_id, lambda e: e.is_dagster_event and e.dagster_event.is_step_start and started.append(e.step_key)
     )
     _job(4).execute_in_process(instance=instance, run_id=run_id)
     assert [p for p in prepared if p[1][-1] == "a1"] == prepared  # after a1, before a2 started
-    assert [p[0] for p in prepared] == ["the publication"]
+    assert [p[0] for p in prepared] == ["publication"]
 
 
 def test_the_warehouse_is_kept_open_from_the_dbt_step_s_success_to_the_end_of_the_publication(tmp_path):
@@ -108,7 +108,7 @@ def test_the_warehouse_is_kept_open_from_the_dbt_step_s_success_to_the_end_of_th
     kept_at = {}
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, _keep_after(settings, "a1"))
+    instance.add_event_listener(run_id, keep_after(settings.home, "a1", print))
     instance.add_event_listener(
         run_id,
         lambda e: (
@@ -119,18 +119,17 @@ def test_the_warehouse_is_kept_open_from_the_dbt_step_s_success_to_the_end_of_th
     )
     _job(4).execute_in_process(instance=instance, run_id=run_id)
     assert kept_at == {"a0": False, "a1": False, "a2": True, "a3": True}
-    _forget_ahead(settings)  # what the publication's end (or a failed run's) calls
+    forget(settings)  # what the publication's end (or a failed run's) calls
     assert tmp_path.resolve() not in warehouse._kept
 
 
-def test_a_failure_to_prepare_the_publication_does_not_fail_the_run_and_is_written_to_its_log(monkeypatch, capsys):
-    def fail(settings, run_id):
+def test_a_failure_to_prepare_the_publication_does_not_fail_the_run_and_is_written_to_its_log(capsys):
+    def fail():
         raise OSError("entrepôt illisible")
 
-    monkeypatch.setattr(cli, "_prepare_publication", fail)
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
-    instance.add_event_listener(run_id, _prepare_after(None, "a1", "the publication"))
+    instance.add_event_listener(run_id, prepare_after("a1", fail))
     assert _job(3).execute_in_process(instance=instance, run_id=run_id, raise_on_error=False).success
     said = capsys.readouterr().out
     assert "Travail à l'avance abandonné (préparation de la publication) : OSError: entrepôt illisible" in said
@@ -156,9 +155,9 @@ def test_the_definitions_leave_the_publication_libraries_unimported():
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize(("limit", "ahead"), [(10**12, True), (0, False)])
+@pytest.mark.parametrize(("limit", "prepared"), [(10**12, True), (0, False)])
 def test_a_run_above_the_volume_limit_leaves_the_publication_s_work_ahead_to_the_publication(
-    tmp_path, monkeypatch, limit, ahead
+    tmp_path, monkeypatch, limit, prepared
 ):
     import argparse
 
@@ -175,9 +174,9 @@ def test_a_run_above_the_volume_limit_leaves_the_publication_s_work_ahead_to_the
         raise OSError("arrêt du test")
 
     monkeypatch.setattr(cli, "run_pipeline", pipeline)
-    monkeypatch.setattr(cli, "AHEAD_MAX_BYTES", limit)
+    monkeypatch.setattr(ahead, "AHEAD_MAX_BYTES", limit)
     with pytest.raises(OSError, match="arrêt du test"):
         cli.cmd_run(argparse.Namespace(home=str(home), accepter=[]), settle=False)
     [(files, publication)] = given
     assert files == ["bailleurs.csv"]
-    assert (publication is not None) is ahead
+    assert (publication is not None) is prepared

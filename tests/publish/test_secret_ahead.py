@@ -114,13 +114,13 @@ def test_a_run_of_the_publication_job_alone_submits_the_releases_at_its_first_st
 def test_a_publication_prepared_ahead_reads_its_releases_and_draws_with_the_browser_started_before_it(
     copied, monkeypatch
 ):
-    # as `observatoire run` does once dbt has built the marts (pipelines/cli.py _prepare_after)
+    # as `observatoire run` does once dbt has built the marts (pipelines/ahead.py prepare_after)
     from assets.publish import cil_charts
-    from pipelines.cli import _prepare
+    from pipelines.ahead import start_publication
 
     settings, pools, stored = copied
     run_id = str(uuid.uuid4())
-    _prepare(settings, *QUARTER, run_id)
+    start_publication(settings, *QUARTER, run_id, say=print)
     assert len(pools) == 1 and len(cil_charts._ahead) == 1  # the releases are fed to the pool one at a time
     monkeypatch.setattr(cil_charts, "Browser", None)  # a browser started by the pack would fail it
     assert _publish(settings, run_id).success
