@@ -20,6 +20,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dashboards.formats import nombre  # noqa: E402 - after the path
+
 SAMPLE_S = 0.05
 CORES_EVERY = 5  # samples: the busy cores are read every 0.25 s
 # the process kinds, by a word of their command line (the run's own process aside)
@@ -32,10 +35,6 @@ def kind(process, root: int) -> str:
         return "traitement"
     line = " ".join(process.cmdline())
     return next((name for key, name in KINDS.items() if key in line), "autres")
-
-
-def fr(x: float, width: int = 0, digits: int = 2) -> str:
-    return f"{x:{width}.{digits}f}".replace(".", ",")
 
 
 def stat() -> tuple[int, int]:
@@ -58,7 +57,8 @@ def watch(child: subprocess.Popen) -> tuple[dict[str, float], list[tuple[float, 
             for p in (root, *root.children(recursive=True)):
                 with contextlib.suppress(psutil.Error):
                     t = p.cpu_times()
-                    names.setdefault(p.pid, kind(p, child.pid))
+                    if p.pid not in names:  # its command line is read once
+                        names[p.pid] = kind(p, child.pid)
                     seconds[p.pid] = t.user + t.system
         n += 1
         if n % CORES_EVERY == 0:
@@ -87,13 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.time() - start
     total = sum(per_kind.values())
     for name, seconds in sorted(per_kind.items(), key=lambda kv: -kv[1]):
-        print(f"CPU {fr(seconds, 6)} s  {name}")
-    print(f"CPU {fr(total, 6)} s en {fr(wall)} s : {fr(total / wall)} cœurs occupés sur {os.cpu_count()}")
+        print(f"CPU {nombre(seconds, 2):>6} s  {name}")
+    busy = nombre(total / wall, 2)
+    print(f"CPU {nombre(total, 2):>6} s en {nombre(wall, 2)} s : {busy} cœurs occupés sur {os.cpu_count()}")
     by_second: dict[int, list[float]] = collections.defaultdict(list)
     for at, busy in cores:
         by_second[int(at)].append(busy)
     print("cœurs occupés (machine entière), seconde par seconde :")
-    print(" ".join(f"{s}:{fr(sum(v) / len(v), 0, 1)}" for s, v in sorted(by_second.items())))
+    print(" ".join(f"{s}:{nombre(sum(v) / len(v), 1)}" for s, v in sorted(by_second.items())))
     return child.returncode
 
 

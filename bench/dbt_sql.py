@@ -19,6 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dashboards.formats import nombre  # noqa: E402 - after the path
+
 TOP = 8
 
 
@@ -71,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             times.append((time.perf_counter() - t, node))
         wall, used = time.perf_counter() - start, cpu() - cpu0
         con.close()
-    print(f"{len(todo)} nœuds SQL sur {args.fils} fil(s) : {wall:.2f} s, CPU {used:.2f} s".replace(".", ","))
+    print(f"{len(todo)} nœuds SQL sur {args.fils} fil(s) : {nombre(wall, 2)} s, CPU {nombre(used, 2)} s")
     for seconds, node in sorted(times, reverse=True)[:TOP]:
-        print(f"{seconds:6.3f} s  {node}".replace(".", ",", 1))
+        print(f"{nombre(seconds, 3):>6} s  {node}")
     return 0
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from dashboards.formats import nombre  # noqa: E402 - after the path
 
 MARK = ".bench"  # the folder of a scale is emptied only when it carries this mark
 FIN, SUIVANT = "2026-09", "2026-10"  # the history ends with the demo's; the update brings the month after
@@ -398,7 +399,7 @@ def breakdown(e: dict) -> str:
     failed = "" if e.get("reussi", True) else "traitement en échec (voir son journal), publication non faite ; "
     out = failed + ", ".join(parts) + f", hors étapes (démarrage, définitions, résumé) {fr(rest)}"
     if e.get("cpu_s"):  # how busy the cores were: wall time no step can shorten without less CPU
-        cores = f"{e['cpu_s'] / e['run']['wall_s']:.2f}".replace(".", ",")
+        cores = nombre(e["cpu_s"] / e["run"]["wall_s"], 2)
         out += f" ; CPU {fr(e['cpu_s'])} en {fr(e['run']['wall_s'])} : {cores} cœurs occupés sur {os.cpu_count()}"
     if e.get("etapes_les_plus_longues"):
         out += " ; étapes les plus longues : " + ", ".join(
